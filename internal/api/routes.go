@@ -1,0 +1,42 @@
+package api
+
+// registerRoutes is the API's route table: one line an endpoint, with the
+// operation ID whose authorization requirement package control applies.
+func (s *Server) registerRoutes() {
+	s.public("GET /healthz", "Healthz", s.healthz)
+	s.public("POST /v1/userauth", "UserAuth", s.userAuth)
+	s.handle("POST /v1/userauth/logout", "UserLogout", s.userLogout)
+	s.handle("GET /v1/me", "UserInfo", s.me)
+
+	s.handle("POST /v1/organizations", "UserOrganizationCreate", s.createOrganization)
+	s.handle("GET /v1/organizations", "UserOrganizationsList", s.listOrganizations)
+	s.handle("GET /v1/organization/{org}", "OrganizationGet", s.getOrganization)
+	s.handle("PATCH /v1/organization/{org}", "OrganizationUpdate", s.updateOrganization)
+	s.handle("DELETE /v1/organization/{org}", "OrganizationDelete", s.deleteOrganization)
+
+	s.handle("POST /v1/account", "AccountCreate", s.createAccount)
+	s.handle("GET /v1/account", "AccountList", s.listAccounts)
+	s.handle("GET /v1/account/{account}", "AccountGet", s.getAccount)
+	s.handle("PUT /v1/account/{account}", "AccountUpdate", s.updateAccount)
+	s.handle("DELETE /v1/account/{account}", "AccountDelete", s.deleteAccount)
+	s.handle("PUT /v1/account/{account}/parent_account", "AccountMove", s.moveAccount)
+	s.handle("GET /v1/account/{account}/events", "AccountEventList", s.accountEvents)
+
+	s.handle("POST /v1/organization/{org}/projects", "OrganizationProjectsCreate", s.createOrgProject)
+	s.handle("GET /v1/organization/{org}/projects", "OrganizationProjectsList", s.listOrgProjects)
+	s.handle("GET /v1/organization/{org}/project/{project}", "OrganizationProjectsGet", s.getOrgProject)
+	s.handle("PATCH /v1/organization/{org}/project/{project}", "OrganizationProjectsUpdate", s.updateOrgProject)
+	s.handle("DELETE /v1/organization/{org}/project/{project}", "OrganizationProjectsDelete", s.deleteOrgProject)
+
+	s.handle("POST /v1/project", "ProjectCreate", s.createLegacyProject)
+	s.handle("GET /v1/project", "ProjectList", s.listLegacyProjects)
+	s.handle("GET /v1/project/{project}", "ProjectGet", s.getLegacyProject)
+	s.handle("PUT /v1/project/{project}", "ProjectUpdate", s.updateLegacyProject)
+	s.handle("DELETE /v1/project/{project}", "ProjectDelete", s.deleteLegacyProject)
+	s.handle("GET /v1/project/{project}/events", "ProjectGetEventLogs", s.projectEvents)
+
+	s.handle("POST /v1/project/{project}/service", "ServiceCreate", s.createService)
+	s.handle("GET /v1/project/{project}/service", "ServiceList", s.listServices)
+	s.handle("GET /v1/project/{project}/service/{service}", "ServiceGet", s.getService)
+	s.handle("DELETE /v1/project/{project}/service/{service}", "ServiceDelete", s.deleteService)
+}

@@ -1,0 +1,139 @@
+// Package api serves Gatehouse's HTTP API, wire-compatible with Aiven's
+// public API: the same paths, JSON field names, status codes and error
+// bodies, and "Authorization: aivenv1 <token>". Handlers decode requests,
+// call the use cases in package control and encode responses; they never
+// touch storage and never decide authorization themselves.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+)
+
+// Server is the HTTP API.
+type Server struct {
+	plane  *control.Plane
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// Route describes one registered endpoint; Operation is Aiven's operation
+// ID for it (or Gatehouse's own, for endpoints Aiven lacks).
+type Route struct {
+	Pattern   string
+	Operation string
+	Public    bool // served without authentication
+}
+
+// handlerFunc is an endpoint: it returns the status and the body to encode,
+// or an error that becomes Aiven's error body.
+type handlerFunc func(r *http.Request, a *control.Actor) (int, any, error)
+
+// New returns the API server over plane.
+func New(plane *control.Plane, log *slog.Logger) *Server {
+	s := &Server{plane: plane, log: log, mux: http.NewServeMux()}
+	s.registerRoutes()
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	return s
+}
+
+// Routes lists every registered endpoint.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+func (s *Server) handle(pattern, op string, h handlerFunc) { s.add(pattern, op, false, h) }
+
+func (s *Server) public(pattern, op string, h handlerFunc) { s.add(pattern, op, true, h) }
+
+func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
+	s.routes = append(s.routes, Route{Pattern: pattern, Operation: op, Public: public})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var a *control.Actor
+		if !public {
+			var err error
+			if a, err = s.authenticate(r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		status, body, err := h(r, a)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+// ServeHTTP implements http.Handler, recovering from panics so a bug answers
+// 500 in the API's error shape instead of dropping the connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			writeJSON(w, http.StatusInternalServerError, errorBody{Message: "internal error", Errors: []errorEntry{{Message: "internal error", Status: 500}}})
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
+	h := r.Header.Get("Authorization")
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || (!strings.EqualFold(scheme, "aivenv1") && !strings.EqualFold(scheme, "bearer")) || secret == "" {
+		return nil, &httpError{http.StatusUnauthorized, "unauthenticated", "Authentication required: send 'Authorization: aivenv1 <token>'"}
+	}
+	return s.plane.Authenticate(r.Context(), strings.TrimSpace(secret), clientIP(r), r.UserAgent())
+}
+
+// clientIP is the peer address. Forwarded headers are not believed: a
+// trusted-proxy setting will decide that.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := statusOf(err)
+	if status >= 500 {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status, errorBody{Message: msg, Errors: []errorEntry{{Message: msg, Status: status, ErrorCode: code}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	if status == http.StatusNoContent || body == nil {
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		body = struct{}{}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"message":"internal error","errors":[{"message":"internal error","status":500}]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+)
+
+type serviceOut struct {
+	CloudName             string            `json:"cloud_name"`
+	CreateTime            time.Time         `json:"create_time"`
+	UpdateTime            time.Time         `json:"update_time"`
+	GroupList             []string          `json:"group_list"`
+	Plan                  string            `json:"plan"`
+	ProjectVpcID          string            `json:"project_vpc_id"`
+	ServiceIntegrations   []any             `json:"service_integrations"`
+	ServiceName           string            `json:"service_name"`
+	ServiceType           string            `json:"service_type"`
+	ServiceURI            string            `json:"service_uri"`
+	State                 string            `json:"state"`
+	Tags                  map[string]string `json:"tags"`
+	TechEmails            []techEmail       `json:"tech_emails"`
+	TerminationProtection bool              `json:"termination_protection"`
+	UserConfig            map[string]any    `json:"user_config"`
+	Features              map[string]any    `json:"features"`
+	Metadata              map[string]any    `json:"metadata"`
+}
+
+func toService(s org.Service) serviceOut {
+	uc := s.UserConfig
+	if uc == nil {
+		uc = map[string]any{}
+	}
+	return serviceOut{CloudName: s.Cloud, CreateTime: s.CreateTime, UpdateTime: s.UpdateTime, GroupList: []string{}, Plan: s.Plan,
+		ServiceIntegrations: []any{}, ServiceName: s.Name, ServiceType: s.Type, State: "RUNNING", Tags: nonNilTags(s.Tags),
+		TechEmails: techEmailsOut(s.TechEmails), TerminationProtection: s.TerminationProtection, UserConfig: uc,
+		Features: map[string]any{}, Metadata: map[string]any{}}
+}
+
+func (s *Server) createService(r *http.Request, a *control.Actor) (int, any, error) {
+	// Provisioning fields (disk size, VPC, integrations, maintenance,
+	// static IPs...) are accepted and ignored: Gatehouse provisions nothing.
+	var in struct {
+		ServiceName           string             `json:"service_name"`
+		ServiceType           string             `json:"service_type"`
+		Plan                  string             `json:"plan"`
+		Cloud                 *string            `json:"cloud"`
+		Tags                  *map[string]string `json:"tags"`
+		TechEmails            *[]techEmail       `json:"tech_emails"`
+		TerminationProtection *bool              `json:"termination_protection"`
+		UserConfig            *map[string]any    `json:"user_config"`
+	}
+	if err := decodeReq(r, &in); err != nil {
+		return 0, nil, err
+	}
+	si := control.ServiceInput{Project: r.PathValue("project"), Name: in.ServiceName, Type: in.ServiceType, Plan: in.Plan}
+	if in.Cloud != nil {
+		si.Cloud = *in.Cloud
+	}
+	if in.Tags != nil {
+		si.Tags = *in.Tags
+	}
+	if te := techEmailsIn(in.TechEmails); te != nil {
+		si.TechEmails = *te
+	}
+	if in.TerminationProtection != nil {
+		si.TerminationProtection = *in.TerminationProtection
+	}
+	if in.UserConfig != nil {
+		si.UserConfig = *in.UserConfig
+	}
+	svc, err := s.plane.CreateService(r.Context(), a, si)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"service": toService(svc)}, nil
+}
+
+func (s *Server) getService(r *http.Request, a *control.Actor) (int, any, error) {
+	svc, err := s.plane.GetService(r.Context(), a, r.PathValue("project"), r.PathValue("service"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"service": toService(svc)}, nil
+}
+
+func (s *Server) listServices(r *http.Request, a *control.Actor) (int, any, error) {
+	svcs, err := s.plane.ListServices(r.Context(), a, r.PathValue("project"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]serviceOut, 0, len(svcs))
+	for _, svc := range svcs {
+		out = append(out, toService(svc))
+	}
+	return http.StatusOK, map[string]any{"services": out}, nil
+}
+
+func (s *Server) deleteService(r *http.Request, a *control.Actor) (int, any, error) {
+	if err := s.plane.DeleteService(r.Context(), a, r.PathValue("project"), r.PathValue("service")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, struct{}{}, nil
+}

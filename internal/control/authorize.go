@@ -1,0 +1,86 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// authorize checks that the actor may perform op on res, with the rule the
+// requirements table gives op. Unknown operations are denied: deny by
+// default.
+func (p *Plane) authorize(tx store.Tx, a *Actor, op string, res authz.Resource) error {
+	r, ok := requirements[op]
+	if !ok {
+		p.log.Error("operation has no authorization rule; denying", "op", op)
+		return fail(ErrForbidden, "Permission denied: %s", op)
+	}
+	switch {
+	case r.authenticated:
+		return nil
+	case r.member, r.superAdmin:
+		if res.Kind != authz.KindOrganization {
+			return fail(ErrForbidden, "Permission denied: %s", op)
+		}
+		if p.engine.IsSuperAdmin(res.ID, a.User.ID) {
+			return nil
+		}
+		if r.superAdmin {
+			return fail(ErrForbidden, "Permission denied: %s requires a super admin of organization %s", op, res.ID)
+		}
+		if _, err := tx.GetMember(res.ID, a.User.ID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fail(ErrForbidden, "Permission denied: not a member of organization %s", res.ID)
+			}
+			return err
+		}
+		return nil
+	}
+	if p.engine.CheckAny(a.User.ID, r.anyOf, res) {
+		return nil
+	}
+	return fail(ErrForbidden, "Permission denied: %s requires %s on %s %s", op, describe(r.anyOf), res.Kind, displayID(res))
+}
+
+// allowed reports whether authorize would pass, for filtering listings.
+func (p *Plane) allowed(a *Actor, op string, res authz.Resource) bool {
+	r, ok := requirements[op]
+	if !ok || r.member || r.superAdmin {
+		return false
+	}
+	return r.authenticated || p.engine.CheckAny(a.User.ID, r.anyOf, res)
+}
+
+func describe(s authz.Set) string {
+	names := s.Strings()
+	if len(names) == 1 {
+		return names[0]
+	}
+	return "one of " + strings.Join(names, ", ")
+}
+
+func displayID(r authz.Resource) string {
+	if r.Kind == authz.KindService {
+		_, svc, _ := strings.Cut(r.ID, "/")
+		return svc
+	}
+	return r.ID
+}
+
+// ProjectRoles lists the classic project roles the actor holds on a
+// project, strongest first (Aiven's project_membership listing).
+func (p *Plane) ProjectRoles(a *Actor, project string) []string {
+	var out []string
+	for _, role := range []string{"admin", "operator", "developer", "read_only"} {
+		if p.engine.Check(a.User.ID, authz.MustParse(role), projectRes(project)) {
+			out = append(out, role)
+		}
+	}
+	return out
+}
+
+// Ping checks the store.
+func (p *Plane) Ping(ctx context.Context) error { return p.store.Ping(ctx) }

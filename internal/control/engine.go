@@ -1,0 +1,225 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// How the hierarchy maps to decision-engine nodes: an organization and its
+// root account are one node; units, projects (by name) and services (by
+// "project/service") are nodes of their own.
+
+func orgRes(id string) authz.Resource       { return authz.Org(id) }
+func unitNode(id string) authz.Resource     { return authz.Unit(id) }
+func projectRes(name string) authz.Resource { return authz.Project(name) }
+func serviceRes(project, name string) authz.Resource {
+	return authz.Service(project + "/" + name)
+}
+
+// noParent is the parent of an organization node.
+var noParent authz.Resource
+
+// unitRes is the engine node of a unit: the organization for a root account.
+func (p *Plane) unitRes(u org.Unit) authz.Resource {
+	if u.IsRoot() {
+		return orgRes(u.OrganizationID)
+	}
+	return unitNode(u.ID)
+}
+
+func nodeChange(r, parent authz.Resource) authz.Change { return authz.UpsertNode(r, parent) }
+func deleteNodeChange(r authz.Resource) authz.Change   { return authz.DeleteNode(r) }
+func superAdminChange(orgID, userID string, on bool) authz.Change {
+	return authz.SetSuperAdmin(orgID, userID, on)
+}
+func userChange(id string, active bool) authz.Change { return authz.SetUser(id, active) }
+
+// grantChange converts a stored grant. Its strings were validated when
+// granted, so a parse failure here means corrupt data and is skipped by
+// grantSet's caller reporting it.
+func grantChange(g grant.Grant) authz.Change {
+	set, _ := authz.ParseSet(g.Permissions)
+	return authz.SetGrant(principalOf(g), grantResource(g), set)
+}
+
+func principalOf(g grant.Grant) authz.Principal {
+	if g.PrincipalType == grant.PrincipalGroup {
+		return authz.GroupP(g.PrincipalID)
+	}
+	return authz.UserP(g.PrincipalID)
+}
+
+func grantResource(g grant.Grant) authz.Resource {
+	switch g.ResourceType {
+	case grant.ResourceOrganization:
+		return orgRes(g.ResourceID)
+	case grant.ResourceUnit:
+		return unitNode(g.ResourceID)
+	default:
+		return projectRes(g.ResourceID)
+	}
+}
+
+// record appends decision-engine changes to the store's change log in the
+// current transaction; write applies them to the local engine after commit.
+func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	payload, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.AppendChange(payload)
+	return err
+}
+
+// write runs fn in a write transaction and then brings the local engine up
+// to date, so the caller reads its own writes on this server.
+func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := p.store.Write(ctx, fn); err != nil {
+		return err
+	}
+	return p.sync(context.WithoutCancel(ctx))
+}
+
+// sync applies change-log entries newer than the engine's revision.
+func (p *Plane) sync(ctx context.Context) error {
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	for {
+		after := p.engine.Revision()
+		entries, err := p.store.Changes(ctx, after, 1000)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		for _, e := range entries {
+			var changes []authz.Change
+			if err := json.Unmarshal(e.Payload, &changes); err != nil {
+				return fmt.Errorf("change %d: %w", e.Revision, err)
+			}
+			if err := p.engine.Apply(e.Revision, changes); err != nil {
+				p.log.Warn("decision engine skipped changes", "revision", e.Revision, "err", err)
+			}
+		}
+	}
+}
+
+// loadEngine builds the engine from the store's contents.
+func (p *Plane) loadEngine(ctx context.Context) error {
+	var snap authz.Snapshot
+	var rev int64
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		if rev, err = tx.Revision(); err != nil {
+			return err
+		}
+		snap, err = snapshot(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := p.engine.Load(snap, rev); err != nil {
+		// Facts the engine could not place (say, a grant on a resource that
+		// no longer exists) are skipped, not fatal: log them.
+		p.log.Warn("decision engine skipped inconsistent facts", "err", err)
+	}
+	return nil
+}
+
+func snapshot(tx store.Tx) (authz.Snapshot, error) {
+	var s authz.Snapshot
+	orgs, err := tx.ListOrganizations()
+	if err != nil {
+		return s, err
+	}
+	roots := map[string]string{} // root account ID -> organization ID
+	for _, o := range orgs {
+		s.Nodes = append(s.Nodes, authz.Node{Resource: orgRes(o.ID)})
+		roots[o.AccountID] = o.ID
+	}
+	units, err := tx.ListAllUnits()
+	if err != nil {
+		return s, err
+	}
+	parentRes := func(id string) authz.Resource {
+		if o, ok := roots[id]; ok {
+			return orgRes(o)
+		}
+		if len(id) > 3 && id[:3] == org.PrefixOrganization {
+			return orgRes(id)
+		}
+		return unitNode(id)
+	}
+	for _, u := range units {
+		if !u.IsRoot() {
+			s.Nodes = append(s.Nodes, authz.Node{Resource: unitNode(u.ID), Parent: parentRes(u.ParentID)})
+		}
+	}
+	projects, err := tx.ListAllProjects()
+	if err != nil {
+		return s, err
+	}
+	for _, pr := range projects {
+		s.Nodes = append(s.Nodes, authz.Node{Resource: projectRes(pr.Name), Parent: parentRes(pr.AccountID)})
+	}
+	services, err := tx.ListAllServices()
+	if err != nil {
+		return s, err
+	}
+	for _, sv := range services {
+		s.Nodes = append(s.Nodes, authz.Node{Resource: serviceRes(sv.Project, sv.Name), Parent: projectRes(sv.Project)})
+	}
+	users, err := tx.ListUsers()
+	if err != nil {
+		return s, err
+	}
+	for _, u := range users {
+		s.Users = append(s.Users, authz.User{ID: u.ID, Active: u.Active()})
+	}
+	members, err := tx.ListAllMembers()
+	if err != nil {
+		return s, err
+	}
+	for _, m := range members {
+		if m.IsSuperAdmin {
+			s.SuperAdmins = append(s.SuperAdmins, authz.SuperAdmin{Org: m.OrganizationID, User: m.UserID})
+		}
+	}
+	groups, err := tx.ListAllGroups()
+	if err != nil {
+		return s, err
+	}
+	for _, g := range groups {
+		s.Groups = append(s.Groups, authz.Group{ID: g.ID, Org: g.OrganizationID})
+	}
+	gms, err := tx.ListAllGroupMembers()
+	if err != nil {
+		return s, err
+	}
+	for _, m := range gms {
+		s.Members = append(s.Members, authz.Membership{Group: m.GroupID, User: m.UserID})
+	}
+	grants, err := tx.ListAllGrants()
+	if err != nil {
+		return s, err
+	}
+	for _, g := range grants {
+		set, err := authz.ParseSet(g.Permissions)
+		if err != nil {
+			return s, fmt.Errorf("stored grant of %s %s on %s %s: %w", g.PrincipalType, g.PrincipalID, g.ResourceType, g.ResourceID, err)
+		}
+		s.Grants = append(s.Grants, authz.Grant{Principal: principalOf(g), Resource: grantResource(g), Perms: set})
+	}
+	return s, nil
+}

@@ -1,0 +1,43 @@
+package control
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Sentinel errors of the use cases. The HTTP layer turns each into a status
+// code in exactly one place; every error a use case returns wraps one of
+// these, a store sentinel, or an org/identity validation sentinel.
+var (
+	ErrInvalid         = errors.New("invalid request")
+	ErrUnauthenticated = errors.New("authentication required")
+	ErrForbidden       = errors.New("forbidden")
+	ErrNotFound        = errors.New("not found")
+	ErrConflict        = errors.New("conflict")
+	ErrTooManyRequests = errors.New("too many requests")
+)
+
+// failure is an error with a message meant for the API's caller and a kind
+// (one of the sentinels above) that decides the status code.
+type failure struct {
+	kind error
+	msg  string
+}
+
+func (f *failure) Error() string { return f.msg }
+func (f *failure) Unwrap() error { return f.kind }
+
+func fail(kind error, format string, args ...any) error {
+	return &failure{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// notFound turns a store "not found" into a 404 with the API's wording and
+// passes other errors through.
+func notFound(err error, msg string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(ErrNotFound, "%s", msg)
+	}
+	return err
+}

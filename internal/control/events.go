@@ -1,0 +1,91 @@
+package control
+
+import (
+	"context"
+
+	"github.com/gatehouse-dev/gatehouse/internal/audit"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Paging limits of event listings.
+const (
+	defaultEventLimit = 100
+	maxEventLimit     = 1000
+)
+
+func eventLimit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultEventLimit
+	case n > maxEventLimit:
+		return maxEventLimit
+	}
+	return n
+}
+
+// event appends an audit event for the actor in the current transaction.
+func (p *Plane) event(tx store.Tx, a *Actor, orgID, accountID, project, service, action, desc string) error {
+	_, err := tx.AppendEvent(audit.Event{
+		OrganizationID: orgID, AccountID: accountID, Project: project, Service: service,
+		ActorUserID: a.User.ID, ActorEmail: a.User.Email, ActionType: action, Description: desc,
+		ClientIP: a.ClientIP, CreateTime: p.now().UTC(),
+	})
+	return err
+}
+
+// AccountEvents returns the event log of an organization's root account
+// (the whole organization) or of a unit (the unit and everything below it),
+// newest first. beforeID pages backwards.
+func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, limit int, beforeID int64) ([]audit.Event, error) {
+	var out []audit.Event
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		u, err := p.unitOrOrgRoot(tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opAccountEventList, p.unitRes(u)); err != nil {
+			return err
+		}
+		f := store.EventFilter{OrganizationID: u.OrganizationID, Limit: eventLimit(limit), BeforeID: beforeID}
+		if !u.IsRoot() {
+			all, err := tx.ListUnits(u.OrganizationID)
+			if err != nil {
+				return err
+			}
+			f.AccountIDs = subtreeIDs(all, u.ID)
+		}
+		out, err = tx.ListEvents(f)
+		return err
+	})
+	return out, err
+}
+
+func subtreeIDs(units []org.Unit, id string) []string {
+	ids := []string{id}
+	for i := 0; i < len(ids); i++ {
+		for _, c := range units {
+			if c.ParentID == ids[i] {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return ids
+}
+
+// ProjectEvents returns a project's event log, newest first.
+func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
+	var out []audit.Event
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		pr, err := p.project(tx, project)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opProjectEventList, projectRes(pr.Name)); err != nil {
+			return err
+		}
+		out, err = tx.ListEvents(store.EventFilter{Project: pr.Name, Limit: eventLimit(limit), BeforeID: beforeID})
+		return err
+	})
+	return out, err
+}

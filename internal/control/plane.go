@@ -1,0 +1,93 @@
+// Package control holds Gatehouse's use cases. Each exported method of Plane
+// is one operation of the API: it authenticates nothing (the caller passes an
+// Actor), checks authorization with the decision engine, and runs its reads
+// and writes in one store transaction together with its audit event and its
+// change-log entry. Transports (HTTP, tests) call it; it never sees HTTP.
+package control
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/token"
+)
+
+// Actor is who performs an operation: an authenticated user (a person or an
+// application user) and how they authenticated.
+type Actor struct {
+	User      identity.User
+	Token     token.Token
+	ClientIP  string
+	UserAgent string
+}
+
+// Plane runs the use cases.
+type Plane struct {
+	store  store.Store
+	engine *authz.Engine
+	log    *slog.Logger
+	now    func() time.Time
+
+	syncMu sync.Mutex // serialises applying change-log entries to the engine
+
+	limiter *loginLimiter
+	tokens  *tokenCache
+}
+
+// Option configures a Plane.
+type Option func(*Plane)
+
+// WithClock replaces the wall clock (tests).
+func WithClock(now func() time.Time) Option { return func(p *Plane) { p.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(p *Plane) { p.log = l } }
+
+// New returns a Plane over st, with the decision engine built from the
+// store's current contents.
+func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
+	p := &Plane{
+		store:  st,
+		engine: authz.NewEngine(),
+		log:    slog.Default(),
+		now:    time.Now,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	p.limiter = newLoginLimiter(p.now)
+	p.tokens = newTokenCache()
+	if err := p.loadEngine(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Engine exposes the decision engine (read-only use: benchmarks, checks).
+func (p *Plane) Engine() *authz.Engine { return p.engine }
+
+// Revision is the change-log revision the local engine reflects.
+func (p *Plane) Revision() int64 { return p.engine.Revision() }
+
+// Follow applies other servers' changes from the shared store's change log
+// until ctx ends, polling every interval. A grant made on one server is
+// reflected on every follower within about one interval.
+func (p *Plane) Follow(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := p.sync(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("following the change log failed", "err", err)
+			}
+		}
+	}
+}

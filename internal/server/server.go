@@ -1,0 +1,122 @@
+// Package server wires Gatehouse together for "gatehouse serve": it opens
+// the store, builds the use-case layer and its decision engine, bootstraps
+// an empty installation, and serves the HTTP API until its context ends.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Listen        string // host:port; default 127.0.0.1:8080
+	Database      string // SQLite file path or postgres:// URL
+	AdminEmail    string // first user's email (bootstrap only)
+	AdminPassword string // first user's password; generated when empty
+	// FollowInterval is how often a server polls the shared store's change
+	// log for other servers' writes.
+	FollowInterval time.Duration
+}
+
+// Defaults.
+const (
+	DefaultListen   = "127.0.0.1:8080"
+	DefaultDatabase = "gatehouse.db"
+)
+
+// Run serves until ctx is cancelled. ready, if not nil, receives the bound
+// address once requests are served. Bootstrap credentials are written to out.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready chan<- string) error {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Database == "" {
+		cfg.Database = DefaultDatabase
+	}
+	if cfg.FollowInterval <= 0 {
+		cfg.FollowInterval = 250 * time.Millisecond
+	}
+	st, err := sqlstore.Open(ctx, cfg.Database)
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
+	defer st.Close()
+
+	start := time.Now()
+	plane, err := control.New(ctx, st, control.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("loading the decision engine: %w", err)
+	}
+	log.Info("decision engine loaded", "revision", plane.Revision(), "took", time.Since(start).Round(time.Millisecond))
+
+	boot, err := plane.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword, "")
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if boot.Created {
+		fmt.Fprintf(out, "Created the first user %s, super admin of organization %s (%s).\n", boot.Email, boot.Organization.Name, boot.Organization.ID)
+		if boot.GeneratedPassword != "" {
+			fmt.Fprintf(out, "Generated password (shown only this once, store it now): %s\n", boot.GeneratedPassword)
+		}
+	}
+
+	fctx, stopFollow := context.WithCancel(ctx)
+	defer stopFollow()
+	go plane.Follow(fctx, cfg.FollowInterval)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           api.New(plane, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
+	if ready != nil {
+		ready <- addr
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// redact hides a password in a database URL before it is logged.
+func redact(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			creds := dsn[i+3 : at]
+			if user, _, ok := strings.Cut(creds, ":"); ok {
+				return dsn[:i+3] + user + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
