@@ -88,7 +88,7 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opServiceGet, serviceRes(pr.Name, name)); err != nil {
+		if err := p.authorize(tx, a, opServiceGet, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		s, err = p.service(tx, pr.Name, name)
@@ -123,7 +123,7 @@ func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name strin
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opServiceDelete, serviceRes(pr.Name, name)); err != nil {
+		if err := p.authorize(tx, a, opServiceDelete, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		s, err := p.service(tx, pr.Name, name)

@@ -1,0 +1,112 @@
+// Package servertest starts a real Gatehouse server on a loopback port for
+// integration tests, on a fresh SQLite file, or on a fresh PostgreSQL
+// database when GATEHOUSE_TEST_POSTGRES holds a DSN and the test asks for it.
+package servertest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver for creating test databases
+
+	"github.com/gatehouse-dev/gatehouse/internal/server"
+)
+
+// Admin credentials every test server is bootstrapped with.
+const (
+	AdminEmail    = "admin@example.com"
+	AdminPassword = "correct horse battery staple"
+)
+
+// Instance is a running server.
+type Instance struct {
+	URL      string // http://127.0.0.1:port
+	Database string
+	stop     context.CancelFunc
+	done     chan error
+}
+
+// PostgresDSN returns the DSN of the test PostgreSQL server, or "".
+func PostgresDSN() string { return os.Getenv("GATEHOUSE_TEST_POSTGRES") }
+
+// SQLite returns a database path for a fresh SQLite file.
+func SQLite(t testing.TB) string { return filepath.Join(t.TempDir(), "gatehouse.db") }
+
+// Postgres creates a fresh database on the test PostgreSQL server, dropped
+// when the test ends, and returns its DSN. It skips the test when no server
+// is configured.
+func Postgres(t testing.TB) string {
+	base := PostgresDSN()
+	if base == "" {
+		t.Skip("GATEHOUSE_TEST_POSTGRES is not set")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "gh_it_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("creating test database: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Start runs a server on database (see SQLite and Postgres) and stops it
+// when the test ends.
+func Start(t testing.TB, database string) *Instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	inst := &Instance{Database: database, stop: cancel, done: make(chan error, 1)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() && os.Getenv("GATEHOUSE_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
+	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
+	select {
+	case addr := <-ready:
+		inst.URL = "http://" + addr
+	case err := <-inst.done:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("server did not start within 30s")
+	}
+	t.Cleanup(inst.Stop)
+	return inst
+}
+
+// Stop shuts the server down and waits for it.
+func (i *Instance) Stop() {
+	if i.stop == nil {
+		return
+	}
+	i.stop()
+	i.stop = nil
+	select {
+	case <-i.done:
+	case <-time.After(15 * time.Second):
+	}
+}
