@@ -39,4 +39,23 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /v1/project/{project}/service", "ServiceList", s.listServices)
 	s.handle("GET /v1/project/{project}/service/{service}", "ServiceGet", s.getService)
 	s.handle("DELETE /v1/project/{project}/service/{service}", "ServiceDelete", s.deleteService)
+
+	s.handle("GET /v1/organization/{org}/permissions/{rtype}/{rid}", "PermissionsGet", s.getPermissions)
+	s.handle("PUT /v1/organization/{org}/permissions/{rtype}/{rid}", "PermissionsSet", s.setPermissions)
+	s.handle("PATCH /v1/organization/{org}/permissions/{rtype}/{rid}", "PermissionsUpdate", s.updatePermissions)
+
+	s.handle("POST /v1/organization/{org}/user-groups", "UserGroupCreate", s.createGroup)
+	s.handle("GET /v1/organization/{org}/user-groups", "UserGroupsList", s.listGroups)
+	s.handle("GET /v1/organization/{org}/user-groups/{group}", "UserGroupGet", s.getGroup)
+	s.handle("PATCH /v1/organization/{org}/user-groups/{group}", "UserGroupUpdate", s.updateGroup)
+	s.handle("DELETE /v1/organization/{org}/user-groups/{group}", "UserGroupDelete", s.deleteGroup)
+	s.handle("GET /v1/organization/{org}/user-groups/{group}/members", "UserGroupMembersList", s.listGroupMembers)
+	s.handle("PATCH /v1/organization/{org}/user-groups/{group}/members", "UserGroupMemberUpdate", s.updateGroupMembers)
+	s.handle("GET /v1/organization/{org}/user/{user}/user-groups", "UserUserGroupsList", s.userGroups)
+
+	// Gatehouse's own questions, beyond Aiven's API.
+	s.handle("POST /v1/organization/{org}/access/check", "AccessCheck", s.accessCheck)
+	s.handle("POST /v1/organization/{org}/access/explain", "AccessExplain", s.accessExplain)
+	s.handle("GET /v1/organization/{org}/access/resources", "AccessResources", s.accessResources)
+	s.handle("GET /v1/organization/{org}/access/principals", "AccessPrincipals", s.accessPrincipals)
 }

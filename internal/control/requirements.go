@@ -33,6 +33,16 @@ const (
 	opServiceList            = "ServiceList"
 	opServiceUpdate          = "ServiceUpdate"
 	opServiceDelete          = "ServiceDelete"
+	opPermissionsGet         = "PermissionsGet"
+	opPermissionsSet         = "PermissionsSet"
+	opUserGroupCreate        = "UserGroupCreate"
+	opUserGroupsList         = "UserGroupsList"
+	opUserGroupGet           = "UserGroupGet"
+	opUserGroupUpdate        = "UserGroupUpdate"
+	opUserGroupDelete        = "UserGroupDelete"
+	opUserGroupMembersList   = "UserGroupMembersList"
+	opUserGroupMemberUpdate  = "UserGroupMemberUpdate"
+	opAccessInspect          = "AccessInspect"
 )
 
 // rule is what an operation requires of its caller on the resource it
@@ -94,6 +104,25 @@ var requirements = map[string]rule{
 	opServiceList:   anyOf("project:services:read"),
 	opServiceUpdate: anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
 	opServiceDelete: anyOf("project:services:write"),
+
+	// Reading grants: project:permissions:read (every project role has it)
+	// or organization admin. Writing grants: organization admin at or
+	// above the resource, or admin on the project; the escalation guard in
+	// changePermissions then refuses handing out what the caller lacks.
+	opPermissionsGet: anyOf("project:permissions:read", "role:organization:admin"),
+	opPermissionsSet: anyOf("role:organization:admin", "admin"),
+
+	opUserGroupCreate:       anyOf("organization:groups:write"),
+	opUserGroupsList:        {member: true},
+	opUserGroupGet:          {member: true},
+	opUserGroupUpdate:       anyOf("organization:groups:write"),
+	opUserGroupDelete:       anyOf("organization:groups:write"),
+	opUserGroupMembersList:  {member: true},
+	opUserGroupMemberUpdate: anyOf("organization:groups:write"),
+
+	// Asking about someone else's access reveals grants: the same right
+	// as reading them.
+	opAccessInspect: anyOf("project:permissions:read", "role:organization:admin"),
 }
 
 // routeAliases maps API operation IDs that share a use case's check.
@@ -103,6 +132,12 @@ var routeAliases = map[string]string{
 	"OrganizationProjectsList":   opProjectList,
 	"OrganizationProjectsUpdate": opProjectUpdate,
 	"OrganizationProjectsDelete": opProjectDelete,
+	"PermissionsUpdate":          opPermissionsSet,
+	"UserUserGroupsList":         opUserGroupsList,
+	"AccessCheck":                opOrganizationGet,
+	"AccessExplain":              opOrganizationGet,
+	"AccessResources":            opOrganizationGet,
+	"AccessPrincipals":           opAccessInspect,
 }
 
 // RequirementOf describes what operation op requires, and whether the

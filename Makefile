@@ -1,0 +1,35 @@
+# Gatehouse developer entry points. `make help` lists them.
+
+GO      ?= go
+PGDSN   ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+
+.PHONY: help build run test test-short vet fmt bench
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n",$$1,$$2}'
+
+build: ## build ./gatehouse (no cgo)
+	CGO_ENABLED=0 $(GO) build -o gatehouse ./cmd/gatehouse
+
+run: ## run the server on the embedded SQLite default
+	$(GO) run ./cmd/gatehouse serve
+
+# test runs every test with the race detector, against SQLite always and
+# against PostgreSQL when GATEHOUSE_TEST_POSTGRES is set or a server
+# answers on 127.0.0.1:5432.
+test: vet ## run all tests (SQLite, and PostgreSQL when reachable)
+	@if [ -z "$$GATEHOUSE_TEST_POSTGRES" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
+		echo "PostgreSQL found on 127.0.0.1:5432: running the PostgreSQL suites too"; \
+		export GATEHOUSE_TEST_POSTGRES='$(PGDSN)'; \
+	fi; \
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+test-short: ## quick tests, SQLite only
+	$(GO) test -short ./...
+
+vet: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: ## run the benchmarks once each, for real numbers see docs/performance.md
+	$(GO) test -run '^$$' -bench . -benchmem ./...

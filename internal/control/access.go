@@ -1,0 +1,252 @@
+package control
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Access questions, answered by the same engine that guards every endpoint.
+
+// AccessResource names a resource of the access API: organization,
+// organization_unit, project, or service ("project/service").
+type AccessResource struct {
+	Type string
+	ID   string
+}
+
+// AccessCheck is one question: may user do permission on resource?
+type AccessCheck struct {
+	UserID     string
+	Permission string
+	Resource   AccessResource
+}
+
+// maxBatch bounds a batch check.
+const maxBatch = 1000
+
+func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (authz.Resource, error) {
+	switch r.Type {
+	case grant.ResourceOrganization, grant.ResourceUnit, grant.ResourceProject:
+		t, err := p.grantTarget(tx, orgID, r.Type, r.ID)
+		return t.res, err
+	case "service":
+		project, svc, ok := strings.Cut(r.ID, "/")
+		if !ok {
+			return authz.Resource{}, fail(ErrInvalid, "a service resource_id is \"<project>/<service>\", not %q", r.ID)
+		}
+		if _, err := p.projectIn(tx, orgID, project); err != nil {
+			return authz.Resource{}, err
+		}
+		if _, err := p.service(tx, project, svc); err != nil {
+			return authz.Resource{}, err
+		}
+		return serviceRes(project, svc), nil
+	}
+	return authz.Resource{}, fail(ErrInvalid, "resource_type must be organization, organization_unit, project or service, not %q", r.Type)
+}
+
+// mayInspect: anyone may ask about themselves; asking about others needs
+// the right to read permissions where the question is asked.
+func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
+	if userID == a.User.ID {
+		return nil
+	}
+	return p.authorize(tx, a, opAccessInspect, res)
+}
+
+// waitRevision makes sure the engine reflects at least revision rev (read
+// your writes across servers), pulling the change log if needed.
+func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
+	if rev <= p.engine.Revision() {
+		return nil
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if err := p.sync(ctx); err != nil {
+			return err
+		}
+		if rev <= p.engine.Revision() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fail(ErrConflict, "revision %d is not known yet (this server is at %d)", rev, p.engine.Revision())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Check answers a batch of questions at one revision of the engine, which
+// it returns. atLeast, when positive, is the oldest acceptable revision.
+func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []AccessCheck, atLeast int64) ([]bool, int64, error) {
+	if len(checks) == 0 || len(checks) > maxBatch {
+		return nil, 0, fail(ErrInvalid, "send 1 to %d checks", maxBatch)
+	}
+	if err := p.waitRevision(ctx, atLeast); err != nil {
+		return nil, 0, err
+	}
+	perms := make([]authz.Permission, len(checks))
+	for i, c := range checks {
+		perm, err := authz.Parse(c.Permission)
+		if err != nil {
+			return nil, 0, fail(ErrInvalid, "checks[%d].permission: %v", i, err)
+		}
+		perms[i] = perm
+	}
+	res := make([]authz.Resource, len(checks))
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
+			return err
+		}
+		resolved := map[AccessResource]authz.Resource{}
+		for i, c := range checks {
+			r, ok := resolved[c.Resource]
+			if !ok {
+				if r, err = p.accessResource(tx, o.ID, c.Resource); err != nil {
+					return err
+				}
+				resolved[c.Resource] = r
+			}
+			if err := p.mayInspect(tx, a, c.UserID, r); err != nil {
+				return err
+			}
+			res[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	ix := p.engine.Index() // one consistent revision for the whole batch
+	out := make([]bool, len(checks))
+	for i, c := range checks {
+		out[i] = ix.Check(c.UserID, perms[i], res[i])
+	}
+	return out, ix.Revision(), nil
+}
+
+// Explain says why a user may or may not do permission on a resource.
+func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessCheck) (authz.Explanation, int64, error) {
+	perm, err := authz.Parse(c.Permission)
+	if err != nil {
+		return authz.Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
+	}
+	var r authz.Resource
+	err = p.store.Read(ctx, func(tx store.Tx) error {
+		if _, err := p.organization(tx, orgID); err != nil {
+			return err
+		}
+		if r, err = p.accessResource(tx, orgID, c.Resource); err != nil {
+			return err
+		}
+		return p.mayInspect(tx, a, c.UserID, r)
+	})
+	if err != nil {
+		return authz.Explanation{}, 0, err
+	}
+	ix := p.engine.Index()
+	return ix.Explain(c.UserID, perm, r), ix.Revision(), nil
+}
+
+// AccessibleResources lists the projects or services of an organization on
+// which a user holds permission, sorted and paged by cursor.
+func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID, permission, kind, after string, limit int) ([]string, string, error) {
+	perm, err := authz.Parse(permission)
+	if err != nil {
+		return nil, "", fail(ErrInvalid, "permission: %v", err)
+	}
+	var k authz.Kind
+	switch kind {
+	case "project":
+		k = authz.KindProject
+	case "service":
+		k = authz.KindService
+	case "organization_unit":
+		k = authz.KindUnit
+	default:
+		return nil, "", fail(ErrInvalid, "resource_type must be project, service or organization_unit")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	inOrg := map[string]bool{}
+	err = p.store.Read(ctx, func(tx store.Tx) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.mayInspect(tx, a, userID, orgRes(o.ID)); err != nil {
+			return err
+		}
+		if k == authz.KindUnit {
+			us, err := tx.ListUnits(o.ID)
+			for _, u := range us {
+				inOrg[u.ID] = true
+			}
+			return err
+		}
+		ps, err := tx.ListProjects(o.ID)
+		for _, pr := range ps {
+			inOrg[pr.Name] = true
+		}
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	ix := p.engine.Index()
+	var out []string
+	for len(out) < limit {
+		ids, next := ix.Resources(userID, perm, k, after, limit)
+		for _, id := range ids {
+			key := id
+			if k == authz.KindService {
+				key, _, _ = strings.Cut(id, "/")
+			}
+			if inOrg[key] {
+				out = append(out, id)
+				if len(out) == limit {
+					return out, id, nil
+				}
+			}
+		}
+		if next == "" {
+			return out, "", nil
+		}
+		after = next
+	}
+	return out, after, nil
+}
+
+// AccessPrincipals lists who can do permission on a resource: users
+// (directly, through groups, or as super admins) and groups.
+func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permission string, r AccessResource) (users, groups []string, rev int64, err error) {
+	perm, err := authz.Parse(permission)
+	if err != nil {
+		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
+	}
+	var res authz.Resource
+	err = p.store.Read(ctx, func(tx store.Tx) error {
+		if _, err := p.organization(tx, orgID); err != nil {
+			return err
+		}
+		if res, err = p.accessResource(tx, orgID, r); err != nil {
+			return err
+		}
+		return p.authorize(tx, a, opAccessInspect, res)
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ix := p.engine.Index()
+	users, groups = ix.Principals(res, perm)
+	return users, groups, ix.Revision(), nil
+}
