@@ -36,7 +36,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(stdout, stderr))
+	root.AddCommand(newServe(stdout, stderr), newBench(stdout))
 	return root
 }
 
