@@ -1,8 +1,22 @@
 package api
 
-// registerRoutes is the API's route table: one line an endpoint, with the
-// operation ID whose authorization requirement package control applies.
+// routeSets are the per-feature route tables; each feature's file adds its
+// own in an init function.
+var routeSets []func(*Server)
+
+func init() { routeSets = append(routeSets, (*Server).coreRoutes) }
+
+// registerRoutes registers every feature's routes.
 func (s *Server) registerRoutes() {
+	for _, set := range routeSets {
+		set(s)
+	}
+}
+
+// coreRoutes is the route table of the hierarchy, permissions, groups and
+// access questions: one line an endpoint, with the operation ID whose
+// authorization rule package control applies.
+func (s *Server) coreRoutes() {
 	s.public("GET /healthz", "Healthz", s.healthz)
 	s.public("POST /v1/userauth", "UserAuth", s.userAuth)
 	s.handle("POST /v1/userauth/logout", "UserLogout", s.userLogout)

@@ -69,10 +69,40 @@ func anyOf(names ...string) rule {
 	return rule{anyOf: s}
 }
 
-// Requirements is the single table of what every operation requires,
+// requirements is the single table of what every operation requires,
 // taken from go-client-codegen's permissions.yaml where it lists the
-// operation and from Aiven's documentation (the seeds) otherwise.
-var requirements = map[string]rule{
+// operation and from Aiven's documentation (the seeds) otherwise. Each
+// feature's file adds its rows with addRequirements in an init function;
+// the table is never changed after start.
+var requirements = map[string]rule{}
+
+// routeAliases maps API operation IDs that share another operation's rule.
+var routeAliases = map[string]string{}
+
+// addRequirements adds rows to the requirements table; a duplicate
+// operation is a programming error.
+func addRequirements(rows map[string]rule) {
+	for op, r := range rows {
+		if _, dup := requirements[op]; dup {
+			panic("control: duplicate requirement for " + op)
+		}
+		requirements[op] = r
+	}
+}
+
+// addAliases adds rows to routeAliases.
+func addAliases(rows map[string]string) {
+	for op, target := range rows {
+		if _, dup := routeAliases[op]; dup {
+			panic("control: duplicate alias for " + op)
+		}
+		routeAliases[op] = target
+	}
+}
+
+func init() { addRequirements(coreRequirements); addAliases(coreAliases) }
+
+var coreRequirements = map[string]rule{
 	"Healthz":                {authenticated: true},
 	"UserAuth":               {authenticated: true},
 	"UserLogout":             {authenticated: true},
@@ -125,8 +155,7 @@ var requirements = map[string]rule{
 	opAccessInspect: anyOf("project:permissions:read", "role:organization:admin"),
 }
 
-// routeAliases maps API operation IDs that share a use case's check.
-var routeAliases = map[string]string{
+var coreAliases = map[string]string{
 	"OrganizationProjectsCreate": opProjectCreate,
 	"OrganizationProjectsGet":    opProjectGet,
 	"OrganizationProjectsList":   opProjectList,

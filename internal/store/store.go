@@ -64,7 +64,12 @@ type EventFilter struct {
 
 // Tx is what a transaction can do. Methods return ErrNotFound or
 // ErrConflict (wrapped) where noted; other errors are backend failures.
+// Features beyond the hierarchy add their methods in interfaces of their
+// own files (people.go, applications.go ...), embedded here.
 type Tx interface {
+	PeopleTx
+	ApplicationTx
+
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
 	// AppendChange adds a change-log entry and returns its revision.

@@ -50,7 +50,20 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) { a.run(t, open) })
 	}
+	for _, a := range extraAreas {
+		t.Run(a.name, func(t *testing.T) { a.run(t, open) })
+	}
 }
+
+// area is one named part of the suite.
+type area struct {
+	name string
+	run  func(*testing.T, Opener)
+}
+
+// extraAreas are the suite parts of later features; each feature's file
+// adds its own in an init function, next to the store methods it tests.
+var extraAreas []area
 
 // ---- helpers ----
 

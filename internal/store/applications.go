@@ -1,0 +1,5 @@
+package store
+
+// ApplicationTx holds the storage of application users.
+type ApplicationTx interface {
+}
