@@ -151,4 +151,3 @@ func (c *tokenCache) dropUser(userID string) {
 	}
 	c.mu.Unlock()
 }
-
