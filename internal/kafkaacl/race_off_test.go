@@ -1,0 +1,5 @@
+//go:build !race
+
+package kafkaacl
+
+const raceEnabled = false
