@@ -1,0 +1,134 @@
+package authz
+
+// dict maps external string IDs to dense indexes. IDs are never removed (a
+// deleted entity keeps its index, marked dead), so a dictionary can be an
+// immutable table shared by every revision plus a small persistent overlay
+// of the IDs added since that table was built.
+//
+// The table stores only (32-bit hash tag, index) pairs, 8 bytes a slot,
+// open addressing with linear probing. A candidate is confirmed by
+// comparing the ID stored in the entity's record, which the caller reads
+// next anyway: a lookup costs about one cache miss besides the record
+// itself, where a Go map costs a control word, a slot and the key bytes.
+// That is most of the cost of a check on a cold cache.
+//
+// When the overlay outgrows a fraction of the table, Apply rebuilds the
+// table from the records: O(n) once per Θ(n) new IDs, amortised O(1).
+type dict struct {
+	tab   *itable
+	over  hmap[string, int32, strHash]
+	build map[string]int32 // only while Build runs
+}
+
+type itable struct {
+	slots []uint64 // tag<<32 | index+1; 0 is empty
+	mask  uint64
+}
+
+func newItable(n int) *itable {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	return &itable{slots: make([]uint64, size), mask: uint64(size - 1)}
+}
+
+func (t *itable) insert(h uint64, i int32) {
+	for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+		if t.slots[pos] == 0 {
+			t.slots[pos] = h>>32<<32 | uint64(uint32(i)+1)
+			return
+		}
+	}
+}
+
+// lookup returns the index whose record's ID is k. ids reads that ID for
+// a candidate index; it is only called on a tag match.
+func lookup[T any](d *dict, k string, vec *pvec[T], id func(*T) string) (int32, bool) {
+	if d.build != nil {
+		i, ok := d.build[k]
+		return i, ok
+	}
+	if t := d.tab; t != nil {
+		h := strHash{}.hash(k)
+		tag := h >> 32
+		for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+			e := t.slots[pos]
+			if e == 0 {
+				break
+			}
+			if e>>32 == tag {
+				i := int32(uint32(e) - 1)
+				if id(vec.at(i)) == k {
+					return i, true
+				}
+			}
+		}
+	}
+	if d.over.n == 0 {
+		return 0, false
+	}
+	return d.over.get(k)
+}
+
+func (d *dict) set(e *edit, k string, v int32) {
+	if d.build != nil {
+		d.build[k] = v
+		return
+	}
+	d.over = d.over.set(e, k, v)
+}
+
+// needsRebuild reports whether the overlay is big enough to fold in.
+func (d *dict) needsRebuild() bool {
+	n := 0
+	if d.tab != nil {
+		n = len(d.tab.slots) / 4
+	}
+	return d.build != nil || d.over.n >= max(256, n/4)
+}
+
+// rebuildDicts makes fresh tables from the records (every index, dead or
+// alive, keeps its ID) and drops overlays and build maps.
+func (ix *Index) rebuildDicts(force bool) {
+	var counts [numKinds]int
+	for k := KindOrganization; k < numKinds; k++ {
+		if force || ix.nodeIDs[k].needsRebuild() {
+			// Only when some table is rebuilt anyway: counting is O(n).
+			for i := int32(0); i < int32(ix.nodes.Len()); i++ {
+				counts[ix.nodes.at(i).kind]++
+			}
+			break
+		}
+	}
+	for k := KindOrganization; k < numKinds; k++ {
+		if !force && !ix.nodeIDs[k].needsRebuild() {
+			continue
+		}
+		t := newItable(counts[k])
+		for i := int32(0); i < int32(ix.nodes.Len()); i++ {
+			if r := ix.nodes.at(i); r.kind == k {
+				t.insert(strHash{}.hash(r.id), i)
+			}
+		}
+		ix.nodeIDs[k] = dict{tab: t}
+	}
+	if force || ix.userIDs.needsRebuild() {
+		t := newItable(ix.users.Len())
+		for i := int32(0); i < int32(ix.users.Len()); i++ {
+			t.insert(strHash{}.hash(ix.users.at(i).id), i)
+		}
+		ix.userIDs = dict{tab: t}
+	}
+	if force || ix.grpIDs.needsRebuild() {
+		t := newItable(ix.groups.Len())
+		for i := int32(0); i < int32(ix.groups.Len()); i++ {
+			t.insert(strHash{}.hash(ix.groups.at(i).id), i)
+		}
+		ix.grpIDs = dict{tab: t}
+	}
+}
+
+func nodeID(r *nodeRec) string   { return r.id }
+func userID(r *userRec) string   { return r.id }
+func groupID(r *groupRec) string { return r.id }

@@ -1,0 +1,608 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Sentinel errors for changes that Apply skips. The store is expected to
+// validate before committing, so these only fire on inconsistent input.
+var (
+	ErrUnknownNode      = errors.New("authz: unknown node")
+	ErrUnknownUser      = errors.New("authz: unknown user")
+	ErrUnknownGroup     = errors.New("authz: unknown group")
+	ErrInvalidParent    = errors.New("authz: invalid parent")
+	ErrCycle            = errors.New("authz: move would create a cycle")
+	ErrNotGrantable     = errors.New("authz: set contains non-grantable permissions")
+	ErrInvalidChange    = errors.New("authz: invalid change")
+	ErrInvalidPrincipal = errors.New("authz: invalid principal kind")
+)
+
+// Index is an immutable view of all facts at one revision, laid out for
+// allocation-free checks. Apply derives a new Index that shares every
+// unchanged part with its parent, so old readers keep a consistent view for
+// as long as they hold the pointer.
+//
+// Every entity gets a dense int32 index the first time its ID is seen; the
+// index is kept (marked dead) when the entity is deleted and reused if it
+// comes back, so stale references can never alias a different entity.
+type Index struct {
+	rev     int64
+	nodeIDs [numKinds]dict
+	userIDs dict
+	grpIDs  dict
+	nodes   pvec[nodeRec]
+	users   pvec[userRec]
+	groups  pvec[groupRec]
+	stats   Stats
+}
+
+// Stats counts live facts.
+type Stats struct {
+	Nodes, Users, Groups, Members, Grants, SuperAdmins int
+}
+
+type set32 = hmap[uint32, struct{}, intHash]
+
+type nodeRec struct {
+	id       string
+	kind     Kind
+	alive    bool
+	parent   int32                      // -1 for organizations
+	grants   hmap[uint32, Set, intHash] // principal key → set as granted
+	children set32
+	supers   set32 // organizations only: super admin users
+	groups   set32 // organizations only: groups of the organization
+}
+
+type userRec struct {
+	id        string
+	alive     bool
+	active    bool
+	groups    []int32 // sorted; small, iterated by every check
+	superOrgs []int32 // sorted
+	grants    pgrants // node → grant
+}
+
+type groupRec struct {
+	id      string
+	alive   bool
+	org     int32
+	members set32
+	grants  pgrants
+}
+
+// grantVal keeps the set as granted (for listing) next to its expansion
+// (for checks), so neither path recomputes the other.
+type grantVal struct {
+	granted  Set
+	expanded Set
+}
+
+const groupBit = 1 << 31
+
+func userKey(i int32) uint32  { return uint32(i) }
+func groupKey(i int32) uint32 { return uint32(i) | groupBit }
+
+// Revision is the revision the Index reflects.
+func (ix *Index) Revision() int64 { return ix.rev }
+
+// Stats returns live fact counts.
+func (ix *Index) Stats() Stats { return ix.stats }
+
+// Build indexes a full snapshot. Facts that do not fit (dangling parents,
+// members of unknown groups, ...) are skipped; BuildChecked reports them.
+func Build(s Snapshot, revision int64) *Index {
+	ix, _ := BuildChecked(s, revision)
+	return ix
+}
+
+// BuildChecked is Build that also returns the skipped facts' errors.
+func BuildChecked(s Snapshot, revision int64) (*Index, error) {
+	t := txn{ix: &Index{}, e: &edit{}}
+	for k := range t.ix.nodeIDs {
+		t.ix.nodeIDs[k].build = map[string]int32{}
+	}
+	t.ix.userIDs.build = make(map[string]int32, len(s.Users))
+	t.ix.grpIDs.build = make(map[string]int32, len(s.Groups))
+	var errs []error
+	note := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Parents first, whatever the snapshot order: organizations, then units
+	// in as many passes as they nest, then projects and services.
+	var units []Node
+	for _, n := range s.Nodes {
+		switch n.Kind {
+		case KindOrganization:
+			note(t.upsertNode(n))
+		case KindUnit:
+			units = append(units, n)
+		}
+	}
+	for len(units) > 0 {
+		var next []Node
+		for _, n := range units {
+			if _, ok := t.ix.nodeIdx(n.Parent); ok || n.Parent.Kind != KindUnit {
+				note(t.upsertNode(n))
+			} else {
+				next = append(next, n)
+			}
+		}
+		if len(next) == len(units) {
+			for _, n := range next {
+				note(t.upsertNode(n))
+			}
+			break
+		}
+		units = next
+	}
+	for _, k := range []Kind{KindProject, KindService} {
+		for _, n := range s.Nodes {
+			if n.Kind == k {
+				note(t.upsertNode(n))
+			}
+		}
+	}
+	for _, n := range s.Nodes {
+		if !n.Kind.Valid() {
+			note(t.upsertNode(n))
+		}
+	}
+	for _, u := range s.Users {
+		note(t.setUser(u))
+	}
+	for _, g := range s.Groups {
+		note(t.upsertGroup(g))
+	}
+	for _, m := range s.Members {
+		note(t.addMember(m))
+	}
+	for _, sa := range s.SuperAdmins {
+		note(t.setSuperAdmin(sa, true))
+	}
+	for _, g := range s.Grants {
+		note(t.setGrant(g))
+	}
+	t.ix.rebuildDicts(true)
+	t.ix.rev = revision
+	return t.ix, errors.Join(errs...)
+}
+
+// Apply returns a new Index at revision with changes applied in order,
+// sharing all untouched structure with ix (which is not modified). A
+// revision <= ix.Revision() returns ix itself, so replaying a change log is
+// idempotent. Invalid changes are skipped; ApplyChecked reports them.
+func (ix *Index) Apply(revision int64, changes []Change) *Index {
+	nx, _ := ix.ApplyChecked(revision, changes)
+	return nx
+}
+
+// ApplyChecked is Apply that also returns the errors of skipped changes.
+func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) {
+	if revision <= ix.rev {
+		return ix, nil
+	}
+	cp := *ix
+	t := txn{ix: &cp, e: &edit{}}
+	var errs []error
+	for i := range changes {
+		if err := t.apply(&changes[i]); err != nil {
+			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
+		}
+	}
+	cp.rebuildDicts(false)
+	cp.rev = revision
+	return &cp, errors.Join(errs...)
+}
+
+// txn mutates a private copy of an Index; every write goes through e so
+// structure shared with older revisions is copied, never modified.
+type txn struct {
+	ix *Index
+	e  *edit
+}
+
+func (t txn) apply(c *Change) error {
+	switch c.Op {
+	case OpUpsertNode:
+		return t.upsertNode(c.Node)
+	case OpDeleteNode:
+		return t.deleteNode(c.Node.Resource)
+	case OpSetUser:
+		return t.setUser(c.User)
+	case OpDeleteUser:
+		t.deleteUser(c.User.ID)
+		return nil
+	case OpUpsertGroup:
+		return t.upsertGroup(c.Group)
+	case OpDeleteGroup:
+		t.deleteGroup(c.Group.ID)
+		return nil
+	case OpAddMember:
+		return t.addMember(c.Member)
+	case OpRemoveMember:
+		t.removeMember(c.Member)
+		return nil
+	case OpSetGrant:
+		return t.setGrant(c.Grant)
+	case OpSetSuperAdmin:
+		return t.setSuperAdmin(c.SuperAdmin, c.Flag)
+	}
+	return fmt.Errorf("%w: op %d", ErrInvalidChange, c.Op)
+}
+
+// Lookups (alive entities only).
+
+func (ix *Index) nodeIdx(r Resource) (int32, bool) {
+	if !r.Kind.Valid() {
+		return 0, false
+	}
+	i, ok := lookup(&ix.nodeIDs[r.Kind], r.ID, &ix.nodes, nodeID)
+	if !ok || !ix.nodes.at(i).alive {
+		return 0, false
+	}
+	return i, true
+}
+
+func (ix *Index) userIdx(id string) (int32, bool) {
+	i, ok := lookup(&ix.userIDs, id, &ix.users, userID)
+	if !ok || !ix.users.at(i).alive {
+		return 0, false
+	}
+	return i, true
+}
+
+func (ix *Index) groupIdx(id string) (int32, bool) {
+	i, ok := lookup(&ix.grpIDs, id, &ix.groups, groupID)
+	if !ok || !ix.groups.at(i).alive {
+		return 0, false
+	}
+	return i, true
+}
+
+// Mutations.
+
+func (t txn) upsertNode(n Node) error {
+	ix := t.ix
+	if !n.Kind.Valid() || n.ID == "" {
+		return fmt.Errorf("%w: %v", ErrInvalidResource, n.Resource)
+	}
+	parent := int32(-1)
+	if n.Kind != KindOrganization {
+		if !validParent(n.Kind, n.Parent.Kind) {
+			return fmt.Errorf("%w: %v below %v", ErrInvalidParent, n.Resource, n.Parent)
+		}
+		p, ok := ix.nodeIdx(n.Parent)
+		if !ok {
+			return fmt.Errorf("%w: parent %v of %v", ErrUnknownNode, n.Parent, n.Resource)
+		}
+		parent = p
+	}
+	i, known := lookup(&ix.nodeIDs[n.Kind], n.ID, &ix.nodes, nodeID)
+	if known && ix.nodes.at(i).alive {
+		old := ix.nodes.at(i).parent
+		if old == parent {
+			return nil
+		}
+		// A move: refuse to hang a node below itself.
+		for a := parent; a >= 0; a = ix.nodes.at(a).parent {
+			if a == i {
+				return fmt.Errorf("%w: %v below %v", ErrCycle, n.Resource, n.Parent)
+			}
+		}
+		op := ix.nodes.mut(t.e, old)
+		op.children = op.children.del(t.e, uint32(i))
+		np := ix.nodes.mut(t.e, parent)
+		np.children = np.children.set(t.e, uint32(i), struct{}{})
+		ix.nodes.mut(t.e, i).parent = parent
+		return nil
+	}
+	if !known {
+		i = ix.nodes.push(t.e)
+		ix.nodeIDs[n.Kind].set(t.e, n.ID, i)
+	}
+	*ix.nodes.mut(t.e, i) = nodeRec{id: n.ID, kind: n.Kind, alive: true, parent: parent}
+	if parent >= 0 {
+		p := ix.nodes.mut(t.e, parent)
+		p.children = p.children.set(t.e, uint32(i), struct{}{})
+	}
+	ix.stats.Nodes++
+	return nil
+}
+
+func (t txn) deleteNode(r Resource) error {
+	ix := t.ix
+	i, ok := ix.nodeIdx(r)
+	if !ok {
+		return nil // already gone: deletes are idempotent
+	}
+	if p := ix.nodes.at(i).parent; p >= 0 {
+		pr := ix.nodes.mut(t.e, p)
+		pr.children = pr.children.del(t.e, uint32(i))
+	}
+	t.deleteSubtree(i)
+	return nil
+}
+
+func (t txn) deleteSubtree(i int32) {
+	ix := t.ix
+	rec := ix.nodes.at(i)
+	rec.children.each(func(c uint32, _ struct{}) bool {
+		t.deleteSubtree(int32(c))
+		return true
+	})
+	rec.grants.each(func(pk uint32, _ Set) bool {
+		if pk&groupBit != 0 {
+			g := ix.groups.mut(t.e, int32(pk&^groupBit))
+			g.grants = g.grants.del(t.e, i)
+		} else {
+			u := ix.users.mut(t.e, int32(pk))
+			u.grants = u.grants.del(t.e, i)
+		}
+		ix.stats.Grants--
+		return true
+	})
+	rec.supers.each(func(u uint32, _ struct{}) bool {
+		ur := ix.users.mut(t.e, int32(u))
+		ur.superOrgs = removeSorted(ur.superOrgs, i)
+		ix.stats.SuperAdmins--
+		return true
+	})
+	var groups []int32
+	rec.groups.each(func(g uint32, _ struct{}) bool {
+		groups = append(groups, int32(g))
+		return true
+	})
+	for _, g := range groups {
+		t.deleteGroupIdx(g)
+	}
+	*ix.nodes.mut(t.e, i) = nodeRec{id: rec.id, kind: rec.kind, parent: -1}
+	ix.stats.Nodes--
+}
+
+func (t txn) setUser(u User) error {
+	ix := t.ix
+	if u.ID == "" {
+		return fmt.Errorf("%w: empty user id", ErrInvalidChange)
+	}
+	i, known := lookup(&ix.userIDs, u.ID, &ix.users, userID)
+	if known && ix.users.at(i).alive {
+		if ix.users.at(i).active != u.Active {
+			ix.users.mut(t.e, i).active = u.Active
+		}
+		return nil
+	}
+	if !known {
+		i = ix.users.push(t.e)
+		ix.userIDs.set(t.e, u.ID, i)
+	}
+	*ix.users.mut(t.e, i) = userRec{id: u.ID, alive: true, active: u.Active}
+	ix.stats.Users++
+	return nil
+}
+
+func (t txn) deleteUser(id string) {
+	ix := t.ix
+	i, ok := ix.userIdx(id)
+	if !ok {
+		return
+	}
+	u := ix.users.at(i)
+	for _, g := range u.groups {
+		gr := ix.groups.mut(t.e, g)
+		gr.members = gr.members.del(t.e, uint32(i))
+		ix.stats.Members--
+	}
+	for _, o := range u.superOrgs {
+		or := ix.nodes.mut(t.e, o)
+		or.supers = or.supers.del(t.e, uint32(i))
+		ix.stats.SuperAdmins--
+	}
+	u.grants.each(func(n uint32, _ grantVal) bool {
+		nr := ix.nodes.mut(t.e, int32(n))
+		nr.grants = nr.grants.del(t.e, userKey(i))
+		ix.stats.Grants--
+		return true
+	})
+	*ix.users.mut(t.e, i) = userRec{id: u.id}
+	ix.stats.Users--
+}
+
+func (t txn) upsertGroup(g Group) error {
+	ix := t.ix
+	if g.ID == "" {
+		return fmt.Errorf("%w: empty group id", ErrInvalidChange)
+	}
+	org, ok := ix.nodeIdx(Org(g.Org))
+	if !ok {
+		return fmt.Errorf("%w: organization %q of group %q", ErrUnknownNode, g.Org, g.ID)
+	}
+	i, known := lookup(&ix.grpIDs, g.ID, &ix.groups, groupID)
+	if known && ix.groups.at(i).alive {
+		old := ix.groups.at(i).org
+		if old != org {
+			or := ix.nodes.mut(t.e, old)
+			or.groups = or.groups.del(t.e, uint32(i))
+			nr := ix.nodes.mut(t.e, org)
+			nr.groups = nr.groups.set(t.e, uint32(i), struct{}{})
+			ix.groups.mut(t.e, i).org = org
+		}
+		return nil
+	}
+	if !known {
+		i = ix.groups.push(t.e)
+		ix.grpIDs.set(t.e, g.ID, i)
+	}
+	*ix.groups.mut(t.e, i) = groupRec{id: g.ID, alive: true, org: org}
+	or := ix.nodes.mut(t.e, org)
+	or.groups = or.groups.set(t.e, uint32(i), struct{}{})
+	ix.stats.Groups++
+	return nil
+}
+
+func (t txn) deleteGroup(id string) {
+	if i, ok := t.ix.groupIdx(id); ok {
+		t.deleteGroupIdx(i)
+	}
+}
+
+func (t txn) deleteGroupIdx(i int32) {
+	ix := t.ix
+	g := ix.groups.at(i)
+	g.members.each(func(u uint32, _ struct{}) bool {
+		ur := ix.users.mut(t.e, int32(u))
+		ur.groups = removeSorted(ur.groups, i)
+		ix.stats.Members--
+		return true
+	})
+	g.grants.each(func(n uint32, _ grantVal) bool {
+		nr := ix.nodes.mut(t.e, int32(n))
+		nr.grants = nr.grants.del(t.e, groupKey(i))
+		ix.stats.Grants--
+		return true
+	})
+	if or := ix.nodes.at(g.org); or.alive {
+		orm := ix.nodes.mut(t.e, g.org)
+		orm.groups = orm.groups.del(t.e, uint32(i))
+	}
+	*ix.groups.mut(t.e, i) = groupRec{id: g.id}
+	ix.stats.Groups--
+}
+
+func (t txn) addMember(m Membership) error {
+	ix := t.ix
+	g, ok := ix.groupIdx(m.Group)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownGroup, m.Group)
+	}
+	u, ok := ix.userIdx(m.User)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownUser, m.User)
+	}
+	ur := ix.users.at(u)
+	if _, found := slices.BinarySearch(ur.groups, g); found {
+		return nil
+	}
+	ix.users.mut(t.e, u).groups = insertSorted(ur.groups, g)
+	gr := ix.groups.mut(t.e, g)
+	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
+	ix.stats.Members++
+	return nil
+}
+
+func (t txn) removeMember(m Membership) {
+	ix := t.ix
+	g, ok1 := ix.groupIdx(m.Group)
+	u, ok2 := ix.userIdx(m.User)
+	if !ok1 || !ok2 {
+		return
+	}
+	ur := ix.users.at(u)
+	if _, found := slices.BinarySearch(ur.groups, g); !found {
+		return
+	}
+	ix.users.mut(t.e, u).groups = removeSorted(ur.groups, g)
+	gr := ix.groups.mut(t.e, g)
+	gr.members = gr.members.del(t.e, uint32(u))
+	ix.stats.Members--
+}
+
+func (t txn) setGrant(g Grant) error {
+	ix := t.ix
+	if !g.Perms.Grantable() || g.Perms&1 != 0 {
+		return fmt.Errorf("%w: %v", ErrNotGrantable, g.Perms)
+	}
+	n, ok := ix.nodeIdx(g.Resource)
+	if !ok {
+		return fmt.Errorf("%w: %v", ErrUnknownNode, g.Resource)
+	}
+	var pk uint32
+	var grants *pgrants
+	switch g.Principal.Kind {
+	case PrincipalUser:
+		u, ok := ix.userIdx(g.Principal.ID)
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownUser, g.Principal.ID)
+		}
+		pk, grants = userKey(u), &ix.users.mut(t.e, u).grants
+	case PrincipalGroup:
+		gi, ok := ix.groupIdx(g.Principal.ID)
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownGroup, g.Principal.ID)
+		}
+		pk, grants = groupKey(gi), &ix.groups.mut(t.e, gi).grants
+	default:
+		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)
+	}
+	nr := ix.nodes.mut(t.e, n)
+	before := nr.grants.Len()
+	if g.Perms == 0 {
+		nr.grants = nr.grants.del(t.e, pk)
+		*grants = grants.del(t.e, n)
+	} else {
+		nr.grants = nr.grants.set(t.e, pk, g.Perms)
+		*grants = grants.set(t.e, n, grantVal{g.Perms, g.Perms.Expand()})
+	}
+	ix.stats.Grants += nr.grants.Len() - before
+	return nil
+}
+
+func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {
+	ix := t.ix
+	o, ok := ix.nodeIdx(Org(sa.Org))
+	if !ok {
+		return fmt.Errorf("%w: organization %q", ErrUnknownNode, sa.Org)
+	}
+	u, ok := ix.userIdx(sa.User)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownUser, sa.User)
+	}
+	ur := ix.users.at(u)
+	_, has := slices.BinarySearch(ur.superOrgs, o)
+	if has == on {
+		return nil
+	}
+	or := ix.nodes.mut(t.e, o)
+	urm := ix.users.mut(t.e, u)
+	if on {
+		urm.superOrgs = insertSorted(ur.superOrgs, o)
+		or.supers = or.supers.set(t.e, uint32(u), struct{}{})
+		ix.stats.SuperAdmins++
+	} else {
+		urm.superOrgs = removeSorted(ur.superOrgs, o)
+		or.supers = or.supers.del(t.e, uint32(u))
+		ix.stats.SuperAdmins--
+	}
+	return nil
+}
+
+// insertSorted and removeSorted never modify s in place: the slice may be
+// shared with older revisions.
+func insertSorted(s []int32, v int32) []int32 {
+	i, found := slices.BinarySearch(s, v)
+	if found {
+		return s
+	}
+	out := make([]int32, len(s)+1)
+	copy(out, s[:i])
+	out[i] = v
+	copy(out[i+1:], s[i:])
+	return out
+}
+
+func removeSorted(s []int32, v int32) []int32 {
+	i, found := slices.BinarySearch(s, v)
+	if !found {
+		return s
+	}
+	if len(s) == 1 {
+		return nil
+	}
+	out := make([]int32, 0, len(s)-1)
+	out = append(out, s[:i]...)
+	return append(out, s[i+1:]...)
+}

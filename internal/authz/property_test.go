@@ -1,0 +1,381 @@
+package authz_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	. "github.com/gatehouse-dev/gatehouse/internal/authz"
+)
+
+// world draws random changes over deliberately small ID spaces, so that
+// revivals, moves onto existing nodes, cycles, dangling references and
+// repeated grants all happen often.
+type world struct {
+	r *rand.Rand
+}
+
+var (
+	wOrgs     = []string{"o0", "o1"}
+	wUnits    = []string{"u0", "u1", "u2", "u3", "u4", "u5"}
+	wProjects = []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}
+	wServices = []string{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"}
+	wUsers    = []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"}
+	wGroups   = []string{"g0", "g1", "g2", "g3"}
+	allPerms  = func() []Permission {
+		var ps []Permission
+		for _, in := range Catalogue() {
+			ps = append(ps, in.Perm)
+		}
+		return ps
+	}()
+	grantable = func() []Permission {
+		var ps []Permission
+		for _, in := range Catalogue() {
+			if in.Grantable() {
+				ps = append(ps, in.Perm)
+			}
+		}
+		return ps
+	}()
+)
+
+func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+func (w world) resource(k Kind) Resource {
+	switch k {
+	case KindOrganization:
+		return Org(pick(w.r, wOrgs))
+	case KindUnit:
+		return Unit(pick(w.r, wUnits))
+	case KindProject:
+		return Project(pick(w.r, wProjects))
+	default:
+		return Service(pick(w.r, wServices))
+	}
+}
+
+func (w world) anyResource() Resource { return w.resource(Kind(1 + w.r.IntN(4))) }
+
+// parentFor usually returns a plausible parent kind, sometimes a wrong one.
+func (w world) parentFor(k Kind) Resource {
+	if w.r.IntN(20) == 0 {
+		return w.anyResource()
+	}
+	switch k {
+	case KindUnit, KindProject:
+		if w.r.IntN(3) == 0 {
+			return w.resource(KindOrganization)
+		}
+		return w.resource(KindUnit)
+	case KindService:
+		return w.resource(KindProject)
+	}
+	return Resource{}
+}
+
+func (w world) set() Set {
+	switch n := w.r.IntN(20); {
+	case n == 0:
+		return 0 // removes the grant
+	case n == 1:
+		return SetOf(OrganizationSuperAdmin) // not grantable: skipped
+	case n < 8:
+		return SetOf(pick(w.r, []Permission{Admin, Operator, Developer, ReadOnly, RoleProjectRead, RoleProjectAdmin, RoleOrganizationAdmin}))
+	default:
+		var s Set
+		for range 1 + w.r.IntN(3) {
+			s = s.With(pick(w.r, grantable))
+		}
+		return s
+	}
+}
+
+func (w world) principal() Principal {
+	if w.r.IntN(3) == 0 {
+		return GroupP(pick(w.r, wGroups))
+	}
+	return UserP(pick(w.r, wUsers))
+}
+
+func (w world) change() Change {
+	r := w.r
+	switch n := r.IntN(100); {
+	case n < 22:
+		k := Kind(1 + r.IntN(4))
+		return UpsertNode(w.resource(k), w.parentFor(k))
+	case n < 25:
+		return DeleteNode(w.anyResource())
+	case n < 33:
+		return SetUser(pick(r, wUsers), r.IntN(7) != 0)
+	case n < 34:
+		return DeleteUser(pick(r, wUsers))
+	case n < 38:
+		return UpsertGroup(pick(r, wGroups), pick(r, wOrgs))
+	case n < 39:
+		return DeleteGroup(pick(r, wGroups))
+	case n < 48:
+		return AddMember(pick(r, wGroups), pick(r, wUsers))
+	case n < 51:
+		return RemoveMember(pick(r, wGroups), pick(r, wUsers))
+	case n < 97:
+		return SetGrant(w.principal(), w.anyResource(), w.set())
+	default:
+		return SetSuperAdmin(pick(r, wOrgs), pick(r, wUsers), r.IntN(3) != 0)
+	}
+}
+
+// genesis populates a consistent world (every ID alive, plausible
+// parents), so that random changes then mostly hit live entities and many
+// checks are allowed.
+func (w world) genesis() []Change {
+	r := w.r
+	var cs []Change
+	for _, o := range wOrgs {
+		cs = append(cs, UpsertNode(Org(o), Resource{}))
+	}
+	for i, u := range wUnits {
+		parent := Org(pick(r, wOrgs))
+		if i > 0 && r.IntN(2) == 0 {
+			parent = Unit(wUnits[r.IntN(i)])
+		}
+		cs = append(cs, UpsertNode(Unit(u), parent))
+	}
+	for _, p := range wProjects {
+		cs = append(cs, UpsertNode(Project(p), w.parentFor(KindProject)))
+	}
+	for _, s := range wServices {
+		cs = append(cs, UpsertNode(Service(s), Project(pick(r, wProjects))))
+	}
+	for _, u := range wUsers {
+		cs = append(cs, SetUser(u, r.IntN(8) != 0))
+	}
+	for _, g := range wGroups {
+		cs = append(cs, UpsertGroup(g, pick(r, wOrgs)))
+		for _, u := range wUsers {
+			if r.IntN(3) == 0 {
+				cs = append(cs, AddMember(g, u))
+			}
+		}
+	}
+	for range 20 {
+		cs = append(cs, SetGrant(w.principal(), w.anyResource(), w.set()))
+	}
+	return cs
+}
+
+// everyResource lists all IDs the world can name, plus one never used.
+func everyResource() []Resource {
+	var out []Resource
+	for _, id := range wOrgs {
+		out = append(out, Org(id))
+	}
+	for _, id := range wUnits {
+		out = append(out, Unit(id))
+	}
+	for _, id := range wProjects {
+		out = append(out, Project(id))
+	}
+	for _, id := range wServices {
+		out = append(out, Service(id))
+	}
+	return append(out, Project("nope"), Resource{Kind: 9, ID: "p0"})
+}
+
+var allowedChecks atomic.Int64
+
+var everyUser = append(slices.Clone(wUsers), "nobody")
+
+// compare checks every (user, resource, permission) triple of the world
+// against the oracle and returns the number of checks made.
+func compare(t *testing.T, ix *Index, m *ref, label string) int {
+	t.Helper()
+	n := 0
+	for _, u := range everyUser {
+		for _, res := range everyResource() {
+			want := m.effective(u, res)
+			if got := ix.Effective(u, res); got != want {
+				t.Fatalf("%s: Effective(%s, %v) = %v, want %v", label, u, res, got, want)
+			}
+			for _, p := range allPerms {
+				n++
+				if want.Has(p) {
+					allowedChecks.Add(1)
+				}
+				if got := ix.Check(u, p, res); got != want.Has(p) {
+					t.Fatalf("%s: Check(%s, %v, %v) = %v, want %v\n%+v", label, u, p, res, got, want.Has(p), ix.Explain(u, p, res))
+				}
+			}
+			if ix.Check(u, 0, res) {
+				t.Fatalf("%s: zero Permission allowed", label)
+			}
+		}
+	}
+	return n
+}
+
+// compareLists checks Resources (through paging) and Principals for a
+// random sample of questions.
+func compareLists(t *testing.T, r *rand.Rand, ix *Index, m *ref, label string) {
+	t.Helper()
+	for range 4 {
+		u, p, k := pick(r, everyUser), pick(r, allPerms), Kind(1+r.IntN(4))
+		want := m.resources(u, p, k)
+		var got []string
+		limit := 1 + r.IntN(4)
+		for cursor, pages := "", 0; ; pages++ {
+			ids, next := ix.Resources(u, p, k, cursor, limit)
+			got = append(got, ids...)
+			if next == "" || pages > 100 {
+				break
+			}
+			cursor = next
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: Resources(%s, %v, %v) = %v, want %v", label, u, p, k, got, want)
+		}
+		res := pick(r, everyResource())
+		gu, gg := ix.Principals(res, p)
+		wu, wg := m.principals(res, p)
+		if !slices.Equal(gu, wu) || !slices.Equal(gg, wg) {
+			t.Fatalf("%s: Principals(%v, %v) = %v %v, want %v %v", label, res, p, gu, gg, wu, wg)
+		}
+	}
+}
+
+func shuffled(r *rand.Rand, s Snapshot) Snapshot {
+	r.Shuffle(len(s.Nodes), func(i, j int) { s.Nodes[i], s.Nodes[j] = s.Nodes[j], s.Nodes[i] })
+	r.Shuffle(len(s.Grants), func(i, j int) { s.Grants[i], s.Grants[j] = s.Grants[j], s.Grants[i] })
+	return s
+}
+
+// TestPropertyEngineMatchesReference is the main correctness net: random
+// worlds, random change sequences applied incrementally, every answer
+// compared with the naive oracle, the incremental index compared with a
+// fresh Build of the same facts, and old revisions checked to be untouched
+// by later Applies (copy-on-write). It makes over a million checks.
+func TestPropertyEngineMatchesReference(t *testing.T) {
+	const cases, steps = 8, 13 // 8 × 14 states × ~12k checks ≈ 1.3M checks
+	var total atomic.Int64
+	t.Run("group", func(t *testing.T) {
+		for c := range cases {
+			t.Run(fmt.Sprintf("seed%d", c), func(t *testing.T) {
+				t.Parallel()
+				total.Add(int64(runProperty(t, uint64(c), steps)))
+			})
+		}
+	})
+	t.Logf("%d checks compared, %d of them allowed", total.Load(), allowedChecks.Load())
+	if !t.Failed() && total.Load() < 1_000_000 {
+		t.Fatalf("only %d checks compared, want >= 1,000,000", total.Load())
+	}
+}
+
+// TestPropertyTrieGrants reruns the comparison with principals switching to
+// the trie representation after two grants (and back below one), which
+// the small worlds would otherwise never reach.
+func TestPropertyTrieGrants(t *testing.T) {
+	defer SetSmallGrants(2)()
+	n := 0
+	for c := range 3 {
+		n += runProperty(t, uint64(1000+c), 10)
+	}
+	t.Logf("%d checks compared", n)
+}
+
+// TestDictionaryRebuild adds enough IDs one revision at a time to force
+// the dictionaries' overlay to be folded into new tables several times.
+func TestDictionaryRebuild(t *testing.T) {
+	ix := Build(Snapshot{Nodes: []Node{{Resource: Org("o")}}}, 1)
+	for i := range 3000 {
+		ix = ix.Apply(int64(i+2), []Change{
+			SetUser(fmt.Sprintf("u%d", i), true),
+			UpsertNode(Project(fmt.Sprintf("p%d", i)), Org("o")),
+			SetGrant(UserP(fmt.Sprintf("u%d", i)), Project(fmt.Sprintf("p%d", i)), SetOf(ReadOnly)),
+		})
+	}
+	for i := range 3000 {
+		u, p := fmt.Sprintf("u%d", i), fmt.Sprintf("p%d", i)
+		if !ix.Check(u, ProjectServicesRead, Project(p)) {
+			t.Fatalf("%s lost access to %s", u, p)
+		}
+		if ix.Check(u, ProjectServicesRead, Project(fmt.Sprintf("p%d", (i+1)%3000))) {
+			t.Fatalf("%s reaches a neighbour's project", u)
+		}
+	}
+	if ix.Check("u3000", ProjectServicesRead, Project("p1")) {
+		t.Fatal("unknown user allowed")
+	}
+}
+
+func runProperty(t *testing.T, seed uint64, steps int) int {
+	r := rand.New(rand.NewPCG(seed, 0x9a7e))
+	w := world{r}
+	m := newRef()
+	for _, c := range w.genesis() {
+		m.apply(c)
+	}
+	for range 60 + r.IntN(60) {
+		m.apply(w.change())
+	}
+	ix, err := BuildChecked(shuffled(r, m.snapshot()), 1)
+	if err != nil {
+		t.Fatalf("seed %d: Build of a consistent snapshot reported: %v", seed, err)
+	}
+	checks := compare(t, ix, m, fmt.Sprintf("seed %d build", seed))
+	rev := int64(1)
+	for step := range steps {
+		label := fmt.Sprintf("seed %d step %d", seed, step)
+		prev, prevSnap, prevRef := ix, ix.Snapshot(), m.clone()
+		var batch []Change
+		for range 1 + r.IntN(12) {
+			c := w.change()
+			batch = append(batch, c)
+			m.apply(c)
+		}
+		rev++
+		ix = ix.Apply(rev, batch)
+		if ix.Revision() != rev {
+			t.Fatalf("%s: revision %d, want %d", label, ix.Revision(), rev)
+		}
+		// Replaying an old revision is a no-op.
+		if again := ix.Apply(rev, []Change{DeleteUser("a0"), DeleteNode(Org("o0"))}); again != ix {
+			t.Fatalf("%s: replay of revision %d changed the index", label, rev)
+		}
+		checks += compare(t, ix, m, label)
+		compareLists(t, r, ix, m, label)
+
+		// Copy-on-write: the previous revision still answers as before.
+		if got := prev.Snapshot(); !reflect.DeepEqual(got, prevSnap) {
+			t.Fatalf("%s: previous revision was modified by Apply", label)
+		}
+		if step%4 == 0 {
+			checks += compare(t, prev, prevRef, label+" (previous revision)")
+		}
+
+		// Incremental == rebuilt from the same facts.
+		want := m.snapshot()
+		if got := ix.Snapshot(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: incremental facts differ from the oracle's\n got %+v\nwant %+v", label, got, want)
+		}
+		fresh := Build(shuffled(r, m.snapshot()), rev)
+		if !reflect.DeepEqual(fresh.Snapshot(), want) {
+			t.Fatalf("%s: rebuilt facts differ from the oracle's", label)
+		}
+		if fresh.Stats() != ix.Stats() {
+			t.Fatalf("%s: stats incremental %+v, rebuilt %+v", label, ix.Stats(), fresh.Stats())
+		}
+		for range 200 {
+			u, res := pick(r, everyUser), pick(r, everyResource())
+			need := SetOf(pick(r, allPerms), pick(r, allPerms))
+			if a, b := ix.CheckAny(u, need, res), fresh.CheckAny(u, need, res); a != b || a != (m.effective(u, res)&need != 0) {
+				t.Fatalf("%s: CheckAny(%s, %v, %v) incremental %v rebuilt %v", label, u, need, res, a, b)
+			}
+			checks++
+		}
+	}
+	return checks
+}
