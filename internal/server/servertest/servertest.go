@@ -5,20 +5,14 @@ package servertest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver for creating test databases
-
 	"github.com/gatehouse-dev/gatehouse/internal/server"
+	"github.com/gatehouse-dev/gatehouse/internal/store/storetest"
 )
 
 // Admin credentials every test server is bootstrapped with.
@@ -35,41 +29,11 @@ type Instance struct {
 	done     chan error
 }
 
-// PostgresDSN returns the DSN of the test PostgreSQL server, or "".
-func PostgresDSN() string { return os.Getenv("GATEHOUSE_TEST_POSTGRES") }
-
-// SQLite returns a database path for a fresh SQLite file.
-func SQLite(t testing.TB) string { return filepath.Join(t.TempDir(), "gatehouse.db") }
-
-// Postgres creates a fresh database on the test PostgreSQL server, dropped
-// when the test ends, and returns its DSN. It skips the test when no server
-// is configured.
-func Postgres(t testing.TB) string {
-	base := PostgresDSN()
-	if base == "" {
-		t.Skip("GATEHOUSE_TEST_POSTGRES is not set")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "gh_it_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("creating test database: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// SQLite and Postgres return fresh databases for a server (see storetest).
+var (
+	SQLite   = storetest.SQLite
+	Postgres = storetest.Postgres
+)
 
 // Start runs a server on database (see SQLite and Postgres) and stops it
 // when the test ends.
