@@ -37,6 +37,8 @@ type Plane struct {
 
 	limiter *loginLimiter
 	tokens  *tokenCache
+
+	cfg settings
 }
 
 // Option configures a Plane.
@@ -60,6 +62,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	for _, o := range opts {
 		o(p)
 	}
+	p.cfg.applyDefaults()
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
 	if err := p.loadEngine(ctx); err != nil {

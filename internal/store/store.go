@@ -69,6 +69,9 @@ type EventFilter struct {
 type Tx interface {
 	PeopleTx
 	ApplicationTx
+	KafkaTx
+	ServiceUserTx
+	DomainTx
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)

@@ -1,0 +1,74 @@
+package control
+
+import (
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
+)
+
+// settings are the Plane's feature configuration, set through Options.
+// Each feature reads its own fields; zero values mean the documented
+// defaults.
+type settings struct {
+	mailer    mail.Sender
+	publicURL string // base URL for links in emails, e.g. https://gatehouse.example.com
+
+	invitationTTL time.Duration // organization and project invitations; default 7 days
+
+	secretKeys [][]byte // service-user credential keys: the first encrypts, all decrypt
+
+	dnsResolver     string        // host:port of the DNS server domain verification asks; "" = system
+	domainRecheck   time.Duration // how often verified domains are re-checked; 0 = never
+	domainGrace     time.Duration // how long a vanished record is tolerated before unverifying
+	challengeRecord string        // TXT record name prefix, default "_gatehouse-challenge"
+	kafkaUserLimit  int           // default service-user cap of a Kafka service; default 50
+}
+
+// WithMailer sets how email is sent (default: not configured).
+func WithMailer(m mail.Sender) Option { return func(p *Plane) { p.cfg.mailer = m } }
+
+// WithPublicURL sets the base URL used in links sent by email.
+func WithPublicURL(u string) Option { return func(p *Plane) { p.cfg.publicURL = u } }
+
+// WithInvitationTTL sets how long invitations stay valid.
+func WithInvitationTTL(d time.Duration) Option {
+	return func(p *Plane) { p.cfg.invitationTTL = d }
+}
+
+// WithSecretKeys sets the keys that encrypt service-user credentials at
+// rest: the first encrypts, every key decrypts (rotation).
+func WithSecretKeys(keys ...[]byte) Option { return func(p *Plane) { p.cfg.secretKeys = keys } }
+
+// WithDNSResolver sets the DNS server (host:port) domain verification asks.
+func WithDNSResolver(addr string) Option { return func(p *Plane) { p.cfg.dnsResolver = addr } }
+
+// WithDomainRecheck sets how often verified domains are re-checked and how
+// long a vanished record is tolerated before the domain is unverified.
+func WithDomainRecheck(interval, grace time.Duration) Option {
+	return func(p *Plane) { p.cfg.domainRecheck, p.cfg.domainGrace = interval, grace }
+}
+
+// WithChallengeRecord sets the DNS TXT record name prefix of domain
+// verification (default "_gatehouse-challenge").
+func WithChallengeRecord(name string) Option {
+	return func(p *Plane) { p.cfg.challengeRecord = name }
+}
+
+// WithKafkaUserLimit sets the default service-user cap of Kafka services.
+func WithKafkaUserLimit(n int) Option { return func(p *Plane) { p.cfg.kafkaUserLimit = n } }
+
+// applyDefaults fills zero settings.
+func (s *settings) applyDefaults() {
+	if s.mailer == nil {
+		s.mailer = mail.Disabled{}
+	}
+	if s.invitationTTL <= 0 {
+		s.invitationTTL = 7 * 24 * time.Hour
+	}
+	if s.challengeRecord == "" {
+		s.challengeRecord = "_gatehouse-challenge"
+	}
+	if s.kafkaUserLimit <= 0 {
+		s.kafkaUserLimit = 50
+	}
+}
