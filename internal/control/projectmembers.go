@@ -322,6 +322,7 @@ func principalGrant(tx store.Tx, project, typ, id string) (grant.Grant, bool, er
 // ProjectMember is a user with a grant of their own on a project.
 type ProjectMember struct {
 	User        identity.User
+	Auth        []string // how the user signs in: "password", or none
 	MemberType  string
 	Permissions []string
 	CreateTime  time.Time
@@ -364,7 +365,11 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 				if err != nil {
 					return err
 				}
-				out.Users = append(out.Users, ProjectMember{User: u, MemberType: mt, Permissions: g.Permissions, CreateTime: g.CreateTime})
+				auth := []string{}
+				if u.PasswordHash != "" {
+					auth = append(auth, "password")
+				}
+				out.Users = append(out.Users, ProjectMember{User: u, Auth: auth, MemberType: mt, Permissions: g.Permissions, CreateTime: g.CreateTime})
 				continue
 			}
 			ms, err := tx.ListGroupMembers(g.PrincipalID)
