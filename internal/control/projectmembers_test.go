@@ -78,7 +78,7 @@ type memberFixture struct {
 
 // newMemberFixture is newFixture with a recording mailer, a settable clock
 // and a project "web" the bootstrap admin administers.
-func newMemberFixture(t *testing.T, opts ...Option) *memberFixture {
+func newMemberFixture(t testing.TB, opts ...Option) *memberFixture {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
 	if err != nil {
@@ -96,7 +96,13 @@ func newMemberFixture(t *testing.T, opts ...Option) *memberFixture {
 		t.Fatalf("bootstrap: %+v %v", boot, err)
 	}
 	mf.fixture = &fixture{p: p, org: boot.Organization}
-	mf.admin = mf.actor(t, "admin@example.com")
+	if err := p.store.Read(t.Context(), func(tx store.Tx) error {
+		u, err := tx.GetUserByEmail("admin@example.com")
+		mf.admin = &Actor{User: u}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.CreateProject(t.Context(), mf.admin, mf.org.ID, ProjectInput{Name: "web"}); err != nil {
 		t.Fatal(err)
 	}
@@ -523,4 +529,48 @@ func TestMemberTypeOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzProjectMembershipInput feeds arbitrary emails, member types, codes
+// and group IDs to every membership operation: each answers with a client
+// error or success, never a panic or a backend failure.
+func FuzzProjectMembershipInput(f *testing.F) {
+	for _, s := range [][3]string{
+		{"dev@example.com", "developer", "AAAA"},
+		{"Dev@Example.COM", "", strings.Repeat("A", 43)},
+		{"x@example.com\r\nBcc: y@example.com", "role:organization:admin", "/../"},
+		{"", "internal:project:members:write", ""},
+		{"a@b", "read_only\x00", "%2F"},
+		{"ug0123456789abcdef", "operator", "ug0123456789abcdef"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	mf := newMemberFixture(f)
+	f.Fuzz(func(t *testing.T, email, memberType, code string) {
+		ctx := context.Background()
+		clientErr := func(op string, err error, allowed ...error) {
+			t.Helper()
+			if err == nil {
+				return
+			}
+			for _, k := range allowed {
+				if errors.Is(err, k) {
+					return
+				}
+			}
+			t.Fatalf("%s(%q, %q, %q): unexpected error %v", op, email, memberType, code, err)
+		}
+		_, err := mf.p.InviteProjectMember(ctx, mf.admin, "web", email, memberType)
+		clientErr("invite", err, ErrInvalid, org.ErrInvalid, ErrConflict)
+		_, err = mf.p.AcceptProjectInvitation(ctx, mf.admin, "web", code)
+		clientErr("accept", err, ErrNotFound)
+		if err == nil {
+			t.Fatalf("accepted a guessed code %q", code)
+		}
+		clientErr("update", mf.p.UpdateProjectMember(ctx, mf.admin, "web", email, memberType), ErrInvalid, ErrNotFound)
+		clientErr("group", mf.p.SetProjectGroupAccess(ctx, mf.admin, "web", code, memberType), ErrInvalid, org.ErrInvalid, ErrNotFound)
+		clientErr("cancel", mf.p.CancelProjectInvitation(ctx, mf.admin, "web", email), ErrNotFound)
+		_, err = mf.p.ListProjectMembers(ctx, mf.admin, "web")
+		clientErr("list", err)
+	})
 }
