@@ -91,7 +91,7 @@ func validMemberType(field, s string) error {
 		return fail(ErrInvalid, "%s is required", field)
 	}
 	if _, err := authz.Parse(s); err != nil {
-		return fail(ErrInvalid, "%s %q is not a role or permission: use admin, operator, developer, read_only or another role or permission string", field, s)
+		return fail(ErrInvalid, "Unknown %s %q: use admin, operator, developer, read_only or another role or permission string", field, s)
 	}
 	return nil
 }
