@@ -96,6 +96,7 @@ type invitationOut struct {
 	InvitingUserEmail string    `json:"inviting_user_email"`
 	MemberType        string    `json:"member_type"`
 	ExpiryTime        time.Time `json:"expiry_time"`
+	Mailed            bool      `json:"mailed"`
 }
 
 type groupUserOut struct {
@@ -119,7 +120,7 @@ func (s *Server) projectUserList(r *http.Request, a *control.Actor) (int, any, e
 	invs := make([]invitationOut, 0, len(m.Invitations))
 	for _, inv := range m.Invitations {
 		invs = append(invs, invitationOut{InviteTime: inv.CreateTime, InvitedUserEmail: inv.Email,
-			InvitingUserEmail: inv.InviterEmail, MemberType: inv.MemberType, ExpiryTime: inv.ExpiryTime})
+			InvitingUserEmail: inv.InviterEmail, MemberType: inv.MemberType, ExpiryTime: inv.ExpiryTime, Mailed: inv.Mailed})
 	}
 	groups := make([]groupUserOut, 0, len(m.GroupUsers))
 	for _, g := range m.GroupUsers {

@@ -173,6 +173,13 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 	switch {
 	case err == nil:
 		out.Mailed, out.AcceptURL = true, ""
+		// Best effort: the listing tells admins which invitations they
+		// must pass on themselves.
+		if err := p.store.Write(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			return tx.MarkProjectInvitationMailed(inv.Project, inv.Email, inv.CodeHash)
+		}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.log.Warn("recording that a project invitation was mailed failed", "project", inv.Project, "email", email, "err", err)
+		}
 	case errors.Is(err, mail.ErrNotConfigured):
 		p.log.Info("project invitation not mailed: no SMTP server configured; the accept link is returned to the inviter",
 			"project", inv.Project, "email", email)

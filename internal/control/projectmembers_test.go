@@ -165,7 +165,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if inv.CodeHash == code || strings.Contains(inv.CodeHash, code) || inv.MemberType != "developer" {
+	if inv.CodeHash == code || strings.Contains(inv.CodeHash, code) || inv.MemberType != "developer" || !inv.Mailed {
 		t.Fatalf("stored invitation: %+v", inv)
 	}
 	if got := inv.ExpiryTime.Sub(inv.CreateTime); got != 7*24*time.Hour {
@@ -415,6 +415,10 @@ func TestProjectInvitationWithoutMail(t *testing.T) {
 			}
 			if res.Mailed || len(res.Code) != 43 || res.AcceptURL != "https://gatehouse.example.com/v1/project/web/invite/"+res.Code {
 				t.Fatalf("result %+v", res)
+			}
+			list, err := f.p.ListProjectMembers(t.Context(), f.admin, "web")
+			if err != nil || len(list.Invitations) != 1 || list.Invitations[0].Mailed {
+				t.Fatalf("listing must show the invitation as not mailed: %+v, %v", list.Invitations, err)
 			}
 			if _, err := f.p.AcceptProjectInvitation(t.Context(), u, "web", res.Code); err != nil {
 				t.Fatal(err)

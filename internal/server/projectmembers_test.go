@@ -170,6 +170,10 @@ func TestProjectMembershipThroughAivenClient(t *testing.T) {
 		}
 		code := sink.code(t, "dev@example.com")
 
+		st, body = rawCall(t, "GET", srv.URL+"/v1/project/web/users", adminToken, nil)
+		if invs, _ := body["invitations"].([]any); st != http.StatusOK || len(invs) != 1 || invs[0].(map[string]any)["mailed"] != true {
+			t.Fatalf("listing must show the invitation as mailed: %d %v", st, body)
+		}
 		users, err := admin.ProjectUserList(ctx, "web")
 		if err != nil || len(users.Users) != 1 || len(users.Invitations) != 1 || users.Invitations[0].InvitedUserEmail != "dev@example.com" ||
 			users.Invitations[0].MemberType != "developer" || users.Invitations[0].InvitingUserEmail != servertest.AdminEmail || users.Invitations[0].InviteTime.IsZero() {
@@ -330,6 +334,10 @@ func TestProjectInviteWithoutMail(t *testing.T) {
 	code, _ := body["invite_code"].(string)
 	if st != http.StatusOK || body["mailed"] != false || len(code) != 43 || !strings.HasSuffix(body["accept_url"].(string), "/v1/project/web/invite/"+code) {
 		t.Fatalf("invite: %d %v", st, body)
+	}
+	st, body = rawCall(t, "GET", srv.URL+"/v1/project/web/users", adminToken, nil)
+	if invs, _ := body["invitations"].([]any); st != http.StatusOK || len(invs) != 1 || invs[0].(map[string]any)["mailed"] != false {
+		t.Fatalf("listing must show the invitation as not mailed: %d %v", st, body)
 	}
 	dev := client(t, srv.URL, login(t, srv.URL, "dev@example.com", servertest.AdminPassword))
 	if _, err := dev.ProjectInviteAccept(t.Context(), "web", code); err != nil {

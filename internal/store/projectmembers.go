@@ -16,6 +16,9 @@ type ProjectInvitation struct {
 	CodeHash   string
 	CreateTime time.Time
 	ExpiryTime time.Time
+	// Mailed: the invitation email reached the relay. When it did not, the
+	// inviter was shown the link once, to pass on.
+	Mailed bool
 }
 
 // ProjectMemberTx holds the storage of project membership invitations.
@@ -32,6 +35,9 @@ type ProjectMemberTx interface {
 	// GetProjectInvitationByCode returns the invitation whose code has
 	// the given hash. ErrNotFound.
 	GetProjectInvitationByCode(codeHash string) (ProjectInvitation, error)
+	// MarkProjectInvitationMailed records that the invitation with this
+	// code hash was mailed; ErrNotFound if it was replaced or is gone.
+	MarkProjectInvitationMailed(project, email, codeHash string) error
 	// DeleteProjectInvitation removes an invitation. ErrNotFound.
 	DeleteProjectInvitation(project, email string) error
 	// ListProjectInvitations returns a project's invitations, expired ones

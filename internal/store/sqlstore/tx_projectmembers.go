@@ -6,21 +6,24 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-const projectInvitationCols = `project, email, member_type, inviter_user_id, inviter_email, code_hash, create_time, expiry_time`
+const projectInvitationCols = `project, email, member_type, inviter_user_id, inviter_email, code_hash, create_time, expiry_time, mailed`
 
 var (
 	// An invitation of the same email replaces the earlier one: a new code
 	// and a new expiry, so a lost email can simply be sent again.
 	qPutProjectInvitation = newQuery(`INSERT INTO project_invitations (` + projectInvitationCols + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (project, email) DO UPDATE SET member_type = excluded.member_type,
     inviter_user_id = excluded.inviter_user_id, inviter_email = excluded.inviter_email,
-    code_hash = excluded.code_hash, create_time = excluded.create_time, expiry_time = excluded.expiry_time`)
+    code_hash = excluded.code_hash, create_time = excluded.create_time, expiry_time = excluded.expiry_time,
+    mailed = excluded.mailed`)
 	qCodeHashTaken        = newQuery(`SELECT 1 FROM project_invitations WHERE code_hash = ? AND NOT (project = ? AND email = ?)`)
 	qGetProjectInvitation = newQuery(`SELECT ` + projectInvitationCols + ` FROM project_invitations
 WHERE project = ? AND email = ?`)
 	qGetProjectInvitationByCode = newQuery(`SELECT ` + projectInvitationCols + ` FROM project_invitations
 WHERE code_hash = ?`)
+	qMarkProjectInvitationMailed = newQuery(`UPDATE project_invitations SET mailed = ?
+WHERE project = ? AND email = ? AND code_hash = ?`)
 	qDeleteProjectInvitation = newQuery(`DELETE FROM project_invitations WHERE project = ? AND email = ?`)
 	qListProjectInvitations  = newQuery(`SELECT ` + projectInvitationCols + ` FROM project_invitations
 WHERE project = ? ORDER BY email`)
@@ -32,7 +35,7 @@ func scanProjectInvitation(r scanner) (store.ProjectInvitation, error) {
 		ct, et int64
 	)
 	if err := r.Scan(&inv.Project, &inv.Email, &inv.MemberType, &inv.InviterUserID, &inv.InviterEmail,
-		&inv.CodeHash, &ct, &et); err != nil {
+		&inv.CodeHash, &ct, &et, &inv.Mailed); err != nil {
 		return inv, err
 	}
 	inv.CreateTime, inv.ExpiryTime = fromMicros(ct), fromMicros(et)
@@ -58,7 +61,7 @@ func (t *tx) PutProjectInvitation(inv store.ProjectInvitation) error {
 		return fmt.Errorf("%s: code: %w", what, store.ErrConflict)
 	}
 	_, err = t.exec(qPutProjectInvitation, inv.Project, inv.Email, inv.MemberType, inv.InviterUserID,
-		inv.InviterEmail, inv.CodeHash, micros(inv.CreateTime), micros(inv.ExpiryTime))
+		inv.InviterEmail, inv.CodeHash, micros(inv.CreateTime), micros(inv.ExpiryTime), inv.Mailed)
 	if err != nil {
 		return writeErr(what, err)
 	}
@@ -71,6 +74,11 @@ func (t *tx) GetProjectInvitation(project, email string) (store.ProjectInvitatio
 
 func (t *tx) GetProjectInvitationByCode(codeHash string) (store.ProjectInvitation, error) {
 	return get(t, "project invitation", qGetProjectInvitationByCode, scanProjectInvitation, codeHash)
+}
+
+func (t *tx) MarkProjectInvitationMailed(project, email, codeHash string) error {
+	n, err := t.exec(qMarkProjectInvitationMailed, true, project, email, codeHash)
+	return mustAffect(projectInvitationWhat(project, email), n, err)
 }
 
 func (t *tx) DeleteProjectInvitation(project, email string) error {

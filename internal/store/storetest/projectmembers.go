@@ -58,7 +58,17 @@ func testProjectMembers(t *testing.T, open Opener) {
 		return tx.GetProjectInvitation("p1", "bob@example.com")
 	}), bob2)
 
+	// Only the current code's invitation is marked mailed.
+	write(t, s, func(tx store.Tx) error { return tx.MarkProjectInvitationMailed("p1", "bob@example.com", "hash-b-new") })
+	bob2.Mailed = true
+	equal(t, "mailed", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+		return tx.GetProjectInvitation("p1", "bob@example.com")
+	}), bob2)
+
 	runErrCases(t, s, []errCase{
+		{"mark a replaced invitation", func(tx store.Tx) error {
+			return tx.MarkProjectInvitationMailed("p1", "bob@example.com", "hash-b")
+		}, store.ErrNotFound},
 		{"old code is gone", func(tx store.Tx) error { _, err := tx.GetProjectInvitationByCode("hash-b"); return err }, store.ErrNotFound},
 		{"unknown project", func(tx store.Tx) error {
 			return tx.PutProjectInvitation(newInvitation("nope", "x@example.com", "x"))

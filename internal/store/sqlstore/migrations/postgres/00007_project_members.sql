@@ -11,6 +11,9 @@ CREATE TABLE project_invitations (
     code_hash       TEXT COLLATE "C" NOT NULL UNIQUE,
     create_time     BIGINT NOT NULL,
     expiry_time     BIGINT NOT NULL,
+    -- Whether the invitation email was handed to the relay; when not,
+    -- the inviter was given the link to pass on.
+    mailed          BOOLEAN NOT NULL,
     PRIMARY KEY (project, email)
 );
 

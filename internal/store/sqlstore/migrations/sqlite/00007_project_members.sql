@@ -11,6 +11,9 @@ CREATE TABLE project_invitations (
     code_hash       TEXT NOT NULL UNIQUE,
     create_time     INTEGER NOT NULL,
     expiry_time     INTEGER NOT NULL,
+    -- Whether the invitation email was handed to the relay; when not,
+    -- the inviter was given the link to pass on.
+    mailed          INTEGER NOT NULL,
     PRIMARY KEY (project, email)
 ) STRICT;
 
