@@ -225,8 +225,11 @@ func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, 
 			return err
 		}
 		inv, err := tx.GetProjectInvitationByCode(token.Hash(code))
-		if err != nil || inv.Project != project {
-			return notFound(cmpErr(err, store.ErrNotFound), "Invitation not found")
+		if errors.Is(err, store.ErrNotFound) || err == nil && inv.Project != project {
+			return fail(ErrNotFound, "Invitation not found")
+		}
+		if err != nil {
+			return err
 		}
 		if !p.now().Before(inv.ExpiryTime) {
 			return fail(ErrNotFound, "Invitation has expired; ask a project admin to invite you again")
@@ -278,15 +281,6 @@ func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, 
 			fmt.Sprintf("%s accepted the invitation to project %q as %s (invited by %s)%s", inv.Email, pr.Name, inv.MemberType, inv.InviterEmail, joined))
 	})
 	return email, err
-}
-
-// cmpErr is err, or target when err is nil (a lookup that found the wrong
-// row is a "not found" too).
-func cmpErr(err, target error) error {
-	if err == nil {
-		return target
-	}
-	return err
 }
 
 // CancelProjectInvitation deletes a pending invitation.
