@@ -168,8 +168,9 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 	out := ProjectInviteResult{Email: email, MemberType: memberType, ExpiryTime: inv.ExpiryTime,
 		AcceptURL: p.acceptURL(inv.Project, code)}
 	// Mailed after the commit, so the write lock is never held across an
-	// SMTP conversation. The code is never logged.
-	err = p.cfg.mailer.Send(ctx, inviteMessage(inv, out.AcceptURL, code))
+	// SMTP conversation, and even if the caller hangs up: the invitation
+	// exists. The code is never logged.
+	err = p.cfg.mailer.Send(context.WithoutCancel(ctx), inviteMessage(inv, out.AcceptURL, code))
 	switch {
 	case err == nil:
 		out.Mailed, out.AcceptURL = true, ""
