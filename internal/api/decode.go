@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
 )
 
 // maxBody is the largest request body accepted.
@@ -51,5 +54,99 @@ func decodeBytes(body []byte, dst any) error {
 			return badRequest("Malformed JSON: " + err.Error())
 		}
 	}
+	if field, ok := nulField(reflect.ValueOf(dst), ""); ok {
+		return badRequest(fmt.Sprintf("Invalid value for field %q: text must not contain NUL characters", field))
+	}
 	return nil
+}
+
+// nulField finds a decoded string (or map key) holding a NUL character and
+// returns its JSON path. PostgreSQL cannot store NUL in text, so such input
+// is refused here for every backend alike rather than failing in the store.
+func nulField(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return path, strings.IndexByte(v.String(), 0) >= 0
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return nulField(v.Elem(), path)
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if f, ok := nulField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); ok {
+				return f, true
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			k := fmt.Sprint(it.Key().Interface())
+			if strings.IndexByte(k, 0) >= 0 {
+				return path, true
+			}
+			if f, ok := nulField(it.Value(), joinField(path, k)); ok {
+				return f, true
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			if sf.Anonymous && sf.Tag.Get("json") == "" {
+				name = ""
+			}
+			if f, ok := nulField(v.Field(i), joinField(path, name)); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinField(path, name string) string {
+	switch {
+	case name == "":
+		return path
+	case path == "":
+		return name
+	}
+	return path + "." + name
+}
+
+// checkPathValues refuses path parameters that cannot name anything: not
+// UTF-8, or holding control characters (NUL included), which identifiers,
+// names and email addresses never contain and PostgreSQL cannot compare.
+func checkPathValues(r *http.Request, names []string) error {
+	for _, name := range names {
+		v := r.PathValue(name)
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+			return badRequest(fmt.Sprintf("Invalid %s in the path: it must be UTF-8 text without control characters", name))
+		}
+	}
+	return nil
+}
+
+// wildcards lists a route pattern's path parameter names.
+func wildcards(pattern string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(pattern, '{')
+		j := strings.IndexByte(pattern, '}')
+		if i < 0 || j < i {
+			return out
+		}
+		out = append(out, strings.TrimSuffix(pattern[i+1:j], "..."))
+		pattern = pattern[j+1:]
+	}
 }

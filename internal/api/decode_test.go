@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +31,13 @@ func TestDecodeBytes(t *testing.T) {
 		{"wrong nested", `{"tags":{"a":1}}`, true},
 		{"truncated", `{"name":`, true},
 		{"trailing", `{"name":"x"} {}`, true},
+		// PostgreSQL refuses NUL in text: these were 500s there.
+		{"nul in string", `{"name":"a\u0000b"}`, true},
+		{"nul in list", `{"list":["ok","\u0000"]}`, true},
+		{"nul in map value", `{"tags":{"k":"\u0000"}}`, true},
+		{"nul in map key", `{"tags":{"\u0000":"v"}}`, true},
+		{"escaped backslash then u0000", `{"name":"\\u0000"}`, false},
+		{"invalid utf8 becomes U+FFFD", "{\"name\":\"\xff\"}", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,4 +67,68 @@ func FuzzDecodeBytes(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNulFieldNamesTheField(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+	}{
+		{"top level", `{"name":"\u0000"}`, `"name"`},
+		{"list element", `{"list":["a","\u0000"]}`, `"list[1]"`},
+		{"map value", `{"tags":{"env":"\u0000"}}`, `"tags.env"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var p decodeProbe
+			err := decodeBytes([]byte(c.body), &p)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("decodeBytes(%s) = %v, want an error naming %s", c.body, err, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckPathValues(t *testing.T) {
+	cases := []struct {
+		name, path string
+		ok         bool
+	}{
+		{"plain", "/p/backend-prod", true},
+		{"unicode", "/p/%C3%BCn%C3%AF", true},
+		{"encoded slash", "/p/a%2Fb", true},
+		// These reached PostgreSQL and failed there with a 500.
+		{"nul", "/p/a%00b", false},
+		{"invalid utf8", "/p/a%FF%FEb", false},
+		{"surrogate", "/p/%ED%A0%80", false},
+		{"newline", "/p/a%0Ab", false},
+		{"delete char", "/p/a%7Fb", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got error
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /p/{project}", func(_ http.ResponseWriter, r *http.Request) {
+				got = checkPathValues(r, wildcards("GET /p/{project}"))
+			})
+			mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", c.path, nil))
+			if (got == nil) != c.ok {
+				t.Fatalf("checkPathValues(%s) = %v, want ok=%v", c.path, got, c.ok)
+			}
+			if got != nil {
+				if s, _, _ := statusOf(got); s != http.StatusBadRequest {
+					t.Fatalf("status %d, want 400", s)
+				}
+			}
+		})
+	}
+}
+
+func TestWildcards(t *testing.T) {
+	got := wildcards("GET /v1/project/{project}/service/{service}/acl/{id...}")
+	if strings.Join(got, ",") != "project,service,id" {
+		t.Fatalf("wildcards = %v", got)
+	}
+	if got := wildcards("GET /healthz"); len(got) != 0 {
+		t.Fatalf("wildcards = %v", got)
+	}
 }

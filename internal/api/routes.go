@@ -1,5 +1,7 @@
 package api
 
+import "net/http"
+
 // routeSets are the per-feature route tables; each feature's file adds its
 // own in an init function.
 var routeSets []func(*Server)
@@ -72,4 +74,12 @@ func (s *Server) coreRoutes() {
 	s.handle("POST /v1/organization/{org}/access/explain", "AccessExplain", s.accessExplain)
 	s.handle("GET /v1/organization/{org}/access/resources", "AccessResources", s.accessResources)
 	s.handle("GET /v1/organization/{org}/access/principals", "AccessPrincipals", s.accessPrincipals)
+}
+
+// RouteTable lists every endpoint the API serves. The table does not depend
+// on a running server, so tests and tools can walk it.
+func RouteTable() []Route {
+	s := &Server{mux: http.NewServeMux()}
+	s.registerRoutes()
+	return s.routes
 }

@@ -57,6 +57,7 @@ func (s *Server) public(pattern, op string, h handlerFunc) { s.add(pattern, op, 
 
 func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Operation: op, Public: public})
+	params := wildcards(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var a *control.Actor
 		if !public {
@@ -65,6 +66,10 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 				s.writeError(w, r, err)
 				return
 			}
+		}
+		if err := checkPathValues(r, params); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		status, body, err := h(r, a)
 		if err != nil {
