@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -165,11 +166,42 @@ func maps(m map[string]string) map[string]string {
 	return out
 }
 
+// longText is 10k characters that do not compress, so PostgreSQL cannot
+// squeeze them into an index entry.
+var longText = func() string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, 10000)
+	for i := range b {
+		b[i] = letters[r.IntN(len(letters))]
+	}
+	return string(b)
+}()
+
+// queryKeys are the query parameters any endpoint reads; every route gets
+// each with every hostile query value.
+var queryKeys = []string{"limit", "before_id", "after", "principal_id", "permission", "resource_type", "resource_id", "cursor", "page", "email"}
+
+var hostileQueryValues = []struct{ name, raw string }{
+	{"empty", ""},
+	{"10k chars", longText},
+	{"huge number", "99999999999999999999999999"},
+	{"max int64", "9223372036854775807"},
+	{"negative", "-1"},
+	{"float", "1.5"},
+	{"nul", "a%00b"},
+	{"invalid utf8", "%FF%FE"},
+	{"unicode", url.QueryEscape("ünïcødé-名前-🚀")},
+	{"sql", url.QueryEscape("x' OR '1'='1'; --")},
+	{"bad escape", "%zz"},
+	{"repeated", "1&limit=2&limit=x"},
+}
+
 // hostileSegments replace one path parameter at a time; they are already
 // escaped as they go on the wire.
 var hostileSegments = []struct{ name, raw string }{
 	{"empty", ""},
-	{"10k chars", strings.Repeat("a", 10000)},
+	{"10k chars", longText},
 	{"encoded slash", "a%2Fb"},
 	{"encoded slash only", "%2F"},
 	{"dot dot", ".."},
@@ -214,7 +246,7 @@ var (
 		{"bool", `true`},
 	}
 	stringValues = []struct{ name, raw string }{
-		{"10k chars", `"` + strings.Repeat("x", 10000) + `"`},
+		{"10k chars", `"` + longText + `"`},
 		{"nul", `"a\u0000b"`},
 		{"invalid utf8", "\"a\xff\xfeb\""},
 		{"lone surrogate", `"\ud800"`},
@@ -644,6 +676,11 @@ func TestHostileInputs(t *testing.T) {
 				for _, param := range params {
 					for _, h := range hostileSegments {
 						cases = append(cases, hostileCase{name: param + "=" + h.name, path: rawFill(pattern, fills[0], param, h.raw), body: sample})
+					}
+				}
+				for _, k := range queryKeys {
+					for _, v := range hostileQueryValues {
+						cases = append(cases, hostileCase{name: "?" + k + "=" + v.name, path: fillPath(pattern, fills[0]) + "?" + k + "=" + v.raw, body: sample})
 					}
 				}
 				if r.Operation == "UserLogout" {
