@@ -28,6 +28,15 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+
+	// Domain verification: the DNS server asked (host:port, "" = the
+	// system resolver), the TXT record name prefix, how often verified
+	// domains are re-checked (0 = never) and how long a vanished proof is
+	// tolerated before the domain is unverified.
+	DNSResolver     string
+	ChallengeRecord string
+	DomainRecheck   time.Duration
+	DomainGrace     time.Duration
 }
 
 // Defaults.
@@ -48,6 +57,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
+		return err
+	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
@@ -55,7 +67,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer st.Close()
 
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log))
+	plane, err := control.New(ctx, st, control.WithLogger(log),
+		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace))
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
@@ -75,6 +89,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	go plane.WatchDomains(fctx)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -104,6 +119,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// validateChallengeRecord checks the TXT record name prefix: DNS labels
+// of letters, digits, '-' and '_' (it usually starts with '_').
+func validateChallengeRecord(name string) error {
+	if name == "" {
+		return nil
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return fmt.Errorf("domain challenge record %q: must be DNS labels of letters, digits, '-' and '_'", name)
+		}
 	}
 	return nil
 }
