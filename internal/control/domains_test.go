@@ -302,6 +302,34 @@ func TestVerifyDomainOverDNS(t *testing.T) {
 	if got := f.user(t, "bob@example.com").ManagingOrgID; got != other.ID {
 		t.Errorf("bob managed by %q, want the rival", got)
 	}
+	// An internationalized domain manages emails spelled either way.
+	idn, err := f.p.AddDomain(ctx, rival, other.ID, "Bücher.example", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.outsider(t, "u1@bücher.example", false)
+	f.outsider(t, "u2@xn--bcher-kva.example", false)
+	f.publish(idn)
+	if _, err := f.p.VerifyDomain(ctx, rival, other.ID, idn.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"u1@bücher.example", "u2@xn--bcher-kva.example"} {
+		if got := f.user(t, email).ManagingOrgID; got != other.ID {
+			t.Errorf("%s managed by %q", email, got)
+		}
+	}
+	if u := f.outsider(t, "u3@BÜCHER.example", false); u.ManagingOrgID != other.ID {
+		t.Errorf("later IDN user managed by %q", u.ManagingOrgID)
+	}
+	// Removing it releases every spelling.
+	if err := f.p.RemoveDomain(ctx, rival, other.ID, idn.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"u1@bücher.example", "u2@xn--bcher-kva.example", "u3@BÜCHER.example"} {
+		if got := f.user(t, email).ManagingOrgID; got != "" {
+			t.Errorf("%s still managed by %q", email, got)
+		}
+	}
 	// Deleting the organization releases its users too.
 	if err := f.p.DeleteOrganization(ctx, rival, other.ID, true); err != nil {
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func (p *Plane) markManaged(tx store.Tx, u *identity.User) error {
 // manageDomainUsers makes every person on the verified domain d managed by
 // d's organization and returns the IDs of those that changed.
 func (p *Plane) manageDomainUsers(tx store.Tx, d org.Domain) ([]string, error) {
-	users, err := tx.ListUsersByEmailDomain(d.Name)
+	users, err := domainUsers(tx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +82,33 @@ func (p *Plane) manageDomainUsers(tx store.Tx, d org.Domain) ([]string, error) {
 // releaseDomainUsers ends the management of the people on domain d by its
 // organization (the domain was removed or unverified).
 func (p *Plane) releaseDomainUsers(tx store.Tx, d org.Domain) ([]string, error) {
-	users, err := tx.ListUsersByEmailDomain(d.Name)
+	// Start from whom the organization manages, so every spelling of the
+	// domain in an email is released.
+	managed, err := tx.ListManagedUsers(d.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
+	var users []identity.User
+	for _, u := range managed {
+		if org.EmailDomain(u.Email) == d.Name {
+			users = append(users, u)
+		}
+	}
 	return p.release(tx, users, d.OrganizationID)
+}
+
+// domainUsers returns the users whose email is on d, spelled in ASCII
+// or, for an internationalized domain, in Unicode.
+func domainUsers(tx store.Tx, d org.Domain) ([]identity.User, error) {
+	var out []identity.User
+	for _, name := range org.DomainSpellings(d.Name) {
+		users, err := tx.ListUsersByEmailDomain(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, users...)
+	}
+	return out, nil
 }
 
 // releaseOrganization ends the management of every user orgID manages,

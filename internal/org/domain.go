@@ -169,3 +169,14 @@ func EmailDomain(email string) string {
 	}
 	return d
 }
+
+// DomainSpellings returns the forms an email address may carry domain
+// name (canonical, as ValidateDomainName returns) in: the ASCII form and,
+// for internationalized names, the Unicode one.
+func DomainSpellings(name string) []string {
+	out := []string{name}
+	if u, err := idna.Lookup.ToUnicode(name); err == nil && u != name {
+		out = append(out, u)
+	}
+	return out
+}

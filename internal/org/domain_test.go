@@ -75,6 +75,15 @@ func TestEmailDomain(t *testing.T) {
 	}
 }
 
+func TestDomainSpellings(t *testing.T) {
+	if got := DomainSpellings("example.com"); len(got) != 1 || got[0] != "example.com" {
+		t.Errorf("ASCII: %q", got)
+	}
+	if got := DomainSpellings("xn--bcher-kva.example"); len(got) != 2 || got[1] != "bücher.example" {
+		t.Errorf("IDN: %q", got)
+	}
+}
+
 func TestValidateVerificationType(t *testing.T) {
 	for in, want := range map[string]string{"": "dns", "dns": "dns", "http": "http", "DNS": "", "txt": ""} {
 		got, err := ValidateVerificationType(in)
