@@ -695,3 +695,48 @@ func BenchmarkRecheckDomains(b *testing.B) {
 		}
 	}
 }
+
+// TestRecheckOnSeveralServersReportsOnce runs the re-check on two planes
+// over one store, as every replica does: the vanished record is reported
+// once and the domain unverified once.
+func TestRecheckOnSeveralServersReportsOnce(t *testing.T) {
+	f := newDomainFixture(t)
+	ctx := t.Context()
+	clock := &fakeClock{t: time.Now()}
+	second, err := New(ctx, f.p.store, WithClock(clock.Now), WithLogger(f.p.log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.cfg.proof = f.p.cfg.proof
+	for _, p := range []*Plane{f.p, second} {
+		p.now = clock.Now
+		p.cfg.domainRecheck, p.cfg.domainGrace = time.Hour, 2*time.Hour
+	}
+	d, err := f.p.AddDomain(ctx, f.admin, f.org.ID, "example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.publish(d)
+	if _, err := f.p.VerifyDomain(ctx, f.admin, f.org.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.dns.Remove(f.p.DomainProof(d).RecordName)
+	for range 4 {
+		clock.Add(time.Hour)
+		var wg sync.WaitGroup
+		for _, p := range []*Plane{f.p, second} {
+			wg.Go(func() {
+				if err := p.RecheckDomains(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := len(f.events(t, f.org.ID, "domain_proof_missing")); n != 1 {
+		t.Errorf("%d missing reports, want 1", n)
+	}
+	if n := len(f.events(t, f.org.ID, "domain_unverify")); n != 1 {
+		t.Errorf("%d unverify events, want 1", n)
+	}
+}
