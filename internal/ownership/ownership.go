@@ -143,7 +143,8 @@ func (c *Checker) CheckDNS(ctx context.Context, domain, token string) error {
 	if c.Resolver != "" {
 		values, err = c.exchangeTXT(ctx, name)
 	} else {
-		values, err = systemTXT(ctx, name)
+		// Rooted, so the resolver's search domains are never appended.
+		values, err = systemTXT(ctx, dns.Fqdn(name))
 	}
 	want := RecordValue(token)
 	var nx *nxError

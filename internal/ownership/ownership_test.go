@@ -199,3 +199,22 @@ func TestIsPublic(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckDNSSystemResolver(t *testing.T) {
+	// Without a configured resolver the system's is asked. Names under
+	// .invalid never exist (RFC 6761); whether the answer is NXDOMAIN or
+	// no answer at all depends on the machine, but it is never a proof
+	// and never a panic or a hang.
+	c := &ownership.Checker{Timeout: 2 * time.Second}
+	start := time.Now()
+	err := c.CheckDNS(t.Context(), "gatehouse-test.invalid", token)
+	if !errors.Is(err, ownership.ErrNotProven) && !errors.Is(err, ownership.ErrLookup) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "_gatehouse-challenge.gatehouse-test.invalid") || !strings.Contains(err.Error(), "the system resolver") {
+		t.Fatalf("message %q", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("took %s", took)
+	}
+}
