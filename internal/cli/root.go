@@ -66,6 +66,7 @@ func envDuration(name string, def time.Duration, errs *error) time.Duration {
 
 func newServe(stdout, stderr io.Writer) *cobra.Command {
 	var cfg server.Config
+	var invitationTTL string
 	var logLevel string
 	var envErr error
 	cmd := &cobra.Command{
@@ -87,6 +88,11 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			ttl, err := time.ParseDuration(invitationTTL)
+			if err != nil || ttl <= 0 {
+				return fmt.Errorf("--invitation-ttl: %q is not a positive duration such as 72h", invitationTTL)
+			}
+			cfg.InvitationTTL = ttl
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -97,6 +103,10 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&cfg.SMTPURL, "smtp-url", os.Getenv("GATEHOUSE_SMTP_URL"), "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
+	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")
+	f.StringVar(&cfg.PublicURL, "public-url", os.Getenv("GATEHOUSE_PUBLIC_URL"), "external base URL used in emailed links (env GATEHOUSE_PUBLIC_URL)")
+	f.StringVar(&invitationTTL, "invitation-ttl", envOr("GATEHOUSE_INVITATION_TTL", "168h"), "how long invitations stay valid, e.g. 72h (env GATEHOUSE_INVITATION_TTL)")
 	f.StringVar(&cfg.DNSResolver, "dns-resolver", os.Getenv("GATEHOUSE_DNS_RESOLVER"), "DNS server (host:port) asked to verify domains; default the system resolver (env GATEHOUSE_DNS_RESOLVER)")
 	f.StringVar(&cfg.ChallengeRecord, "domain-challenge-record", envOr("GATEHOUSE_DOMAIN_CHALLENGE_RECORD", "_gatehouse-challenge"), "TXT record name prefix of domain verification (env GATEHOUSE_DOMAIN_CHALLENGE_RECORD)")
 	f.DurationVar(&cfg.DomainRecheck, "domain-recheck", envDuration("GATEHOUSE_DOMAIN_RECHECK", time.Hour, &envErr), "how often verified domains are re-checked, 0 for never (env GATEHOUSE_DOMAIN_RECHECK)")

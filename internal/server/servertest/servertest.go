@@ -36,8 +36,8 @@ var (
 )
 
 // Start runs a server on database (see SQLite and Postgres) and stops it
-// when the test ends. Each configure function may change the server's
-// configuration first (a feature's settings).
+// when the test ends. Each configure function may adjust the configuration
+// (mail relay, public URL ...) before the server starts.
 func Start(t testing.TB, database string, configure ...func(*server.Config)) *Instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
