@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aiven/go-client-codegen/handler/account"
+	"github.com/aiven/go-client-codegen/handler/domain"
 	"github.com/aiven/go-client-codegen/handler/kafka"
 	"github.com/aiven/go-client-codegen/handler/kafkaschemaregistry"
 	"github.com/aiven/go-client-codegen/handler/organization"
@@ -27,6 +28,8 @@ import (
 	"github.com/aiven/go-client-codegen/handler/usergroup"
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/ownership/ownershiptest"
+	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
@@ -36,40 +39,44 @@ import (
 // client sends without a body type. Operations missing here get a generic
 // body; TestHostileInputs logs them.
 var requestModels = map[string]any{
-	"UserAuth":                    user.UserAuthIn{},
-	"UserOrganizationCreate":      organization.UserOrganizationCreateIn{},
-	"OrganizationUpdate":          organization.OrganizationUpdateIn{},
-	"AccountCreate":               account.AccountCreateIn{},
-	"AccountUpdate":               account.AccountUpdateIn{},
-	"AccountMove":                 account.AccountMoveIn{},
-	"OrganizationProjectsCreate":  organizationprojects.OrganizationProjectsCreateIn{},
-	"OrganizationProjectsUpdate":  organizationprojects.OrganizationProjectsUpdateIn{},
-	"ProjectCreate":               project.ProjectCreateIn{},
-	"ProjectUpdate":               project.ProjectUpdateIn{},
-	"ServiceCreate":               service.ServiceCreateIn{},
-	"PermissionsSet":              organization.PermissionsSetIn{},
-	"PermissionsUpdate":           organization.PermissionsUpdateIn{},
-	"UserGroupCreate":             usergroup.UserGroupCreateIn{},
-	"UserGroupUpdate":             usergroup.UserGroupUpdateIn{},
-	"UserGroupMemberUpdate":       usergroup.UserGroupMembersUpdateIn{},
-	"ServiceKafkaAclAdd":          kafka.ServiceKafkaAclAddIn{},
-	"ServiceKafkaNativeAclAdd":    kafka.ServiceKafkaNativeAclAddIn{},
-	"ServiceSchemaRegistryAclAdd": kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
-	"ProjectInvite":               map[string]any{"user_email": "x@example.com", "member_type": "developer"},
-	"ProjectUserUpdate":           map[string]any{"member_type": "developer"},
-	"ProjectGroupAccessSet":       map[string]any{"member_type": "developer"},
-	"AccessCheck":                 map[string]any{"principal": "x", "at_least_revision": 1, "checks": []any{map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
-	"AccessExplain":               map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
-	"ServiceKafkaAuthorize":       map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
-	"ProjectInviteAccept":         nil, // no body
-	"UserLogout":                  nil,
-	"ServiceKafkaAclSync":         map[string]any{"bootstrap_servers": []any{"x"}, "sasl_mechanism": "PLAIN", "username": "x", "password": "x", "tls": true, "keep_principals": []any{"x"}, "dry_run": true},
+	"UserAuth":                      user.UserAuthIn{},
+	"UserOrganizationCreate":        organization.UserOrganizationCreateIn{},
+	"OrganizationUpdate":            organization.OrganizationUpdateIn{},
+	"AccountCreate":                 account.AccountCreateIn{},
+	"AccountUpdate":                 account.AccountUpdateIn{},
+	"AccountMove":                   account.AccountMoveIn{},
+	"OrganizationProjectsCreate":    organizationprojects.OrganizationProjectsCreateIn{},
+	"OrganizationProjectsUpdate":    organizationprojects.OrganizationProjectsUpdateIn{},
+	"ProjectCreate":                 project.ProjectCreateIn{},
+	"ProjectUpdate":                 project.ProjectUpdateIn{},
+	"ServiceCreate":                 service.ServiceCreateIn{},
+	"PermissionsSet":                organization.PermissionsSetIn{},
+	"PermissionsUpdate":             organization.PermissionsUpdateIn{},
+	"UserGroupCreate":               usergroup.UserGroupCreateIn{},
+	"UserGroupUpdate":               usergroup.UserGroupUpdateIn{},
+	"UserGroupMemberUpdate":         usergroup.UserGroupMembersUpdateIn{},
+	"ServiceKafkaAclAdd":            kafka.ServiceKafkaAclAddIn{},
+	"ServiceKafkaNativeAclAdd":      kafka.ServiceKafkaNativeAclAddIn{},
+	"ServiceSchemaRegistryAclAdd":   kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
+	"ProjectInvite":                 map[string]any{"user_email": "x@example.com", "member_type": "developer"},
+	"ProjectUserUpdate":             map[string]any{"member_type": "developer"},
+	"ProjectGroupAccessSet":         map[string]any{"member_type": "developer"},
+	"AccessCheck":                   map[string]any{"principal": "x", "at_least_revision": 1, "checks": []any{map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
+	"AccessExplain":                 map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
+	"ServiceKafkaAuthorize":         map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
+	"OrganizationDomainAdd":         domain.OrganizationDomainAddIn{},
+	"OrganizationDomainUpdate":      domain.OrganizationDomainUpdateIn{},
+	"OrganizationDomainVerify":      nil, // no body
+	"OrganizationUserPasswordReset": nil,
+	"ProjectInviteAccept":           nil,
+	"UserLogout":                    nil,
+	"ServiceKafkaAclSync":           map[string]any{"bootstrap_servers": []any{"x"}, "sasl_mechanism": "PLAIN", "username": "x", "password": "x", "tls": true, "keep_principals": []any{"x"}, "dry_run": true},
 }
 
 // world is what the hostile requests aim at: one of everything, so valid
 // identifiers reach the store and the engine.
 type world struct {
-	org, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID string
+	org, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
 }
 
 func buildWorld(t *testing.T, url, token string) world {
@@ -123,6 +130,11 @@ func buildWorld(t *testing.T, url, token string) world {
 		t.Fatalf("schema registry acl: %v %v", sr, err)
 	}
 	w.srACLID = *sr[0].Id
+	d, err := c.OrganizationDomainAdd(ctx, w.org, &domain.OrganizationDomainAddIn{DomainName: "robust.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.domain = d.DomainId
 	return w
 }
 
@@ -132,7 +144,7 @@ func (w world) fills(params []string) []map[string]string {
 	base := map[string]string{
 		"org": w.org, "account": w.unit, "project": w.project, "service": w.kafka, "rtype": "project", "rid": w.project,
 		"group": w.group, "user_group_id": w.group, "user": w.userID, "id": w.aclID, "user_email": w.email,
-		"invited_email": "nobody@example.com", "invite_verification_code": "0123456789abcdef",
+		"invited_email": "nobody@example.com", "invite_verification_code": "0123456789abcdef", "domain": w.domain,
 	}
 	for _, p := range params {
 		if _, ok := base[p]; !ok {
@@ -637,7 +649,9 @@ func TestHostileInputs(t *testing.T) {
 		t.Skip("sends thousands of requests")
 	}
 	backends(t, func(t *testing.T, db string) {
-		srv := servertest.Start(t, db)
+		// Domain checks ask a DNS server on loopback that knows no records.
+		dns := ownershiptest.NewDNS(t)
+		srv := servertest.Start(t, db, func(c *server.Config) { c.DNSResolver = dns.Addr() })
 		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 		// Logging out revokes the token, so that route gets its own, taken
 		// before the hostile logins trip the rate limiter.
