@@ -224,6 +224,18 @@ type PasswordReset struct {
 // random one and emails it to the user. The user's tokens stay valid: an
 // admin revokes them separately when the account was compromised.
 func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, userID string) (PasswordReset, error) {
+	// Check the caller and the user before paying for a password hash
+	// (32 MiB and tens of milliseconds): otherwise any signed-in caller
+	// could make the server hash on demand with made-up IDs.
+	if err := p.store.Read(ctx, func(tx store.Tx) error {
+		_, u, err := p.managedUser(tx, a, opUserPasswordReset, orgID, userID)
+		if err == nil && u.IsApplication {
+			err = fail(ErrInvalid, "Application users have no password")
+		}
+		return err
+	}); err != nil {
+		return PasswordReset{}, err
+	}
 	pw := identity.GeneratePassword(20)
 	hash, err := identity.HashPassword(pw)
 	if err != nil {

@@ -318,6 +318,18 @@ func bodyCases(model any) []hostileCase {
 			b = bytes.Replace(b, []byte(`"`+mark+`"`), []byte(v.raw), 1)
 			cases = append(cases, hostileCase{name: fmt.Sprintf("%s=%s", pathName(p), v.name), body: b})
 		}
+		if arr, ok := leaf.([]any); ok && len(arr) > 0 {
+			// As many elements as fit in the body limit: the work a
+			// request asks for must stay bounded.
+			elem, _ := json.Marshal(arr[0])
+			n := (1<<20 - len(full) - 2) / (len(elem) + 1)
+			many := make([]any, n)
+			for i := range many {
+				many[i] = arr[0]
+			}
+			b, _ := json.Marshal(set(sample, p, many))
+			cases = append(cases, hostileCase{name: fmt.Sprintf("%s=%d elements", pathName(p), n), body: b})
+		}
 		if isString || leaf == nil {
 			continue
 		}
@@ -559,6 +571,8 @@ func (p *prober) probe(op, method, path string, body []byte) {
 	case s == http.StatusBadGateway && op == "ServiceKafkaAclSync":
 	case s >= 500:
 		t.Errorf("%s %.200s (body %.200q) = %d %.300s", method, path, body, s, raw)
+	case method == http.MethodHead:
+		// No body to check.
 	case s >= 400:
 		var e struct {
 			Message string `json:"message"`
@@ -703,6 +717,12 @@ func TestHostileInputs(t *testing.T) {
 				}
 				total += len(cases)
 				p.runCases(r.Operation, method, cases)
+				for _, m := range []string{http.MethodHead, http.MethodOptions, "PROPFIND", "BREW"} {
+					if r.Operation != "UserLogout" {
+						p.probe(r.Operation, m, fillPath(pattern, fills[0]), sample)
+						total++
+					}
+				}
 				p.healthy()
 			})
 		}
@@ -713,4 +733,116 @@ func TestHostileInputs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConcurrentWritesStayWhole races clients creating the same names,
+// adding entries and deleting what others create: every answer is a
+// success or a 4xx (a conflict, a missing resource), never a 5xx, and
+// afterwards each contested name exists exactly once.
+func TestConcurrentWritesStayWhole(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		w := buildWorld(t, srv.URL, token)
+		hc := &http.Client{Timeout: 30 * time.Second}
+		seen := &statusCounts{n: map[int]int{}}
+		p := &prober{t: t, base: srv.URL, token: token, hc: hc, seen: seen}
+		const clients, rounds = 16, 6
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range rounds {
+					name := fmt.Sprintf("race-%d", (c+i)%4)
+					p.probe("UserGroupCreate", "POST", "/v1/organization/"+w.org+"/user-groups", []byte(`{"user_group_name":"`+name+`","description":"d"}`))
+					p.probe("OrganizationProjectsCreate", "POST", "/v1/organization/"+w.org+"/projects", []byte(`{"project_id":"`+name+`"}`))
+					p.probe("ServiceCreate", "POST", "/v1/project/"+name+"/service", []byte(`{"service_name":"kafka-x","service_type":"kafka","plan":"startup-2"}`))
+					p.probe("ServiceKafkaAclAdd", "POST", "/v1/project/"+w.project+"/service/"+w.kafka+"/acl", []byte(`{"username":"`+name+`","permission":"read","topic":"t"}`))
+					p.probe("UserGroupMemberUpdate", "PATCH", "/v1/organization/"+w.org+"/user-groups/"+w.group+"/members", []byte(`{"operation":"add_members","member_ids":["`+w.userID+`"]}`))
+					p.probe("ServiceDelete", "DELETE", "/v1/project/"+name+"/service/kafka-x", nil)
+					p.probe("ProjectDelete", "DELETE", "/v1/project/"+name, nil)
+				}
+			}()
+		}
+		wg.Wait()
+		if seen.n[http.StatusOK] == 0 || seen.n[http.StatusConflict] == 0 {
+			t.Errorf("no race happened: %v", seen.n)
+		}
+		t.Logf("answers by status: %v", seen.n)
+
+		c := client(t, srv.URL, token)
+		groups, err := c.UserGroupsList(t.Context(), w.org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, g := range groups {
+			count[g.UserGroupName]++
+		}
+		for i := range 4 {
+			if n := count[fmt.Sprintf("race-%d", i)]; n != 1 {
+				t.Errorf("group race-%d exists %d times", i, n)
+			}
+		}
+		acl, err := c.ServiceKafkaAclList(t.Context(), w.project, w.kafka)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users := map[string]int{}
+		for _, a := range acl {
+			users[a.Username]++
+		}
+		for i := range 4 {
+			if n := users[fmt.Sprintf("race-%d", i)]; n != 1 {
+				t.Errorf("ACL entry for race-%d exists %d times", i, n)
+			}
+		}
+	})
+}
+
+// TestHostileCredentials sends malformed Authorization headers: always a
+// 401 in the error shape, never a 5xx.
+func TestHostileCredentials(t *testing.T) {
+	srv := servertest.Start(t, servertest.SQLite(t))
+	token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+	cases := []struct{ name, header string }{
+		{"none", ""},
+		{"scheme only", "aivenv1"},
+		{"scheme and space", "aivenv1 "},
+		{"unknown scheme", "Basic YWRtaW46YWRtaW4="},
+		{"10k token", "aivenv1 " + longText},
+		{"token prefix only", "aivenv1 gths_"},
+		{"wrong checksum", "aivenv1 " + token[:len(token)-1] + "x"},
+		{"truncated", "aivenv1 " + token[:len(token)/2]},
+		{"doubled", "aivenv1 " + token + token},
+		{"token with suffix", "aivenv1 " + token + " extra"},
+		{"invalid utf8", "aivenv1 gths_\xff\xfe"},
+		{"unicode", "aivenv1 gths_名前🚀"},
+		{"sql", "aivenv1 ' OR '1'='1"},
+		{"tab separated", "aivenv1\t" + token},
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v1/me", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.header != "" {
+				req.Header.Set("Authorization", c.header)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e struct {
+				Message string `json:"message"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != http.StatusUnauthorized || e.Message == "" {
+				t.Fatalf("%q = %d %q, %v; want 401 in the error shape", c.header, resp.StatusCode, e.Message, err)
+			}
+		})
+	}
 }
