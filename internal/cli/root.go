@@ -58,7 +58,13 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 On first start with an empty database it creates the first user
 (GATEHOUSE_ADMIN_EMAIL, default admin@localhost) and the first organization,
 with that user as its super admin. The password comes from
-GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
+GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.
+
+Service-user passwords and service connections are encrypted with the keys
+in GATEHOUSE_SECRET_KEY (comma-separated, 32 bytes each in base64 or hex;
+the first encrypts, all decrypt). Without it, a SQLite database gets a key
+file next to it (<database>.secret-key, mode 0600) on first start;
+PostgreSQL requires the variable.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
@@ -68,6 +74,8 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
+			// Secrets only from the environment: a flag would show in ps.
+			cfg.SecretKey = os.Getenv("GATEHOUSE_SECRET_KEY")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return server.Run(ctx, cfg, log, stdout, nil)
@@ -76,6 +84,7 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
 	return cmd
 }

@@ -17,6 +17,12 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
 	ErrTooManyRequests = errors.New("too many requests")
+	// ErrUpstream: a real server behind a service refused a change or
+	// could not be reached; nothing was changed.
+	ErrUpstream = errors.New("service server failed")
+	// ErrUnavailable: the installation lacks what the operation needs
+	// (a secret key for credentials).
+	ErrUnavailable = errors.New("not available")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

@@ -22,6 +22,10 @@ type ServiceInput struct {
 	TechEmails            []string
 	TerminationProtection bool
 	UserConfig            map[string]any
+	// ConnectionURI is the admin connection of a real PostgreSQL, MySQL
+	// or Redis/Valkey server whose users Gatehouse manages; "" keeps the
+	// service a record. It may also come as user_config.connection_uri.
+	ConnectionURI string
 }
 
 // CreateService registers a service under a project.
@@ -37,6 +41,17 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 	}
 	if err := org.ValidateTags(in.Tags); err != nil {
 		return org.Service{}, err
+	}
+	if err := takeConnection(&in); err != nil {
+		return org.Service{}, err
+	}
+	if err := validateServiceUserConfig(in.UserConfig); err != nil {
+		return org.Service{}, err
+	}
+	if in.ConnectionURI != "" {
+		if err := p.checkConnection(ctx, in.Type, in.ConnectionURI); err != nil {
+			return org.Service{}, err
+		}
 	}
 	var s org.Service
 	err := p.write(ctx, func(tx store.Tx) error {
@@ -61,6 +76,9 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 		}
 		if err := tx.CreateService(s); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
+		}
+		if err := p.registerServiceUsers(tx, s, in.ConnectionURI); err != nil {
+			return err
 		}
 		if err := p.record(tx, nodeChange(serviceRes(s.Project, s.Name), projectRes(pr.Name))); err != nil {
 			return err

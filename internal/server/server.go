@@ -28,6 +28,14 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+	// SecretKey holds the keys that encrypt service-user credentials:
+	// comma-separated, each 32 bytes in base64 or hex; the first
+	// encrypts, all decrypt. Empty: on SQLite a key file next to the
+	// database is used (generated on first start); PostgreSQL refuses to
+	// start (see secretKeys).
+	SecretKey string
+	// SecretKeyFile, when set, is read for the keys instead (same format).
+	SecretKeyFile string
 }
 
 // Defaults.
@@ -54,12 +62,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	defer st.Close()
 
+	keys, err := secretKeys(cfg, st.Dialect(), log)
+	if err != nil {
+		return err
+	}
+
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log))
+	plane, err := control.New(ctx, st, control.WithLogger(log), control.WithSecretKeys(keys...))
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
 	log.Info("decision engine loaded", "revision", plane.Revision(), "took", time.Since(start).Round(time.Millisecond))
+	// After a key rotation, re-seal credentials under the new first key.
+	if n, err := plane.RewrapSecrets(ctx); err != nil {
+		return fmt.Errorf("re-encrypting service credentials: %w", err)
+	} else if n > 0 {
+		log.Info("re-encrypted service credentials under the current key", "count", n)
+	}
 
 	boot, err := plane.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword, "")
 	if err != nil {

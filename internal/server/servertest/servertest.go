@@ -19,6 +19,9 @@ import (
 const (
 	AdminEmail    = "admin@example.com"
 	AdminPassword = "correct horse battery staple"
+	// SecretKey encrypts service-user credentials; every test server
+	// shares it, so servers on one database (replicas) read each other's.
+	SecretKey = "6BXKBSL6F0NIvmoECCymAjKTidZ1epMlrb1aw8sGkL8="
 )
 
 // Instance is a running server.
@@ -46,7 +49,8 @@ func Start(t testing.TB, database string) *Instance {
 	if testing.Verbose() && os.Getenv("GATEHOUSE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
+	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword,
+		FollowInterval: 100 * time.Millisecond, SecretKey: SecretKey}
 	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
 	select {
 	case addr := <-ready:

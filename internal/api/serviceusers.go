@@ -1,0 +1,166 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/serviceuser"
+)
+
+func init() { routeSets = append(routeSets, (*Server).serviceUserRoutes) }
+
+// serviceUserRoutes are Aiven's service-user endpoints, plus Gatehouse's
+// own listing and re-sync.
+func (s *Server) serviceUserRoutes() {
+	const base = "/v1/project/{project}/service/{service}/user"
+	s.handle("POST "+base, "ServiceUserCreate", s.createServiceUser)
+	s.handle("GET "+base, "ServiceUserList", s.listServiceUsers)
+	s.handle("GET "+base+"/{username}", "ServiceUserGet", s.getServiceUser)
+	s.handle("PUT "+base+"/{username}", "ServiceUserCredentialsModify", s.modifyServiceUser)
+	s.handle("PUT "+base+"/{username}/credentials/reset", "ServiceUserCredentialsReset", s.resetServiceUser)
+	s.handle("DELETE "+base+"/{username}", "ServiceUserDelete", s.deleteServiceUser)
+}
+
+// accessControlOut is Aiven's AccessControlOut: unset lists are omitted.
+type accessControlOut struct {
+	PGAllowReplication     *bool    `json:"pg_allow_replication,omitempty"`
+	RedisACLCategories     []string `json:"redis_acl_categories,omitempty"`
+	RedisACLChannels       []string `json:"redis_acl_channels,omitempty"`
+	RedisACLCommands       []string `json:"redis_acl_commands,omitempty"`
+	RedisACLKeys           []string `json:"redis_acl_keys,omitempty"`
+	ValkeyACLCategories    []string `json:"valkey_acl_categories,omitempty"`
+	ValkeyACLChannels      []string `json:"valkey_acl_channels,omitempty"`
+	ValkeyACLCommands      []string `json:"valkey_acl_commands,omitempty"`
+	ValkeyACLKeys          []string `json:"valkey_acl_keys,omitempty"`
+	ValkeyACLDatabases     []string `json:"valkey_acl_databases,omitempty"`
+	DragonflyACLCategories []string `json:"dragonfly_acl_categories,omitempty"`
+	DragonflyACLCommands   []string `json:"dragonfly_acl_commands,omitempty"`
+	DragonflyACLKeys       []string `json:"dragonfly_acl_keys,omitempty"`
+}
+
+// serviceUserOut is Aiven's service user. password is null when the
+// caller may not read it or Gatehouse holds none.
+type serviceUserOut struct {
+	AccessControl       *accessControlOut `json:"access_control,omitempty"`
+	Authentication      *string           `json:"authentication,omitempty"`
+	Password            *string           `json:"password"`
+	PasswordUpdatedTime *time.Time        `json:"password_updated_time,omitempty"`
+	Type                string            `json:"type"`
+	Username            string            `json:"username"`
+}
+
+func toServiceUser(u control.ServiceUser) serviceUserOut {
+	out := serviceUserOut{Password: u.Password, Type: u.Type, Username: u.Username}
+	if u.Authentication != "" {
+		out.Authentication = &u.Authentication
+	}
+	if !u.PasswordUpdateTime.IsZero() {
+		t := u.PasswordUpdateTime
+		out.PasswordUpdatedTime = &t
+	}
+	ac := accessControlOut(u.AccessControl)
+	if b, err := json.Marshal(ac); err == nil && string(b) != "{}" {
+		out.AccessControl = &ac
+	}
+	return out
+}
+
+func toServiceUsers(users []control.ServiceUser) []serviceUserOut {
+	out := make([]serviceUserOut, 0, len(users))
+	for _, u := range users {
+		out = append(out, toServiceUser(u))
+	}
+	return out
+}
+
+func (s *Server) createServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
+	var in struct {
+		Username       string                     `json:"username"`
+		Authentication *string                    `json:"authentication"`
+		AccessControl  *serviceuser.AccessControl `json:"access_control"`
+	}
+	if err := decodeReq(r, &in); err != nil {
+		return 0, nil, err
+	}
+	si := control.ServiceUserInput{Username: in.Username, AccessControl: in.AccessControl}
+	if in.Authentication != nil {
+		si.Authentication = *in.Authentication
+	}
+	u, err := s.plane.CreateServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), si)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"user": toServiceUser(u)}, nil
+}
+
+func (s *Server) listServiceUsers(r *http.Request, a *control.Actor) (int, any, error) {
+	users, err := s.plane.ListServiceUsers(r.Context(), a, r.PathValue("project"), r.PathValue("service"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"users": toServiceUsers(users)}, nil
+}
+
+func (s *Server) getServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
+	u, err := s.plane.GetServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"user": toServiceUser(u)}, nil
+}
+
+func (s *Server) modifyServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
+	var in struct {
+		Operation      string                     `json:"operation"`
+		NewPassword    *string                    `json:"new_password"`
+		Authentication *string                    `json:"authentication"`
+		AccessControl  *serviceuser.AccessControl `json:"access_control"`
+	}
+	if err := decodeReq(r, &in); err != nil {
+		return 0, nil, err
+	}
+	ch := control.CredentialsChange{Operation: in.Operation, NewPassword: in.NewPassword, Authentication: in.Authentication, AccessControl: in.AccessControl}
+	if err := s.plane.ModifyServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"), ch); err != nil {
+		return 0, nil, err
+	}
+	return s.currentServiceWithUsers(r, a)
+}
+
+func (s *Server) resetServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
+	if err := s.plane.ResetServiceUserCredentials(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username")); err != nil {
+		return 0, nil, err
+	}
+	return s.currentServiceWithUsers(r, a)
+}
+
+func (s *Server) deleteServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
+	if err := s.plane.DeleteServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"message": "deleted"}, nil
+}
+
+// currentServiceWithUsers answers with the service and its users, as
+// Aiven does after a credentials change.
+func (s *Server) currentServiceWithUsers(r *http.Request, a *control.Actor) (int, any, error) {
+	svc, err := s.plane.GetService(r.Context(), a, r.PathValue("project"), r.PathValue("service"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.serviceWithUsers(r, a, svc)
+}
+
+// serviceWithUsers answers with svc and its users (passwords as the
+// caller may see them).
+func (s *Server) serviceWithUsers(r *http.Request, a *control.Actor, svc org.Service) (int, any, error) {
+	out := toService(svc)
+	users, err := s.plane.ListServiceUsers(r.Context(), a, svc.Project, svc.Name)
+	if err != nil {
+		return 0, nil, err
+	}
+	out.Users = toServiceUsers(users)
+	return http.StatusOK, map[string]any{"service": out}, nil
+}
