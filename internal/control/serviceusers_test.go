@@ -392,7 +392,7 @@ type fakeServer struct {
 	mu      sync.Mutex
 	users   map[string]backend.User
 	calls   []string
-	failOn  string             // method name that fails
+	failOn  string              // method name that fails
 	onWrite func(method string) // called after a successful change
 }
 
