@@ -17,8 +17,9 @@ import (
 )
 
 type mysqlServer struct {
-	db  *sql.DB
-	cfg *mysql.Config
+	db      *sql.DB
+	cfg     *mysql.Config
+	mariaDB bool // MariaDB names plugins with VIA ... USING PASSWORD()
 }
 
 // mysqlConfig turns mysql://user:password@host:port/db into the driver's
@@ -65,7 +66,12 @@ func openMySQL(ctx context.Context, uri string) (*mysqlServer, error) {
 		db.Close()
 		return nil, errors.New(redactErr(err, uri))
 	}
-	return &mysqlServer{db: db, cfg: cfg}, nil
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		db.Close()
+		return nil, mysqlErr(err)
+	}
+	return &mysqlServer{db: db, cfg: cfg, mariaDB: strings.Contains(strings.ToLower(version), "mariadb")}, nil
 }
 
 func (m *mysqlServer) Close() error { return m.db.Close() }
@@ -76,20 +82,33 @@ const mysqlHost = "%"
 
 // identified is the IDENTIFIED clause; the plugin comes from a fixed list
 // (serviceuser.ValidateAuthentication).
-func identified(u User) string {
-	if u.Authentication == "" {
-		return "IDENTIFIED BY ?"
+func (m *mysqlServer) identified(u User) (string, error) {
+	switch {
+	case u.Authentication == "":
+		return "IDENTIFIED BY ?", nil
+	case !m.mariaDB:
+		return "IDENTIFIED WITH " + u.Authentication + " BY ?", nil
+	case u.Authentication == "mysql_native_password":
+		return "IDENTIFIED VIA mysql_native_password USING PASSWORD(?)", nil
 	}
-	return "IDENTIFIED WITH " + u.Authentication + " BY ?"
+	return "", fmt.Errorf("MariaDB does not support the %s authentication plugin", u.Authentication)
 }
 
 func (m *mysqlServer) CreateUser(ctx context.Context, u User) error {
-	_, err := m.db.ExecContext(ctx, "CREATE USER ?@? "+identified(u), u.Name, mysqlHost, u.Password)
+	clause, err := m.identified(u)
+	if err != nil {
+		return err
+	}
+	_, err = m.db.ExecContext(ctx, "CREATE USER ?@? "+clause, u.Name, mysqlHost, u.Password)
 	return mysqlErr(err)
 }
 
 func (m *mysqlServer) UpdateUser(ctx context.Context, u User) error {
-	_, err := m.db.ExecContext(ctx, "ALTER USER ?@? "+identified(u), u.Name, mysqlHost, u.Password)
+	clause, err := m.identified(u)
+	if err != nil {
+		return err
+	}
+	_, err = m.db.ExecContext(ctx, "ALTER USER ?@? "+clause, u.Name, mysqlHost, u.Password)
 	return mysqlErr(err)
 }
 
