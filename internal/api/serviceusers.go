@@ -22,6 +22,8 @@ func (s *Server) serviceUserRoutes() {
 	s.handle("PUT "+base+"/{username}", "ServiceUserCredentialsModify", s.modifyServiceUser)
 	s.handle("PUT "+base+"/{username}/credentials/reset", "ServiceUserCredentialsReset", s.resetServiceUser)
 	s.handle("DELETE "+base+"/{username}", "ServiceUserDelete", s.deleteServiceUser)
+	// Gatehouse's own: compare with the real server and fix drift.
+	s.handle("POST /v1/project/{project}/service/{service}/user-sync", "ServiceUserSync", s.syncServiceUsers)
 }
 
 // accessControlOut is Aiven's AccessControlOut: unset lists are omitted.
@@ -163,4 +165,29 @@ func (s *Server) serviceWithUsers(r *http.Request, a *control.Actor, svc org.Ser
 	}
 	out.Users = toServiceUsers(users)
 	return http.StatusOK, map[string]any{"service": out}, nil
+}
+
+type syncedUserOut struct {
+	Username string `json:"username"`
+	State    string `json:"state"`
+	Detail   string `json:"detail,omitempty"`
+	Fixed    bool   `json:"fixed"`
+}
+
+func (s *Server) syncServiceUsers(r *http.Request, a *control.Actor) (int, any, error) {
+	var in struct {
+		DryRun bool `json:"dry_run"`
+	}
+	if err := decodeReq(r, &in); err != nil {
+		return 0, nil, err
+	}
+	rep, err := s.plane.SyncServiceUsers(r.Context(), a, r.PathValue("project"), r.PathValue("service"), in.DryRun)
+	if err != nil {
+		return 0, nil, err
+	}
+	users := make([]syncedUserOut, 0, len(rep.Users))
+	for _, u := range rep.Users {
+		users = append(users, syncedUserOut(u))
+	}
+	return http.StatusOK, map[string]any{"dry_run": rep.DryRun, "users": users, "unmanaged": rep.Unmanaged}, nil
 }

@@ -754,3 +754,136 @@ func (p *Plane) RewrapSecrets(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// Sync states of a user.
+const (
+	SyncInSync  = "in_sync"
+	SyncMissing = "missing"
+	SyncDrifted = "drifted"
+)
+
+// SyncedUser is one user's standing in a re-sync.
+type SyncedUser struct {
+	Username string
+	State    string // SyncInSync, SyncMissing or SyncDrifted
+	Detail   string // what differs; never a secret
+	Fixed    bool   // the server was changed to match Gatehouse
+}
+
+// SyncReport is the outcome of a re-sync.
+type SyncReport struct {
+	DryRun bool
+	Users  []SyncedUser
+	// Unmanaged are login users on the server that Gatehouse does not
+	// hold. They are reported, never dropped: they may be the server
+	// owner's own.
+	Unmanaged []string
+}
+
+// SyncServiceUsers compares a connected service's users with its real
+// server and, unless dryRun, makes the server match Gatehouse: missing
+// users are created and drifted ones (password, replication, plugin) are
+// re-keyed with the stored password and rules.
+func (p *Plane) SyncServiceUsers(ctx context.Context, a *Actor, project, service string, dryRun bool) (SyncReport, error) {
+	rep := SyncReport{DryRun: dryRun, Users: []SyncedUser{}, Unmanaged: []string{}}
+	var (
+		pr    org.Project
+		s     org.Service
+		uri   string
+		users []ServiceUser
+	)
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		if pr, s, err = p.serviceFor(tx, a, opServiceUserSync, project, service); err != nil {
+			return err
+		}
+		var connected bool
+		if uri, connected, err = p.connection(tx, s); err != nil {
+			return err
+		}
+		if !connected {
+			return fail(ErrInvalid, "Service %q has no connection to a real server: there is nothing to re-sync", s.Name)
+		}
+		stored, err := tx.ListServiceUsers(s.Project, s.Name)
+		if err != nil {
+			return err
+		}
+		for _, u := range stored {
+			if u.Type == serviceuser.TypePrimary {
+				continue // the connection's own admin account
+			}
+			v, err := p.view(u, true)
+			if err != nil {
+				return err
+			}
+			users = append(users, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	var secrets []string
+	for _, u := range users {
+		if u.Password != nil {
+			secrets = append(secrets, *u.Password)
+		}
+	}
+	fixed := 0
+	err = p.onServer(ctx, s, uri, "re-sync its users", secrets, func(b backend.Backend) error {
+		held := map[string]bool{serviceuser.PrimaryUsername: true}
+		for _, u := range users {
+			held[u.Username] = true
+			pw := ""
+			if u.Password != nil {
+				pw = *u.Password
+			}
+			bu := backendUser(s, u, pw)
+			st, err := b.Inspect(ctx, bu)
+			if err != nil {
+				return fmt.Errorf("inspecting %s: %w", u.Username, err)
+			}
+			su := SyncedUser{Username: u.Username, State: SyncInSync, Detail: st.Detail}
+			switch {
+			case !st.Exists:
+				su.State = SyncMissing
+			case !st.InSync:
+				su.State = SyncDrifted
+			}
+			if su.State != SyncInSync && !dryRun {
+				if su.State == SyncMissing {
+					err = b.CreateUser(ctx, bu)
+				} else {
+					err = b.UpdateUser(ctx, bu)
+				}
+				if err != nil {
+					return fmt.Errorf("fixing %s: %w", u.Username, err)
+				}
+				su.Fixed = true
+				fixed++
+			}
+			rep.Users = append(rep.Users, su)
+		}
+		names, err := b.ListUsers(ctx)
+		if err != nil {
+			return fmt.Errorf("listing users: %w", err)
+		}
+		for _, n := range names {
+			if !held[n] {
+				rep.Unmanaged = append(rep.Unmanaged, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	if dryRun {
+		return rep, nil
+	}
+	err = p.write(ctx, func(tx store.Tx) error {
+		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_user_sync",
+			fmt.Sprintf("Re-synced the users of service %q with its server: %d of %d fixed, %d unmanaged on the server", s.Name, fixed, len(users), len(rep.Unmanaged)))
+	})
+	return rep, err
+}

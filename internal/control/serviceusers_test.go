@@ -594,3 +594,89 @@ func TestServiceConnectionChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestSyncServiceUsers(t *testing.T) {
+	f, srv := connectedFixture(t)
+	ctx := t.Context()
+	for _, n := range []string{"a", "b", "c"} {
+		if _, err := f.p.CreateServiceUser(ctx, f.admin, "p1", "pg-1", ServiceUserInput{Username: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Drift: a dropped by hand, b re-keyed by hand, a stranger added.
+	delete(srv.users, "a")
+	b := srv.users["b"]
+	b.Password = "changed by hand"
+	srv.users["b"] = b
+	srv.users["stranger"] = backend.User{Name: "stranger"}
+
+	states := func(rep SyncReport) map[string]string {
+		out := map[string]string{}
+		for _, u := range rep.Users {
+			out[u.Username] = u.State
+		}
+		return out
+	}
+	rep, err := f.p.SyncServiceUsers(ctx, f.admin, "p1", "pg-1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": SyncMissing, "b": SyncDrifted, "c": SyncInSync}
+	if got := states(rep); !equalMaps(got, want) || len(rep.Unmanaged) != 1 || rep.Unmanaged[0] != "stranger" {
+		t.Fatalf("dry run: %+v", rep)
+	}
+	if _, ok := srv.users["a"]; ok {
+		t.Fatal("a dry run changed the server")
+	}
+	if rep, err = f.p.SyncServiceUsers(ctx, f.admin, "p1", "pg-1", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range rep.Users {
+		if u.Fixed != (u.State != SyncInSync) {
+			t.Fatalf("fix: %+v", u)
+		}
+	}
+	rep, _ = f.p.SyncServiceUsers(ctx, f.admin, "p1", "pg-1", true)
+	for _, u := range rep.Users {
+		if u.State != SyncInSync {
+			t.Fatalf("after the fix: %+v", rep)
+		}
+	}
+	if _, ok := srv.users["stranger"]; !ok {
+		t.Fatal("an unmanaged user was dropped")
+	}
+
+	// Only service:users:write may re-sync; record-only services have
+	// nothing to sync.
+	viewer := f.member(t, "viewer@example.com")
+	f.grantProject(t, viewer, "read_only")
+	if _, err := f.p.SyncServiceUsers(ctx, viewer, "p1", "pg-1", true); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("read_only re-sync: %v", err)
+	}
+	f.service(t, "plain", "pg", nil)
+	if _, err := f.p.SyncServiceUsers(ctx, f.admin, "p1", "plain", true); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("record-only re-sync: %v", err)
+	}
+	events, _ := f.p.ProjectEvents(ctx, f.admin, "p1", 100, 0)
+	syncs := 0
+	for _, e := range events {
+		if e.ActionType == "service_user_sync" {
+			syncs++
+		}
+	}
+	if syncs != 1 {
+		t.Fatalf("%d sync events, want 1 (dry runs log nothing)", syncs)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

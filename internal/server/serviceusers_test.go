@@ -341,6 +341,29 @@ func TestRealServiceUsersThroughAivenClient(t *testing.T) {
 			_, err = c.ServiceUserGet(ctx, "real", svcName, taken)
 			wantStatus(t, err, http.StatusNotFound)
 
+			// Drift: the user is dropped behind Gatehouse's back; a dry
+			// run shows it, a re-sync restores it with the same password.
+			if err := b.DropUser(ctx, name); err != nil {
+				t.Fatal(err)
+			}
+			syncURL := srv.URL + "/v1/project/real/service/" + svcName + "/user-sync"
+			status, rep := rawCall(t, "POST", syncURL, admin, []byte(`{"dry_run": true}`))
+			if status != http.StatusOK || !syncState(rep, name, "missing") || !hasString(rep["unmanaged"], taken) {
+				t.Fatalf("dry run: %d %v", status, rep)
+			}
+			if canLogIn(ctx, t, e.engine, uri, name, newPW) {
+				t.Fatal("a dry run changed the server")
+			}
+			if status, rep = rawCall(t, "POST", syncURL, admin, []byte(`{}`)); status != http.StatusOK || !syncState(rep, name, "missing") {
+				t.Fatalf("re-sync: %d %v", status, rep)
+			}
+			if !canLogIn(ctx, t, e.engine, uri, name, newPW) {
+				t.Fatal("re-sync did not restore the user")
+			}
+			if status, rep = rawCall(t, "POST", syncURL, admin, []byte(`{"dry_run": true}`)); status != http.StatusOK || !syncState(rep, name, "in_sync") {
+				t.Fatalf("after re-sync: %d %v", status, rep)
+			}
+
 			if err := c.ServiceUserDelete(ctx, "real", svcName, name); err != nil {
 				t.Fatal(err)
 			}
@@ -352,4 +375,25 @@ func TestRealServiceUsersThroughAivenClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+func syncState(rep map[string]any, user, state string) bool {
+	users, _ := rep["users"].([]any)
+	for _, u := range users {
+		m, _ := u.(map[string]any)
+		if m["username"] == user {
+			return m["state"] == state
+		}
+	}
+	return false
+}
+
+func hasString(v any, s string) bool {
+	list, _ := v.([]any)
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
