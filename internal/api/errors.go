@@ -65,7 +65,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
-		{control.ErrUpstream, http.StatusBadGateway, "bad_gateway"},
+		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
 		{control.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	}
 	for _, row := range table {

@@ -17,9 +17,9 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
 	ErrTooManyRequests = errors.New("too many requests")
-	// ErrUpstream: a real server behind a service refused a change or
-	// could not be reached; nothing was changed.
-	ErrUpstream = errors.New("service server failed")
+	// ErrUpstream: a system Gatehouse acts on (a Kafka cluster, a
+	// database server) failed or could not be reached.
+	ErrUpstream = errors.New("upstream failure")
 	// ErrUnavailable: the installation lacks what the operation needs
 	// (a secret key for credentials).
 	ErrUnavailable = errors.New("not available")

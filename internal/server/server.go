@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -36,6 +37,15 @@ type Config struct {
 	SecretKey string
 	// SecretKeyFile, when set, is read for the keys instead (same format).
 	SecretKeyFile string
+
+	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
+	// empty: no mail is sent and invitation links go back to the inviter.
+	SMTPURL  string
+	MailFrom string // sender address; default from the URL or gatehouse@<host>
+	// PublicURL is the server's external base URL, used in emailed links.
+	PublicURL string
+	// InvitationTTL is how long invitations stay valid; default 7 days.
+	InvitationTTL time.Duration
 }
 
 // Defaults.
@@ -66,9 +76,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err != nil {
 		return err
 	}
-
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL),
+		control.WithSecretKeys(keys...)}
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, control.WithMailer(m))
+	}
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log), control.WithSecretKeys(keys...))
+	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
