@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -125,17 +126,19 @@ func (s *Server) modifyServiceUser(r *http.Request, a *control.Actor) (int, any,
 		return 0, nil, err
 	}
 	ch := control.CredentialsChange{Operation: in.Operation, NewPassword: in.NewPassword, Authentication: in.Authentication, AccessControl: in.AccessControl}
-	if err := s.plane.ModifyServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"), ch); err != nil {
+	out, err := s.plane.ModifyServiceUser(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"), ch)
+	if err != nil {
 		return 0, nil, err
 	}
-	return s.currentServiceWithUsers(r, a)
+	return http.StatusOK, map[string]any{"service": toServiceWith(out.Service, out.Users)}, nil
 }
 
 func (s *Server) resetServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
-	if err := s.plane.ResetServiceUserCredentials(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username")); err != nil {
+	out, err := s.plane.ResetServiceUserCredentials(r.Context(), a, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"))
+	if err != nil {
 		return 0, nil, err
 	}
-	return s.currentServiceWithUsers(r, a)
+	return http.StatusOK, map[string]any{"service": toServiceWith(out.Service, out.Users)}, nil
 }
 
 func (s *Server) deleteServiceUser(r *http.Request, a *control.Actor) (int, any, error) {
@@ -145,26 +148,23 @@ func (s *Server) deleteServiceUser(r *http.Request, a *control.Actor) (int, any,
 	return http.StatusOK, map[string]any{"message": "deleted"}, nil
 }
 
-// currentServiceWithUsers answers with the service and its users, as
-// Aiven does after a credentials change.
-func (s *Server) currentServiceWithUsers(r *http.Request, a *control.Actor) (int, any, error) {
-	svc, err := s.plane.GetService(r.Context(), a, r.PathValue("project"), r.PathValue("service"))
-	if err != nil {
+// serviceWithUsers answers with svc and its users (passwords as the
+// caller may see them). A caller who may act on the service without
+// seeing its details (project:services:write alone) gets it without users.
+func (s *Server) serviceWithUsers(r *http.Request, a *control.Actor, svc org.Service) (int, any, error) {
+	users, err := s.plane.ListServiceUsers(r.Context(), a, svc.Project, svc.Name)
+	if err != nil && !errors.Is(err, control.ErrForbidden) {
 		return 0, nil, err
 	}
-	return s.serviceWithUsers(r, a, svc)
+	return http.StatusOK, map[string]any{"service": toServiceWith(svc, users)}, nil
 }
 
-// serviceWithUsers answers with svc and its users (passwords as the
-// caller may see them).
-func (s *Server) serviceWithUsers(r *http.Request, a *control.Actor, svc org.Service) (int, any, error) {
+func toServiceWith(svc org.Service, users []control.ServiceUser) serviceOut {
 	out := toService(svc)
-	users, err := s.plane.ListServiceUsers(r.Context(), a, svc.Project, svc.Name)
-	if err != nil {
-		return 0, nil, err
+	if users != nil {
+		out.Users = toServiceUsers(users)
 	}
-	out.Users = toServiceUsers(users)
-	return http.StatusOK, map[string]any{"service": out}, nil
+	return out
 }
 
 type syncedUserOut struct {

@@ -404,22 +404,28 @@ func (p *Plane) ListServiceUsers(ctx context.Context, a *Actor, project, service
 		if err != nil {
 			return err
 		}
-		users, err := tx.ListServiceUsers(s.Project, s.Name)
-		if err != nil {
-			return err
-		}
-		reveal := p.mayReadSecrets(a, s.Project, s.Name)
-		out = make([]ServiceUser, 0, len(users))
-		for _, u := range users {
-			v, err := p.view(u, reveal)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = p.usersOf(tx, a, s)
+		return err
 	})
 	return out, err
+}
+
+// usersOf returns a service's users as the actor may see them.
+func (p *Plane) usersOf(tx store.Tx, a *Actor, s org.Service) ([]ServiceUser, error) {
+	users, err := tx.ListServiceUsers(s.Project, s.Name)
+	if err != nil {
+		return nil, err
+	}
+	reveal := p.mayReadSecrets(a, s.Project, s.Name)
+	out := make([]ServiceUser, 0, len(users))
+	for _, u := range users {
+		v, err := p.view(u, reveal)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // DeleteServiceUser removes a user, and drops it from the real server.
@@ -488,36 +494,47 @@ const (
 
 // ModifyServiceUser changes a user's password or access control, in
 // Gatehouse and in the real server.
-func (p *Plane) ModifyServiceUser(ctx context.Context, a *Actor, project, service, username string, ch CredentialsChange) error {
+func (p *Plane) ModifyServiceUser(ctx context.Context, a *Actor, project, service, username string, ch CredentialsChange) (ServiceWithUsers, error) {
 	op := opServiceUserModify
 	switch ch.Operation {
 	case OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal:
 	case "":
-		return fail(ErrInvalid, "operation is required (one of %s, %s, %s)", OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
+		return ServiceWithUsers{}, fail(ErrInvalid, "operation is required (one of %s, %s, %s)", OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
 	default:
-		return fail(ErrInvalid, "operation %q is not one of %s, %s, %s", ch.Operation, OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
+		return ServiceWithUsers{}, fail(ErrInvalid, "operation %q is not one of %s, %s, %s", ch.Operation, OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
 	}
 	if ch.Operation == OpSetAccessControl && ch.AccessControl == nil {
-		return fail(ErrInvalid, "access_control is required for %s", OpSetAccessControl)
+		return ServiceWithUsers{}, fail(ErrInvalid, "access_control is required for %s", OpSetAccessControl)
 	}
 	if ch.NewPassword != nil {
 		if ch.Operation != OpResetCredentials {
-			return fail(ErrInvalid, "new_password applies only to %s", OpResetCredentials)
+			return ServiceWithUsers{}, fail(ErrInvalid, "new_password applies only to %s", OpResetCredentials)
 		}
 		if err := serviceuser.ValidatePassword(*ch.NewPassword); err != nil {
-			return err
+			return ServiceWithUsers{}, err
 		}
 	}
 	return p.modify(ctx, a, op, project, service, username, ch)
 }
 
+// ServiceWithUsers is a service and its users, as Aiven answers a
+// credentials change.
+type ServiceWithUsers struct {
+	Service org.Service
+	Users   []ServiceUser
+}
+
 // ResetServiceUserCredentials gives a user a new generated password.
-func (p *Plane) ResetServiceUserCredentials(ctx context.Context, a *Actor, project, service, username string) error {
+func (p *Plane) ResetServiceUserCredentials(ctx context.Context, a *Actor, project, service, username string) (ServiceWithUsers, error) {
 	return p.modify(ctx, a, opServiceUserReset, project, service, username, CredentialsChange{Operation: OpResetCredentials})
 }
 
-func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, username string, ch CredentialsChange) error {
-	return p.writeThrough(ctx, func(tx store.Tx) (func(context.Context) error, error) {
+// modify changes a user and answers with the service and its users as
+// they are after the change (the caller is authorized by op, which
+// project:services:read need not be part of).
+func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, username string, ch CredentialsChange) (ServiceWithUsers, error) {
+	var out ServiceWithUsers
+	err := p.writeThrough(ctx, func(tx store.Tx) (func(context.Context) error, error) {
 		pr, s, err := p.serviceFor(tx, a, op, project, service)
 		if err != nil {
 			return nil, err
@@ -526,9 +543,11 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 		if err != nil {
 			return nil, err
 		}
+		out.Service = s
 		if ch.Operation == OpAcknowledgeRenewal {
 			// Gatehouse issues no client certificates: nothing to renew.
-			return nil, nil
+			out.Users, err = p.usersOf(tx, a, s)
+			return nil, err
 		}
 		uri, connected, err := p.connection(tx, s)
 		if err != nil {
@@ -579,6 +598,9 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 		if err := p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, action, desc); err != nil {
 			return nil, err
 		}
+		if out.Users, err = p.usersOf(tx, a, s); err != nil {
+			return nil, err
+		}
 		if !connected {
 			return nil, nil
 		}
@@ -601,6 +623,10 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 			})
 		}, nil
 	})
+	if err != nil {
+		return ServiceWithUsers{}, err
+	}
+	return out, nil
 }
 
 // registerServiceUsers gives a new service its primary user and, when it

@@ -90,7 +90,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 		t.Fatalf("duplicate: %v", err)
 	}
 
-	if err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); err != nil {
+	if _, err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
@@ -98,7 +98,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 		t.Fatal("reset kept the password")
 	}
 	chosen := "my own password 123"
-	if err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpResetCredentials, NewPassword: &chosen}); err != nil {
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpResetCredentials, NewPassword: &chosen}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
@@ -106,7 +106,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 		t.Fatalf("password = %q, want the one set", *got.Password)
 	}
 	repl := true
-	if err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpSetAccessControl,
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpSetAccessControl,
 		AccessControl: &serviceuser.AccessControl{PGAllowReplication: &repl}}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 	if got.AccessControl.PGAllowReplication == nil || !*got.AccessControl.PGAllowReplication || *got.Password != chosen {
 		t.Fatalf("after set-access-control: %+v", got)
 	}
-	if err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpAcknowledgeRenewal}); err != nil {
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpAcknowledgeRenewal}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -202,7 +202,7 @@ func TestServiceUserValidation(t *testing.T) {
 	}
 	for _, c := range modCases {
 		t.Run(c.name, func(t *testing.T) {
-			err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "avnadmin", c.ch)
+			_, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "avnadmin", c.ch)
 			if !errors.Is(err, ErrInvalid) && !errors.Is(err, serviceuser.ErrInvalid) {
 				t.Fatalf("err = %v, want invalid", err)
 			}
@@ -253,7 +253,7 @@ func TestServiceUserPasswordVisibility(t *testing.T) {
 			if err == nil && (got.Password != nil) != c.sees {
 				t.Fatalf("get shows password = %v, want %v", got.Password != nil, c.sees)
 			}
-			if err := f.p.ResetServiceUserCredentials(ctx, a, "p1", "pg-1", "app"); (err == nil) != c.canReset {
+			if _, err := f.p.ResetServiceUserCredentials(ctx, a, "p1", "pg-1", "app"); (err == nil) != c.canReset {
 				t.Fatalf("reset: %v", err)
 			}
 			_, err = f.p.CreateServiceUser(ctx, a, "p1", "pg-1", ServiceUserInput{Username: "u" + string(rune('a'+i))})
@@ -497,14 +497,14 @@ func TestConnectedServiceUsers(t *testing.T) {
 	if srv.users["app"].Password != *u.Password {
 		t.Fatal("the server got another password")
 	}
-	if err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); err != nil {
+	if _, err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
 	if srv.users["app"].Password != *got.Password || *got.Password == *u.Password {
 		t.Fatal("reset did not re-key the server")
 	}
-	if err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "avnadmin"); !errors.Is(err, ErrInvalid) {
+	if _, err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "avnadmin"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("re-keying the connection's admin: %v", err)
 	}
 
@@ -519,7 +519,7 @@ func TestConnectedServiceUsers(t *testing.T) {
 	}
 	srv.failOn = "update"
 	before, _ := f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
-	if err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); !errors.Is(err, ErrUpstream) {
+	if _, err := f.p.ResetServiceUserCredentials(ctx, f.admin, "p1", "pg-1", "app"); !errors.Is(err, ErrUpstream) {
 		t.Fatalf("refused reset: %v", err)
 	}
 	after, _ := f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
