@@ -335,6 +335,27 @@ func TestRealServiceUsersThroughAivenClient(t *testing.T) {
 				t.Fatal("the old password still works after a reset")
 			}
 
+			if e.serviceType == "redis" {
+				// set-access-control reaches the server: keys outside
+				// the pattern are refused.
+				_, err := c.ServiceUserCredentialsModify(ctx, "real", svcName, name, &service.ServiceUserCredentialsModifyIn{
+					Operation:     service.ServiceUserCredentialsModifyOperationTypeSetAccessControl,
+					AccessControl: &service.AccessControlIn{RedisAclKeys: &[]string{name + ":*"}, RedisAclCategories: &[]string{"+@all"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts, _ := redis.ParseURL(uri)
+				opts.Username, opts.Password, opts.MaxRetries = name, newPW, 0
+				rc := redis.NewClient(opts)
+				defer rc.Close()
+				if err := rc.Set(ctx, name+":k", "v", time.Minute).Err(); err != nil {
+					t.Fatalf("allowed key: %v", err)
+				}
+				if err := rc.Set(ctx, "elsewhere", "v", time.Minute).Err(); err == nil || !strings.Contains(err.Error(), "NOPERM") {
+					t.Fatalf("key outside the rules: %v", err)
+				}
+			}
+
 			// The server refuses (the name exists there already): nothing
 			// is recorded and the error says why.
 			taken := backendtest.Name("gh_taken")
