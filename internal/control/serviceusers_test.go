@@ -680,3 +680,47 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// BenchmarkServiceUsers measures the record-only path on SQLite: a create
+// (seal, insert, event, commit) and a get that decrypts.
+func BenchmarkServiceUsers(b *testing.B) {
+	st, err := sqlstore.Open(b.Context(), filepath.Join(b.TempDir(), "g.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	p, err := New(b.Context(), st, withKey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	boot, err := p.Bootstrap(b.Context(), "admin@example.com", "admin password 1", "Acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var admin Actor
+	if err := st.Read(b.Context(), func(tx store.Tx) (err error) { admin.User, err = tx.GetUserByEmail("admin@example.com"); return err }); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.CreateProject(b.Context(), &admin, boot.Organization.ID, ProjectInput{Name: "p1"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.CreateService(b.Context(), &admin, ServiceInput{Project: "p1", Name: "pg-1", Type: "pg", Plan: "x"}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("create", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := p.CreateServiceUser(b.Context(), &admin, "p1", "pg-1", ServiceUserInput{Username: "u" + itoa(i)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("get", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := p.GetServiceUser(b.Context(), &admin, "p1", "pg-1", "u1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -336,3 +336,31 @@ func TestRedisACLApplied(t *testing.T) {
 	defer admin.Close()
 	admin.Del(context.Background(), name+":k")
 }
+
+// BenchmarkRealServers measures one create and drop round trip per engine,
+// connection included (as Gatehouse does per change).
+func BenchmarkRealServers(b *testing.B) {
+	for _, e := range []struct {
+		name string
+		uri  func(testing.TB) string
+	}{{"pg", backendtest.Postgres}, {"mysql", backendtest.MySQL}, {"redis", backendtest.Redis}} {
+		b.Run(e.name, func(b *testing.B) {
+			uri := e.uri(b)
+			ctx := b.Context()
+			for b.Loop() {
+				name := backendtest.Name("gh_bench")
+				be, err := backend.Open(ctx, uri)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := be.CreateUser(ctx, backend.User{Name: name, Password: "bench-password-1"}); err != nil {
+					b.Fatal(err)
+				}
+				if err := be.DropUser(ctx, name); err != nil {
+					b.Fatal(err)
+				}
+				be.Close()
+			}
+		})
+	}
+}
