@@ -272,6 +272,9 @@ func (p *Plane) onServer(ctx context.Context, s org.Service, uri string, what st
 	return nil
 }
 
+// undoTimeout bounds undoing a server change after a failed commit.
+const undoTimeout = 30 * time.Second
+
 // writeThrough runs fn in a write transaction. fn changes the store first
 // and the real server last, and returns how to undo the server change. If
 // the commit then fails, undo runs: the store and the server change
@@ -288,7 +291,11 @@ func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo fun
 	})
 	if err != nil {
 		if undo != nil {
-			if uerr := undo(context.WithoutCancel(ctx)); uerr != nil {
+			// The caller's context may be what failed the commit: undo
+			// on a fresh deadline.
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+			defer cancel()
+			if uerr := undo(uctx); uerr != nil {
 				p.log.Error("undoing a server change after a failed commit failed; re-sync the service", "err", uerr)
 			}
 		}
