@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -51,6 +52,7 @@ func envOr(name, def string) string {
 func newServe(stdout, stderr io.Writer) *cobra.Command {
 	var cfg server.Config
 	var invitationTTL string
+	var kafkaUserLimit string
 	var logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -79,6 +81,9 @@ PostgreSQL requires the variable.`,
 				return fmt.Errorf("--invitation-ttl: %q is not a positive duration such as 72h", invitationTTL)
 			}
 			cfg.InvitationTTL = ttl
+			if cfg.KafkaUserLimit, err = strconv.Atoi(kafkaUserLimit); err != nil || cfg.KafkaUserLimit < 1 || cfg.KafkaUserLimit > 100000 {
+				return fmt.Errorf("--kafka-user-limit: %q is not a whole number from 1 to 100000", kafkaUserLimit)
+			}
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
 			// Secrets only from the environment: a flag would show in ps.
@@ -91,6 +96,7 @@ PostgreSQL requires the variable.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", "50"), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
 	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", os.Getenv("GATEHOUSE_SMTP_URL"), "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
 	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")

@@ -15,6 +15,18 @@ import (
 // keyFileSuffix names the key file kept next to a SQLite database.
 const keyFileSuffix = ".secret-key"
 
+var errNoPostgresKey = errors.New("GATEHOUSE_SECRET_KEY is required with PostgreSQL: every server sharing the database needs the same key " +
+	"(generate one with: openssl rand -base64 32)")
+
+// requireKey refuses a PostgreSQL configuration without a key.
+func requireKey(cfg Config) error {
+	pg := strings.HasPrefix(cfg.Database, "postgres://") || strings.HasPrefix(cfg.Database, "postgresql://")
+	if pg && strings.TrimSpace(cfg.SecretKey) == "" && cfg.SecretKeyFile == "" {
+		return errNoPostgresKey
+	}
+	return nil
+}
+
 // secretKeys returns the keys that encrypt service-user credentials.
 //
 // Gatehouse never stores a credential in plain text and never derives a
@@ -45,8 +57,7 @@ func secretKeys(cfg Config, dialect string, log *slog.Logger) ([][]byte, error) 
 		return keys, nil
 	}
 	if dialect != sqlstore.DialectSQLite {
-		return nil, errors.New("GATEHOUSE_SECRET_KEY is required with PostgreSQL: every server sharing the database needs the same key " +
-			"(generate one with: openssl rand -base64 32)")
+		return nil, errNoPostgresKey
 	}
 	path := sqlitePath(cfg.Database) + keyFileSuffix
 	b, err := os.ReadFile(path)

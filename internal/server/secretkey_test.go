@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -54,6 +55,16 @@ func TestSecretKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPostgresWithoutKeyRefusedBeforeMigrating(t *testing.T) {
+	// Nothing listens on port 1: a start that got past the key check
+	// would fail to connect instead.
+	err := Run(t.Context(), Config{Database: "postgres://postgres@127.0.0.1:1/none?sslmode=disable"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil)
+	if !errors.Is(err, errNoPostgresKey) {
+		t.Fatalf("err = %v, want the missing-key refusal", err)
 	}
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	SecretKey string
 	// SecretKeyFile, when set, is read for the keys instead (same format).
 	SecretKeyFile string
+	// KafkaUserLimit caps the users of a Kafka service that sets no
+	// user_config.service_user_limit of its own; default 50.
+	KafkaUserLimit int
 
 	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
 	// empty: no mail is sent and invitation links go back to the inviter.
@@ -66,6 +69,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	// Refuse a PostgreSQL start without a key before touching the
+	// database (opening it applies migrations).
+	if err := requireKey(cfg); err != nil {
+		return err
+	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
@@ -77,7 +85,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		return err
 	}
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL),
-		control.WithSecretKeys(keys...)}
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

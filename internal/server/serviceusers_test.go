@@ -363,7 +363,7 @@ func TestRealServiceUsersThroughAivenClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer b.Close()
+			t.Cleanup(func() { b.Close() }) // after the cleanups below, which use b
 			if err := b.CreateUser(ctx, backend.User{Name: taken, Password: "preexisting-1"}); err != nil {
 				t.Fatal(err)
 			}

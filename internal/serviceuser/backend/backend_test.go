@@ -150,7 +150,7 @@ func TestRealServers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer b.Close()
+			t.Cleanup(func() { b.Close() }) // after the cleanups below, which use b
 			name := backendtest.Name("gh_t")
 			t.Cleanup(func() { _ = b.DropUser(context.Background(), name) })
 			u := backend.User{Name: name, Password: "first-Password-1"}
@@ -224,7 +224,7 @@ func TestPostgresReplicationAndQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() }) // after the cleanups below, which use b
 	// A name needing quotes and a password with quotes and backslashes.
 	name := backendtest.Name("Gh.T-x@y")
 	t.Cleanup(func() { _ = b.DropUser(context.Background(), name) })
@@ -244,7 +244,7 @@ func TestPostgresReplicationAndQuoting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) }) // after the table's cleanup
 	var verifier string
 	if err := conn.QueryRow(ctx, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", name).Scan(&verifier); err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestMySQLAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() }) // after the cleanups below, which use b
 	name := backendtest.Name("gh_auth")
 	t.Cleanup(func() { _ = b.DropUser(context.Background(), name) })
 	u := backend.User{Name: name, Password: "native-password-1", Authentication: "mysql_native_password"}
@@ -311,7 +311,7 @@ func TestRedisACLApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() }) // after the cleanups below, which use b
 	name := backendtest.Name("gh_acl")
 	t.Cleanup(func() { _ = b.DropUser(context.Background(), name) })
 	u := backend.User{Name: name, Password: "acl-password-1", Rules: serviceuser.RedisRules{
