@@ -68,6 +68,9 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
+			if err := peopleEnv(cmd, &cfg); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return server.Run(ctx, cfg, log, stdout, nil)
@@ -77,5 +80,6 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
+	peopleFlags(cmd, &cfg)
 	return cmd
 }

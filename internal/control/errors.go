@@ -17,6 +17,9 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
 	ErrTooManyRequests = errors.New("too many requests")
+	// ErrGone: a one-time thing (an invitation, a reset code) that existed
+	// but can no longer be used: expired, cancelled or already used.
+	ErrGone = errors.New("gone")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

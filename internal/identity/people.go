@@ -76,3 +76,12 @@ func DefaultAuthPolicy(orgID string) AuthPolicy {
 		PersonalTokensEnabled: true, MCPEnabled: true,
 	}
 }
+
+// Profile holds a person's optional profile fields.
+type Profile struct {
+	UserID     string
+	JobTitle   string
+	Department string
+	City       string
+	Country    string
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -28,6 +29,16 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+
+	// SMTPURL is the mail relay for invitations and password resets,
+	// smtp://user:pass@host:587 (STARTTLS when offered) or smtps://...;
+	// empty: no mail is sent and admins see invitation links instead.
+	SMTPURL  string
+	MailFrom string // sender address; default from the URL or gatehouse@<host>
+	// PublicURL is the base of links in emails; default http://<listen address>.
+	PublicURL string
+	// InvitationTTL is how long invitations stay valid; default 7 days.
+	InvitationTTL time.Duration
 }
 
 // Defaults.
@@ -54,8 +65,31 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	defer st.Close()
 
+	// Listen before building the plane: links in emails need the bound
+	// address when no public URL is configured.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + addr
+	}
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL)}
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, control.WithMailer(m))
+	} else {
+		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
+	}
+
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log))
+	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
@@ -76,10 +110,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
 	srv := &http.Server{
 		Handler:           api.New(plane, log),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -90,7 +120,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	addr := ln.Addr().String()
 	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
 	if ready != nil {
 		ready <- addr

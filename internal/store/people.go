@@ -38,6 +38,13 @@ type PeopleTx interface {
 	// application tokens) and returns how many there were.
 	DeleteSessions(userID string) (int, error)
 
+	// GetProfile returns a person's profile fields. ErrNotFound when none
+	// were ever set.
+	GetProfile(userID string) (identity.Profile, error)
+	// SetProfile creates or replaces a person's profile fields.
+	// ErrNotFound if the user is missing.
+	SetProfile(p identity.Profile) error
+
 	// GetAuthPolicy returns an organization's authentication policy.
 	// ErrNotFound when it never set one.
 	GetAuthPolicy(orgID string) (identity.AuthPolicy, error)

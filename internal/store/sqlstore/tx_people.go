@@ -213,3 +213,33 @@ func (t *tx) SetAuthPolicy(p identity.AuthPolicy) error {
 	}
 	return nil
 }
+
+// ---- profiles ----
+
+var (
+	qGetProfile = newQuery(`SELECT user_id, job_title, department, city, country FROM user_profiles WHERE user_id = ?`)
+	qSetProfile = newQuery(`INSERT INTO user_profiles (user_id, job_title, department, city, country) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id) DO UPDATE SET job_title = excluded.job_title, department = excluded.department,
+city = excluded.city, country = excluded.country`)
+)
+
+func scanProfile(r scanner) (identity.Profile, error) {
+	var p identity.Profile
+	err := r.Scan(&p.UserID, &p.JobTitle, &p.Department, &p.City, &p.Country)
+	return p, err
+}
+
+func (t *tx) GetProfile(userID string) (identity.Profile, error) {
+	return get(t, fmt.Sprintf("profile of user %q", userID), qGetProfile, scanProfile, userID)
+}
+
+func (t *tx) SetProfile(p identity.Profile) error {
+	what := fmt.Sprintf("profile of user %q", p.UserID)
+	if err := t.require(what, ref{"user", qUserExists, p.UserID}); err != nil {
+		return err
+	}
+	if _, err := t.exec(qSetProfile, p.UserID, p.JobTitle, p.Department, p.City, p.Country); err != nil {
+		return writeErr(what, err)
+	}
+	return nil
+}

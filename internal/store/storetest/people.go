@@ -15,6 +15,7 @@ func init() {
 		area{"PasswordResets", testPasswordResets},
 		area{"AuthPolicies", testAuthPolicies},
 		area{"TokenAuthMethod", testTokenAuthMethod},
+		area{"Profiles", testProfiles},
 	)
 }
 
@@ -206,4 +207,23 @@ func testTokenAuthMethod(t *testing.T, open Opener) {
 	})
 	equal(t, "password and 2FA kept", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h1) }), t1)
 	equal(t, "defaults", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h2) }), t2)
+}
+
+func testProfiles(t *testing.T, open Opener) {
+	s := open(t)
+	write(t, s, func(tx store.Tx) error { return tx.CreateUser(newUser("u1", "u1@example.com")) })
+	_, err := readValErr(s, t, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") })
+	equal(t, "no profile yet is not found", err != nil, true)
+	p := identity.Profile{UserID: "u1", JobTitle: "Engineer", Department: "Platform", City: "Helsinki", Country: "FI"}
+	write(t, s, func(tx store.Tx) error { return tx.SetProfile(p) })
+	equal(t, "GetProfile", readVal(t, s, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
+	p.City = "Espoo"
+	write(t, s, func(tx store.Tx) error { return tx.SetProfile(p) })
+	equal(t, "replaced", readVal(t, s, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
+	runErrCases(t, s, []errCase{
+		{"SetForMissingUser", func(tx store.Tx) error { return tx.SetProfile(identity.Profile{UserID: "nope"}) }, store.ErrNotFound},
+	})
+	write(t, s, func(tx store.Tx) error { return tx.DeleteUser("u1") })
+	_, err = readValErr(s, t, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") })
+	equal(t, "profile goes with its user", err != nil, true)
 }

@@ -42,6 +42,16 @@ CREATE TABLE auth_policies (
     update_time     BIGINT NOT NULL
 );
 
+-- Optional profile fields of a person (Aiven's job title, department,
+-- city and country); a person without a row has none set.
+CREATE TABLE user_profiles (
+    user_id    TEXT COLLATE "C" PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    job_title  TEXT COLLATE "C" NOT NULL,
+    department TEXT COLLATE "C" NOT NULL,
+    city       TEXT COLLATE "C" NOT NULL,
+    country    TEXT COLLATE "C" NOT NULL
+);
+
 -- How a token's session signed in, for the authentication policy.
 ALTER TABLE tokens ADD COLUMN auth_method TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE tokens ADD COLUMN two_factor BOOLEAN NOT NULL DEFAULT FALSE;
@@ -49,6 +59,7 @@ ALTER TABLE tokens ADD COLUMN two_factor BOOLEAN NOT NULL DEFAULT FALSE;
 -- +goose Down
 ALTER TABLE tokens DROP COLUMN two_factor;
 ALTER TABLE tokens DROP COLUMN auth_method;
+DROP TABLE user_profiles;
 DROP TABLE auth_policies;
 DROP TABLE password_resets;
 DROP TABLE two_factor;

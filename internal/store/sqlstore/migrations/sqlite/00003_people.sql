@@ -42,6 +42,16 @@ CREATE TABLE auth_policies (
     update_time     INTEGER NOT NULL
 ) STRICT;
 
+-- Optional profile fields of a person (Aiven's job title, department,
+-- city and country); a person without a row has none set.
+CREATE TABLE user_profiles (
+    user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    job_title  TEXT NOT NULL,
+    department TEXT NOT NULL,
+    city       TEXT NOT NULL,
+    country    TEXT NOT NULL
+) STRICT;
+
 -- How a token's session signed in, for the authentication policy.
 ALTER TABLE tokens ADD COLUMN auth_method TEXT NOT NULL DEFAULT '';
 ALTER TABLE tokens ADD COLUMN two_factor INTEGER NOT NULL DEFAULT 0;
@@ -49,6 +59,7 @@ ALTER TABLE tokens ADD COLUMN two_factor INTEGER NOT NULL DEFAULT 0;
 -- +goose Down
 ALTER TABLE tokens DROP COLUMN two_factor;
 ALTER TABLE tokens DROP COLUMN auth_method;
+DROP TABLE user_profiles;
 DROP TABLE auth_policies;
 DROP TABLE password_resets;
 DROP TABLE two_factor;
