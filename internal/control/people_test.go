@@ -191,7 +191,10 @@ func TestInvitationRefusals(t *testing.T) {
 		{"cancelled", func() error { _, err := f.p.InvitationByCode(ctx, cancelled); return err }(), ErrGone},
 		{"expired", func() error { _, err := f.p.InvitationByCode(ctx, expired); return err }(), ErrGone},
 		{"replaced by a new invitation", func() error { _, err := f.p.InvitationByCode(ctx, replaced); return err }(), ErrGone},
-		{"unknown code", func() error { _, err := f.p.InvitationByCode(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); return err }(), ErrNotFound},
+		{"unknown code", func() error {
+			_, err := f.p.InvitationByCode(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+			return err
+		}(), ErrNotFound},
 		{"malformed code", func() error { _, err := f.p.InvitationByCode(ctx, "../../etc"); return err }(), ErrNotFound},
 		{"invite without users:write", f.p.Invite(ctx, outsider, f.org.ID, "x@example.com"), ErrForbidden},
 		{"list without users:write", func() error { _, err := f.p.ListInvitations(ctx, outsider, f.org.ID); return err }(), ErrForbidden},
@@ -478,4 +481,3 @@ func TestListMembers(t *testing.T) {
 	_, err = f.p.GetMember(ctx, f.admin, f.org.ID, "not-an-id")
 	wantErr(t, err, org.ErrInvalid)
 }
-
