@@ -39,6 +39,13 @@ var (
 // when the test ends.
 func Start(t testing.TB, database string) *Instance {
 	t.Helper()
+	return StartWith(t, database, nil)
+}
+
+// StartWith is Start with configure, when not nil, changing the
+// configuration first (mail relay, invitation lifetime ...).
+func StartWith(t testing.TB, database string, configure func(*server.Config)) *Instance {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	inst := &Instance{Database: database, stop: cancel, done: make(chan error, 1)}
@@ -47,6 +54,9 @@ func Start(t testing.TB, database string) *Instance {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
+	if configure != nil {
+		configure(&cfg)
+	}
 	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
 	select {
 	case addr := <-ready:
