@@ -64,6 +64,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
 		{control.ErrGone, http.StatusGone, "gone"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
+		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
 	}
 	for _, row := range table {
 		if errors.Is(err, row.target) {

@@ -20,6 +20,9 @@ var (
 	// ErrGone: a one-time thing (an invitation, a reset code) that existed
 	// but can no longer be used: expired, cancelled or already used.
 	ErrGone = errors.New("gone")
+	// ErrUpstream: a system Gatehouse acts on (a Kafka cluster, a
+	// database server) failed or could not be reached.
+	ErrUpstream = errors.New("upstream failure")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

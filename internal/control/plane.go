@@ -40,6 +40,8 @@ type Plane struct {
 	policies *policyCache
 
 	cfg settings
+
+	kafka kafkaAuthorizers // compiled Kafka ACLs per service
 }
 
 // Option configures a Plane.
