@@ -82,9 +82,27 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// allowed reports whether ip is in the allow-list; an empty list allows all.
-func inAllowlist(list []string, ip string) bool {
-	if len(list) == 0 {
+// policy is an authentication policy with its allow-list parsed once, as
+// it is checked on every request.
+type policy struct {
+	identity.AuthPolicy
+	allow []netip.Prefix
+}
+
+func compilePolicy(pol identity.AuthPolicy) policy {
+	c := policy{AuthPolicy: pol}
+	for _, e := range pol.IPAllowlist {
+		if p, err := netip.ParsePrefix(e); err == nil {
+			c.allow = append(c.allow, p)
+		}
+	}
+	return c
+}
+
+// inAllowlist reports whether ip is in the allow-list; an empty list
+// allows all. A list whose entries all failed to parse allows none.
+func (c policy) inAllowlist(ip string) bool {
+	if len(c.IPAllowlist) == 0 {
 		return true
 	}
 	a, err := netip.ParseAddr(ip)
@@ -92,21 +110,22 @@ func inAllowlist(list []string, ip string) bool {
 		return false
 	}
 	a = a.Unmap()
-	for _, e := range list {
-		if p, err := netip.ParsePrefix(e); err == nil && p.Contains(a) {
+	for _, p := range c.allow {
+		if p.Contains(a) {
 			return true
 		}
 	}
 	return false
 }
 
-// policyRefusal says which rule of pol refuses the actor, or "" when none
+// refusal says which rule of the policy refuses the actor, or "" when none
 // does. Application users answer only to their own tokens' allow-lists.
-func policyRefusal(pol identity.AuthPolicy, a *Actor) string {
+func (c policy) refusal(a *Actor) string {
+	pol := c.AuthPolicy
 	if a.User.IsApplication {
 		return ""
 	}
-	if !inAllowlist(pol.IPAllowlist, a.ClientIP) {
+	if !c.inAllowlist(a.ClientIP) {
 		return fmt.Sprintf("the organization's IP allow-list does not include your address %s", a.ClientIP)
 	}
 	t := a.Token
@@ -149,7 +168,7 @@ func policyRefusal(pol identity.AuthPolicy, a *Actor) string {
 // the policy is read on every request against the organization, and a
 // change on another server takes effect within the same second that token
 // revocations do.
-func (p *Plane) policyFor(tx store.Tx, orgID string) (identity.AuthPolicy, error) {
+func (p *Plane) policyFor(tx store.Tx, orgID string) (policy, error) {
 	now := p.now()
 	if pol, ok := p.policies.get(orgID, now); ok {
 		return pol, nil
@@ -159,10 +178,11 @@ func (p *Plane) policyFor(tx store.Tx, orgID string) (identity.AuthPolicy, error
 		pol, err = identity.DefaultAuthPolicy(orgID), nil
 	}
 	if err != nil {
-		return pol, err
+		return policy{}, err
 	}
-	p.policies.put(orgID, pol, now)
-	return pol, nil
+	c := compilePolicy(pol)
+	p.policies.put(orgID, c, now)
+	return c, nil
 }
 
 // enforcePolicy refuses the actor when the policy of the organization res
@@ -179,7 +199,7 @@ func (p *Plane) enforcePolicy(tx store.Tx, a *Actor, res authz.Resource) error {
 	if err != nil {
 		return err
 	}
-	if why := policyRefusal(pol, a); why != "" {
+	if why := pol.refusal(a); why != "" {
 		return fail(ErrForbidden, "Refused by the authentication policy of organization %s: %s", orgID, why)
 	}
 	return nil
@@ -255,7 +275,7 @@ func (p *Plane) UpdateAuthPolicy(ctx context.Context, a *Actor, orgID string, in
 		if len(changed) == 0 {
 			return nil
 		}
-		if why := policyRefusal(pol, a); why != "" {
+		if why := compilePolicy(pol).refusal(a); why != "" {
 			return fail(ErrInvalid, "This change would lock you out of the organization: %s", why)
 		}
 		pol.UpdateTime = p.now().UTC()
@@ -272,12 +292,12 @@ func (p *Plane) UpdateAuthPolicy(ctx context.Context, a *Actor, orgID string, in
 
 // policyCache holds organizations' policies for a second.
 type policyCache struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]cachedPolicy
 }
 
 type cachedPolicy struct {
-	pol     identity.AuthPolicy
+	pol     policy
 	fetched time.Time
 }
 
@@ -285,17 +305,17 @@ const policyCacheMax = 10_000
 
 func newPolicyCache() *policyCache { return &policyCache{m: map[string]cachedPolicy{}} }
 
-func (c *policyCache) get(orgID string, now time.Time) (identity.AuthPolicy, bool) {
-	c.mu.Lock()
+func (c *policyCache) get(orgID string, now time.Time) (policy, bool) {
+	c.mu.RLock()
 	e, ok := c.m[orgID]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if !ok || now.Sub(e.fetched) > tokenCacheTTL || now.Before(e.fetched) {
-		return identity.AuthPolicy{}, false
+		return policy{}, false
 	}
 	return e.pol, true
 }
 
-func (c *policyCache) put(orgID string, pol identity.AuthPolicy, now time.Time) {
+func (c *policyCache) put(orgID string, pol policy, now time.Time) {
 	c.mu.Lock()
 	if len(c.m) >= policyCacheMax {
 		clear(c.m)

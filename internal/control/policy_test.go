@@ -1,11 +1,14 @@
 package control
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
@@ -173,7 +176,7 @@ func FuzzParseAllowlist(f *testing.F) {
 		if err != nil || again[0] != out[0] {
 			t.Fatalf("%q canonicalised to %q, which re-parses to %v, %v", entry, out[0], again, err)
 		}
-		_ = inAllowlist(out, ip)
+		_ = compilePolicy(identity.AuthPolicy{IPAllowlist: out}).inAllowlist(ip)
 	})
 }
 
@@ -187,4 +190,49 @@ func FuzzValidCode(f *testing.F) {
 			t.Fatal("bad hash")
 		}
 	})
+}
+
+// BenchmarkEnforcePolicy measures what the policy adds to every
+// authorized request: finding the resource's organization in the engine
+// and checking the cached policy.
+func BenchmarkEnforcePolicy(b *testing.B) {
+	st, err := sqlstore.Open(b.Context(), filepath.Join(b.TempDir(), "g.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	p, err := New(b.Context(), st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	boot, err := p.Bootstrap(b.Context(), "admin@example.com", "admin password 1", "Acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var u identity.User
+	_ = st.Read(b.Context(), func(tx store.Tx) error { u, err = tx.GetUserByEmail("admin@example.com"); return err })
+	a := &Actor{User: u, Token: token.Token{Kind: token.KindSession, AuthMethod: token.AuthMethodPassword, TwoFactor: true}, ClientIP: "192.0.2.1"}
+	if _, err := p.UpdateAuthPolicy(b.Context(), a, boot.Organization.ID, PolicyUpdate{TwoFactorRequired: ptr(true), IPAllowlist: &[]string{"10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32"}}); err != nil {
+		b.Fatal(err)
+	}
+	pr, err := p.CreateProject(b.Context(), a, boot.Organization.ID, ProjectInput{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := projectRes(pr.Name)
+	err = st.Read(b.Context(), func(tx store.Tx) error {
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := p.enforcePolicy(tx, a, res); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
