@@ -27,7 +27,6 @@ func (s *Server) peopleRoutes() {
 	s.handle("GET /v1/organization/{org}/user/{user}", "OrganizationUserGet", s.getMember)
 	s.handle("PATCH /v1/organization/{org}/user/{user}", "OrganizationUserUpdate", s.updateMember)
 	s.handle("DELETE /v1/organization/{org}/user/{user}", "OrganizationUserDelete", s.removeMember)
-	s.handle("POST /v1/organization/{org}/user/{user}/reset_password", "OrganizationUserPasswordReset", s.resetMemberPassword)
 
 	s.handle("GET /v1/organization/{org}/config/authentication", "OrganizationAuthenticationConfigGet", s.getAuthPolicy)
 	s.handle("PATCH /v1/organization/{org}/config/authentication", "OrganizationAuthenticationConfigUpdate", s.updateAuthPolicy)
@@ -43,7 +42,7 @@ func (s *Server) peopleRoutes() {
 
 // ---- invitations ----
 
-type invitationOut struct {
+type orgInvitationOut struct {
 	UserEmail  string    `json:"user_email"`
 	InvitedBy  string    `json:"invited_by"`
 	CreateTime time.Time `json:"create_time"`
@@ -71,9 +70,9 @@ func (s *Server) listInvitations(r *http.Request, a *control.Actor) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]invitationOut, 0, len(invs))
+	out := make([]orgInvitationOut, 0, len(invs))
 	for _, inv := range invs {
-		out = append(out, invitationOut{UserEmail: inv.Email, InvitedBy: inv.InvitedByEmail, CreateTime: inv.CreateTime,
+		out = append(out, orgInvitationOut{UserEmail: inv.Email, InvitedBy: inv.InvitedByEmail, CreateTime: inv.CreateTime,
 			ExpiryTime: inv.ExpiryTime, AcceptLink: inv.AcceptLink})
 	}
 	return http.StatusOK, map[string]any{"invitations": out}, nil
@@ -233,13 +232,6 @@ func (s *Server) updateMember(r *http.Request, a *control.Actor) (int, any, erro
 
 func (s *Server) removeMember(r *http.Request, a *control.Actor) (int, any, error) {
 	if err := s.plane.RemoveMember(r.Context(), a, r.PathValue("org"), r.PathValue("user")); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, struct{}{}, nil
-}
-
-func (s *Server) resetMemberPassword(r *http.Request, a *control.Actor) (int, any, error) {
-	if err := s.plane.ResetMemberPassword(r.Context(), a, r.PathValue("org"), r.PathValue("user")); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, struct{}{}, nil

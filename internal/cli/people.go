@@ -12,9 +12,14 @@ import (
 
 // peopleFlags adds the flags of invitations and password mail. The SMTP
 // URL may hold a password, so its environment variable is read at run
-// time rather than shown as the flag's default in --help.
+// time rather than shown as the flag's default in --help. Project
+// invitations share these settings; a flag another feature already
+// defined is left as it is.
 func peopleFlags(cmd *cobra.Command, cfg *server.Config) {
 	f := cmd.Flags()
+	if f.Lookup("smtp-url") != nil {
+		return
+	}
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail relay for invitations and password resets, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL)")
 	f.StringVar(&cfg.MailFrom, "mail-from", envOr("GATEHOUSE_MAIL_FROM", ""), "sender address of Gatehouse's mail (env GATEHOUSE_MAIL_FROM)")
 	f.StringVar(&cfg.PublicURL, "public-url", envOr("GATEHOUSE_PUBLIC_URL", ""), "base URL of links in emails, e.g. https://gatehouse.example.com (env GATEHOUSE_PUBLIC_URL; default http://<listen address>)")

@@ -17,8 +17,7 @@ import (
 const (
 	opUserPasswordChange       = "UserPasswordChange"
 	opUserPasswordResetRequest = "UserPasswordResetRequest"
-	opUserPasswordReset        = "UserPasswordReset"
-	opOrgUserPasswordReset     = "OrganizationUserPasswordReset"
+	opPasswordResetConfirm     = "UserPasswordReset"
 )
 
 func init() {
@@ -27,8 +26,7 @@ func init() {
 		// Public: requesting says nothing about whether the email exists,
 		// and the emailed code (256 random bits) is the credential.
 		opUserPasswordResetRequest: {authenticated: true},
-		opUserPasswordReset:        {authenticated: true},
-		opOrgUserPasswordReset:     anyOf("organization:users:write"),
+		opPasswordResetConfirm:     {authenticated: true},
 	})
 }
 
@@ -55,7 +53,7 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 		if err != nil {
 			return err
 		}
-		if err := p.setPassword(tx, u, hash); err != nil {
+		if err := p.setUserPassword(tx, u, hash); err != nil {
 			return err
 		}
 		if secret, err = p.newSession(tx, u, a.Token.TwoFactor, a.ClientIP, a.UserAgent); err != nil {
@@ -67,9 +65,9 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 	return secret, err
 }
 
-// setPassword stores a new password hash and ends the person's sessions
+// setUserPassword stores a new password hash and ends the person's sessions
 // and pending reset codes.
-func (p *Plane) setPassword(tx store.Tx, u identity.User, hash string) error {
+func (p *Plane) setUserPassword(tx store.Tx, u identity.User, hash string) error {
 	now := p.now().UTC()
 	u.PasswordHash, u.PasswordUpdated, u.UpdateTime = hash, &now, now
 	if err := tx.UpdateUser(u); err != nil {
@@ -106,22 +104,18 @@ func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string
 	if err != nil {
 		return err
 	}
-	return p.sendPasswordReset(ctx, u, clientIP, "")
+	return p.sendPasswordReset(ctx, u, clientIP)
 }
 
 // sendPasswordReset stores a fresh reset code for u and mails it.
-func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP, byAdmin string) error {
+func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP string) error {
 	code, hash := newCode()
 	now := p.now().UTC()
 	err := p.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.CreatePasswordReset(identity.PasswordReset{CodeHash: hash, UserID: u.ID, CreateTime: now, ExpiryTime: now.Add(passwordResetTTL)}); err != nil {
 			return err
 		}
-		desc := "Requested a password reset"
-		if byAdmin != "" {
-			desc = "Password reset requested by " + byAdmin
-		}
-		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset_request", desc)
+		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset_request", "Requested a password reset")
 	})
 	if err != nil {
 		return err
@@ -171,7 +165,7 @@ func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) 
 		if err != nil {
 			return err
 		}
-		if err := p.setPassword(tx, u, hash); err != nil {
+		if err := p.setUserPassword(tx, u, hash); err != nil {
 			return err
 		}
 		userID = u.ID
@@ -181,30 +175,4 @@ func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) 
 		p.tokens.dropUser(userID)
 	}
 	return err
-}
-
-// ResetMemberPassword mails a password-reset code to a user the
-// organization manages (Aiven's managed-user reset).
-func (p *Plane) ResetMemberPassword(ctx context.Context, a *Actor, orgID, userID string) error {
-	var m Member
-	err := p.store.Read(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opOrgUserPasswordReset, orgRes(o.ID)); err != nil {
-			return err
-		}
-		if m, err = p.member(tx, o, userID); err != nil {
-			return err
-		}
-		if m.User.ManagingOrgID != o.ID || m.User.IsApplication {
-			return fail(ErrForbidden, "Only users managed by this organization can have their password reset by it")
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return p.sendPasswordReset(ctx, m.User, a.ClientIP, a.User.Email)
 }

@@ -41,14 +41,14 @@ func (m *mailbox) last(t *testing.T) mail.Message {
 	return m.msgs[len(m.msgs)-1]
 }
 
-// clock is a settable test clock.
-type clock struct {
+// testClock is a settable test clock.
+type testClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *testClock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
@@ -57,7 +57,7 @@ func (c *clock) Add(d time.Duration) {
 type peopleFixture struct {
 	*fixture
 	mail  *mailbox
-	clock *clock
+	clock *testClock
 }
 
 // newPeopleFixture is newFixture with a mailbox, a settable clock and any
@@ -70,7 +70,7 @@ func newPeopleFixture(t *testing.T, opts ...Option) *peopleFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	mb := &mailbox{}
-	c := &clock{now: time.Now().UTC()}
+	c := &testClock{now: time.Now().UTC()}
 	opts = append([]Option{WithMailer(mb), WithClock(c.Now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
 	p, err := New(t.Context(), st, opts...)
 	if err != nil {
@@ -85,7 +85,7 @@ func newPeopleFixture(t *testing.T, opts ...Option) *peopleFixture {
 	return &peopleFixture{fixture: f, mail: mb, clock: c}
 }
 
-var codeInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})`)
+var inviteLinkInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})`)
 
 func (f *peopleFixture) inviteCode(t *testing.T, email string) string {
 	t.Helper()
@@ -96,7 +96,7 @@ func (f *peopleFixture) inviteCode(t *testing.T, email string) string {
 	if msg.To != email {
 		t.Fatalf("mail to %q, want %q", msg.To, email)
 	}
-	m := codeInMail.FindStringSubmatch(msg.Text)
+	m := inviteLinkInMail.FindStringSubmatch(msg.Text)
 	if m == nil {
 		t.Fatalf("no accept link in mail:\n%s", msg.Text)
 	}
@@ -284,7 +284,7 @@ func TestInvitationWithoutMail(t *testing.T) {
 	if err != nil || len(invs) != 1 {
 		t.Fatalf("ListInvitations = %+v, %v", invs, err)
 	}
-	m := codeInMail.FindStringSubmatch(invs[0].AcceptLink)
+	m := inviteLinkInMail.FindStringSubmatch(invs[0].AcceptLink)
 	if m == nil || invs[0].AcceptLink[:len("https://gatehouse.example.com/v1/")] != "https://gatehouse.example.com/v1/" {
 		t.Fatalf("accept link %q", invs[0].AcceptLink)
 	}

@@ -61,7 +61,7 @@ var linkInMail = regexp.MustCompile(`(http://\S+/v1/invitation/[A-Za-z0-9_-]{43}
 func TestInvitationRoundTripOverSMTP(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
 		smtpd := mailtest.Start(t, "relay", "relay-pass")
-		srv := servertest.StartWith(t, db, func(c *server.Config) {
+		srv := servertest.Start(t, db, func(c *server.Config) {
 			c.SMTPURL, c.MailFrom = smtpd.URL(), "gatehouse@example.com"
 		})
 		ctx := t.Context()
@@ -319,7 +319,7 @@ func TestIPv6AllowList(t *testing.T) {
 		t.Skip("no IPv6 loopback:", err)
 	}
 	ln.Close()
-	srv := servertest.StartWith(t, servertest.SQLite(t), func(c *server.Config) { c.Listen = "[::1]:0" })
+	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.Listen = "[::1]:0" })
 	ctx := t.Context()
 	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 	c := client(t, srv.URL, tok)
@@ -339,7 +339,7 @@ func TestIPv6AllowList(t *testing.T) {
 
 func TestPasswordFlowsThroughAivenClient(t *testing.T) {
 	smtpd := mailtest.Start(t, "", "")
-	srv := servertest.StartWith(t, servertest.SQLite(t), func(c *server.Config) { c.SMTPURL = smtpd.URL() })
+	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.SMTPURL = smtpd.URL() })
 	ctx := t.Context()
 	first := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 	c := client(t, srv.URL, first)

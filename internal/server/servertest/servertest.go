@@ -36,15 +36,9 @@ var (
 )
 
 // Start runs a server on database (see SQLite and Postgres) and stops it
-// when the test ends.
-func Start(t testing.TB, database string) *Instance {
-	t.Helper()
-	return StartWith(t, database, nil)
-}
-
-// StartWith is Start with configure, when not nil, changing the
-// configuration first (mail relay, invitation lifetime ...).
-func StartWith(t testing.TB, database string, configure func(*server.Config)) *Instance {
+// when the test ends. Each configure function may adjust the configuration
+// (mail relay, public URL ...) before the server starts.
+func Start(t testing.TB, database string, configure ...func(*server.Config)) *Instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -54,8 +48,11 @@ func StartWith(t testing.TB, database string, configure func(*server.Config)) *I
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
-	if configure != nil {
-		configure(&cfg)
+	for _, c := range configure {
+		c(&cfg)
+	}
+	for _, c := range configure {
+		c(&cfg)
 	}
 	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
 	select {

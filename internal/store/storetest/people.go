@@ -19,7 +19,7 @@ func init() {
 	)
 }
 
-func newInvitation(orgID, hash, email string, sec int) identity.Invitation {
+func newOrgInvitation(orgID, hash, email string, sec int) identity.Invitation {
 	return identity.Invitation{CodeHash: hash, OrganizationID: orgID, Email: email, InvitedBy: "u1",
 		InvitedByEmail: "u1@example.com", State: identity.InvitationPending, CreateTime: at(sec),
 		ExpiryTime: at(sec + 3600), UpdateTime: at(sec)}
@@ -27,10 +27,10 @@ func newInvitation(orgID, hash, email string, sec int) identity.Invitation {
 
 func testInvitations(t *testing.T, open Opener) {
 	s := open(t)
-	i1 := newInvitation("org1", "h1", "a@example.com", 1)
-	i2 := newInvitation("org1", "h2", "b@example.com", 2)
+	i1 := newOrgInvitation("org1", "h1", "a@example.com", 1)
+	i2 := newOrgInvitation("org1", "h2", "b@example.com", 2)
 	i2.AcceptLink = "https://gatehouse.example.com/v1/invitation/code"
-	i3 := newInvitation("org2", "h3", "a@example.com", 3)
+	i3 := newOrgInvitation("org2", "h3", "a@example.com", 3)
 	write(t, s, func(tx store.Tx) error {
 		for _, id := range []string{"org1", "org2"} {
 			if err := seedOrg(tx, id); err != nil {
@@ -68,10 +68,16 @@ func testInvitations(t *testing.T, open Opener) {
 	}), []identity.Invitation{cancelled, accepted})
 
 	runErrCases(t, s, []errCase{
-		{"CreateDuplicate", func(tx store.Tx) error { return tx.CreateInvitation(newInvitation("org1", "h1", "c@example.com", 5)) }, store.ErrConflict},
-		{"CreateInMissingOrg", func(tx store.Tx) error { return tx.CreateInvitation(newInvitation("nope", "h9", "c@example.com", 5)) }, store.ErrNotFound},
+		{"CreateDuplicate", func(tx store.Tx) error {
+			return tx.CreateInvitation(newOrgInvitation("org1", "h1", "c@example.com", 5))
+		}, store.ErrConflict},
+		{"CreateInMissingOrg", func(tx store.Tx) error {
+			return tx.CreateInvitation(newOrgInvitation("nope", "h9", "c@example.com", 5))
+		}, store.ErrNotFound},
 		{"GetMissing", func(tx store.Tx) error { _, err := tx.GetInvitation("h9"); return err }, store.ErrNotFound},
-		{"UpdateMissing", func(tx store.Tx) error { return tx.UpdateInvitation(newInvitation("org1", "h9", "c@example.com", 5)) }, store.ErrNotFound},
+		{"UpdateMissing", func(tx store.Tx) error {
+			return tx.UpdateInvitation(newOrgInvitation("org1", "h9", "c@example.com", 5))
+		}, store.ErrNotFound},
 	})
 
 	t.Run("GoWithOrganization", func(t *testing.T) {
