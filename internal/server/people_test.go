@@ -386,3 +386,68 @@ func TestPasswordFlowsThroughAivenClient(t *testing.T) {
 		t.Errorf("error does not name the field: %v", err)
 	}
 }
+
+func TestPeopleBadInputIs4xx(t *testing.T) {
+	srv := servertest.Start(t, servertest.SQLite(t))
+	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+	orgs, _ := client(t, srv.URL, tok).UserOrganizationsList(t.Context())
+	o := srv.URL + "/v1/organization/" + orgs[0].OrganizationId
+	cases := []struct {
+		name   string
+		method string
+		url    string
+		token  string
+		body   any
+		want   int
+	}{
+		{"invite without email", "POST", o + "/invitation", tok, nil, 400},
+		{"invite with a number", "POST", o + "/invitation", tok, map[string]any{"user_email": 5}, 400},
+		{"cancel unknown", "DELETE", o + "/invitation/nobody@example.com", tok, nil, 404},
+		{"accept with another action", "POST", o + "/invitation/admin@example.com", tok, map[string]any{"action": "reject"}, 400},
+		{"accept without invitation", "POST", o + "/invitation/admin@example.com", tok, map[string]any{"action": "accept"}, 404},
+		{"malformed code", "GET", srv.URL + "/v1/invitation/%2e%2e", "", nil, 404},
+		{"unknown code", "POST", srv.URL + "/v1/invitation/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "", map[string]any{"password": "x"}, 404},
+		{"member id malformed", "GET", o + "/user/nope", tok, nil, 400},
+		{"member unknown", "GET", o + "/user/u0123456789abcdef", tok, nil, 404},
+		{"member state unknown", "PATCH", o + "/user/u0123456789abcdef", tok, map[string]any{"state": "paused"}, 400},
+		{"include_application_users not a bool", "GET", o + "/user?include_application_users=maybe", tok, nil, 400},
+		{"allow-list not a list", "PATCH", o + "/config/authentication", tok, map[string]any{"ip_allowlist": "10.0.0.0/8"}, 400},
+		{"allow-list entry bad", "PATCH", o + "/config/authentication", tok, map[string]any{"ip_allowlist": []string{"10.0.0.0/99"}}, 400},
+		{"policy of unknown org", "GET", srv.URL + "/v1/organization/org0123456789abcdef/config/authentication", tok, nil, 404},
+		{"2fa unknown method", "PUT", srv.URL + "/v1/me/2fa", tok, map[string]any{"method": "sms", "password": servertest.AdminPassword}, 400},
+		{"2fa confirm with garbage uri", "PUT", srv.URL + "/v1/me/2fa/otp", tok, map[string]any{"otp": "123456", "password": servertest.AdminPassword, "uri": "::"}, 400},
+		{"2fa disable when off", "PUT", srv.URL + "/v1/me/2fa", tok, map[string]any{"method": "", "password": servertest.AdminPassword}, 404},
+		{"password change weak", "PUT", srv.URL + "/v1/me/password", tok, map[string]any{"password": servertest.AdminPassword, "new_password": "x"}, 400},
+		{"reset request bad email", "POST", srv.URL + "/v1/user/password_reset_request", "", map[string]any{"email": "nope"}, 400},
+		{"reset with unknown code", "POST", srv.URL + "/v1/user/password_reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "", map[string]any{"new_password": "a long new password"}, 404},
+		{"profile with bad country", "PATCH", srv.URL + "/v1/me", tok, map[string]any{"real_name": "", "country": "Finland"}, 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var body io.Reader
+			if c.body != nil {
+				b, _ := json.Marshal(c.body)
+				body = bytes.NewReader(b)
+			}
+			req, _ := http.NewRequestWithContext(t.Context(), c.method, c.url, body)
+			if c.token != "" {
+				req.Header.Set("Authorization", "aivenv1 "+c.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e struct {
+				Message string `json:"message"`
+				Errors  []struct {
+					Status int `json:"status"`
+				} `json:"errors"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			if resp.StatusCode != c.want || e.Message == "" || len(e.Errors) != 1 || e.Errors[0].Status != c.want {
+				t.Fatalf("%s %s: %d %+v, want %d in the error shape", c.method, c.url, resp.StatusCode, e, c.want)
+			}
+		})
+	}
+}
