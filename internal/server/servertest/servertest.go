@@ -51,9 +51,6 @@ func Start(t testing.TB, database string, configure ...func(*server.Config)) *In
 	for _, c := range configure {
 		c(&cfg)
 	}
-	for _, c := range configure {
-		c(&cfg)
-	}
 	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
 	select {
 	case addr := <-ready:
