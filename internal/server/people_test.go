@@ -23,6 +23,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail/mailtest"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // callJSON makes a plain HTTP call (for endpoints Aiven's client lacks)
@@ -449,5 +451,82 @@ func TestPeopleBadInputIs4xx(t *testing.T) {
 				t.Fatalf("%s %s: %d %+v, want %d in the error shape", c.method, c.url, resp.StatusCode, e, c.want)
 			}
 		})
+	}
+}
+
+// TestDeactivationReachesOtherServer deactivates a managed user through
+// one server while their session is warm in the other server's cache: the
+// other server refuses it within a second, and accepts it again within a
+// second of reactivation.
+func TestDeactivationReachesOtherServer(t *testing.T) {
+	db := servertest.Postgres(t)
+	a := servertest.Start(t, db)
+	b := servertest.Start(t, db)
+	ctx := t.Context()
+	tok := login(t, a.URL, servertest.AdminEmail, servertest.AdminPassword)
+	ca := client(t, a.URL, tok)
+	orgs, _ := ca.UserOrganizationsList(ctx)
+	orgID := orgs[0].OrganizationId
+	if err := ca.OrganizationUserInvite(ctx, orgID, &organizationuser.OrganizationUserInviteIn{UserEmail: "worker@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Invitations []struct {
+			AcceptLink string `json:"accept_link"`
+		} `json:"invitations"`
+	}
+	callJSON(t, "GET", a.URL+"/v1/organization/"+orgID+"/invitation", tok, nil, &list)
+	var acc struct {
+		Token string `json:"token"`
+	}
+	if st := callJSON(t, "POST", list.Invitations[0].AcceptLink, "", map[string]string{"real_name": "Worker", "password": "a long new password"}, &acc); st != 200 {
+		t.Fatalf("accept: %d", st)
+	}
+	// Make the worker managed by the organization, as a verified domain
+	// would, straight in the shared store.
+	st, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var workerID string
+	err = st.Write(ctx, func(tx store.Tx) error {
+		u, err := tx.GetUserByEmail("worker@acme.example")
+		if err != nil {
+			return err
+		}
+		u.ManagingOrgID, workerID = orgID, u.ID
+		return tx.UpdateUser(u)
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb := client(t, b.URL, acc.Token)
+	if _, err := wb.UserInfo(ctx); err != nil {
+		t.Fatalf("worker on the second server: %v", err)
+	}
+	within := func(what string, ok func() bool) {
+		t.Helper()
+		start := time.Now()
+		for !ok() {
+			if time.Since(start) > time.Second {
+				t.Fatalf("%s: not within 1s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Logf("%s after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+	for _, step := range []struct {
+		state   organizationuser.OrganizationUserStateType
+		works   bool
+		message string
+	}{
+		{organizationuser.OrganizationUserStateTypeDeactivated, false, "second server refuses the deactivated session"},
+		{organizationuser.OrganizationUserStateTypeActive, true, "second server accepts the reactivated session"},
+	} {
+		if _, err := ca.OrganizationUserUpdate(ctx, orgID, workerID, &organizationuser.OrganizationUserUpdateIn{State: step.state}); err != nil {
+			t.Fatalf("%s: %v", step.state, err)
+		}
+		within(step.message, func() bool { _, err := wb.UserInfo(ctx); return (err == nil) == step.works })
 	}
 }
