@@ -141,6 +141,8 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 			"Invitation code: %s\n\nThe invitation expires at %s.\n",
 			a.User.Email, o.Name, link, code, inv.ExpiryTime.Format("2006-01-02 15:04 MST")),
 	}
+	// The invitation is committed: mail it even if the caller hangs up.
+	ctx = context.WithoutCancel(ctx)
 	sendErr := p.cfg.mailer.Send(ctx, msg)
 	if sendErr == nil {
 		return nil

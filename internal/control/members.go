@@ -315,6 +315,9 @@ func (p *Plane) setState(tx store.Tx, a *Actor, o org.Organization, m *Member, s
 	if m.User.ManagingOrgID != o.ID {
 		return nil, fail(ErrForbidden, "Only users managed by this organization (through a verified domain) can be deactivated or reactivated; remove other users instead")
 	}
+	if m.IsSuperAdmin && !p.engine.IsSuperAdmin(o.ID, a.User.ID) {
+		return nil, fail(ErrForbidden, "Only super admins can deactivate or reactivate a super admin")
+	}
 	if state == identity.StateDeactivated {
 		if m.User.ID == a.User.ID {
 			return nil, fail(ErrInvalid, "You cannot deactivate yourself")

@@ -121,7 +121,7 @@ func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP
 		return err
 	}
 	link := strings.TrimRight(p.cfg.publicURL, "/") + "/v1/user/password_reset/" + code
-	err = p.cfg.mailer.Send(ctx, mail.Message{
+	err = p.cfg.mailer.Send(context.WithoutCancel(ctx), mail.Message{
 		To:      u.Email,
 		Subject: "Reset your Gatehouse password",
 		Text: fmt.Sprintf("Someone asked to reset the password of %s.\n\n"+

@@ -481,3 +481,39 @@ func TestListMembers(t *testing.T) {
 	_, err = f.p.GetMember(ctx, f.admin, f.org.ID, "not-an-id")
 	wantErr(t, err, org.ErrInvalid)
 }
+
+// managed adds a member managed by the fixture's organization.
+func (f *peopleFixture) managed(t *testing.T, email string) *Actor {
+	t.Helper()
+	a := f.member(t, email)
+	if err := f.p.write(t.Context(), func(tx store.Tx) error {
+		a.User.ManagingOrgID = f.org.ID
+		return tx.UpdateUser(a.User)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestOnlySuperAdminsDeactivateSuperAdmins(t *testing.T) {
+	f := newPeopleFixture(t)
+	ctx := t.Context()
+	boss := f.managed(t, "boss@acme.example")
+	writer := f.member(t, "writer@example.com")
+	if err := f.p.SetPermissions(ctx, f.admin, f.org.ID, grant.ResourceOrganization, f.org.ID, []PrincipalPermissions{
+		{PrincipalType: grant.PrincipalUser, PrincipalID: writer.User.ID, Permissions: []string{"organization:users:write"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.UpdateMember(ctx, f.admin, f.org.ID, boss.User.ID, MemberUpdate{IsSuperAdmin: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.p.UpdateMember(ctx, writer, f.org.ID, boss.User.ID, MemberUpdate{State: identity.StateDeactivated})
+	wantErr(t, err, ErrForbidden)
+	wantErr(t, f.p.RemoveMember(ctx, writer, f.org.ID, boss.User.ID), ErrForbidden)
+	if _, err := f.p.UpdateMember(ctx, f.admin, f.org.ID, boss.User.ID, MemberUpdate{State: identity.StateDeactivated}); err != nil {
+		t.Fatalf("a super admin deactivates another while one stays active: %v", err)
+	}
+	_, err = f.p.UpdateMember(ctx, f.admin, f.org.ID, f.admin.User.ID, MemberUpdate{IsSuperAdmin: ptr(false)})
+	wantErr(t, err, ErrConflict) // the other super admin is deactivated
+}
