@@ -393,6 +393,10 @@ func (p *Plane) acceptAndSignIn(ctx context.Context, code string, u identity.Use
 			return fail(ErrForbidden, "This invitation is for another email address")
 		}
 		if create {
+			// A newcomer on a verified domain is managed from the start.
+			if err := p.markManaged(tx, &u); err != nil {
+				return err
+			}
 			if err := tx.CreateUser(u); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return fail(ErrConflict, "An account for %s already exists; accept with its password", u.Email)

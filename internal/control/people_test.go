@@ -517,3 +517,24 @@ func TestOnlySuperAdminsDeactivateSuperAdmins(t *testing.T) {
 	_, err = f.p.UpdateMember(ctx, f.admin, f.org.ID, f.admin.User.ID, MemberUpdate{IsSuperAdmin: ptr(false)})
 	wantErr(t, err, ErrConflict) // the other super admin is deactivated
 }
+
+func TestNewcomerOnVerifiedDomainIsManaged(t *testing.T) {
+	f := newPeopleFixture(t)
+	ctx := t.Context()
+	now := f.clock.Now()
+	if err := f.p.write(ctx, func(tx store.Tx) error {
+		return tx.CreateDomain(org.Domain{ID: "dom1", OrganizationID: f.org.ID, Name: "acme.example", ChallengeToken: "t",
+			VerificationType: "dns", State: org.DomainVerified, CreateTime: now, VerifyTime: &now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.p.AcceptByCode(ctx, f.inviteCode(t, "new@acme.example"), "New", "a fine new password", "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.User.ManagingOrgID != f.org.ID {
+		t.Fatalf("newcomer on a verified domain not managed: %+v", res.User)
+	}
+	_, err = f.p.UpdateMe(ctx, &Actor{User: res.User}, ProfileUpdate{RealName: ptr("Renamed")})
+	wantErr(t, err, ErrForbidden)
+}

@@ -39,6 +39,15 @@ type Config struct {
 	PublicURL string
 	// InvitationTTL is how long invitations stay valid; default 7 days.
 	InvitationTTL time.Duration
+
+	// Domain verification: the DNS server asked (host:port, "" = the
+	// system resolver), the TXT record name prefix, how often verified
+	// domains are re-checked (0 = never) and how long a vanished proof is
+	// tolerated before the domain is unverified.
+	DNSResolver     string
+	ChallengeRecord string
+	DomainRecheck   time.Duration
+	DomainGrace     time.Duration
 }
 
 // Defaults.
@@ -59,6 +68,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
+		return err
+	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
@@ -77,7 +89,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if publicURL == "" {
 		publicURL = "http://" + addr
 	}
-	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL)}
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
+		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -109,6 +123,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	go plane.WatchDomains(fctx)
 
 	srv := &http.Server{
 		Handler:           api.New(plane, log),
@@ -133,6 +148,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// validateChallengeRecord checks the TXT record name prefix: DNS labels
+// of letters, digits, '-' and '_' (it usually starts with '_').
+func validateChallengeRecord(name string) error {
+	if name == "" {
+		return nil
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return fmt.Errorf("domain challenge record %q: must be DNS labels of letters, digits, '-' and '_'", name)
+		}
 	}
 	return nil
 }
