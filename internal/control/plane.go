@@ -35,8 +35,9 @@ type Plane struct {
 
 	syncMu sync.Mutex // serialises applying change-log entries to the engine
 
-	limiter *loginLimiter
-	tokens  *tokenCache
+	limiter  *loginLimiter
+	tokens   *tokenCache
+	policies *policyCache
 
 	cfg settings
 
@@ -67,6 +68,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p.cfg.applyDefaults()
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
+	p.policies = newPolicyCache()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}
