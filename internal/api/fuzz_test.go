@@ -76,7 +76,8 @@ func fuzzServer(f *testing.F) (srv *api.Server, token string, fill *strings.Repl
 	}
 	fill = strings.NewReplacer("{org}", orgID, "{account}", boot.Organization.AccountID, "{project}", "fuzz-prj",
 		"{service}", "kafka-1", "{group}", group.ID, "{user_group_id}", group.ID, "{user}", login.User.ID,
-		"{user_email}", "admin@example.com", "{rtype}", "project", "{rid}", "fuzz-prj", "{id}", "default")
+		"{user_email}", "admin@example.com", "{rtype}", "project", "{rid}", "fuzz-prj", "{id}", "default",
+		"{email}", "nobody@example.com", "{code}", "0123456789abcdef", "{username}", "avnadmin", "{domain}", "x", "{prefix}", "gthp_x")
 	return srv, login.Token, fill
 }
 

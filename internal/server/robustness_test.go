@@ -22,6 +22,7 @@ import (
 	"github.com/aiven/go-client-codegen/handler/kafkaschemaregistry"
 	"github.com/aiven/go-client-codegen/handler/organization"
 	"github.com/aiven/go-client-codegen/handler/organizationprojects"
+	"github.com/aiven/go-client-codegen/handler/organizationuser"
 	"github.com/aiven/go-client-codegen/handler/project"
 	"github.com/aiven/go-client-codegen/handler/service"
 	"github.com/aiven/go-client-codegen/handler/user"
@@ -39,38 +40,53 @@ import (
 // client sends without a body type. Operations missing here get a generic
 // body; TestHostileInputs logs them.
 var requestModels = map[string]any{
-	"UserAuth":                      user.UserAuthIn{},
-	"UserOrganizationCreate":        organization.UserOrganizationCreateIn{},
-	"OrganizationUpdate":            organization.OrganizationUpdateIn{},
-	"AccountCreate":                 account.AccountCreateIn{},
-	"AccountUpdate":                 account.AccountUpdateIn{},
-	"AccountMove":                   account.AccountMoveIn{},
-	"OrganizationProjectsCreate":    organizationprojects.OrganizationProjectsCreateIn{},
-	"OrganizationProjectsUpdate":    organizationprojects.OrganizationProjectsUpdateIn{},
-	"ProjectCreate":                 project.ProjectCreateIn{},
-	"ProjectUpdate":                 project.ProjectUpdateIn{},
-	"ServiceCreate":                 service.ServiceCreateIn{},
-	"PermissionsSet":                organization.PermissionsSetIn{},
-	"PermissionsUpdate":             organization.PermissionsUpdateIn{},
-	"UserGroupCreate":               usergroup.UserGroupCreateIn{},
-	"UserGroupUpdate":               usergroup.UserGroupUpdateIn{},
-	"UserGroupMemberUpdate":         usergroup.UserGroupMembersUpdateIn{},
-	"ServiceKafkaAclAdd":            kafka.ServiceKafkaAclAddIn{},
-	"ServiceKafkaNativeAclAdd":      kafka.ServiceKafkaNativeAclAddIn{},
-	"ServiceSchemaRegistryAclAdd":   kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
-	"ProjectInvite":                 map[string]any{"user_email": "x@example.com", "member_type": "developer"},
-	"ProjectUserUpdate":             map[string]any{"member_type": "developer"},
-	"ProjectGroupAccessSet":         map[string]any{"member_type": "developer"},
-	"AccessCheck":                   map[string]any{"principal": "x", "at_least_revision": 1, "checks": []any{map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
-	"AccessExplain":                 map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
-	"ServiceKafkaAuthorize":         map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
-	"OrganizationDomainAdd":         domain.OrganizationDomainAddIn{},
-	"OrganizationDomainUpdate":      domain.OrganizationDomainUpdateIn{},
-	"OrganizationDomainVerify":      nil, // no body
-	"OrganizationUserPasswordReset": nil,
-	"ProjectInviteAccept":           nil,
-	"UserLogout":                    nil,
-	"ServiceKafkaAclSync":           map[string]any{"bootstrap_servers": []any{"x"}, "sasl_mechanism": "PLAIN", "username": "x", "password": "x", "tls": true, "keep_principals": []any{"x"}, "dry_run": true},
+	"UserAuth":                               user.UserAuthIn{},
+	"UserOrganizationCreate":                 organization.UserOrganizationCreateIn{},
+	"OrganizationUpdate":                     organization.OrganizationUpdateIn{},
+	"AccountCreate":                          account.AccountCreateIn{},
+	"AccountUpdate":                          account.AccountUpdateIn{},
+	"AccountMove":                            account.AccountMoveIn{},
+	"OrganizationProjectsCreate":             organizationprojects.OrganizationProjectsCreateIn{},
+	"OrganizationProjectsUpdate":             organizationprojects.OrganizationProjectsUpdateIn{},
+	"ProjectCreate":                          project.ProjectCreateIn{},
+	"ProjectUpdate":                          project.ProjectUpdateIn{},
+	"ServiceCreate":                          service.ServiceCreateIn{},
+	"PermissionsSet":                         organization.PermissionsSetIn{},
+	"PermissionsUpdate":                      organization.PermissionsUpdateIn{},
+	"UserGroupCreate":                        usergroup.UserGroupCreateIn{},
+	"UserGroupUpdate":                        usergroup.UserGroupUpdateIn{},
+	"UserGroupMemberUpdate":                  usergroup.UserGroupMembersUpdateIn{},
+	"ServiceKafkaAclAdd":                     kafka.ServiceKafkaAclAddIn{},
+	"ServiceKafkaNativeAclAdd":               kafka.ServiceKafkaNativeAclAddIn{},
+	"ServiceSchemaRegistryAclAdd":            kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
+	"ProjectInvite":                          map[string]any{"user_email": "x@example.com", "member_type": "developer"},
+	"ProjectUserUpdate":                      map[string]any{"member_type": "developer"},
+	"ProjectGroupAccessSet":                  map[string]any{"member_type": "developer"},
+	"AccessCheck":                            map[string]any{"principal": "x", "at_least_revision": 1, "checks": []any{map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
+	"AccessExplain":                          map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
+	"ServiceKafkaAuthorize":                  map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
+	"OrganizationDomainAdd":                  domain.OrganizationDomainAddIn{},
+	"OrganizationDomainUpdate":               domain.OrganizationDomainUpdateIn{},
+	"OrganizationDomainVerify":               nil, // no body
+	"OrganizationUserInvite":                 organizationuser.OrganizationUserInviteIn{},
+	"OrganizationUserInvitationAccept":       organizationuser.OrganizationUserInvitationAcceptIn{},
+	"OrganizationUserUpdate":                 organizationuser.OrganizationUserUpdateIn{},
+	"OrganizationAuthenticationConfigUpdate": organization.OrganizationAuthenticationConfigUpdateIn{},
+	"InvitationAccept":                       map[string]any{"real_name": "x", "password": "x", "otp": "x"},
+	"UserUpdate":                             user.UserUpdateIn{},
+	"TwoFactorAuthConfigure":                 user.TwoFactorAuthConfigureIn{},
+	"TwoFactorAuthConfigureOTP":              user.TwoFactorAuthConfigureOtpIn{},
+	"UserPasswordChange":                     user.UserPasswordChangeIn{},
+	"UserPasswordResetRequest":               user.UserPasswordResetRequestIn{},
+	"UserPasswordReset":                      user.UserPasswordResetIn{},
+	"ServiceUserCreate":                      service.ServiceUserCreateIn{},
+	"ServiceUserCredentialsModify":           service.ServiceUserCredentialsModifyIn{},
+	"ServiceUserCredentialsReset":            nil,
+	"ServiceUserSync":                        map[string]any{"dry_run": true},
+	"OrganizationUserPasswordReset":          nil,
+	"ProjectInviteAccept":                    nil,
+	"UserLogout":                             nil,
+	"ServiceKafkaAclSync":                    map[string]any{"bootstrap_servers": []any{"x"}, "sasl_mechanism": "PLAIN", "username": "x", "password": "x", "tls": true, "keep_principals": []any{"x"}, "dry_run": true},
 }
 
 // world is what the hostile requests aim at: one of everything, so valid
@@ -145,6 +161,7 @@ func (w world) fills(params []string) []map[string]string {
 		"org": w.org, "account": w.unit, "project": w.project, "service": w.kafka, "rtype": "project", "rid": w.project,
 		"group": w.group, "user_group_id": w.group, "user": w.userID, "id": w.aclID, "user_email": w.email,
 		"invited_email": "nobody@example.com", "invite_verification_code": "0123456789abcdef", "domain": w.domain,
+		"email": "nobody@example.com", "code": "0123456789abcdef", "username": "avnadmin",
 	}
 	for _, p := range params {
 		if _, ok := base[p]; !ok {
