@@ -731,6 +731,13 @@ func TestHostileInputs(t *testing.T) {
 						cases = append(cases, hostileCase{name: "?" + k + "=" + v.name, path: fillPath(pattern, fills[0]) + "?" + k + "=" + v.raw, body: sample})
 					}
 				}
+				if r.Operation == "ServiceKafkaAclSync" {
+					// Nothing listens there: the documented 502, not a hang.
+					for _, dry := range []string{"true", "false"} {
+						cases = append(cases, hostileCase{name: "unreachable cluster", path: fillPath(pattern, fills[0]),
+							body: []byte(`{"bootstrap_servers":["127.0.0.1:1"],"dry_run":` + dry + `}`)})
+					}
+				}
 				if r.Operation == "UserLogout" {
 					// One logout per token: the rest would be 401s.
 					cases = []hostileCase{{name: "raw binary", path: pattern, body: []byte("\x00\xff")}}
@@ -748,7 +755,7 @@ func TestHostileInputs(t *testing.T) {
 		}
 		t.Logf("%d routes, %d hostile requests, answers by status: %v", len(api.RouteTable()), total, seen.n)
 		for _, s := range []int{http.StatusOK, http.StatusBadRequest, http.StatusNotFound} {
-			if seen.n[s] == 0 {
+			if total > 5000 && seen.n[s] == 0 { // a whole walk, not one route picked with -run
 				t.Errorf("no request answered %d: the walk does not reach that far", s)
 			}
 		}
