@@ -270,6 +270,8 @@ var (
 		{"fraction", `1.5`},
 		{"overflow", `1e400`},
 		{"huge integer", `99999999999999999999999999`},
+		{"largest exact float integer", `9007199254740991`},
+		{"min int64", `-9223372036854775808`},
 		{"object", `{}`},
 		{"object of junk", `{"a":[1,{"b":null}]}`},
 		{"array", `[]`},
