@@ -109,6 +109,8 @@ func FuzzAPIRequest(f *testing.F) {
 			f.Add(m, path, []byte(b))
 		}
 		f.Add(m, path+"?limit=-1&principal_id=%00", []byte("{}"))
+		f.Add(m, path+"/..", []byte("{}"))
+		f.Add(m, path+"/./x", []byte("{}"))
 		// Hostile path segments: these reached PostgreSQL once and failed there.
 		for _, seg := range strings.Split(path, "/") {
 			if seg != "" && seg != "v1" {
@@ -137,6 +139,8 @@ func FuzzAPIRequest(f *testing.F) {
 		switch s := rec.Code; {
 		case s >= 500:
 			t.Fatalf("%s %q (body %q) = %d %s", method, path, body, s, rec.Body)
+		case s >= 300 && s < 400:
+			t.Fatalf("%s %q = %d, a redirect to %q", method, path, s, rec.Header().Get("Location"))
 		case s >= 400:
 			var e struct {
 				Message string `json:"message"`

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 
@@ -92,7 +93,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, errorBody{Message: "internal error", Errors: []errorEntry{{Message: "internal error", Status: 500}}})
 		}
 	}()
+	// A path with "." or ".." segments or doubled slashes names no
+	// endpoint. The mux would redirect it to the cleaned path, and clients
+	// repeat a 307 with its method: deleting the service ".." would delete
+	// its project.
+	if r.URL.Path != cleanPath(r.URL.Path) {
+		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// cleanPath is the path the mux would redirect p to: path.Clean, keeping
+// a trailing slash.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {

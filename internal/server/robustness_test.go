@@ -607,10 +607,9 @@ func (p *prober) probe(op, method, path string, body []byte) {
 			t.Errorf("%s %.200s (body %.100q) = %d, not the error shape: %.300s", method, path, body, s, raw)
 		}
 	case s >= 300:
-		// The mux's redirect to a clean path ("..", "//").
-		if resp.Header.Get("Location") == "" {
-			t.Errorf("%s %.200s = %d without a Location", method, path, s)
-		}
+		// Clients repeat a 307 with its method: a redirect to another
+		// endpoint ("service/.." to the project) is never safe.
+		t.Errorf("%s %.200s = %d, a redirect to %q", method, path, s, resp.Header.Get("Location"))
 	case s == http.StatusNoContent:
 	default:
 		if !json.Valid(raw) {
@@ -879,4 +878,43 @@ func TestHostileCredentials(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDotSegmentsNeverRedirect: the mux used to answer a path with "." or
+// ".." segments with a redirect to the cleaned path, and clients follow a
+// 307 with the same method: Aiven's client deleting the service ".." (it
+// escapes names with url.PathEscape, which keeps dots) deleted the
+// project instead. Such paths are now a 404 in the error shape.
+func TestDotSegmentsNeverRedirect(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		w := buildWorld(t, srv.URL, token)
+		c := client(t, srv.URL, token)
+		ctx := t.Context()
+		cases := []struct {
+			name string
+			call func() error
+		}{
+			{"delete service ..", func() error { return c.ServiceDelete(ctx, w.project, "..") }},
+			{"delete service .", func() error { return c.ServiceDelete(ctx, w.project, ".") }},
+			{"delete group ..", func() error { return c.UserGroupDelete(ctx, w.org, "..") }},
+			{"delete unit ..", func() error { return c.AccountDelete(ctx, "..") }},
+			{"delete project ../..", func() error { return c.ProjectDelete(ctx, "../..") }},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				wantStatus(t, tc.call(), http.StatusNotFound)
+			})
+		}
+		if _, err := c.ProjectGet(ctx, w.project); err != nil {
+			t.Fatalf("project gone: %v", err)
+		}
+		if _, err := c.ServiceGet(ctx, w.project, w.kafka); err != nil {
+			t.Fatalf("service gone: %v", err)
+		}
+		if _, err := c.UserGroupGet(ctx, w.org, w.group); err != nil {
+			t.Fatalf("group gone: %v", err)
+		}
+	})
 }
