@@ -3,9 +3,12 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
@@ -19,53 +22,106 @@ const touchEvery = time.Minute
 // deactivation on another server take effect within this time.
 const tokenCacheTTL = time.Second
 
-// Authenticate resolves a bearer token to an Actor. Malformed tokens are
-// refused before any lookup; known tokens are served from a short-lived
-// cache so authenticating costs no database round trip on the hot path.
+// Refusal events are rate-limited so that a flood of bad requests cannot
+// fill the event log: at most one event per token and reason per
+// refusalEvery, and at most refusalBurst events per refusalEvery in all.
+const (
+	refusalEvery = time.Minute
+	refusalBurst = 100
+)
+
+const msgBadToken = "Invalid or expired token"
+
+// Authenticate resolves a bearer token to an Actor. The checks run in this
+// order: the token's format and checksum (no I/O, so forged tokens cost
+// nothing); revocation; expiry; the token's IP allow-list against
+// clientIP; the user's state. Known tokens are served from a one-second
+// cache, so authenticating costs no database round trip on the hot path.
+// Refusals of known tokens are recorded as events in the owner's
+// organizations.
 func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent string) (*Actor, error) {
 	if _, err := token.Parse(secret); err != nil {
-		return nil, fail(ErrUnauthenticated, "Invalid or expired token")
+		return nil, fail(ErrUnauthenticated, msgBadToken)
 	}
 	hash := token.Hash(secret)
 	now := p.now()
 	e, ok := p.tokens.get(hash, now)
 	if !ok {
-		var t token.Token
-		var u identity.User
-		err := p.store.Read(ctx, func(tx store.Tx) error {
-			var err error
-			if t, err = tx.GetToken(hash); err != nil {
-				return err
-			}
-			u, err = tx.GetUser(t.UserID)
-			return err
-		})
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fail(ErrUnauthenticated, "Invalid or expired token")
-		}
-		if err != nil {
+		var err error
+		if e, err = p.loadToken(ctx, hash, now); err != nil {
 			return nil, err
 		}
-		e = &cachedToken{token: t, user: u, fetched: now}
 		p.tokens.put(hash, e)
+	}
+	if e.revoked != nil {
+		p.refuse(ctx, refusal{hash: hash, prefix: e.revoked.Prefix, kind: e.revoked.Kind, userID: e.revoked.UserID,
+			email: e.revoked.UserEmail, orgIDs: e.revoked.OrganizationIDs, reason: e.revoked.Reason, ip: clientIP})
+		return nil, fail(ErrUnauthenticated, msgBadToken)
 	}
 	t, u := e.snapshot()
 	if t.Expired(now) {
-		return nil, fail(ErrUnauthenticated, "Invalid or expired token")
+		p.refuseLive(ctx, hash, t, u, "expired at "+t.ExpiryTime.UTC().Format(time.RFC3339), clientIP)
+		return nil, fail(ErrUnauthenticated, msgBadToken)
+	}
+	if !e.allow.Empty() {
+		addr, _ := netip.ParseAddr(clientIP)
+		if !e.allow.Allows(addr) {
+			p.refuseLive(ctx, hash, t, u, "used from "+clientIP+", outside its IP allow-list", clientIP)
+			return nil, fail(ErrForbidden, "This token may not be used from %s: the address is outside its IP allow-list", clientIP)
+		}
 	}
 	if !u.Active() {
+		p.refuseLive(ctx, hash, t, u, "its user is deactivated", clientIP)
 		return nil, fail(ErrUnauthenticated, "User account is deactivated")
 	}
-	if t.LastUsedTime == nil || now.Sub(*t.LastUsedTime) >= touchEvery {
+	if e.claimTouch(now) {
 		p.touch(ctx, e, now, clientIP, userAgent)
 	}
 	return &Actor{User: u, Token: t, ClientIP: clientIP, UserAgent: userAgent}, nil
+}
+
+// loadToken reads a token and its user, or the record of its revocation.
+func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cachedToken, error) {
+	e := &cachedToken{fetched: now}
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		e.token, err = tx.GetToken(hash)
+		if errors.Is(err, store.ErrNotFound) {
+			rt, rerr := tx.GetRevokedToken(hash)
+			if rerr != nil {
+				return rerr
+			}
+			e.revoked = &rt
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		e.user, err = tx.GetUser(e.token.UserID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(ErrUnauthenticated, msgBadToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.revoked == nil {
+		if e.allow, err = token.ParseAllowlist(e.token.IPAllowlist); err != nil {
+			// Validated when created: a stored list that no longer parses
+			// is corrupt, and the token fails closed.
+			p.log.Error("stored token allow-list does not parse; refusing the token", "prefix", e.token.Prefix, "err", err)
+			return nil, fail(ErrUnauthenticated, msgBadToken)
+		}
+	}
+	return e, nil
 }
 
 func (p *Plane) touch(ctx context.Context, e *cachedToken, now time.Time, ip, ua string) {
 	t, _ := e.snapshot()
 	var expiry *time.Time
 	if t.ExtendWhenUsed && t.MaxAgeSeconds != nil {
+		// extend_when_used: the expiry counts from the last use.
 		x := now.UTC().Add(time.Duration(*t.MaxAgeSeconds) * time.Second)
 		expiry = &x
 	} else {
@@ -74,10 +130,47 @@ func (p *Plane) touch(ctx context.Context, e *cachedToken, now time.Time, ip, ua
 	at := now.UTC()
 	err := p.store.Write(ctx, func(tx store.Tx) error { return tx.TouchToken(t.Hash, at, ip, ua, expiry) })
 	if err != nil {
-		p.log.Warn("recording token use", "err", err)
+		p.log.Warn("recording token use", "prefix", t.Prefix, "err", err)
 		return
 	}
 	e.touched(at, ip, ua, expiry)
+}
+
+// refusal describes a refused token for the event log: its prefix and
+// owner, never the secret or its hash.
+type refusal struct {
+	hash, prefix  string
+	kind          token.Kind
+	userID, email string
+	orgIDs        []string
+	reason, ip    string
+}
+
+func (p *Plane) refuseLive(ctx context.Context, hash string, t token.Token, u identity.User, reason, ip string) {
+	p.refuse(ctx, refusal{hash: hash, prefix: t.Prefix, kind: t.Kind, userID: u.ID, email: u.Email, reason: reason, ip: ip})
+}
+
+// refuse records a refused token use as an event in its owner's
+// organizations, unless the rate limit says enough were recorded.
+func (p *Plane) refuse(ctx context.Context, r refusal) {
+	if !p.refusals.allow(r.hash+"\x00"+r.reason, p.now()) {
+		return
+	}
+	err := p.store.Write(ctx, func(tx store.Tx) error {
+		orgIDs := r.orgIDs
+		if orgIDs == nil {
+			var err error
+			if orgIDs, err = userOrgs(tx, r.userID); err != nil {
+				return err
+			}
+		}
+		return p.orgEvents(tx, orgIDs, audit.Event{ActorUserID: r.userID, ActorEmail: r.email, ActionType: "token_refused",
+			Description: fmt.Sprintf("Refused %s token %s of %s: %s", r.kind, r.prefix, r.email, r.reason),
+			ClientIP:    r.ip, CreateTime: p.now().UTC()})
+	})
+	if err != nil {
+		p.log.Warn("recording a refused token", "prefix", r.prefix, "err", err)
+	}
 }
 
 // Logout revokes the session token the actor used, and nothing else.
@@ -88,16 +181,39 @@ func (p *Plane) Logout(ctx context.Context, a *Actor) error {
 }
 
 type cachedToken struct {
+	fetched time.Time
+	// revoked is set, and the rest empty, for a revoked token: remembered
+	// for a second like any other, so a flood of it costs no reads.
+	revoked *store.RevokedToken
+	allow   token.Allowlist
+
 	mu      sync.Mutex
 	token   token.Token
 	user    identity.User
-	fetched time.Time
+	claimed time.Time // when this server last claimed the right to record a use
 }
 
 func (c *cachedToken) snapshot() (token.Token, identity.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.token, c.user
+}
+
+// claimTouch reports whether the caller should record a use now: the last
+// recorded use is at least touchEvery old and no other request of this
+// server has claimed the write within touchEvery. Exactly one of many
+// concurrent requests wins.
+func (c *cachedToken) claimTouch(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if last := c.token.LastUsedTime; last != nil && now.Sub(*last) < touchEvery {
+		return false
+	}
+	if !c.claimed.IsZero() && now.Sub(c.claimed) < touchEvery {
+		return false
+	}
+	c.claimed = now
+	return true
 }
 
 func (c *cachedToken) touched(at time.Time, ip, ua string, expiry *time.Time) {
@@ -145,9 +261,39 @@ func (c *tokenCache) drop(hash string) {
 func (c *tokenCache) dropUser(userID string) {
 	c.mu.Lock()
 	for h, e := range c.m {
-		if e.user.ID == userID {
+		if e.user.ID == userID || (e.revoked != nil && e.revoked.UserID == userID) {
 			delete(c.m, h)
 		}
 	}
 	c.mu.Unlock()
+}
+
+// eventLimiter allows an event per key once per window, and at most burst
+// events per window in all.
+type eventLimiter struct {
+	mu     sync.Mutex
+	window time.Duration
+	burst  int
+	start  time.Time
+	count  int
+	seen   map[string]time.Time
+}
+
+func newEventLimiter(window time.Duration, burst int) *eventLimiter {
+	return &eventLimiter{window: window, burst: burst, seen: make(map[string]time.Time)}
+}
+
+func (l *eventLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window || now.Before(l.start) {
+		l.start, l.count = now, 0
+		clear(l.seen) // keys older than a window no longer matter
+	}
+	if _, dup := l.seen[key]; dup || l.count >= l.burst {
+		return false
+	}
+	l.seen[key] = now
+	l.count++
+	return true
 }

@@ -35,8 +35,9 @@ type Plane struct {
 
 	syncMu sync.Mutex // serialises applying change-log entries to the engine
 
-	limiter *loginLimiter
-	tokens  *tokenCache
+	limiter  *loginLimiter
+	tokens   *tokenCache
+	refusals *eventLimiter // rate-limits refused-token events
 
 	cfg settings
 }
@@ -65,6 +66,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p.cfg.applyDefaults()
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
+	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}
