@@ -76,6 +76,7 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", os.Getenv("GATEHOUSE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; none by default (env GATEHOUSE_TRUSTED_PROXIES)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -83,7 +84,7 @@ func (in *TokenInput) validate() error {
 		return fail(ErrInvalid, "extend_when_used needs max_age_seconds")
 	}
 	if _, err := token.ParseAllowlist(in.IPAllowlist); err != nil {
-		return fmt.Errorf("%w: ip_allowlist: %w", ErrInvalid, err)
+		return fail(ErrInvalid, "invalid ip_allowlist: %s", strings.TrimPrefix(err.Error(), token.ErrBadAllowlist.Error()+": "))
 	}
 	if len(in.Scopes) > maxTokenScopes {
 		return fail(ErrInvalid, "scopes: at most %d entries", maxTokenScopes)

@@ -28,6 +28,10 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
+	// or CIDR ranges) whose X-Forwarded-For header is believed when
+	// deciding a request's client address. Empty: none is.
+	TrustedProxies string
 }
 
 // Defaults.
@@ -47,6 +51,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
+	}
+	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
 	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
@@ -81,7 +89,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(plane, log),
+		Handler:           api.New(plane, log, api.WithTrustedProxies(proxies)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
