@@ -84,7 +84,17 @@ func (f *fixture) events(t *testing.T, action string) []audit.Event {
 	return out
 }
 
+// storedToken writes pending token uses and reads the token back.
 func (f *fixture) storedToken(t *testing.T, hash string) token.Token {
+	t.Helper()
+	if err := f.p.FlushTokenUse(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return f.unflushedToken(t, hash)
+}
+
+// unflushedToken reads a token as the store has it now.
+func (f *fixture) unflushedToken(t *testing.T, hash string) token.Token {
 	t.Helper()
 	var tk token.Token
 	if err := f.p.store.Read(t.Context(), func(tx store.Tx) (err error) { tk, err = tx.GetToken(hash); return err }); err != nil {
@@ -559,6 +569,10 @@ func TestTokenUseRecordedOncePerMinute(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Authenticating wrote nothing: the use waits for the batch.
+	if got := f.unflushedToken(t, tk.Token.Hash); got.LastUsedTime != nil {
+		t.Fatalf("a request wrote its use: %+v", got)
+	}
 	first := f.storedToken(t, tk.Token.Hash)
 	if first.LastUsedTime == nil || !first.LastUsedTime.Equal(start) {
 		t.Fatalf("last used %v, want %v", first.LastUsedTime, start)
@@ -688,6 +702,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	b.ResetTimer() // setup hashes a password and migrates a database
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := p.Authenticate(ctx, tk.Secret, "10.1.2.3", "bench"); err != nil {
@@ -696,4 +711,35 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPendingUseSurvivesCacheRefresh: an extension recorded in memory but
+// not yet written still counts when the cache re-reads the token, and a
+// failed flush keeps the uses for the next one.
+func TestPendingUseSurvivesCacheRefresh(t *testing.T) {
+	f, clock := newClockFixture(t)
+	ctx := t.Context()
+	tk, err := f.p.CreateAccessToken(ctx, f.admin, TokenInput{MaxAgeSeconds: ptr(int64(600)), ExtendWhenUsed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(500 * time.Second)
+	if _, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.1", "t"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(400 * time.Second) // past the stored expiry, within the extended one
+	if got := f.unflushedToken(t, tk.Token.Hash); !got.Expired(clock.Now()) {
+		t.Fatalf("test setup: stored token not yet expired: %+v", got)
+	}
+	if _, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.1", "t"); err != nil {
+		t.Fatalf("extension lost on cache refresh: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := f.p.FlushTokenUse(cancelled); err == nil {
+		t.Fatal("flush on a cancelled context succeeded")
+	}
+	if got := f.storedToken(t, tk.Token.Hash); got.Expired(clock.Now()) || got.LastUsedTime == nil {
+		t.Fatalf("failed flush lost the use: %+v", got)
+	}
 }

@@ -14,8 +14,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-// touchEvery bounds how often a token's last-used data is written: at most
-// once a minute per token, so authenticating is not a database write.
+// touchEvery bounds how often a token's last use is recorded: at most once
+// a minute per token, and then only in memory; RecordTokenUse writes the
+// batch (see tokenuse.go), so authenticating is never a database write.
 const touchEvery = time.Minute
 
 // tokenCacheTTL bounds how stale a cached token may be. Revocation,
@@ -78,7 +79,7 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 		return nil, fail(ErrUnauthenticated, "User account is deactivated")
 	}
 	if e.claimTouch(now) {
-		p.touch(ctx, e, now, clientIP, userAgent)
+		p.recordUse(e, now, clientIP, userAgent)
 	}
 	return &Actor{User: u, Token: t, ClientIP: clientIP, UserAgent: userAgent}, nil
 }
@@ -110,6 +111,7 @@ func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cac
 		return nil, err
 	}
 	if e.revoked == nil {
+		p.uses.overlay(&e.token)
 		if e.allow, err = token.ParseAllowlist(e.token.IPAllowlist); err != nil {
 			// Validated when created: a stored list that no longer parses
 			// is corrupt, and the token fails closed.
@@ -118,25 +120,6 @@ func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cac
 		}
 	}
 	return e, nil
-}
-
-func (p *Plane) touch(ctx context.Context, e *cachedToken, now time.Time, ip, ua string) {
-	t, _ := e.snapshot()
-	var expiry *time.Time
-	if t.ExtendWhenUsed && t.MaxAgeSeconds != nil {
-		// extend_when_used: the expiry counts from the last use.
-		x := now.UTC().Add(time.Duration(*t.MaxAgeSeconds) * time.Second)
-		expiry = &x
-	} else {
-		expiry = t.ExpiryTime
-	}
-	at := now.UTC()
-	err := p.store.Write(ctx, func(tx store.Tx) error { return tx.TouchToken(t.Hash, at, ip, ua, expiry) })
-	if err != nil {
-		p.log.Warn("recording token use", "prefix", t.Prefix, "err", err)
-		return
-	}
-	e.touched(at, ip, ua, expiry)
 }
 
 // refusal describes a refused token for the event log: its prefix and
@@ -219,10 +202,10 @@ func (c *cachedToken) claimTouch(now time.Time) bool {
 	return true
 }
 
-func (c *cachedToken) touched(at time.Time, ip, ua string, expiry *time.Time) {
+func (c *cachedToken) touched(u tokenUse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.token.LastUsedTime, c.token.LastIP, c.token.LastUserAgent, c.token.ExpiryTime = &at, ip, ua, expiry
+	u.apply(&c.token)
 }
 
 // tokenCache maps token hashes to recently read tokens and their users.

@@ -38,6 +38,7 @@ type Plane struct {
 	limiter  *loginLimiter
 	tokens   *tokenCache
 	refusals *eventLimiter // rate-limits refused-token events
+	uses     *useBatch     // token uses waiting to be written
 
 	cfg settings
 }
@@ -67,6 +68,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
 	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
+	p.uses = newUseBatch()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}

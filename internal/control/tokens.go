@@ -144,6 +144,7 @@ func (p *Plane) infos(ts []token.Token, current string) []TokenInfo {
 	now := p.now()
 	out := make([]TokenInfo, 0, len(ts))
 	for _, t := range ts {
+		p.uses.overlay(&t)
 		if t.Expired(now) {
 			continue
 		}

@@ -83,6 +83,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	usesDone := make(chan struct{})
+	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
+	// Token uses are written once more on the way out, before the store
+	// closes.
+	defer func() { stopFollow(); <-usesDone }()
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
