@@ -41,6 +41,8 @@ type Plane struct {
 	uses     *useBatch     // token uses waiting to be written
 
 	cfg settings
+
+	kafka kafkaAuthorizers // compiled Kafka ACLs per service
 }
 
 // Option configures a Plane.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -32,6 +33,15 @@ type Config struct {
 	// or CIDR ranges) whose X-Forwarded-For header is believed when
 	// deciding a request's client address. Empty: none is.
 	TrustedProxies string
+
+	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
+	// empty: no mail is sent and invitation links go back to the inviter.
+	SMTPURL  string
+	MailFrom string // sender address; default from the URL or gatehouse@<host>
+	// PublicURL is the server's external base URL, used in emailed links.
+	PublicURL string
+	// InvitationTTL is how long invitations stay valid; default 7 days.
+	InvitationTTL time.Duration
 }
 
 // Defaults.
@@ -62,8 +72,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	defer st.Close()
 
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL)}
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, control.WithMailer(m))
+	}
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log))
+	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
