@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 )
@@ -35,6 +36,11 @@ type Route struct {
 	Operation string
 	Public    bool // served without authentication
 }
+
+// TokenExpiryHeader is set on responses to requests whose token is near its
+// expiry (see control.Plane.TokenExpiringSoon), with the expiry time in
+// RFC 3339: time to rotate.
+const TokenExpiryHeader = "Gatehouse-Token-Expiry"
 
 // handlerFunc is an endpoint: it returns the status and the body to encode,
 // or an error that becomes Aiven's error body.
@@ -69,6 +75,10 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 			if a, err = s.authenticate(r); err != nil {
 				s.writeError(w, r, err)
 				return
+			}
+			if exp, soon := s.plane.TokenExpiringSoon(a); soon {
+				// Clients (the CLI) warn on this; Aiven's ignore it.
+				w.Header().Set(TokenExpiryHeader, exp.UTC().Format(time.RFC3339))
 			}
 		}
 		status, body, err := h(r, a)

@@ -633,6 +633,21 @@ func TestPersonalTokens(t *testing.T) {
 		t.Fatalf("revoking another's token by value: %v", err)
 	}
 
+	// A token limited to an allow-list mints only tokens within it.
+	limited, err := f.p.Authenticate(ctx, second.Secret, "::1", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("allow-listed token minted an unrestricted one: %v", err)
+	}
+	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"10.0.0.1"}}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("allow-listed token minted one for other addresses: %v", err)
+	}
+	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"::1"}}); err != nil {
+		t.Fatalf("allow-listed token could not mint one within its list: %v", err)
+	}
+
 	upd, err := f.p.UpdateAccessToken(ctx, a, second.Token.Prefix, "renamed")
 	if err != nil || upd.Description != "renamed" {
 		t.Fatalf("update: %+v %v", upd, err)

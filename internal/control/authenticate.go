@@ -80,6 +80,7 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 	}
 	if e.claimTouch(now) {
 		p.recordUse(e, now, clientIP, userAgent)
+		t, _ = e.snapshot() // with the extended expiry
 	}
 	return &Actor{User: u, Token: t, ClientIP: clientIP, UserAgent: userAgent}, nil
 }

@@ -242,6 +242,15 @@ func ownToken(tx store.Tx, userID, ref string) (token.Token, error) {
 	return t, nil
 }
 
+// TokenExpiringSoon reports whether the actor's token is near its expiry
+// (token.Token.NearExpiry), and when it expires: a hint to rotate it.
+func (p *Plane) TokenExpiringSoon(a *Actor) (time.Time, bool) {
+	if a == nil || a.Token.ExpiryTime == nil || !a.Token.NearExpiry(p.now()) {
+		return time.Time{}, false
+	}
+	return *a.Token.ExpiryTime, true
+}
+
 // CreateAccessToken creates a personal token for the calling person. It
 // carries the person's own access. Application users cannot: their tokens
 // are made by organization admins, under the escalation guard.
@@ -251,6 +260,12 @@ func (p *Plane) CreateAccessToken(ctx context.Context, a *Actor, in TokenInput) 
 	}
 	if a.User.IsApplication {
 		return IssuedToken{}, fail(ErrForbidden, "Application users cannot create personal tokens; ask an organization admin for an application token")
+	}
+	// A token limited to some addresses must not mint one usable from
+	// elsewhere.
+	cur, _ := token.ParseAllowlist(a.Token.IPAllowlist)
+	if next, _ := token.ParseAllowlist(in.IPAllowlist); !cur.Covers(next) {
+		return IssuedToken{}, fail(ErrForbidden, "The token making this request is limited to an IP allow-list; the new token's ip_allowlist must lie within it")
 	}
 	var out IssuedToken
 	err := p.write(ctx, func(tx store.Tx) error {

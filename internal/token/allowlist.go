@@ -87,6 +87,30 @@ func (l Allowlist) Allows(addr netip.Addr) bool {
 	return false
 }
 
+// Covers reports whether every address other allows, l allows too. The
+// empty list covers everything; it is covered only by itself.
+func (l Allowlist) Covers(other Allowlist) bool {
+	if len(l.prefixes) == 0 {
+		return true
+	}
+	if len(other.prefixes) == 0 {
+		return false
+	}
+	for _, o := range other.prefixes {
+		inside := false
+		for _, p := range l.prefixes {
+			if p.Bits() <= o.Bits() && p.Contains(o.Addr()) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			return false
+		}
+	}
+	return true
+}
+
 // NearExpiry reports whether the token expires soon at now: within a fifth
 // of its maximum age, and never more than a week ahead, so rotation can
 // start in time. Tokens without expiry are never near it.

@@ -77,6 +77,42 @@ func TestParseAllowlistRejects(t *testing.T) {
 	}
 }
 
+func TestAllowlistCovers(t *testing.T) {
+	cases := []struct {
+		name  string
+		outer []string
+		inner []string
+		want  bool
+	}{
+		{"empty covers empty", nil, nil, true},
+		{"empty covers anything", nil, []string{"10.0.0.0/8"}, true},
+		{"list does not cover empty", []string{"10.0.0.0/8"}, nil, false},
+		{"narrower range", []string{"10.0.0.0/8"}, []string{"10.1.0.0/16"}, true},
+		{"same range", []string{"10.0.0.0/8"}, []string{"10.0.0.0/8"}, true},
+		{"address inside", []string{"10.0.0.0/8"}, []string{"10.9.9.9"}, true},
+		{"wider range", []string{"10.1.0.0/16"}, []string{"10.0.0.0/8"}, false},
+		{"one entry outside", []string{"10.0.0.0/8"}, []string{"10.1.1.1", "11.1.1.1"}, false},
+		{"ipv6 inside", []string{"2001:db8::/32"}, []string{"2001:db8:1::/48"}, true},
+		{"family mismatch", []string{"0.0.0.0/0"}, []string{"::1"}, false},
+		{"split across entries", []string{"10.0.0.0/8", "::1"}, []string{"::1", "10.2.0.0/16"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			outer, err := ParseAllowlist(c.outer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner, err := ParseAllowlist(c.inner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := outer.Covers(inner); got != c.want {
+				t.Fatalf("Covers = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 // FuzzParseAllowlist: the parser never panics, and whatever it accepts
 // holds its own entries' addresses.
 func FuzzParseAllowlist(f *testing.F) {
