@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/audit"
@@ -88,9 +89,10 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 // loadToken reads a token and its user, or the record of its revocation.
 func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cachedToken, error) {
 	e := &cachedToken{fetched: now}
+	var st tokenState
 	err := p.store.Read(ctx, func(tx store.Tx) error {
 		var err error
-		e.token, err = tx.GetToken(hash)
+		st.token, err = tx.GetToken(hash)
 		if errors.Is(err, store.ErrNotFound) {
 			rt, rerr := tx.GetRevokedToken(hash)
 			if rerr != nil {
@@ -102,7 +104,7 @@ func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cac
 		if err != nil {
 			return err
 		}
-		e.user, err = tx.GetUser(e.token.UserID)
+		st.user, err = tx.GetUser(st.token.UserID)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -112,14 +114,15 @@ func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cac
 		return nil, err
 	}
 	if e.revoked == nil {
-		p.uses.overlay(&e.token)
-		if e.allow, err = token.ParseAllowlist(e.token.IPAllowlist); err != nil {
+		p.uses.overlay(&st.token)
+		if e.allow, err = token.ParseAllowlist(st.token.IPAllowlist); err != nil {
 			// Validated when created: a stored list that no longer parses
 			// is corrupt, and the token fails closed.
-			p.log.Error("stored token allow-list does not parse; refusing the token", "prefix", e.token.Prefix, "err", err)
+			p.log.Error("stored token allow-list does not parse; refusing the token", "prefix", st.token.Prefix, "err", err)
 			return nil, fail(ErrUnauthenticated, msgBadToken)
 		}
 	}
+	e.state.Store(&st)
 	return e, nil
 }
 
@@ -167,23 +170,27 @@ func (p *Plane) Logout(ctx context.Context, a *Actor) error {
 	return err
 }
 
+// cachedToken is a token as one server last read it. Its state is
+// replaced, never changed, so the hot path reads it without locks.
 type cachedToken struct {
 	fetched time.Time
-	// revoked is set, and the rest empty, for a revoked token: remembered
-	// for a second like any other, so a flood of it costs no reads.
+	// revoked is set, and the state empty, for a revoked token: remembered
+	// like any other, so a flood of it costs no reads.
 	revoked *store.RevokedToken
 	allow   token.Allowlist
 
-	mu      sync.Mutex
-	token   token.Token
-	user    identity.User
-	claimed time.Time // when this server last claimed the right to record a use
+	state   atomic.Pointer[tokenState]
+	claimed atomic.Int64 // when this server last claimed the right to record a use (Unix ns)
+}
+
+type tokenState struct {
+	token token.Token
+	user  identity.User
 }
 
 func (c *cachedToken) snapshot() (token.Token, identity.User) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.token, c.user
+	s := c.state.Load()
+	return s.token, s.user
 }
 
 // claimTouch reports whether the caller should record a use now: the last
@@ -191,22 +198,25 @@ func (c *cachedToken) snapshot() (token.Token, identity.User) {
 // server has claimed the write within touchEvery. Exactly one of many
 // concurrent requests wins.
 func (c *cachedToken) claimTouch(now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if last := c.token.LastUsedTime; last != nil && now.Sub(*last) < touchEvery {
+	if last := c.state.Load().token.LastUsedTime; last != nil && now.Sub(*last) < touchEvery {
 		return false
 	}
-	if !c.claimed.IsZero() && now.Sub(c.claimed) < touchEvery {
+	prev := c.claimed.Load()
+	if prev != 0 && now.Sub(time.Unix(0, prev)) < touchEvery {
 		return false
 	}
-	c.claimed = now
-	return true
+	return c.claimed.CompareAndSwap(prev, now.UnixNano())
 }
 
 func (c *cachedToken) touched(u tokenUse) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	u.apply(&c.token)
+	for {
+		old := c.state.Load()
+		next := *old
+		u.apply(&next.token)
+		if c.state.CompareAndSwap(old, &next) {
+			return
+		}
+	}
 }
 
 // tokenCache maps token hashes to recently read tokens and their users.
@@ -248,7 +258,7 @@ func (c *tokenCache) drop(hash string) {
 func (c *tokenCache) dropUser(userID string) {
 	c.mu.Lock()
 	for h, e := range c.m {
-		if e.user.ID == userID || (e.revoked != nil && e.revoked.UserID == userID) {
+		if e.revoked != nil && e.revoked.UserID == userID || e.revoked == nil && e.state.Load().user.ID == userID {
 			delete(c.m, h)
 		}
 	}
