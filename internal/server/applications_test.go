@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/aiven/go-client-codegen/handler/organizationprojects"
 	"github.com/aiven/go-client-codegen/handler/user"
 
+	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
@@ -319,4 +323,73 @@ func TestTokenRevocationReachesReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	refusedWithin(c2, "user deletion")
+}
+
+// TestTrustedProxyDecidesClientAddress: with --trusted-proxies, a token's
+// allow-list is checked against the address the proxy forwarded; without
+// it, X-Forwarded-For is ignored.
+func TestTrustedProxyDecidesClientAddress(t *testing.T) {
+	start := func(t *testing.T, proxies string) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready, done := make(chan string, 1), make(chan error, 1)
+		cfg := server.Config{Listen: "127.0.0.1:0", Database: servertest.SQLite(t), AdminEmail: servertest.AdminEmail,
+			AdminPassword: servertest.AdminPassword, TrustedProxies: proxies}
+		go func() {
+			done <- server.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready)
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+		select {
+		case addr := <-ready:
+			return "http://" + addr
+		case err := <-done:
+			t.Fatalf("server did not start: %v", err)
+		}
+		return ""
+	}
+	status := func(t *testing.T, url, tok, xff string) int {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", url+"/v1/access_token", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "aivenv1 "+tok)
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	cases := []struct {
+		name    string
+		proxies string
+		xff     string
+		want    int
+	}{
+		{"trusted proxy, allowed client", "127.0.0.1", "192.0.2.10", http.StatusOK},
+		{"trusted proxy, other client", "127.0.0.1", "198.51.100.1", http.StatusForbidden},
+		{"trusted proxy, spoofed left entry", "127.0.0.0/8", "192.0.2.10, 198.51.100.1", http.StatusForbidden},
+		{"no trusted proxy: header ignored", "", "192.0.2.10", http.StatusForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url := start(t, c.proxies)
+			me := client(t, url, login(t, url, servertest.AdminEmail, servertest.AdminPassword))
+			tok, err := me.AccessTokenCreate(t.Context(), &user.AccessTokenCreateIn{IPAllowlist: &[]string{"192.0.2.0/24"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := status(t, url, tok.FullToken, c.xff); got != c.want {
+				t.Fatalf("status %d, want %d", got, c.want)
+			}
+		})
+	}
+	t.Run("bad setting refuses to start", func(t *testing.T) {
+		cfg := server.Config{Listen: "127.0.0.1:0", Database: servertest.SQLite(t), TrustedProxies: "proxy.example.com"}
+		if err := server.Run(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil); err == nil || !strings.Contains(err.Error(), "trusted prox") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }
