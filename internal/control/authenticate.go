@@ -40,7 +40,7 @@ const msgBadToken = "Invalid or expired token"
 // Authenticate resolves a bearer token to an Actor. The checks run in this
 // order: the token's format and checksum (no I/O, so forged tokens cost
 // nothing); revocation; expiry; the token's IP allow-list against
-// clientIP; the user's state. Known tokens are served from a one-second
+// clientIP; the user's state. Known tokens are served from a half-second
 // cache, so authenticating costs no database round trip on the hot path.
 // Refusals of known tokens are recorded as events in the owner's
 // organizations.
