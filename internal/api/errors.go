@@ -62,6 +62,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{control.ErrConflict, http.StatusConflict, "conflict"},
 		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
+		{control.ErrGone, http.StatusGone, "gone"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
 		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
 	}

@@ -268,7 +268,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 		if err := p.guardApplicationToken(tx, a, o, app); err != nil {
 			return err
 		}
-		if out, err = p.issue(tx, token.KindApplication, app, in); err != nil {
+		if out, err = p.issue(tx, token.KindApplication, app, in, token.Token{}); err != nil {
 			return err
 		}
 		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_token_create",

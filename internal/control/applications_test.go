@@ -18,28 +18,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-// fakeClock is a settable clock for Plane (WithClock).
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// newClockFixture is newFixture on a fake clock.
+// newClockFixture is newFixture on a fake clock (fakeClock, domains_test.go).
 func newClockFixture(t *testing.T) (*fixture, *fakeClock) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -441,7 +423,7 @@ func TestTokenExpiry(t *testing.T) {
 		{"unused for longer than max age", 601 * time.Second, false, false, 0},
 	}
 	for _, s := range steps {
-		clock.Advance(s.advance)
+		clock.Add(s.advance)
 		if err := use(fixed.Secret); (err == nil) != s.fixedOK {
 			t.Fatalf("%s: fixed token: err = %v, want ok=%v", s.name, err, s.fixedOK)
 		}
@@ -477,11 +459,11 @@ func TestTokenExpiry(t *testing.T) {
 	if soon() {
 		t.Fatal("fresh token flagged as expiring soon")
 	}
-	clock.Advance(25 * 24 * time.Hour)
+	clock.Add(25 * 24 * time.Hour)
 	if !soon() {
 		t.Fatal("token with five days left not flagged")
 	}
-	clock.Advance(6 * 24 * time.Hour)
+	clock.Add(6 * 24 * time.Hour)
 	list, err := f.p.ListApplicationTokens(ctx, f.admin, f.org.ID, app.ID)
 	if err != nil || len(list) != 0 {
 		t.Fatalf("expired tokens listed: %+v %v", list, err)
@@ -541,7 +523,7 @@ func TestTokenIPAllowlist(t *testing.T) {
 	if n := len(f.events(t, "token_refused")); n != before {
 		t.Fatalf("flood wrote %d more events", n-before)
 	}
-	clock.Advance(refusalEvery)
+	clock.Add(refusalEvery)
 	_, _ = f.p.Authenticate(ctx, tk.Secret, "11.0.0.1", "test")
 	if n := len(f.events(t, "token_refused")); n != before+1 {
 		t.Fatalf("after a minute: %d events, want %d", n, before+1)
@@ -577,14 +559,14 @@ func TestTokenUseRecordedOncePerMinute(t *testing.T) {
 	if first.LastUsedTime == nil || !first.LastUsedTime.Equal(start) {
 		t.Fatalf("last used %v, want %v", first.LastUsedTime, start)
 	}
-	clock.Advance(30 * time.Second)
+	clock.Add(30 * time.Second)
 	if _, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.2", "later"); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.storedToken(t, tk.Token.Hash); got.LastIP != first.LastIP || !got.LastUsedTime.Equal(start) {
 		t.Fatalf("recorded again within a minute: %+v", got)
 	}
-	clock.Advance(31 * time.Second)
+	clock.Add(31 * time.Second)
 	if _, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.3", "later"); err != nil {
 		t.Fatal(err)
 	}
@@ -738,11 +720,11 @@ func TestPendingUseSurvivesCacheRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(500 * time.Second)
+	clock.Add(500 * time.Second)
 	if _, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.1", "t"); err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(400 * time.Second) // past the stored expiry, within the extended one
+	clock.Add(400 * time.Second) // past the stored expiry, within the extended one
 	if got := f.unflushedToken(t, tk.Token.Hash); !got.Expired(clock.Now()) {
 		t.Fatalf("test setup: stored token not yet expired: %+v", got)
 	}
@@ -756,5 +738,60 @@ func TestPendingUseSurvivesCacheRefresh(t *testing.T) {
 	}
 	if got := f.storedToken(t, tk.Token.Hash); got.Expired(clock.Now()) || got.LastUsedTime == nil {
 		t.Fatalf("failed flush lost the use: %+v", got)
+	}
+}
+
+// TestPersonalTokenInheritsSignInMethod: under a policy accepting only
+// personal tokens made from an allowed sign-in method, a token made from a
+// password session works, and records that method.
+func TestPersonalTokenInheritsSignInMethod(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.p.UpdateAuthPolicy(ctx, f.admin, f.org.ID, PolicyUpdate{PersonalTokensRequireAllowedAuthMethod: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.p.Login(ctx, "admin@example.com", "admin password 1", "", "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := f.p.Authenticate(ctx, res.Token, "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.p.CreateAccessToken(ctx, session, TokenInput{Description: "from a password session"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.storedToken(t, tk.Token.Hash); got.AuthMethod != session.Token.AuthMethod || got.AuthMethod == "" || got.TwoFactor != session.Token.TwoFactor {
+		t.Fatalf("stored %q/%v, session %q/%v", got.AuthMethod, got.TwoFactor, session.Token.AuthMethod, session.Token.TwoFactor)
+	}
+	personal, err := f.p.Authenticate(ctx, tk.Secret, "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.GetOrganization(ctx, personal, f.org.ID); err != nil {
+		t.Fatalf("policy refused a personal token made from a password session: %v", err)
+	}
+	// An application token is not subject to the policy at all.
+	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "bot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.UpdateAuthPolicy(ctx, f.admin, f.org.ID, PolicyUpdate{PersonalTokensEnabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	at, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot, err := f.p.Authenticate(ctx, at.Secret, "127.0.0.1", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.GetOrganization(ctx, bot, f.org.ID); err != nil {
+		t.Fatalf("policy refused an application token: %v", err)
+	}
+	if _, err := f.p.GetOrganization(ctx, personal, f.org.ID); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("personal tokens disabled, yet: %v", err)
 	}
 }

@@ -39,6 +39,7 @@ type Plane struct {
 	tokens   *tokenCache
 	refusals *eventLimiter // rate-limits refused-token events
 	uses     *useBatch     // token uses waiting to be written
+	policies *policyCache
 
 	cfg settings
 
@@ -71,6 +72,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p.tokens = newTokenCache()
 	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
 	p.uses = newUseBatch()
+	p.policies = newPolicyCache()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}

@@ -112,8 +112,10 @@ func printableASCII(s string) bool {
 }
 
 // issue creates a token of kind for u in tx. The secret leaves this
-// function only in the result; the store sees its hash.
-func (p *Plane) issue(tx store.Tx, kind token.Kind, u identity.User, in TokenInput) (IssuedToken, error) {
+// function only in the result; the store sees its hash. A personal token
+// inherits the sign-in method of the token that made it (from), which
+// authentication policies check.
+func (p *Plane) issue(tx store.Tx, kind token.Kind, u identity.User, in TokenInput, from token.Token) (IssuedToken, error) {
 	existing, err := tx.ListTokens(u.ID)
 	if err != nil {
 		return IssuedToken{}, err
@@ -127,6 +129,9 @@ func (p *Plane) issue(tx store.Tx, kind token.Kind, u identity.User, in TokenInp
 		Hash: hash, Prefix: prefix, Kind: kind, UserID: u.ID, Description: in.Description, CreateTime: now,
 		MaxAgeSeconds: in.MaxAgeSeconds, ExtendWhenUsed: in.ExtendWhenUsed, IPAllowlist: in.IPAllowlist,
 		Scopes: in.Scopes, CreatedManually: true,
+	}
+	if kind == token.KindPersonal {
+		t.AuthMethod, t.TwoFactor = from.AuthMethod, from.TwoFactor
 	}
 	if in.MaxAgeSeconds != nil {
 		x := now.Add(time.Duration(*in.MaxAgeSeconds) * time.Second)
@@ -273,7 +278,7 @@ func (p *Plane) CreateAccessToken(ctx context.Context, a *Actor, in TokenInput) 
 			return err
 		}
 		var err error
-		if out, err = p.issue(tx, token.KindPersonal, a.User, in); err != nil {
+		if out, err = p.issue(tx, token.KindPersonal, a.User, in, a.Token); err != nil {
 			return err
 		}
 		return p.personalEvent(tx, a, "access_token_create",

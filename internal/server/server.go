@@ -34,14 +34,24 @@ type Config struct {
 	// deciding a request's client address. Empty: none is.
 	TrustedProxies string
 
-	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
-	// empty: no mail is sent and invitation links go back to the inviter.
+	// SMTPURL is the mail relay for invitations and password resets,
+	// smtp://user:pass@host:587 (STARTTLS when offered) or smtps://...;
+	// empty: no mail is sent and admins see invitation links instead.
 	SMTPURL  string
 	MailFrom string // sender address; default from the URL or gatehouse@<host>
-	// PublicURL is the server's external base URL, used in emailed links.
+	// PublicURL is the base of links in emails; default http://<listen address>.
 	PublicURL string
 	// InvitationTTL is how long invitations stay valid; default 7 days.
 	InvitationTTL time.Duration
+
+	// Domain verification: the DNS server asked (host:port, "" = the
+	// system resolver), the TXT record name prefix, how often verified
+	// domains are re-checked (0 = never) and how long a vanished proof is
+	// tolerated before the domain is unverified.
+	DNSResolver     string
+	ChallengeRecord string
+	DomainRecheck   time.Duration
+	DomainGrace     time.Duration
 }
 
 // Defaults.
@@ -66,20 +76,40 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
+	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
+		return err
+	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer st.Close()
 
-	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL)}
+	// Listen before building the plane: links in emails need the bound
+	// address when no public URL is configured.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + addr
+	}
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
+		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, control.WithMailer(m))
+	} else {
+		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
 	}
+
 	start := time.Now()
 	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
@@ -106,11 +136,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	// Token uses are written once more on the way out, before the store
 	// closes.
 	defer func() { stopFollow(); <-usesDone }()
+	go plane.WatchDomains(fctx)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
 	srv := &http.Server{
 		Handler:           api.New(plane, log, api.WithTrustedProxies(proxies)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -121,7 +148,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	addr := ln.Addr().String()
 	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
 	if ready != nil {
 		ready <- addr
@@ -135,6 +161,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// validateChallengeRecord checks the TXT record name prefix: DNS labels
+// of letters, digits, '-' and '_' (it usually starts with '_').
+func validateChallengeRecord(name string) error {
+	if name == "" {
+		return nil
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return fmt.Errorf("domain challenge record %q: must be DNS labels of letters, digits, '-' and '_'", name)
+		}
 	}
 	return nil
 }
