@@ -1,10 +1,10 @@
 package server_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -330,21 +330,7 @@ func TestTokenRevocationReachesReplicas(t *testing.T) {
 // it, X-Forwarded-For is ignored.
 func TestTrustedProxyDecidesClientAddress(t *testing.T) {
 	start := func(t *testing.T, proxies string) string {
-		ctx, cancel := context.WithCancel(context.Background())
-		ready, done := make(chan string, 1), make(chan error, 1)
-		cfg := server.Config{Listen: "127.0.0.1:0", Database: servertest.SQLite(t), AdminEmail: servertest.AdminEmail,
-			AdminPassword: servertest.AdminPassword, TrustedProxies: proxies}
-		go func() {
-			done <- server.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready)
-		}()
-		t.Cleanup(func() { cancel(); <-done })
-		select {
-		case addr := <-ready:
-			return "http://" + addr
-		case err := <-done:
-			t.Fatalf("server did not start: %v", err)
-		}
-		return ""
+		return servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.TrustedProxies = proxies }).URL
 	}
 	status := func(t *testing.T, url, tok, xff string) int {
 		req, err := http.NewRequestWithContext(t.Context(), "GET", url+"/v1/access_token", nil)
@@ -392,4 +378,57 @@ func TestTrustedProxyDecidesClientAddress(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestTokenAllowlistOverIPv6: a server on the IPv6 loopback checks token
+// allow-lists against the IPv6 client address.
+func TestTokenAllowlistOverIPv6(t *testing.T) {
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	url := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.Listen = "[::1]:0" }).URL
+	ctx := t.Context()
+	me := client(t, url, login(t, url, servertest.AdminEmail, servertest.AdminPassword))
+	cases := []struct {
+		name      string
+		allowlist []string
+		want      int
+	}{
+		{"loopback address", []string{"::1"}, http.StatusOK},
+		{"loopback range", []string{"10.0.0.0/8", "::/64"}, http.StatusOK},
+		{"other IPv6 range", []string{"2001:db8::/32"}, http.StatusForbidden},
+		{"IPv4 loopback only", []string{"127.0.0.0/8"}, http.StatusForbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok, err := me.AccessTokenCreate(ctx, &user.AccessTokenCreateIn{IPAllowlist: &c.allowlist})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = client(t, url, tok.FullToken).AccessTokenList(ctx)
+			if c.want == http.StatusOK {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantStatus(t, err, c.want)
+		})
+	}
+	// The listing records the IPv6 address of the last use.
+	list, err := me.AccessTokenList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for _, tk := range list {
+		if tk.LastIP != nil && *tk.LastIP == "::1" && tk.CreatedManually {
+			seen = true
+		}
+	}
+	if !seen {
+		t.Fatalf("no personal token lists last_ip ::1: %+v", list)
+	}
 }
