@@ -163,6 +163,19 @@ func (p *Plane) infos(ts []token.Token, current string) []TokenInfo {
 // the local cache after commit; other servers stop accepting them within
 // the cache's lifetime.
 func (p *Plane) revoke(tx store.Tx, u identity.User, orgIDs []string, reason string, ts ...token.Token) error {
+	if err := p.remember(tx, u, orgIDs, reason, ts...); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if err := tx.DeleteToken(t.Hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remember records tokens as revoked, forgetting records past retention.
+func (p *Plane) remember(tx store.Tx, u identity.User, orgIDs []string, reason string, ts ...token.Token) error {
 	now := p.now().UTC()
 	recs := make([]store.RevokedToken, 0, len(ts))
 	for _, t := range ts {
@@ -172,15 +185,7 @@ func (p *Plane) revoke(tx store.Tx, u identity.User, orgIDs []string, reason str
 	if _, err := tx.PruneRevokedTokens(now.Add(-revokedRetention)); err != nil {
 		return err
 	}
-	if err := tx.AddRevokedTokens(recs...); err != nil {
-		return err
-	}
-	for _, t := range ts {
-		if err := tx.DeleteToken(t.Hash); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.AddRevokedTokens(recs...)
 }
 
 // userOrgs returns the IDs of the organizations a user belongs to.
@@ -381,10 +386,14 @@ func (p *Plane) ExpireAllTokens(ctx context.Context, a *Actor) error {
 		if err != nil {
 			return err
 		}
-		if err := p.revoke(tx, a.User, orgs, "expired all", ts...); err != nil {
+		if err := p.remember(tx, a.User, orgs, "expired all", ts...); err != nil {
 			return err
 		}
-		return p.personalEvent(tx, a, "access_tokens_expire", fmt.Sprintf("Revoked all %d tokens", len(ts)))
+		n, err := tx.DeleteUserTokens(a.User.ID)
+		if err != nil {
+			return err
+		}
+		return p.personalEvent(tx, a, "access_tokens_expire", fmt.Sprintf("Revoked all %d tokens", n))
 	})
 	if err == nil {
 		p.tokens.dropUser(a.User.ID)
