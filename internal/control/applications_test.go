@@ -795,3 +795,76 @@ func TestPersonalTokenInheritsSignInMethod(t *testing.T) {
 		t.Fatalf("personal tokens disabled, yet: %v", err)
 	}
 }
+
+// countingStore counts the transactions a Plane opens.
+type countingStore struct {
+	store.Store
+	mu            sync.Mutex
+	reads, writes int
+}
+
+func (c *countingStore) Read(ctx context.Context, fn func(store.Tx) error) error {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Store.Read(ctx, fn)
+}
+
+func (c *countingStore) Write(ctx context.Context, fn func(store.Tx) error) error {
+	c.mu.Lock()
+	c.writes++
+	c.mu.Unlock()
+	return c.Store.Write(ctx, fn)
+}
+
+func (c *countingStore) counts() (int, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads, c.writes
+}
+
+// TestAuthenticateCost: malformed tokens cost no I/O; a cached token costs
+// none either; an unknown well-formed one a read and no event.
+func TestAuthenticateCost(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	tk, err := f.p.CreateAccessToken(ctx, f.admin, TokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: f.p.store}
+	p, err := New(ctx, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := []byte(tk.Secret)
+	flipped[10] = map[bool]byte{true: '1', false: '0'}[flipped[10] == '0'] // still base62, checksum now wrong
+	unknown, _, _ := token.New(token.KindPersonal)
+	cases := []struct {
+		name          string
+		secret        string
+		reads, writes int
+		wantErr       bool
+	}{
+		{"empty", "", 0, 0, true},
+		{"wrong prefix", "ghp_" + tk.Secret[5:], 0, 0, true},
+		{"checksum mismatch", string(flipped), 0, 0, true},
+		{"truncated", tk.Secret[:len(tk.Secret)-1], 0, 0, true},
+		{"never issued", unknown, 1, 0, true},
+		{"first use reads", tk.Secret, 1, 0, false},
+		{"cached use is free", tk.Secret, 0, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r0, w0 := cs.counts()
+			_, err := p.Authenticate(ctx, c.secret, "127.0.0.1", "t")
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			r1, w1 := cs.counts()
+			if r1-r0 != c.reads || w1-w0 != c.writes {
+				t.Fatalf("%d reads, %d writes; want %d, %d", r1-r0, w1-w0, c.reads, c.writes)
+			}
+		})
+	}
+}
