@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authz"
@@ -54,6 +55,9 @@ func init() {
 func validateApplicationUserName(name string) error {
 	if strings.TrimSpace(name) == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxApplicationUserName {
 		return fail(ErrInvalid, "name must be 1 to %d characters", maxApplicationUserName)
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return fail(ErrInvalid, "name must not contain control characters")
 	}
 	return nil
 }

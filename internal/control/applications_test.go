@@ -114,6 +114,9 @@ func TestApplicationUserLifecycle(t *testing.T) {
 		{"empty name", "", nil},
 		{"blank name", "   ", nil},
 		{"long name", strings.Repeat("x", maxApplicationUserName+1), nil},
+		{"control character", "ci\x1b[2J", nil},
+		{"newline", "ci\nfake event", nil},
+		{"invalid UTF-8", "ci\xff", nil},
 		{"super admin", "boss", ptr(true)},
 	}
 	for _, c := range bad {
@@ -867,4 +870,39 @@ func TestAuthenticateCost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTokenInput: validation never panics, and what it accepts keeps the
+// documented limits.
+func FuzzTokenInput(f *testing.F) {
+	f.Add("ci", int64(600), true, "10.0.0.0/8", "read")
+	f.Add("", int64(0), false, "", "")
+	f.Add("x", int64(315_360_001), true, "::1", "a b")
+	f.Fuzz(func(t *testing.T, desc string, maxAge int64, extend bool, allow, scope string) {
+		in := TokenInput{Description: desc, ExtendWhenUsed: extend}
+		if maxAge != 0 {
+			in.MaxAgeSeconds = &maxAge
+		}
+		if allow != "" {
+			in.IPAllowlist = []string{allow}
+		}
+		if scope != "" {
+			in.Scopes = []string{scope}
+		}
+		if err := in.validate(); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if in.MaxAgeSeconds != nil && (*in.MaxAgeSeconds < minTokenMaxAge || *in.MaxAgeSeconds > maxTokenMaxAge) {
+			t.Fatalf("accepted max age %d", *in.MaxAgeSeconds)
+		}
+		if in.ExtendWhenUsed && in.MaxAgeSeconds == nil {
+			t.Fatal("accepted extend_when_used without max age")
+		}
+		if _, err := token.ParseAllowlist(in.IPAllowlist); err != nil {
+			t.Fatalf("accepted allow-list %q: %v", allow, err)
+		}
+	})
 }
