@@ -9,14 +9,18 @@ func (ix *Index) OrgOf(r Resource) (id string, ok bool) {
 	if !ok {
 		return "", false
 	}
-	for {
+	for depth := 0; depth <= maxWalk; depth++ {
 		n := ix.nodes.at(i)
 		if n.parent < 0 {
 			return n.id, n.kind == KindOrganization
 		}
 		i = n.parent
 	}
+	return "", false // a corrupt cycle; never loop forever
 }
+
+// maxWalk bounds parent walks: deeper than any valid hierarchy.
+const maxWalk = 64
 
 // OrgOf is Index().OrgOf.
 func (e *Engine) OrgOf(r Resource) (string, bool) { return e.Index().OrgOf(r) }

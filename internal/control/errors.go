@@ -23,6 +23,9 @@ var (
 	// ErrUpstream: a system Gatehouse acts on (a Kafka cluster, a
 	// database server) failed or could not be reached.
 	ErrUpstream = errors.New("upstream failure")
+	// ErrUnavailable: the installation lacks what the operation needs
+	// (a secret key for credentials).
+	ErrUnavailable = errors.New("not available")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

@@ -7,6 +7,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -68,6 +69,9 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 		o(p)
 	}
 	p.cfg.applyDefaults()
+	if p.cfg.keyringErr != nil {
+		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
+	}
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
 	p.refusals = newEventLimiter(refusalEvery, refusalBurst)

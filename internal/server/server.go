@@ -34,6 +34,18 @@ type Config struct {
 	// deciding a request's client address. Empty: none is.
 	TrustedProxies string
 
+	// SecretKey holds the keys that encrypt service-user credentials:
+	// comma-separated, each 32 bytes in base64 or hex; the first
+	// encrypts, all decrypt. Empty: on SQLite a key file next to the
+	// database is used (generated on first start); PostgreSQL refuses to
+	// start (see secretKeys).
+	SecretKey string
+	// SecretKeyFile, when set, is read for the keys instead (same format).
+	SecretKeyFile string
+	// KafkaUserLimit caps the users of a Kafka service that sets no
+	// user_config.service_user_limit of its own; default 50.
+	KafkaUserLimit int
+
 	// SMTPURL is the mail relay for invitations and password resets,
 	// smtp://user:pass@host:587 (STARTTLS when offered) or smtps://...;
 	// empty: no mail is sent and admins see invitation links instead.
@@ -76,6 +88,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
+	// Refuse a PostgreSQL start without a key before touching the
+	// database (opening it applies migrations).
+	if err := requireKey(cfg); err != nil {
+		return err
+	}
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
 	}
@@ -85,6 +102,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	defer st.Close()
 
+	keys, err := secretKeys(cfg, st.Dialect(), log)
+	if err != nil {
+		return err
+	}
 	// Listen before building the plane: links in emails need the bound
 	// address when no public URL is configured.
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -99,7 +120,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
-		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace)}
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -116,6 +138,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
 	log.Info("decision engine loaded", "revision", plane.Revision(), "took", time.Since(start).Round(time.Millisecond))
+	// After a key rotation, re-seal credentials under the new first key.
+	if n, err := plane.RewrapSecrets(ctx); err != nil {
+		return fmt.Errorf("re-encrypting service credentials: %w", err)
+	} else if n > 0 {
+		log.Info("re-encrypted service credentials under the current key", "count", n)
+	}
 
 	boot, err := plane.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword, "")
 	if err != nil {
