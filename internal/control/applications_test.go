@@ -906,3 +906,17 @@ func FuzzTokenInput(f *testing.F) {
 		}
 	})
 }
+
+func TestRemovingAnApplicationUserAsAMemberIsRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "ci-bot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.p.RemoveMember(ctx, f.admin, f.org.ID, app.ID)
+	wantErr(t, err, ErrInvalid)
+	if _, err := f.p.GetApplicationUser(ctx, f.admin, f.org.ID, app.ID); err != nil {
+		t.Fatalf("application user gone after a refused removal: %v", err)
+	}
+}
