@@ -10,11 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 )
@@ -25,6 +26,8 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
+
+	trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -35,13 +38,21 @@ type Route struct {
 	Public    bool // served without authentication
 }
 
+// TokenExpiryHeader is set on responses to requests whose token is near its
+// expiry (see control.Plane.TokenExpiringSoon), with the expiry time in
+// RFC 3339: time to rotate.
+const TokenExpiryHeader = "Gatehouse-Token-Expiry"
+
 // handlerFunc is an endpoint: it returns the status and the body to encode,
 // or an error that becomes Aiven's error body.
 type handlerFunc func(r *http.Request, a *control.Actor) (int, any, error)
 
 // New returns the API server over plane.
-func New(plane *control.Plane, log *slog.Logger) *Server {
+func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{plane: plane, log: log, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.registerRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
@@ -66,6 +77,10 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 			if a, err = s.authenticate(r); err != nil {
 				s.writeError(w, r, err)
 				return
+			}
+			if exp, soon := s.plane.TokenExpiringSoon(a); soon {
+				// Clients (the CLI) warn on this; Aiven's ignore it.
+				w.Header().Set(TokenExpiryHeader, exp.UTC().Format(time.RFC3339))
 			}
 		}
 		if err := checkPathValues(r, params); err != nil {
@@ -101,7 +116,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientIP(r))
 }
 
 // cleanPath is the path the mux would redirect p to: path.Clean, keeping
@@ -124,16 +139,6 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 		return nil, &httpError{http.StatusUnauthorized, "unauthenticated", "Authentication required: send 'Authorization: aivenv1 <token>'"}
 	}
 	return s.plane.Authenticate(r.Context(), strings.TrimSpace(secret), clientIP(r), r.UserAgent())
-}
-
-// clientIP is the peer address. Forwarded headers are not believed: a
-// trusted-proxy setting will decide that.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/secret"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func codeAt(t *testing.T, uri string, at time.Time) string {
 }
 
 func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
-	f := newPeopleFixture(t, WithSecretKeys([]byte("k1")))
+	f := newPeopleFixture(t, WithSecretKeys(secret.NewKey()))
 	ctx := t.Context()
 	a := f.session(t, "admin@example.com", "admin password 1", "", "192.0.2.1")
 	if a.Token.AuthMethod != token.AuthMethodPassword || a.Token.TwoFactor {
@@ -194,9 +195,18 @@ func TestPasswordChangeAndReset(t *testing.T) {
 }
 
 func TestSealRotation(t *testing.T) {
-	old := &Plane{cfg: settings{secretKeys: [][]byte{[]byte("old")}}}
+	withKeys := func(keys ...[]byte) *Plane {
+		p := &Plane{}
+		WithSecretKeys(keys...)(p)
+		if p.cfg.keyringErr != nil {
+			t.Fatal(p.cfg.keyringErr)
+		}
+		return p
+	}
+	oldKey, newKey := secret.NewKey(), secret.NewKey()
+	old := withKeys(oldKey)
 	sealed := old.seal("JBSWY3DPEHPK3PXP", "u1")
-	rotated := &Plane{cfg: settings{secretKeys: [][]byte{[]byte("new"), []byte("old")}}}
+	rotated := withKeys(newKey, oldKey)
 	cases := []struct {
 		name    string
 		p       *Plane
@@ -207,9 +217,10 @@ func TestSealRotation(t *testing.T) {
 		{"same key", old, sealed, "u1", true},
 		{"old key after rotation", rotated, sealed, "u1", true},
 		{"other owner", old, sealed, "u2", false},
-		{"unknown key", &Plane{cfg: settings{secretKeys: [][]byte{[]byte("x")}}}, sealed, "u1", false},
+		{"unknown key", withKeys(secret.NewKey()), sealed, "u1", false},
 		{"plain without keys", &Plane{}, (&Plane{}).seal("S", "u1"), "u1", true},
-		{"garbage", old, "v1:!!!", "u1", false},
+		{"garbage", old, "v2:" + old.cfg.keyring.Primary() + ":!!!", "u1", false},
+		{"truncated", old, sealed[:len(sealed)-4], "u1", false},
 		{"no prefix", old, "JBSWY3DPEHPK3PXP", "u1", false},
 	}
 	for _, c := range cases {

@@ -1,62 +1,50 @@
 package control
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/secret"
 )
 
 // Sealing protects secrets Gatehouse must be able to read back (TOTP
-// seeds) when they rest in the store: AES-256-GCM under a key derived from
-// the configured secret keys, the first of which seals and all of which
-// open (rotation). Without keys, secrets are stored marked "plain:" so a
-// later key configuration still reads them; docs/users.md says to set keys.
+// seeds) when they rest in the store, with the same keyring as service-user
+// passwords (package secret: AES-256-GCM, the first key seals, every key
+// opens, each value names its key). The server always has a key (SQLite
+// generates one, PostgreSQL requires one); without keys (unit tests) values
+// are stored marked "plain:" so a later key configuration still reads them.
 
 const (
-	sealedPrefix = "v1:"
+	sealedPrefix = "v2:" // v2:<key ID>:<base64 nonce||ciphertext>
 	plainPrefix  = "plain:"
 )
 
 var errUnsealable = errors.New("sealed secret cannot be opened with the configured keys")
 
-func sealKey(k []byte) cipher.AEAD {
-	sum := sha256.Sum256(k)
-	block, err := aes.NewCipher(sum[:])
-	if err != nil {
-		panic(err) // a 32-byte key is always valid
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
-}
-
 // seal encrypts plaintext; context binds it to its owner (a user ID), so a
 // sealed value copied to another row does not open.
 func (p *Plane) seal(plaintext, context string) string {
-	if len(p.cfg.secretKeys) == 0 {
+	if p.cfg.keyring.Empty() {
 		return plainPrefix + plaintext
 	}
-	aead := sealKey(p.cfg.secretKeys[0])
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err)
+	s, err := p.cfg.keyring.Seal([]byte(plaintext), []byte(context))
+	if err != nil {
+		panic(err) // only a failing random source; the keyring is not empty
 	}
-	out := aead.Seal(nonce, nonce, []byte(plaintext), []byte(context))
-	return sealedPrefix + base64.RawStdEncoding.EncodeToString(out)
+	return sealedPrefix + s.KeyID + ":" + base64.RawStdEncoding.EncodeToString(s.Data)
 }
 
-// unseal reverses seal with any configured key.
+// unseal reverses seal with whichever configured key sealed the value.
 func (p *Plane) unseal(sealed, context string) (string, error) {
 	if s, ok := strings.CutPrefix(sealed, plainPrefix); ok {
 		return s, nil
 	}
-	b64, ok := strings.CutPrefix(sealed, sealedPrefix)
+	rest, ok := strings.CutPrefix(sealed, sealedPrefix)
+	if !ok {
+		return "", errUnsealable
+	}
+	keyID, b64, ok := strings.Cut(rest, ":")
 	if !ok {
 		return "", errUnsealable
 	}
@@ -64,14 +52,9 @@ func (p *Plane) unseal(sealed, context string) (string, error) {
 	if err != nil {
 		return "", errUnsealable
 	}
-	for _, k := range p.cfg.secretKeys {
-		aead := sealKey(k)
-		if len(raw) < aead.NonceSize() {
-			return "", errUnsealable
-		}
-		if pt, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(context)); err == nil {
-			return string(pt), nil
-		}
+	pt, err := p.cfg.keyring.Open(secret.Sealed{KeyID: keyID, Data: raw}, []byte(context))
+	if err != nil {
+		return "", errUnsealable
 	}
-	return "", errUnsealable
+	return string(pt), nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aiven/go-client-codegen/handler/account"
+	"github.com/aiven/go-client-codegen/handler/applicationuser"
 	"github.com/aiven/go-client-codegen/handler/domain"
 	"github.com/aiven/go-client-codegen/handler/kafka"
 	"github.com/aiven/go-client-codegen/handler/kafkaschemaregistry"
@@ -83,6 +84,12 @@ var requestModels = map[string]any{
 	"ServiceUserCredentialsModify":           service.ServiceUserCredentialsModifyIn{},
 	"ServiceUserCredentialsReset":            nil,
 	"ServiceUserSync":                        map[string]any{"dry_run": true},
+	"ApplicationUserCreate":                  applicationuser.ApplicationUserCreateIn{},
+	"ApplicationUserUpdate":                  applicationuser.ApplicationUserUpdateIn{},
+	"ApplicationUserAccessTokenCreate":       applicationuser.ApplicationUserAccessTokenCreateIn{},
+	"AccessTokenCreate":                      user.AccessTokenCreateIn{},
+	"AccessTokenUpdate":                      user.AccessTokenUpdateIn{},
+	"UserExpireTokens":                       nil,
 	"OrganizationUserPasswordReset":          nil,
 	"ProjectInviteAccept":                    nil,
 	"UserLogout":                             nil,
@@ -93,6 +100,7 @@ var requestModels = map[string]any{
 // identifiers reach the store and the engine.
 type world struct {
 	org, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
+	appUser, appTokenPrefix, personalTokenPrefix                                             string
 }
 
 func buildWorld(t *testing.T, url, token string) world {
@@ -151,17 +159,35 @@ func buildWorld(t *testing.T, url, token string) world {
 		t.Fatal(err)
 	}
 	w.domain = d.DomainId
+	app, err := c.ApplicationUserCreate(ctx, w.org, &applicationuser.ApplicationUserCreateIn{Name: "robust-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.appUser = app.UserId
+	appTok, err := c.ApplicationUserAccessTokenCreate(ctx, w.org, w.appUser, &applicationuser.ApplicationUserAccessTokenCreateIn{Description: "robust"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.appTokenPrefix = appTok.TokenPrefix
+	pt, err := c.AccessTokenCreate(ctx, &user.AccessTokenCreateIn{Description: "robust"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.personalTokenPrefix = pt.TokenPrefix
 	return w
 }
 
 // fills returns the valid path parameter sets for a route: the first is the
 // base, the others vary one resource kind.
-func (w world) fills(params []string) []map[string]string {
+func (w world) fills(pattern string, params []string) []map[string]string {
 	base := map[string]string{
 		"org": w.org, "account": w.unit, "project": w.project, "service": w.kafka, "rtype": "project", "rid": w.project,
 		"group": w.group, "user_group_id": w.group, "user": w.userID, "id": w.aclID, "user_email": w.email,
 		"invited_email": "nobody@example.com", "invite_verification_code": "0123456789abcdef", "domain": w.domain,
-		"email": "nobody@example.com", "code": "0123456789abcdef", "username": "avnadmin",
+		"email": "nobody@example.com", "code": "0123456789abcdef", "username": "avnadmin", "prefix": w.personalTokenPrefix,
+	}
+	if strings.Contains(pattern, "/application-users/") {
+		base["user"], base["prefix"] = w.appUser, w.appTokenPrefix
 	}
 	for _, p := range params {
 		if _, ok := base[p]; !ok {
@@ -654,6 +680,9 @@ func (p *prober) runCases(op, method string, cases []hostileCase) {
 // possible; logging out is left to its own token.
 func orderRoutes(routes []api.Route) []api.Route {
 	rank := func(r api.Route) int {
+		if r.Operation == "UserExpireTokens" {
+			return 3 // revokes every token of the walking user
+		}
 		switch method, _, _ := strings.Cut(r.Pattern, " "); method {
 		case http.MethodGet:
 			return 0
@@ -714,7 +743,7 @@ func TestHostileInputs(t *testing.T) {
 					t.Logf("no request model for %s: generic bodies only", r.Operation)
 				}
 				params := paramsOf(pattern)
-				fills := w.fills(params)
+				fills := w.fills(pattern, params)
 				var cases []hostileCase
 				for _, c := range bodyCases(model) {
 					c.path = fillPath(pattern, fills[0])
