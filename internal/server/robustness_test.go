@@ -257,6 +257,7 @@ var hostileQueryValues = []struct{ name, raw string }{
 var hostileSegments = []struct{ name, raw string }{
 	{"empty", ""},
 	{"10k chars", longText},
+	{"10k email", longText + "%40example.com"},
 	{"encoded slash", "a%2Fb"},
 	{"encoded slash only", "%2F"},
 	{"dot dot", ".."},
@@ -307,6 +308,8 @@ var (
 	}
 	stringValues = []struct{ name, raw string }{
 		{"10k chars", `"` + longText + `"`},
+		{"10k email", `"` + longText + `@example.com"`},
+		{"10k domain", `"` + strings.Repeat(longText[:60]+".", 160) + `com"`},
 		{"nul", `"a\u0000b"`},
 		{"invalid utf8", "\"a\xff\xfeb\""},
 		{"lone surrogate", `"\ud800"`},
