@@ -100,7 +100,7 @@ var requestModels = map[string]any{
 // identifiers reach the store and the engine.
 type world struct {
 	org, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
-	appUser, appTokenPrefix, personalTokenPrefix                                             string
+	appUser, appToken, appTokenPrefix, personalTokenPrefix                                   string
 }
 
 func buildWorld(t *testing.T, url, token string) world {
@@ -168,7 +168,7 @@ func buildWorld(t *testing.T, url, token string) world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.appTokenPrefix = appTok.TokenPrefix
+	w.appToken, w.appTokenPrefix = appTok.FullToken, appTok.TokenPrefix
 	pt, err := c.AccessTokenCreate(ctx, &user.AccessTokenCreateIn{Description: "robust"})
 	if err != nil {
 		t.Fatal(err)
@@ -715,9 +715,12 @@ func TestHostileInputs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends thousands of requests")
 	}
+	// Domain checks ask a DNS server on loopback that knows no records. It
+	// starts before any load: it binds TCP to the port number its UDP
+	// socket got, which an ephemeral port of the walk's connections may
+	// hold.
+	dns := ownershiptest.NewDNS(t)
 	backends(t, func(t *testing.T, db string) {
-		// Domain checks ask a DNS server on loopback that knows no records.
-		dns := ownershiptest.NewDNS(t)
 		srv := servertest.Start(t, db, func(c *server.Config) { c.DNSResolver = dns.Addr() })
 		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 		// Logging out revokes the token, so that route gets its own, taken
@@ -733,7 +736,38 @@ func TestHostileInputs(t *testing.T) {
 			Timeout:       syncSlowLimit + 5*time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
+		t.Cleanup(hc.CloseIdleConnections)
 		total, seen := 0, &statusCounts{n: map[int]int{}}
+		// First as an application user without any grant, before the
+		// walk below deletes the world: refusals take other paths.
+		t.Run("unprivileged", func(t *testing.T) {
+			p := &prober{t: t, base: srv.URL, token: w.appToken, hc: hc, seen: seen}
+			for _, r := range api.RouteTable() {
+				method, pattern, _ := strings.Cut(r.Pattern, " ")
+				if r.Operation == "UserLogout" || r.Operation == "UserExpireTokens" {
+					continue
+				}
+				params := paramsOf(pattern)
+				fills := w.fills(pattern, params)
+				sample, _ := json.Marshal(sampleOf(requestModels[r.Operation]))
+				var cases []hostileCase
+				for _, f := range fills {
+					cases = append(cases, hostileCase{path: fillPath(pattern, f), body: sample})
+				}
+				for _, param := range params {
+					for _, h := range hostileSegments {
+						cases = append(cases, hostileCase{path: rawFill(pattern, fills[0], param, h.raw), body: sample})
+					}
+				}
+				for _, c := range bodyCases(requestModels[r.Operation]) {
+					c.path = fillPath(pattern, fills[0])
+					cases = append(cases, c)
+				}
+				total += len(cases)
+				p.runCases(r.Operation, method, cases)
+			}
+			p.healthy()
+		})
 		for _, r := range orderRoutes(api.RouteTable()) {
 			method, pattern, _ := strings.Cut(r.Pattern, " ")
 			t.Run(r.Operation, func(t *testing.T) {
@@ -810,6 +844,7 @@ func TestConcurrentWritesStayWhole(t *testing.T) {
 		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 		w := buildWorld(t, srv.URL, token)
 		hc := &http.Client{Timeout: 30 * time.Second}
+		t.Cleanup(hc.CloseIdleConnections)
 		seen := &statusCounts{n: map[int]int{}}
 		p := &prober{t: t, base: srv.URL, token: token, hc: hc, seen: seen}
 		const clients, rounds = 16, 6
