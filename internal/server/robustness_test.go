@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -196,7 +198,7 @@ func (w world) fills(pattern string, params []string) []map[string]string {
 	}
 	out := []map[string]string{base}
 	vary := func(kv ...string) {
-		m := maps(base)
+		m := maps.Clone(base)
 		for i := 0; i < len(kv); i += 2 {
 			if !slices.Contains(params, kv[i]) {
 				return
@@ -210,14 +212,6 @@ func (w world) fills(pattern string, params []string) []map[string]string {
 	vary("id", w.srACLID)
 	vary("rtype", "account", "rid", w.unit)
 	vary("rtype", "organization", "rid", w.org)
-	return out
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
 	return out
 }
 
@@ -287,7 +281,8 @@ var hostileSegments = []struct{ name, raw string }{
 	{"uppercase id", "ORG0123456789ABCD"},
 }
 
-// hostileValues replace one JSON value at a time, as raw JSON text.
+// typeValues and stringValues replace one JSON value at a time, as raw
+// JSON text; stringValues only where the request type has a string.
 var (
 	typeValues = []struct{ name, raw string }{
 		{"string", `"s"`},
@@ -538,7 +533,7 @@ func fillPath(pattern string, values map[string]string) string {
 // rawFill is fillPath with one parameter replaced by already-escaped text.
 func rawFill(pattern string, values map[string]string, param, raw string) string {
 	const mark = "HOSTILEPARAM"
-	v := maps(values)
+	v := maps.Clone(values)
 	v[param] = mark
 	return strings.Replace(fillPath(pattern, v), mark, raw, 1)
 }
@@ -554,6 +549,17 @@ func paramsOf(pattern string) []string {
 		out = append(out, strings.TrimSuffix(pattern[i+1:j], "..."))
 		pattern = pattern[j+1:]
 	}
+}
+
+// namedT prefixes failures with the hostile case's name.
+type namedT struct {
+	*testing.T
+	name string
+}
+
+func (n *namedT) Errorf(format string, args ...any) {
+	n.T.Helper()
+	n.T.Errorf("[%s] "+format, append([]any{n.name}, args...)...)
 }
 
 // prober sends the hostile requests and checks every answer.
@@ -585,8 +591,17 @@ const (
 	syncSlowLimit = 75 * time.Second
 )
 
-func (p *prober) probe(op, method, path string, body []byte) {
-	t := p.t
+func (p *prober) probe(op, method, path string, body []byte) { p.probeCase("", op, method, path, body) }
+
+// probeCase is probe naming the case in failures.
+func (p *prober) probeCase(name, op, method, path string, body []byte) {
+	var t interface {
+		Context() context.Context
+		Errorf(format string, args ...any)
+	} = p.t
+	if name != "" {
+		t = &namedT{T: p.t, name: name}
+	}
 	req, err := http.NewRequestWithContext(t.Context(), method, p.base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Errorf("%s %.200s: building the request: %v", method, path, err)
@@ -667,7 +682,7 @@ func (p *prober) runCases(op, method string, cases []hostileCase) {
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				p.probe(op, method, c.path, c.body)
+				p.probeCase(c.name, op, method, c.path, c.body)
 			}
 		}()
 	}
