@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,30 +44,31 @@ import (
 // client sends without a body type. Operations missing here get a generic
 // body; TestHostileInputs logs them.
 var requestModels = map[string]any{
-	"UserAuth":                               user.UserAuthIn{},
-	"UserOrganizationCreate":                 organization.UserOrganizationCreateIn{},
-	"OrganizationUpdate":                     organization.OrganizationUpdateIn{},
-	"AccountCreate":                          account.AccountCreateIn{},
-	"AccountUpdate":                          account.AccountUpdateIn{},
-	"AccountMove":                            account.AccountMoveIn{},
-	"OrganizationProjectsCreate":             organizationprojects.OrganizationProjectsCreateIn{},
-	"OrganizationProjectsUpdate":             organizationprojects.OrganizationProjectsUpdateIn{},
-	"ProjectCreate":                          project.ProjectCreateIn{},
-	"ProjectUpdate":                          project.ProjectUpdateIn{},
-	"ServiceCreate":                          service.ServiceCreateIn{},
-	"PermissionsSet":                         organization.PermissionsSetIn{},
-	"PermissionsUpdate":                      organization.PermissionsUpdateIn{},
-	"UserGroupCreate":                        usergroup.UserGroupCreateIn{},
-	"UserGroupUpdate":                        usergroup.UserGroupUpdateIn{},
-	"UserGroupMemberUpdate":                  usergroup.UserGroupMembersUpdateIn{},
-	"ServiceKafkaAclAdd":                     kafka.ServiceKafkaAclAddIn{},
-	"ServiceKafkaNativeAclAdd":               kafka.ServiceKafkaNativeAclAddIn{},
-	"ServiceSchemaRegistryAclAdd":            kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
-	"ProjectInvite":                          map[string]any{"user_email": "x@example.com", "member_type": "developer"},
-	"ProjectUserUpdate":                      map[string]any{"member_type": "developer"},
-	"ProjectGroupAccessSet":                  map[string]any{"member_type": "developer"},
-	"AccessCheck":                            map[string]any{"principal": "x", "at_least_revision": 1, "checks": []any{map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
-	"AccessExplain":                          map[string]any{"principal": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
+	"UserAuth":                    user.UserAuthIn{},
+	"UserOrganizationCreate":      organization.UserOrganizationCreateIn{},
+	"OrganizationUpdate":          organization.OrganizationUpdateIn{},
+	"AccountCreate":               account.AccountCreateIn{},
+	"AccountUpdate":               account.AccountUpdateIn{},
+	"AccountMove":                 account.AccountMoveIn{},
+	"OrganizationProjectsCreate":  organizationprojects.OrganizationProjectsCreateIn{},
+	"OrganizationProjectsUpdate":  organizationprojects.OrganizationProjectsUpdateIn{},
+	"ProjectCreate":               project.ProjectCreateIn{},
+	"ProjectUpdate":               project.ProjectUpdateIn{},
+	"ServiceCreate":               service.ServiceCreateIn{},
+	"PermissionsSet":              organization.PermissionsSetIn{},
+	"PermissionsUpdate":           organization.PermissionsUpdateIn{},
+	"UserGroupCreate":             usergroup.UserGroupCreateIn{},
+	"UserGroupUpdate":             usergroup.UserGroupUpdateIn{},
+	"UserGroupMemberUpdate":       usergroup.UserGroupMembersUpdateIn{},
+	"ServiceKafkaAclAdd":          kafka.ServiceKafkaAclAddIn{},
+	"ServiceKafkaNativeAclAdd":    kafka.ServiceKafkaNativeAclAddIn{},
+	"ServiceSchemaRegistryAclAdd": kafkaschemaregistry.ServiceSchemaRegistryAclAddIn{},
+	"ProjectInvite":               map[string]any{"user_email": "x@example.com", "member_type": "developer"},
+	"ProjectUserUpdate":           map[string]any{"member_type": "developer"},
+	"ProjectGroupAccessSet":       map[string]any{"member_type": "developer"},
+	"AccessCheck": map[string]any{"principal_type": "user", "principal_id": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x",
+		"at_least_revision": 1, "checks": []any{map[string]any{"principal_type": "user", "principal_id": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"}}},
+	"AccessExplain":                          map[string]any{"principal_type": "user", "principal_id": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
 	"ServiceKafkaAuthorize":                  map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
 	"OrganizationDomainAdd":                  domain.OrganizationDomainAddIn{},
 	"OrganizationDomainUpdate":               domain.OrganizationDomainUpdateIn{},
@@ -98,11 +100,64 @@ var requestModels = map[string]any{
 	"ServiceKafkaAclSync":                    map[string]any{"bootstrap_servers": []any{"x"}, "sasl_mechanism": "PLAIN", "username": "x", "password": "x", "tls": true, "keep_principals": []any{"x"}, "dry_run": true},
 }
 
+// validBodies are requests that succeed, for the operations that store
+// what they are sent: each field is then spoiled alone, so every hostile
+// value reaches validation and the store with the rest of the request
+// valid. "%N%" becomes a number unique to the case (names must not
+// clash); the world's identifiers are "%ORG_ACCOUNT%", "%GROUP%", "%USER%"
+// and "%PROJECT%".
+var validBodies = map[string]string{
+	"UserGroupCreate":                  `{"user_group_name":"g-%N%","description":"d"}`,
+	"UserGroupUpdate":                  `{"user_group_name":"robust","description":"d%N%"}`,
+	"AccountCreate":                    `{"account_name":"unit %N%","parent_account_id":"%ORG_ACCOUNT%"}`,
+	"OrganizationProjectsCreate":       `{"project_id":"op-%N%","tags":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}]}`,
+	"ProjectCreate":                    `{"project":"lp-%N%","tags":{"k":"v"}}`,
+	"ServiceCreate":                    `{"service_name":"s-%N%","service_type":"pg","plan":"startup-2","cloud":"c","tags":{"k":"v"},"user_config":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}],"termination_protection":false}`,
+	"ServiceKafkaAclAdd":               `{"username":"u%N%","permission":"read","topic":"t%N%"}`,
+	"ServiceKafkaNativeAclAdd":         `{"principal":"User:u%N%","host":"*","resource_type":"Topic","resource_name":"t%N%","pattern_type":"LITERAL","operation":"Read","permission_type":"ALLOW"}`,
+	"ServiceSchemaRegistryAclAdd":      `{"username":"u%N%","permission":"schema_registry_read","resource":"Subject:s%N%"}`,
+	"ProjectInvite":                    `{"user_email":"i%N%@example.com","member_type":"developer"}`,
+	"OrganizationUserInvite":           `{"user_email":"o%N%@example.com"}`,
+	"ApplicationUserCreate":            `{"name":"app-%N%"}`,
+	"ApplicationUserAccessTokenCreate": `{"description":"t%N%","max_age_seconds":3600}`,
+	"AccessTokenCreate":                `{"description":"t%N%","max_age_seconds":3600}`,
+	"OrganizationDomainAdd":            `{"domain_name":"d%N%.example"}`,
+	"PermissionsSet":                   `{"permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
+	"PermissionsUpdate":                `{"operation":"add","permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
+	"UserGroupMemberUpdate":            `{"operation":"add_members","member_ids":["%USER%"]}`,
+	"UserUpdate":                       `{"real_name":"Admin %N%"}`,
+	"AccessCheck":                      `{"checks":[{"principal_type":"user","principal_id":"%USER%","permission":"read_only","resource_type":"project","resource_id":"%PROJECT%"}]}`,
+	"ServiceKafkaAuthorize":            `{"requests":[{"principal":"User:app","host":"*","operation":"Read","resource_type":"Topic","resource_name":"orders"}]}`,
+}
+
+// validCases spoils each field of a valid body in turn.
+func (w world) validCases(op string) []hostileCase {
+	raw, ok := validBodies[op]
+	if !ok {
+		return nil
+	}
+	raw = strings.NewReplacer("%ORG_ACCOUNT%", w.orgAccount, "%GROUP%", w.group, "%USER%", w.userID, "%PROJECT%", w.project).Replace(raw)
+	var sample any
+	if err := json.Unmarshal([]byte(raw), &sample); err != nil {
+		panic(op + ": " + err.Error())
+	}
+	cases := []hostileCase{{name: "valid", body: []byte(raw)}}
+	// 64 KiB of elements: these are stored, and every later request that
+	// reads the row pays for them.
+	for _, c := range mutations(sample, 64<<10) {
+		cases = append(cases, hostileCase{name: "valid but " + c.name, body: c.body})
+	}
+	for i := range cases {
+		cases[i].body = bytes.ReplaceAll(cases[i].body, []byte("%N%"), []byte(strconv.Itoa(i)))
+	}
+	return cases
+}
+
 // world is what the hostile requests aim at: one of everything, so valid
 // identifiers reach the store and the engine.
 type world struct {
-	org, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
-	appUser, appToken, appTokenPrefix, personalTokenPrefix                                   string
+	org, orgAccount, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
+	appUser, appToken, appTokenPrefix, personalTokenPrefix                                               string
 }
 
 func buildWorld(t *testing.T, url, token string) world {
@@ -118,7 +173,7 @@ func buildWorld(t *testing.T, url, token string) world {
 	if err != nil || len(orgs) == 0 {
 		t.Fatalf("organizations: %v %v", orgs, err)
 	}
-	w.org = orgs[0].OrganizationId
+	w.org, w.orgAccount = orgs[0].OrganizationId, orgs[0].AccountId
 	unit, err := c.AccountCreate(ctx, &account.AccountCreateIn{AccountName: "Unit", ParentAccountId: ptr(orgs[0].AccountId)})
 	if err != nil {
 		t.Fatal(err)
@@ -348,6 +403,16 @@ func bodyCases(model any) []hostileCase {
 	}
 	full, _ := json.Marshal(sample)
 	cases = append(cases, hostileCase{name: "sample", body: full})
+	return append(cases, mutations(sample, 1<<20)...)
+}
+
+// mutations spoils every value of sample in turn: every wrong JSON type,
+// hostile strings where it holds a string, fill bytes of elements or keys
+// where it holds a list or a free-form map, deep nesting elsewhere.
+func mutations(sample any, fill int) []hostileCase {
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	full, _ := json.Marshal(sample)
+	var cases []hostileCase
 	for _, p := range jsonPaths(sample, nil) {
 		leaf := get(sample, p)
 		_, isString := leaf.(string)
@@ -368,13 +433,27 @@ func bodyCases(model any) []hostileCase {
 			// As many elements as fit in the body limit: the work a
 			// request asks for must stay bounded.
 			elem, _ := json.Marshal(arr[0])
-			n := (1<<20 - len(full) - 2) / (len(elem) + 1)
+			n := (fill - len(full) - 2) / (len(elem) + 1)
 			many := make([]any, n)
 			for i := range many {
 				many[i] = arr[0]
 			}
 			b, _ := json.Marshal(set(sample, p, many))
 			cases = append(cases, hostileCase{name: fmt.Sprintf("%s=%d elements", pathName(p), n), body: b})
+		}
+		if m, ok := leaf.(map[string]any); ok && len(m) > 0 {
+			// As many keys as fit, for maps of free-form keys (tags,
+			// user_config): the sample's only key is "k".
+			if v, free := m["k"]; free && len(m) == 1 {
+				elem, _ := json.Marshal(v)
+				n := (fill - len(full) - 2) / (len(elem) + 12)
+				many := make(map[string]any, n)
+				for i := range n {
+					many[fmt.Sprintf("k%07d", i)] = v
+				}
+				b, _ := json.Marshal(set(sample, p, many))
+				cases = append(cases, hostileCase{name: fmt.Sprintf("%s=%d keys", pathName(p), n), body: b})
+			}
 		}
 		if isString || leaf == nil {
 			continue
@@ -798,6 +877,10 @@ func TestHostileInputs(t *testing.T) {
 				fills := w.fills(pattern, params)
 				var cases []hostileCase
 				for _, c := range bodyCases(model) {
+					c.path = fillPath(pattern, fills[0])
+					cases = append(cases, c)
+				}
+				for _, c := range w.validCases(r.Operation) {
 					c.path = fillPath(pattern, fills[0])
 					cases = append(cases, c)
 				}
