@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	aiven "github.com/aiven/go-client-codegen"
+	"github.com/aiven/go-client-codegen/handler/user"
+	"github.com/spf13/cobra"
+)
+
+func newLogin(a *app) *cobra.Command {
+	var email, otp string
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Log in with email and password; the session token is saved for later commands",
+		Long: `Log in with email and password (asked for when not given), and a
+two-factor code when the account needs one. The session token is saved in
+the per-user credentials file (GATEHOUSE_CONFIG_DIR, default
+<user config dir>/gatehouse/credentials.json, mode 0600) and used by later
+commands. "gatehouse logout" revokes it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			url, _, _, err := a.target()
+			if err != nil {
+				return err
+			}
+			if email == "" {
+				if email, err = a.readLine("Email: "); err != nil {
+					return err
+				}
+			}
+			password, err := a.readSecret("Password: ")
+			if err != nil {
+				return err
+			}
+			// The client cannot be built without a token; the server
+			// ignores the header on login.
+			c, err := newAPIClient(url, "login")
+			if err != nil {
+				return err
+			}
+			out, err := authenticate(cmd.Context(), c, email, password, otp)
+			if needsOTP(err) && otp == "" {
+				if otp, err = a.readSecret("Two-factor authentication code: "); err != nil {
+					return err
+				}
+				out, err = authenticate(cmd.Context(), c, email, password, otp)
+			}
+			if err != nil {
+				return err
+			}
+			path, err := a.saveCredentials(credentials{URL: url, Token: out.Token, UserEmail: out.UserEmail})
+			if err != nil {
+				// Do not leave a live session nobody can log out of.
+				if nc, cerr := newAPIClient(url, out.Token); cerr == nil {
+					_ = revokeSession(cmd.Context(), nc)
+				}
+				return fmt.Errorf("saving the credentials: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "Logged in to %s as %s; session saved in %s\n", url, out.UserEmail, path)
+			return nil
+		},
+	}
+	a.addClientFlags(cmd)
+	cmd.Flags().StringVar(&email, "email", "", "account email (asked for when not given)")
+	cmd.Flags().StringVar(&otp, "otp", "", "two-factor authentication code (asked for when the account needs one)")
+	return cmd
+}
+
+func authenticate(ctx context.Context, c *api, email, password, otp string) (*user.UserAuthOut, error) {
+	in := &user.UserAuthIn{Email: strings.TrimSpace(email), Password: password}
+	if otp != "" {
+		in.Otp = ptr(strings.TrimSpace(otp))
+	}
+	return c.UserAuth(ctx, in)
+}
+
+// needsOTP recognises the server asking for a two-factor code: Aiven
+// answers 510, and any refusal whose message names the code counts too.
+func needsOTP(err error) bool {
+	var e aiven.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.Status == http.StatusNotExtended {
+		return true
+	}
+	msg := strings.ToLower(e.Message)
+	return e.Status >= 400 && e.Status < 500 && (strings.Contains(msg, "otp") || strings.Contains(msg, "two-factor"))
+}
+
+func newLogout(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Revoke the saved session token and forget it",
+		Long: `Revoke the session token saved by "gatehouse login" and delete the
+credentials file. A token given with --auth-token or GATEHOUSE_AUTH_TOKEN is
+never revoked: it usually belongs to automation.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.token != "" || a.getenv("GATEHOUSE_AUTH_TOKEN") != "" {
+				fmt.Fprintln(a.stderr, "Note: the token given with --auth-token or GATEHOUSE_AUTH_TOKEN is not revoked.")
+			}
+			saved, ok, err := a.loadCredentials()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(a.stdout, "Not logged in: no saved session.")
+				return nil
+			}
+			c, err := newAPIClient(saved.URL, saved.Token)
+			if err != nil {
+				return err
+			}
+			err = revokeSession(cmd.Context(), c)
+			var e aiven.Error
+			if err != nil && !(errors.As(err, &e) && e.Status == http.StatusUnauthorized) {
+				return fmt.Errorf("revoking the saved session (it is kept, so you can retry): %s", describe(err))
+			}
+			if err := a.removeCredentials(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Logged out %s from %s.\n", saved.UserEmail, saved.URL)
+			return nil
+		},
+	}
+	a.addClientFlags(cmd)
+	return cmd
+}
+
+// revokeSession revokes the session token c holds: Gatehouse serves
+// logout at /v1/userauth/logout; Aiven's client calls /v1/me/logout.
+func revokeSession(ctx context.Context, c *api) error {
+	_, err := c.do(ctx, "UserLogout", http.MethodPost, "/v1/userauth/logout", nil)
+	var e aiven.Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound {
+		return c.UserLogout(ctx)
+	}
+	return err
+}
+
+func newUser(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "The logged-in user"}
+	a.addClientFlags(cmd)
+	cmd.AddCommand(&cobra.Command{
+		Use:   "info",
+		Short: "Show who the token belongs to",
+		Args:  cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			raw, err := c.do(ctx, "UserInfo", http.MethodGet, "/v1/me", nil)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "user"), "user", "user_id", "real_name", "state", "create_time")
+		}),
+	})
+	return cmd
+}
