@@ -62,9 +62,9 @@ func TestPrint(t *testing.T) {
 			want:    "USER_ID\n=======\n",
 		},
 		{
-			name:    "without columns every key is shown, sorted",
-			v:       json.RawMessage(`{"b":1,"a":{"x":true}}`),
-			want:    "A           B\n==========  =\n{\"x\":true}  1\n",
+			name: "without columns every key is shown, sorted",
+			v:    json.RawMessage(`{"b":1,"a":{"x":true}}`),
+			want: "A           B\n==========  =\n{\"x\":true}  1\n",
 		},
 		{
 			name: "json is indented by four with sorted keys",
