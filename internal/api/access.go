@@ -261,9 +261,12 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error
 	if !batch {
 		return http.StatusOK, map[string]any{"allowed": res[0], "revision": rev}, nil
 	}
-	out := make([]map[string]any, len(res))
+	type result struct {
+		Allowed bool `json:"allowed"`
+	}
+	out := make([]result, len(res))
 	for i, ok := range res {
-		out[i] = map[string]any{"allowed": ok}
+		out[i].Allowed = ok
 	}
 	return http.StatusOK, map[string]any{"results": out, "revision": rev}, nil
 }

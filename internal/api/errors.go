@@ -63,6 +63,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
+		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
 	}
 	for _, row := range table {
 		if errors.Is(err, row.target) {

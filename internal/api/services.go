@@ -51,11 +51,14 @@ func (s *Server) createService(r *http.Request, a *control.Actor) (int, any, err
 		TechEmails            *[]techEmail       `json:"tech_emails"`
 		TerminationProtection *bool              `json:"termination_protection"`
 		UserConfig            *map[string]any    `json:"user_config"`
+		// Gatehouse's: false creates a Kafka service without the default
+		// ACL entries, as Aiven's Terraform provider's default_acl does.
+		DefaultACL *bool `json:"default_acl"`
 	}
 	if err := decodeReq(r, &in); err != nil {
 		return 0, nil, err
 	}
-	si := control.ServiceInput{Project: r.PathValue("project"), Name: in.ServiceName, Type: in.ServiceType, Plan: in.Plan}
+	si := control.ServiceInput{Project: r.PathValue("project"), Name: in.ServiceName, Type: in.ServiceType, Plan: in.Plan, DefaultACL: in.DefaultACL}
 	if in.Cloud != nil {
 		si.Cloud = *in.Cloud
 	}

@@ -294,3 +294,40 @@ func TestEngineAtomicSwap(t *testing.T) {
 	}
 	t.Logf("%d consistent reads during 1997 swaps", reads.Load())
 }
+
+func TestOrganizationOf(t *testing.T) {
+	ix := Build(Snapshot{Nodes: []Node{
+		{Resource: Org("o1")},
+		{Resource: Unit("u1"), Parent: Org("o1")},
+		{Resource: Unit("u2"), Parent: Unit("u1")},
+		{Resource: Project("p1"), Parent: Unit("u2")},
+		{Resource: Service("p1/s1"), Parent: Project("p1")},
+		{Resource: Org("o2")},
+		{Resource: Project("p2"), Parent: Org("o2")},
+	}}, 1)
+	cases := []struct {
+		name string
+		res  Resource
+		org  string
+		ok   bool
+	}{
+		{"organization itself", Org("o1"), "o1", true},
+		{"nested unit", Unit("u2"), "o1", true},
+		{"service deep down", Service("p1/s1"), "o1", true},
+		{"project of another org", Project("p2"), "o2", true},
+		{"unknown project", Project("nope"), "", false},
+		{"kind mismatch", Unit("p1"), "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			org, ok := ix.OrganizationOf(c.res)
+			if org != c.org || ok != c.ok {
+				t.Fatalf("OrganizationOf(%v) = %q, %v; want %q, %v", c.res, org, ok, c.org, c.ok)
+			}
+		})
+	}
+	ix2 := ix.Apply(2, []Change{DeleteNode(Service("p1/s1"))})
+	if _, ok := ix2.OrganizationOf(Service("p1/s1")); ok {
+		t.Fatal("deleted node still resolves")
+	}
+}

@@ -17,6 +17,9 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
 	ErrTooManyRequests = errors.New("too many requests")
+	// ErrUpstream: a system Gatehouse acts on (a Kafka cluster, a
+	// database server) failed or could not be reached.
+	ErrUpstream = errors.New("upstream failure")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

@@ -39,6 +39,8 @@ type Plane struct {
 	tokens  *tokenCache
 
 	cfg settings
+
+	kafka kafkaAuthorizers // compiled Kafka ACLs per service
 }
 
 // Option configures a Plane.

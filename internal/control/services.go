@@ -22,7 +22,15 @@ type ServiceInput struct {
 	TechEmails            []string
 	TerminationProtection bool
 	UserConfig            map[string]any
+	// DefaultACL false creates a Kafka service without Aiven's default
+	// ACL entries (Aiven's Terraform option); nil means true.
+	DefaultACL *bool
 }
+
+// serviceCreateHooks run inside the transaction that registers a service,
+// after it is stored: each feature adds what a new service gets (default
+// Kafka ACLs, the primary service user ...) in an init function.
+var serviceCreateHooks []func(tx store.Tx, s org.Service, in ServiceInput) error
 
 // CreateService registers a service under a project.
 func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (org.Service, error) {
@@ -61,6 +69,11 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 		}
 		if err := tx.CreateService(s); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
+		}
+		for _, hook := range serviceCreateHooks {
+			if err := hook(tx, s, in); err != nil {
+				return err
+			}
 		}
 		if err := p.record(tx, nodeChange(serviceRes(s.Project, s.Name), projectRes(pr.Name))); err != nil {
 			return err
@@ -118,6 +131,7 @@ func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]o
 // DeleteService removes a service. Services with termination protection
 // must have it switched off first.
 func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name string) error {
+	defer p.kafka.drop(project, name)
 	return p.write(ctx, func(tx store.Tx) error {
 		pr, err := p.project(tx, project)
 		if err != nil {

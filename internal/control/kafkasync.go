@@ -1,0 +1,156 @@
+package control
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl"
+	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl/kafkasync"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// KafkaCluster says how to reach a Kafka cluster's Admin API. The
+// credentials are used for this one call and never stored or logged.
+type KafkaCluster struct {
+	BootstrapServers []string
+	// SASLMechanism is "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512".
+	SASLMechanism string
+	Username      string
+	Password      string
+	TLS           bool
+	// KeepPrincipals are principals (e.g. "User:operator") whose bindings
+	// the sync neither reports nor deletes.
+	KeepPrincipals []string
+}
+
+// KafkaSyncResult is what a sync changed, or would change on a dry run.
+type KafkaSyncResult struct {
+	DryRun         bool
+	Created        []kafkasync.Binding
+	Deleted        []kafkasync.Binding
+	NotExpressible []kafkasync.NotExpressible
+}
+
+const kafkaSyncTimeout = 60 * time.Second
+
+func (c KafkaCluster) mechanism() (sasl.Mechanism, error) {
+	switch strings.ToUpper(c.SASLMechanism) {
+	case "":
+		return nil, nil
+	case "PLAIN":
+		return plain.Auth{User: c.Username, Pass: c.Password}.AsMechanism(), nil
+	case "SCRAM-SHA-256":
+		return scram.Auth{User: c.Username, Pass: c.Password}.AsSha256Mechanism(), nil
+	case "SCRAM-SHA-512":
+		return scram.Auth{User: c.Username, Pass: c.Password}.AsSha512Mechanism(), nil
+	}
+	return nil, fail(ErrInvalid, "sasl_mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not %q", c.SASLMechanism)
+}
+
+// SyncKafka makes a Kafka cluster's ACL bindings match the service's
+// entries (or, with dryRun, reports the drift without changing anything).
+// Wildcard entries Kafka cannot express are listed and get no bindings.
+func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string, c KafkaCluster, dryRun bool) (KafkaSyncResult, error) {
+	res := KafkaSyncResult{DryRun: dryRun}
+	if len(c.BootstrapServers) == 0 {
+		return res, fail(ErrInvalid, "bootstrap_servers must name at least one broker (host:port)")
+	}
+	for _, b := range c.BootstrapServers {
+		if !strings.Contains(b, ":") {
+			return res, fail(ErrInvalid, "bootstrap server %q must be host:port", b)
+		}
+	}
+	mech, err := c.mechanism()
+	if err != nil {
+		return res, err
+	}
+	var (
+		rules kafkaacl.Rules
+		orgID string
+		accID string
+	)
+	err = p.store.Read(ctx, func(tx store.Tx) error {
+		pr, s, err := p.kafkaService(tx, a, opKafkaSync, project, service)
+		if err != nil {
+			return err
+		}
+		orgID, accID, project, service = pr.OrganizationID, pr.AccountID, pr.Name, s.Name
+		rows, err := tx.ListKafkaACLs(s.Project, s.Name)
+		if err != nil {
+			return err
+		}
+		rules, err = rulesOf(rows)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.BootstrapServers...),
+		kgo.RetryTimeout(10 * time.Second),
+		kgo.DialTimeout(10 * time.Second),
+	}
+	if mech != nil {
+		opts = append(opts, kgo.SASL(mech))
+	}
+	if c.TLS {
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return res, fail(ErrInvalid, "Kafka client: %v", err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	sctx, cancel := context.WithTimeout(ctx, kafkaSyncTimeout)
+	defer cancel()
+	keep := kafkasync.KeepPrincipals(c.KeepPrincipals...)
+
+	if dryRun {
+		d, err := kafkasync.CheckDrift(sctx, adm, rules, keep)
+		if err != nil {
+			return res, kafkaUnavailable(err)
+		}
+		res.Created, res.Deleted, res.NotExpressible = d.Create, d.Delete, d.NotExpressible
+		return res, nil
+	}
+	r, syncErr := kafkasync.Sync(sctx, adm, rules, keep)
+	res.Created, res.Deleted, res.NotExpressible = r.Created, r.Deleted, r.NotExpressible
+	// Record what happened even when the sync stopped half-way: the
+	// cluster changed either way.
+	if len(res.Created)+len(res.Deleted) > 0 || syncErr == nil {
+		desc := fmt.Sprintf("Synced the ACLs of service %q to Kafka at %s: %d bindings created, %d deleted, %d entries not expressible",
+			service, strings.Join(c.BootstrapServers, ","), len(res.Created), len(res.Deleted), len(res.NotExpressible))
+		if syncErr != nil {
+			desc += " (stopped early: " + syncErr.Error() + ")"
+		}
+		if err := p.write(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			return p.event(tx, a, orgID, accID, project, service, "kafka_acl_sync", desc)
+		}); err != nil {
+			p.log.Error("recording a Kafka ACL sync failed", "err", err)
+		}
+	}
+	if syncErr != nil {
+		return res, kafkaUnavailable(syncErr)
+	}
+	return res, nil
+}
+
+// kafkaUnavailable reports a failure talking to the cluster as a 502.
+func kafkaUnavailable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fail(ErrUpstream, "Kafka did not answer within %s: %v", kafkaSyncTimeout, err)
+	}
+	return fail(ErrUpstream, "Kafka: %v", err)
+}
