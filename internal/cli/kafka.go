@@ -313,7 +313,7 @@ func kafkaAuthorize(a *app) *cobra.Command {
 			if a.json || a.format != "" {
 				return a.print(results)
 			}
-			return a.print(results, "allowed", "reason", "entry")
+			return a.print(results, "allowed", "reason", "entry_kind", "entry_id")
 		}),
 	}
 	serviceFlags(cmd, &project, &svc)
@@ -331,17 +331,40 @@ func kafkaAuthorize(a *app) *cobra.Command {
 
 func kafkaSync(a *app) *cobra.Command {
 	var project, svc string
-	var dryRun bool
+	var in struct {
+		BootstrapServers []string `json:"bootstrap_servers"`
+		SASLMechanism    string   `json:"sasl_mechanism,omitempty"`
+		Username         string   `json:"username,omitempty"`
+		Password         string   `json:"password,omitempty"`
+		TLS              bool     `json:"tls"`
+		KeepPrincipals   []string `json:"keep_principals,omitempty"`
+		DryRun           bool     `json:"dry_run"`
+	}
 	cmd := &cobra.Command{
 		Use:   "kafka-sync",
-		Short: "Push the service's effective ACLs to its Kafka cluster (or, with --dry-run, show the drift)",
-		Args:  cobra.NoArgs,
+		Short: "Push the service's effective ACLs to a Kafka cluster (with --dry-run, only show the drift)",
+		Long: `Push the service's effective ACLs to a Kafka cluster through its Admin
+API: missing bindings are created, bindings Gatehouse does not hold are
+deleted (except those of --keep-principal), and entries Kafka cannot express
+are listed. The cluster credentials are used for this call only; the
+password comes from GATEHOUSE_KAFKA_PASSWORD or is asked for.`,
+		Example: `  gatehouse service kafka-sync --project my-project --service kafka-1 \
+    --bootstrap-servers broker1:9092 --sasl-mechanism SCRAM-SHA-256 --username operator \
+    --keep-principal User:operator --dry-run`,
+		Args: cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
 			p, err := a.projectName(project)
 			if err != nil {
 				return err
 			}
-			raw, err := c.do(ctx, "ServiceKafkaSync", http.MethodPost, servicePath(p, svc, "kafka", "sync"), map[string]bool{"dry_run": dryRun})
+			if in.Username != "" && in.Password == "" {
+				if in.Password = a.getenv("GATEHOUSE_KAFKA_PASSWORD"); in.Password == "" {
+					if in.Password, err = a.readSecret("Kafka password for " + in.Username + ": "); err != nil {
+						return err
+					}
+				}
+			}
+			raw, err := c.do(ctx, "ServiceKafkaAclSync", http.MethodPost, servicePath(p, svc, "kafka", "sync"), in)
 			if err != nil {
 				return err
 			}
@@ -352,7 +375,14 @@ func kafkaSync(a *app) *cobra.Command {
 		}),
 	}
 	serviceFlags(cmd, &project, &svc)
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change without changing the cluster")
+	f := cmd.Flags()
+	f.StringSliceVar(&in.BootstrapServers, "bootstrap-servers", nil, "host:port of the cluster's brokers (repeat or separate with commas)")
+	f.StringVar(&in.SASLMechanism, "sasl-mechanism", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default: no SASL)")
+	f.StringVar(&in.Username, "username", "", "SASL user allowed to manage ACLs")
+	f.BoolVar(&in.TLS, "tls", false, "connect with TLS")
+	f.StringSliceVar(&in.KeepPrincipals, "keep-principal", nil, "principal whose bindings are never deleted, e.g. User:operator (repeatable)")
+	f.BoolVar(&in.DryRun, "dry-run", false, "show what would change without changing the cluster")
+	_ = cmd.MarkFlagRequired("bootstrap-servers")
 	return cmd
 }
 
@@ -370,7 +400,11 @@ func (a *app) printSync(raw json.RawMessage) error {
 			continue
 		}
 		fmt.Fprintf(a.stdout, "\n%s:\n", strings.ToUpper(k))
-		if err := a.print(v); err != nil {
+		cols := nativeACLColumns[1:]
+		if k == "not_expressible" {
+			cols = []string{"entry_id", "reason", "description"}
+		}
+		if err := a.print(v, cols...); err != nil {
 			return err
 		}
 	}

@@ -70,7 +70,13 @@ func serviceCreate(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in := &service.ServiceCreateIn{ServiceName: name, ServiceType: typ, Plan: plan}
+			// Raw, to carry default_acl (Aiven's Terraform option), which
+			// the generated input lacks.
+			var in struct {
+				service.ServiceCreateIn
+				DefaultACL *bool `json:"default_acl,omitempty"`
+			}
+			in.ServiceName, in.ServiceType, in.Plan = name, typ, plan
 			if cloud != "" {
 				in.Cloud = &cloud
 			}
@@ -78,13 +84,13 @@ func serviceCreate(a *app) *cobra.Command {
 				in.Tags = &tags
 			}
 			if noDefaultACL {
-				// Aiven's Terraform option: no avnadmin admin entry.
-				in.UserConfig = &map[string]any{"default_acl": false}
+				in.DefaultACL = ptr(false)
 			}
-			s, err := c.ServiceCreate(ctx, p, in)
+			raw, err := c.do(ctx, "ServiceCreate", http.MethodPost, projectPath(p, "service"), in)
 			if err != nil {
 				return err
 			}
+			s := field(raw, "service")
 			return a.print(s, serviceColumns...)
 		}),
 	}
