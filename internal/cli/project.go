@@ -56,7 +56,7 @@ func projectOrg(ctx context.Context, c *api, project string) (string, error) {
 func newProject(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Short: "Projects and their members"}
 	cmd.AddCommand(projectList(a), projectCreate(a), projectGet(a), projectUpdate(a), projectDelete(a),
-		projectUserInvite(a), projectUserList(a), projectUserUpdate(a), projectUserRemove(a),
+		projectUserInvite(a), projectInviteAccept(a), projectInviteCancel(a), projectUserList(a), projectUserUpdate(a), projectUserRemove(a),
 		projectPermission(a, true), projectPermission(a, false))
 	return cmd
 }
@@ -238,10 +238,23 @@ read_only, or any role or permission string):
 			}
 			switch {
 			case email != "":
-				if _, err := c.do(ctx, "ProjectInvite", http.MethodPost, projectPath(p, "invite"), map[string]string{"user_email": email, "member_type": role}); err != nil {
+				raw, err := c.do(ctx, "ProjectInvite", http.MethodPost, projectPath(p, "invite"), map[string]string{"user_email": email, "member_type": role})
+				if err != nil {
 					return err
 				}
-				a.say("Invited %s to project %s as %s.", email, p, role)
+				if a.json || a.format != "" {
+					return a.print(raw)
+				}
+				var out struct {
+					Message   string `json:"message"`
+					AcceptURL string `json:"accept_url"`
+				}
+				_ = json.Unmarshal(raw, &out)
+				a.say("%s", firstOf(out.Message, fmt.Sprintf("Invited %s to project %s as %s.", email, p, role)))
+				if out.AcceptURL != "" {
+					// Not mailed: the inviter passes the link on; shown once.
+					a.say("Accept link (shown once): %s", out.AcceptURL)
+				}
 			case group != "":
 				if _, err := c.do(ctx, "ProjectGroupAccessSet", http.MethodPut, projectPath(p, "access", "groups", group), map[string]string{"role": role}); err != nil {
 					return err
@@ -424,5 +437,54 @@ func projectPermission(a *app, grant bool) *cobra.Command {
 	who.add(cmd, "email")
 	cmd.Flags().StringSliceVar(&roles, "role", nil, "role or permission (repeat or separate with commas)")
 	_ = cmd.MarkFlagRequired("role")
+	return cmd
+}
+
+func projectInviteAccept(a *app) *cobra.Command {
+	var project, code string
+	cmd := &cobra.Command{
+		Use: "invite-accept", Short: "Accept an invitation to a project with the code from its email", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			if _, err := c.do(ctx, "ProjectInviteAccept", http.MethodPost, projectPath(p, "invite", code), nil); err != nil {
+				return err
+			}
+			a.say("You are now a member of project %s.", p)
+			return nil
+		}),
+	}
+	projectFlag(cmd, &project)
+	cmd.Flags().StringVar(&code, "code", "", "invitation code")
+	_ = cmd.MarkFlagRequired("code")
+	return cmd
+}
+
+func projectInviteCancel(a *app) *cobra.Command {
+	var project, email string
+	var force bool
+	cmd := &cobra.Command{
+		Use: "invite-cancel", Short: "Cancel a pending project invitation", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			if err := a.confirm(force, fmt.Sprintf("Cancel the invitation of %s to project %s?", email, p)); err != nil {
+				return err
+			}
+			if _, err := c.do(ctx, "ProjectInviteDelete", http.MethodDelete, projectPath(p, "invite", email), nil); err != nil {
+				return err
+			}
+			a.say("Cancelled the invitation of %s.", email)
+			return nil
+		}),
+	}
+	projectFlag(cmd, &project)
+	cmd.Flags().StringVar(&email, "email", "", "invited email")
+	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	_ = cmd.MarkFlagRequired("email")
 	return cmd
 }
