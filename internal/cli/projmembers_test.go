@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 func TestProjectMembership(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
+		h.needRoute(http.MethodPost, "/v1/project/p/invite")
 		h.login()
 		c := h.api()
 		ctx := t.Context()
@@ -36,14 +38,6 @@ func TestProjectMembership(t *testing.T) {
 			t.Fatalf("after invite-cancel = %+v, %v", list, err)
 		}
 
-		// An invitation accepted with its code makes a member.
-		var inv struct {
-			Code string `json:"invite_code"`
-		}
-		if err := json.Unmarshal([]byte(h.ok("project", "user-invite", "--email", servertest.AdminEmail, "--role", "developer", "--json")), &inv); err != nil || inv.Code == "" {
-			t.Fatalf("invite --json: %v %+v", err, inv)
-		}
-		h.ok("project", "invite-accept", "--code", inv.Code)
 		member := func() string {
 			t.Helper()
 			list, err := c.ProjectUserList(ctx, "my-project")
@@ -57,8 +51,9 @@ func TestProjectMembership(t *testing.T) {
 			}
 			return ""
 		}
-		if got := member(); got != "developer" {
-			t.Fatalf("member type = %q after accepting", got)
+		// The creator is the project's admin.
+		if got := member(); got != "admin" {
+			t.Fatalf("creator's member type = %q", got)
 		}
 		h.ok("project", "user-update", "--email", servertest.AdminEmail, "--role", "operator")
 		if got := member(); got != "operator" {
@@ -68,6 +63,17 @@ func TestProjectMembership(t *testing.T) {
 		h.ok("project", "user-remove", "--email", servertest.AdminEmail, "--force")
 		if got := member(); got != "" {
 			t.Fatalf("still a member (%q) after user-remove", got)
+		}
+		// An invitation accepted with its code makes a member again.
+		var inv struct {
+			Code string `json:"invite_code"`
+		}
+		if err := json.Unmarshal([]byte(h.ok("project", "user-invite", "--email", servertest.AdminEmail, "--role", "developer", "--json")), &inv); err != nil || inv.Code == "" {
+			t.Fatalf("invite --json: %v %+v", err, inv)
+		}
+		h.ok("project", "invite-accept", "--code", inv.Code)
+		if got := member(); got != "developer" {
+			t.Fatalf("member type = %q after accepting", got)
 		}
 
 		// Seed: avn project user-invite --project backend-prod --group-id <GROUP_ID> --role admin
