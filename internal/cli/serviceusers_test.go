@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestServiceUserCommands runs the seed's service user commands.
+func TestServiceUserCommands(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		h := newHarness(t, db)
+		h.needRoute(http.MethodGet, "/v1/project/p/service/s/user/u")
+		h.login()
+		c := h.api()
+		ctx := t.Context()
+		h.ok("project", "create", "--project", "my-project")
+		h.env["GATEHOUSE_PROJECT"] = "my-project"
+		h.ok("service", "create", "--service", "postgres-1", "--service-type", "pg")
+
+		// Seed: avn service user-create --project my-project --service postgres-1 --username app_user
+		h.ok("service", "user-create", "--service", "postgres-1", "--username", "app_user")
+		u, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user")
+		if err != nil || u.Username != "app_user" || len(u.Password) < 24 {
+			t.Fatalf("service user = %+v, %v", u, err)
+		}
+		// Seed: avn service user-get ... shows the credentials.
+		out := h.ok("service", "user-get", "--service", "postgres-1", "--username", "app_user", "--format", "{{.username}} {{.password}}")
+		if out != "app_user "+u.Password+"\n" {
+			t.Errorf("user-get --format = %q", out)
+		}
+		if out := h.ok("service", "user-list", "--service", "postgres-1"); !strings.Contains(out, "app_user") || !strings.Contains(out, "avnadmin") {
+			t.Errorf("user-list:\n%s", out)
+		}
+		h.ok("service", "user-password-reset", "--service", "postgres-1", "--username", "app_user", "--force")
+		if u2, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user"); err != nil || u2.Password == u.Password {
+			t.Fatalf("password not reset: %v", err)
+		}
+		h.ok("service", "user-delete", "--service", "postgres-1", "--username", "app_user", "--force")
+		if _, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user"); err == nil {
+			t.Error("service user still there")
+		}
+	})
+}
