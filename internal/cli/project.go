@@ -70,11 +70,12 @@ func projectList(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, err := c.OrganizationProjectsList(ctx, id)
+			// Raw: the generated list entry has no organization_id.
+			raw, err := c.do(ctx, "OrganizationProjectsList", http.MethodGet, "/v1/organization/"+url.PathEscape(id)+"/projects", nil)
 			if err != nil {
 				return err
 			}
-			return a.print(ps.Projects, projectColumns...)
+			return a.print(field(raw, "projects"), projectColumns...)
 		}),
 	}
 	orgFlag(cmd, &org)
