@@ -145,12 +145,14 @@ func (p Printer) table(rows []any, columns []string) error {
 	cells[1] = under
 	var buf bytes.Buffer
 	for _, line := range cells {
+		var b strings.Builder
 		for i, s := range line {
-			buf.WriteString(s)
+			b.WriteString(s)
 			if i < len(line)-1 {
-				buf.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s)+2))
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s)+2))
 			}
 		}
+		buf.WriteString(strings.TrimRight(b.String(), " "))
 		buf.WriteByte('\n')
 	}
 	_, err := p.W.Write(buf.Bytes())

@@ -53,7 +53,7 @@ func TestPrint(t *testing.T) {
 			want: "" +
 				"USER_ID  CREATE_TIME           OPTIONAL\n" +
 				"=======  ====================  ========\n" +
-				"u22      2026-11-24T20:00:00Z  \n",
+				"u22      2026-11-24T20:00:00Z\n",
 		},
 		{
 			name:    "empty list prints the header only",
