@@ -122,10 +122,10 @@ func (a *app) client() (*api, error) {
 
 func newAPIClient(url, token string) (*api, error) {
 	hc := &http.Client{Timeout: time.Minute}
-	// Few, quick retries: a person is waiting, and Gatehouse answers a
-	// client's mistake with a 4xx at once.
+	// No retries: a person is waiting, Gatehouse answers at once, and some
+	// 5xx answers are meant for the person (510 asks for a two-factor code).
 	c, err := aiven.NewClient(aiven.HostOpt(url), aiven.TokenOpt(token), aiven.UserAgentOpt("gatehouse-cli"),
-		aiven.RetryMaxOpt(1), aiven.RetryWaitMinOpt(200*time.Millisecond), aiven.RetryWaitMaxOpt(time.Second))
+		aiven.RetryMaxOpt(0), aiven.DoerOpt(hc))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/user"
@@ -147,6 +148,7 @@ func revokeSession(ctx context.Context, c *api) error {
 func newUser(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "The logged-in user"}
 	a.addClientFlags(cmd)
+	cmd.AddCommand(personalTokenCreate(a), personalTokenList(a), personalTokenRevoke(a))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "info",
 		Short: "Show who the token belongs to",
@@ -159,5 +161,89 @@ func newUser(a *app) *cobra.Command {
 			return a.print(field(raw, "user"), "user", "user_id", "real_name", "state", "create_time")
 		}),
 	})
+	return cmd
+}
+
+func personalTokenCreate(a *app) *cobra.Command {
+	var desc string
+	var maxAge int
+	var extend bool
+	var allow []string
+	cmd := &cobra.Command{
+		Use:   "access-token-create",
+		Short: "Create a personal API token with your own access; it is shown once",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in := &user.AccessTokenCreateIn{Description: desc}
+			if cmd.Flags().Changed("max-age-seconds") {
+				in.MaxAgeSeconds = ptr(float64(maxAge))
+			}
+			if extend {
+				if in.MaxAgeSeconds == nil {
+					return fmt.Errorf("--extend-when-used needs --max-age-seconds")
+				}
+				in.ExtendWhenUsed = &extend
+			}
+			if len(allow) > 0 {
+				in.IPAllowlist = &allow
+			}
+			return a.with(func(ctx context.Context, c *api) error {
+				t, err := c.AccessTokenCreate(ctx, in)
+				if err != nil {
+					return err
+				}
+				if !a.json && a.format == "" {
+					fmt.Fprint(a.stderr, tokenNotice)
+				}
+				return a.print(t, "full_token", "token_prefix", "expiry_time")
+			})(cmd, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&desc, "description", "", "what the token is for")
+	f.IntVar(&maxAge, "max-age-seconds", 0, "lifetime in seconds (default: the server's)")
+	f.BoolVar(&extend, "extend-when-used", false, "count the lifetime from the last use")
+	f.StringSliceVar(&allow, "ip-allowlist", nil, "IP addresses or CIDR ranges allowed to use the token (repeat or separate with commas)")
+	_ = cmd.MarkFlagRequired("description")
+	return cmd
+}
+
+func personalTokenList(a *app) *cobra.Command {
+	var within time.Duration
+	cmd := &cobra.Command{
+		Use: "access-token-list", Short: "List your tokens; warns about tokens near expiry", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			raw, err := c.do(ctx, "AccessTokenList", http.MethodGet, "/v1/access_token", nil)
+			if err != nil {
+				return err
+			}
+			tokens := field(raw, "tokens")
+			a.warnExpiring(tokens, within, time.Now())
+			return a.print(tokens, "token_prefix", "description", "created_manually", "currently_active", "expiry_time", "last_used_time", "last_ip")
+		}),
+	}
+	cmd.Flags().DurationVar(&within, "warn-within", 14*24*time.Hour, "warn about tokens expiring within this time")
+	return cmd
+}
+
+func personalTokenRevoke(a *app) *cobra.Command {
+	var prefix string
+	var force bool
+	cmd := &cobra.Command{
+		Use: "access-token-revoke", Short: "Revoke one of your tokens by its prefix", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			if err := a.confirm(force, fmt.Sprintf("Revoke token %s?", prefix)); err != nil {
+				return err
+			}
+			if err := c.AccessTokenRevoke(ctx, prefix); err != nil {
+				return err
+			}
+			a.say("Revoked token %s.", prefix)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&prefix, "token-prefix", "", "the token's prefix")
+	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	_ = cmd.MarkFlagRequired("token-prefix")
 	return cmd
 }
