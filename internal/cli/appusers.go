@@ -278,11 +278,12 @@ func (a *app) warnExpiring(raw json.RawMessage, within time.Duration, now time.T
 }
 
 func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
 	switch {
 	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+		return fmt.Sprintf("%d days", int(d.Round(time.Hour)/(24*time.Hour)))
 	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
+		return fmt.Sprintf("%d hours", int(d.Round(time.Hour)/time.Hour))
 	default:
 		return fmt.Sprintf("%d minutes", max(1, int(d/time.Minute)))
 	}

@@ -59,8 +59,9 @@ func TestApplicationUserFlow(t *testing.T) {
 		// A token near expiry is warned about.
 		var buf bytes.Buffer
 		a := &app{stderr: &buf}
-		soon, _ := json.Marshal([]map[string]any{{"token_prefix": "gtha_x", "expiry_time": time.Now().Add(72 * time.Hour)}})
-		a.warnExpiring(soon, 14*24*time.Hour, time.Now())
+		now := time.Now()
+		soon, _ := json.Marshal([]map[string]any{{"token_prefix": "gtha_x", "expiry_time": now.Add(72 * time.Hour)}})
+		a.warnExpiring(soon, 14*24*time.Hour, now)
 		if !strings.Contains(buf.String(), "expires in 3 days") {
 			t.Errorf("expiry warning = %q", buf.String())
 		}
