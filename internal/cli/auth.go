@@ -134,13 +134,13 @@ never revoked: it usually belongs to automation.`,
 	return cmd
 }
 
-// revokeSession revokes the session token c holds: Gatehouse serves
-// logout at /v1/userauth/logout; Aiven's client calls /v1/me/logout.
+// revokeSession revokes the session token c holds at Aiven's path,
+// falling back to the one early Gatehouse servers used.
 func revokeSession(ctx context.Context, c *api) error {
-	_, err := c.do(ctx, "UserLogout", http.MethodPost, "/v1/userauth/logout", nil)
+	err := c.UserLogout(ctx)
 	var e aiven.Error
 	if errors.As(err, &e) && e.Status == http.StatusNotFound {
-		return c.UserLogout(ctx)
+		_, err = c.do(ctx, "UserLogout", http.MethodPost, "/v1/userauth/logout", nil)
 	}
 	return err
 }

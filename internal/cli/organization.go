@@ -236,7 +236,9 @@ func orgInvitationList(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.print(field(raw, "invitations"), "user_email", "invited_by", "create_time", "expiry_time")
+			// accept_link is set when the server could not mail the
+			// invitation, so an admin can pass it on.
+			return a.print(field(raw, "invitations"), "user_email", "invited_by", "create_time", "expiry_time", "accept_link")
 		}),
 	}
 	orgFlag(cmd, &org)

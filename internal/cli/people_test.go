@@ -4,6 +4,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aiven/go-client-codegen/handler/user"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
 // TestOrganizationUsers runs the seed's organization user commands:
@@ -31,9 +38,9 @@ func TestOrganizationUsers(t *testing.T) {
 		if invs, err := c.OrganizationUserInvitationsList(ctx, org); err != nil || len(invs) != 1 {
 			t.Fatalf("after cancel = %+v, %v", invs, err)
 		}
-		// Inviting twice is the server's 409, printed with its message.
-		if msg := h.fails("organization", "user-invite", "--email", "jane@example.com"); !strings.Contains(msg, "HTTP 409") {
-			t.Errorf("second invite: %q", msg)
+		// Inviting a member is the server's 409, printed with its message.
+		if msg := h.fails("organization", "user-invite", "--email", servertest.AdminEmail); !strings.Contains(msg, "HTTP 409") {
+			t.Errorf("inviting a member: %q", msg)
 		}
 
 		if out := h.ok("organization", "user-list"); !strings.Contains(out, "admin@example.com") || !strings.Contains(out, "USER_INFO.USER_EMAIL") {
@@ -54,4 +61,46 @@ func TestOrganizationUsers(t *testing.T) {
 			t.Errorf("removing the last super admin: %q", msg)
 		}
 	})
+}
+
+// TestLoginWithTwoFactor enrols the admin in TOTP through Aiven's client,
+// then logs in with the command line, which asks for the code.
+func TestLoginWithTwoFactor(t *testing.T) {
+	h := newHarness(t, servertest.SQLite(t))
+	h.needRoute(http.MethodPut, "/v1/me/2fa")
+	c := h.api()
+	ctx := t.Context()
+	cfg, err := c.TwoFactorAuthConfigure(ctx, &user.TwoFactorAuthConfigureIn{Method: "otp", Password: servertest.AdminPassword})
+	if err != nil || cfg.Uri == nil {
+		t.Fatalf("2FA configure: %+v, %v", cfg, err)
+	}
+	key, err := otp.NewKeyFromURL(*cfg.Uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func(at time.Time) string {
+		t.Helper()
+		s, err := totp.GenerateCode(key.Secret(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	now := time.Now()
+	if _, err := c.TwoFactorAuthConfigureOTP(ctx, &user.TwoFactorAuthConfigureOtpIn{Otp: code(now), Password: servertest.AdminPassword, Uri: *cfg.Uri}); err != nil {
+		t.Fatalf("2FA confirm: %v", err)
+	}
+	// Without a code at hand the login fails with the server's reason.
+	r := h.run(servertest.AdminPassword+"\n", "login", "--email", servertest.AdminEmail)
+	if r.code != 1 || !strings.Contains(r.stderr, "Two-factor authentication code: ") {
+		t.Fatalf("no code: exit %d, %q", r.code, r.stderr)
+	}
+	// The next step's code (the current one was used to confirm).
+	r = h.run(servertest.AdminPassword+"\n"+code(now.Add(30*time.Second))+"\n", "login", "--email", servertest.AdminEmail)
+	if r.code != 0 {
+		t.Fatalf("login with a code: exit %d, %q", r.code, r.stderr)
+	}
+	if out := h.ok("user", "info", "--format", "{{.user}}"); out != servertest.AdminEmail+"\n" {
+		t.Errorf("user info = %q", out)
+	}
 }
