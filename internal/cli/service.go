@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,7 +32,7 @@ func servicePath(project, svc string, rest ...string) string {
 func newService(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "service", Short: "Services, their users and Kafka ACLs"}
 	cmd.AddCommand(serviceList(a), serviceCreate(a), serviceGet(a), serviceDelete(a),
-		serviceUserCreate(a), serviceUserGet(a), serviceUserList(a), serviceUserDelete(a), serviceUserPasswordReset(a))
+		serviceUserCreate(a), serviceUserGet(a), serviceUserList(a), serviceUserDelete(a), serviceUserPasswordReset(a), serviceUserSync(a))
 	cmd.AddCommand(kafkaCommands(a)...)
 	return cmd
 }
@@ -59,10 +60,14 @@ func serviceList(a *app) *cobra.Command {
 func serviceCreate(a *app) *cobra.Command {
 	var project, name, typ, plan, cloud string
 	var tags map[string]string
-	var noDefaultACL bool
+	var noDefaultACL, connect bool
 	cmd := &cobra.Command{
-		Use:     "create",
-		Short:   "Register a service in a project",
+		Use:   "create",
+		Short: "Register a service in a project",
+		Long: `Register a service in a project. With --connect, Gatehouse manages the
+service users in the real PostgreSQL, MySQL or Redis/Valkey server behind
+it: the admin connection URI is read from GATEHOUSE_SERVICE_CONNECTION_URI
+or asked for without echo (never a flag: it holds a password).`,
 		Example: "  gatehouse service create --project my-project --service kafka-1 --service-type kafka --plan business-4",
 		Args:    cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
@@ -74,7 +79,8 @@ func serviceCreate(a *app) *cobra.Command {
 			// the generated input lacks.
 			var in struct {
 				service.ServiceCreateIn
-				DefaultACL *bool `json:"default_acl,omitempty"`
+				DefaultACL    *bool   `json:"default_acl,omitempty"`
+				ConnectionURI *string `json:"connection_uri,omitempty"`
 			}
 			in.ServiceName, in.ServiceType, in.Plan = name, typ, plan
 			if cloud != "" {
@@ -85,6 +91,15 @@ func serviceCreate(a *app) *cobra.Command {
 			}
 			if noDefaultACL {
 				in.DefaultACL = ptr(false)
+			}
+			if connect {
+				uri := a.getenv("GATEHOUSE_SERVICE_CONNECTION_URI")
+				if uri == "" {
+					if uri, err = a.readSecret("Admin connection URI of the service: "); err != nil {
+						return err
+					}
+				}
+				in.ConnectionURI = &uri
 			}
 			raw, err := c.do(ctx, "ServiceCreate", http.MethodPost, projectPath(p, "service"), in)
 			if err != nil {
@@ -102,6 +117,7 @@ func serviceCreate(a *app) *cobra.Command {
 	f.StringVar(&cloud, "cloud", "", "cloud name")
 	f.StringToStringVar(&tags, "tag", nil, "tag as key=value (repeatable)")
 	f.BoolVar(&noDefaultACL, "no-default-acl", false, "Kafka: do not create the default avnadmin admin ACL entry")
+	f.BoolVar(&connect, "connect", false, "manage users in the real server (see above)")
 	_ = cmd.MarkFlagRequired("service")
 	_ = cmd.MarkFlagRequired("service-type")
 	return cmd
@@ -306,5 +322,41 @@ func serviceUserPasswordReset(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&password, "new-password", "", "the new password (8 to 256 characters)")
 	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
 	_ = cmd.MarkFlagRequired("username")
+	return cmd
+}
+
+func serviceUserSync(a *app) *cobra.Command {
+	var project, svc string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "user-sync",
+		Short: "Compare the service users with the real server behind the service and fix drift",
+		Args:  cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			raw, err := c.do(ctx, "ServiceUserSync", http.MethodPost, servicePath(p, svc)+"/user-sync", map[string]bool{"dry_run": dryRun})
+			if err != nil {
+				return err
+			}
+			if a.json || a.format != "" {
+				return a.print(raw)
+			}
+			if err := a.print(field(raw, "users"), "username", "state", "fixed", "detail"); err != nil {
+				return err
+			}
+			var out struct {
+				Unmanaged []string `json:"unmanaged"`
+			}
+			if json.Unmarshal(raw, &out) == nil && len(out.Unmanaged) > 0 {
+				fmt.Fprintf(a.stdout, "\nAccounts on the server that Gatehouse does not manage: %s\n", strings.Join(out.Unmanaged, ", "))
+			}
+			return nil
+		}),
+	}
+	serviceFlags(cmd, &project, &svc)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only show the drift")
 	return cmd
 }

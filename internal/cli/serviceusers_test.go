@@ -1,9 +1,15 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
 // TestServiceUserCommands runs the seed's service user commands.
@@ -41,4 +47,44 @@ func TestServiceUserCommands(t *testing.T) {
 			t.Error("service user still there")
 		}
 	})
+}
+
+// TestServiceUsersOnARealServer registers a service backed by the test
+// PostgreSQL server: a user created through the command line exists there
+// (user-sync finds no drift), and deleting it drops it.
+func TestServiceUsersOnARealServer(t *testing.T) {
+	uri := os.Getenv("GATEHOUSE_TEST_POSTGRES")
+	if uri == "" {
+		t.Skip("GATEHOUSE_TEST_POSTGRES is not set")
+	}
+	h := newHarness(t, servertest.SQLite(t))
+	h.needRoute(http.MethodPost, "/v1/project/p/service/s/user-sync")
+	h.login()
+	h.env["GATEHOUSE_PROJECT"] = "real"
+	h.env["GATEHOUSE_SERVICE_CONNECTION_URI"] = uri
+	h.ok("project", "create", "--project", "real")
+	h.ok("service", "create", "--service", "pg-1", "--service-type", "pg", "--connect")
+	name := fmt.Sprintf("gh_cli_%d", time.Now().UnixNano())
+	h.ok("service", "user-create", "--service", "pg-1", "--username", name)
+	t.Cleanup(func() { h.run("", "service", "user-delete", "--service", "pg-1", "--username", name, "--force") })
+
+	var rep struct {
+		Users []struct {
+			Username, State string
+		} `json:"users"`
+	}
+	if err := json.Unmarshal([]byte(h.ok("service", "user-sync", "--service", "pg-1", "--dry-run", "--json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, u := range rep.Users {
+		found = found || u.Username == name
+	}
+	if !found {
+		t.Fatalf("user-sync does not report %s: %+v", name, rep)
+	}
+	if out := h.ok("service", "user-sync", "--service", "pg-1", "--dry-run"); !strings.Contains(out, "USERNAME") || !strings.Contains(out, name) {
+		t.Errorf("user-sync table:\n%s", out)
+	}
+	h.ok("service", "user-delete", "--service", "pg-1", "--username", name, "--force")
 }
