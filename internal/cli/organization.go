@@ -46,6 +46,7 @@ func newOrganization(a *app) *cobra.Command {
 		orgList(a), orgCreate(a), orgGet(a), orgUpdate(a), orgDelete(a),
 		orgUserList(a), orgUserGet(a), orgUserInvite(a), orgInvitationList(a), orgInvitationCancel(a),
 		orgUserUpdate(a), orgUserRemove(a), orgPermissionCmd(a, true), orgPermissionCmd(a, false),
+		orgAuthPolicy(a), orgAuthPolicyUpdate(a),
 	)
 	cmd.AddCommand(groupCommands(a)...)
 	cmd.AddCommand(applicationUserCommands(a)...)
@@ -360,4 +361,83 @@ func userIDByEmail(ctx context.Context, c *api, org, email string) (string, erro
 		}
 	}
 	return "", fmt.Errorf("no member of organization %s has the email %s", org, email)
+}
+
+var authPolicyColumns = []string{"password_auth_enabled", "two_factor_required", "personal_tokens_enabled",
+	"personal_tokens_require_allowed_auth_method", "oauth_enabled", "saml_enabled", "ip_allowlist"}
+
+func authPolicyPath(org string) string {
+	return "/v1/organization/" + url.PathEscape(org) + "/config/authentication"
+}
+
+func orgAuthPolicy(a *app) *cobra.Command {
+	var org string
+	cmd := &cobra.Command{
+		Use: "auth-policy", Short: "Show the organization's authentication policy", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			id, err := a.orgID(ctx, c, org)
+			if err != nil {
+				return err
+			}
+			raw, err := c.do(ctx, "OrganizationAuthenticationConfigGet", http.MethodGet, authPolicyPath(id), nil)
+			if err != nil {
+				return err
+			}
+			return a.print(raw, authPolicyColumns...)
+		}),
+	}
+	orgFlag(cmd, &org)
+	return cmd
+}
+
+func orgAuthPolicyUpdate(a *app) *cobra.Command {
+	var org string
+	var allow []string
+	bools := []struct{ flag, field, help string }{
+		{"password-auth", "password_auth_enabled", "allow password logins"},
+		{"two-factor-required", "two_factor_required", "require two-factor authentication for password logins"},
+		{"personal-tokens", "personal_tokens_enabled", "allow personal tokens on this organization"},
+		{"personal-tokens-require-allowed-auth-method", "personal_tokens_require_allowed_auth_method", "only tokens made after an allowed login method work"},
+		{"oauth", "oauth_enabled", "allow OAuth logins"},
+		{"saml", "saml_enabled", "allow SAML logins"},
+	}
+	values := make([]bool, len(bools))
+	cmd := &cobra.Command{
+		Use:   "auth-policy-update",
+		Short: "Change the authentication policy (only the flags given change)",
+		Example: `  gatehouse organization auth-policy-update --two-factor-required=true
+  gatehouse organization auth-policy-update --ip-allowlist 203.0.113.0/24,2001:db8::/32`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in := map[string]any{}
+			for i, b := range bools {
+				if cmd.Flags().Changed(b.flag) {
+					in[b.field] = values[i]
+				}
+			}
+			if cmd.Flags().Changed("ip-allowlist") {
+				in["ip_allowlist"] = append([]string{}, allow...)
+			}
+			if len(in) == 0 {
+				return fmt.Errorf("nothing to change: give at least one flag")
+			}
+			return a.with(func(ctx context.Context, c *api) error {
+				id, err := a.orgID(ctx, c, org)
+				if err != nil {
+					return err
+				}
+				raw, err := c.do(ctx, "OrganizationAuthenticationConfigUpdate", http.MethodPatch, authPolicyPath(id), in)
+				if err != nil {
+					return err
+				}
+				return a.print(raw, authPolicyColumns...)
+			})(cmd, args)
+		},
+	}
+	orgFlag(cmd, &org)
+	for i, b := range bools {
+		cmd.Flags().BoolVar(&values[i], b.flag, false, b.help)
+	}
+	cmd.Flags().StringSliceVar(&allow, "ip-allowlist", nil, "addresses or CIDR ranges requests must come from; empty (--ip-allowlist '') allows any")
+	return cmd
 }

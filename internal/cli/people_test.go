@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,6 +56,24 @@ func TestOrganizationUsers(t *testing.T) {
 		if msg := h.fails("organization", "user-permission-grant", "--user-email", "nobody@example.com", "--role", "admin"); !strings.Contains(msg, "no member") {
 			t.Errorf("unknown email: %q", msg)
 		}
+		// The authentication policy: only the flags given change.
+		h.ok("organization", "auth-policy-update", "--ip-allowlist", "127.0.0.0/8,::1/128", "--personal-tokens=false")
+		var pol struct {
+			TwoFactor   bool     `json:"two_factor_required"`
+			Tokens      bool     `json:"personal_tokens_enabled"`
+			Password    bool     `json:"password_auth_enabled"`
+			IPAllowlist []string `json:"ip_allowlist"`
+		}
+		if err := json.Unmarshal([]byte(h.ok("organization", "auth-policy", "--json")), &pol); err != nil {
+			t.Fatal(err)
+		}
+		if pol.Tokens || !pol.Password || pol.TwoFactor || len(pol.IPAllowlist) != 2 {
+			t.Errorf("policy = %+v", pol)
+		}
+		if msg := h.fails("organization", "auth-policy-update"); !strings.Contains(msg, "nothing to change") {
+			t.Errorf("no flags: %q", msg)
+		}
+
 		// Removing the last super admin is refused with the server's reason.
 		me := strings.TrimSpace(h.ok("user", "info", "--format", "{{.user_id}}"))
 		if msg := h.fails("organization", "user-remove", "--organization-id", org, "--user-id", me, "--force"); !strings.Contains(msg, "HTTP 4") {
