@@ -47,7 +47,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			}
 			method, path, _ := strings.Cut(r.Pattern, " ")
 			path = strings.NewReplacer("{org}", "org0123456789abcd", "{account}", "a0123456789abcd", "{project}", "p1",
-				"{service}", "s1", "{group}", "ug0123456789abcd", "{user}", "u0123456789abcd", "{rtype}", "project", "{rid}", "p1").Replace(path)
+				"{service}", "s1", "{group}", "ug0123456789abcd", "{user}", "u0123456789abcd", "{rtype}", "project", "{rid}", "p1",
+				"{domain}", "dom0123456789abcd", "{prefix}", "gthp_0123456789").Replace(path)
 			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
 			rec := httptest.NewRecorder()
 			srv.ServeHTTP(rec, req)

@@ -5,12 +5,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -73,9 +75,26 @@ func envOr(name, def string) string {
 	return def
 }
 
+// envDuration reads a duration from the environment, or returns def; a
+// malformed value is added to *errs so the command refuses to start.
+func envDuration(name string, def time.Duration, errs *error) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		*errs = errors.Join(*errs, fmt.Errorf("%s: %w", name, err))
+		return def
+	}
+	return d
+}
+
 func newServe(stdout, stderr io.Writer) *cobra.Command {
 	var cfg server.Config
+	var invitationTTL string
 	var logLevel string
+	var envErr error
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Gatehouse server",
@@ -87,11 +106,19 @@ with that user as its super admin. The password comes from
 GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if envErr != nil {
+				return envErr
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			ttl, err := time.ParseDuration(invitationTTL)
+			if err != nil || ttl <= 0 {
+				return fmt.Errorf("--invitation-ttl: %q is not a positive duration such as 72h", invitationTTL)
+			}
+			cfg.InvitationTTL = ttl
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -102,6 +129,14 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&cfg.SMTPURL, "smtp-url", os.Getenv("GATEHOUSE_SMTP_URL"), "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
+	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")
+	f.StringVar(&cfg.PublicURL, "public-url", os.Getenv("GATEHOUSE_PUBLIC_URL"), "external base URL used in emailed links (env GATEHOUSE_PUBLIC_URL)")
+	f.StringVar(&invitationTTL, "invitation-ttl", envOr("GATEHOUSE_INVITATION_TTL", "168h"), "how long invitations stay valid, e.g. 72h (env GATEHOUSE_INVITATION_TTL)")
+	f.StringVar(&cfg.DNSResolver, "dns-resolver", os.Getenv("GATEHOUSE_DNS_RESOLVER"), "DNS server (host:port) asked to verify domains; default the system resolver (env GATEHOUSE_DNS_RESOLVER)")
+	f.StringVar(&cfg.ChallengeRecord, "domain-challenge-record", envOr("GATEHOUSE_DOMAIN_CHALLENGE_RECORD", "_gatehouse-challenge"), "TXT record name prefix of domain verification (env GATEHOUSE_DOMAIN_CHALLENGE_RECORD)")
+	f.DurationVar(&cfg.DomainRecheck, "domain-recheck", envDuration("GATEHOUSE_DOMAIN_RECHECK", time.Hour, &envErr), "how often verified domains are re-checked, 0 for never (env GATEHOUSE_DOMAIN_RECHECK)")
+	f.DurationVar(&cfg.DomainGrace, "domain-grace", envDuration("GATEHOUSE_DOMAIN_GRACE", 72*time.Hour, &envErr), "how long a verified domain's vanished proof is tolerated before it is unverified (env GATEHOUSE_DOMAIN_GRACE)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
 	return cmd
 }

@@ -52,6 +52,9 @@ func (p *Plane) Bootstrap(ctx context.Context, email, password, orgName string) 
 		now := p.now().UTC()
 		u := identity.User{ID: org.NewID(org.PrefixUser), Email: email, RealName: "Administrator", PasswordHash: hash,
 			State: identity.StateActive, CreateTime: now, UpdateTime: now, PasswordUpdated: &now}
+		if err := p.markManaged(tx, &u); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(u); err != nil {
 			return err
 		}

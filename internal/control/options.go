@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 )
 
 // settings are the Plane's feature configuration, set through Options.
@@ -17,11 +18,12 @@ type settings struct {
 
 	secretKeys [][]byte // service-user credential keys: the first encrypts, all decrypt
 
-	dnsResolver     string        // host:port of the DNS server domain verification asks; "" = system
-	domainRecheck   time.Duration // how often verified domains are re-checked; 0 = never
-	domainGrace     time.Duration // how long a vanished record is tolerated before unverifying
-	challengeRecord string        // TXT record name prefix, default "_gatehouse-challenge"
-	kafkaUserLimit  int           // default service-user cap of a Kafka service; default 50
+	dnsResolver     string             // host:port of the DNS server domain verification asks; "" = system
+	domainRecheck   time.Duration      // how often verified domains are re-checked; 0 = never
+	domainGrace     time.Duration      // how long a vanished record is tolerated before unverifying
+	challengeRecord string             // TXT record name prefix, default "_gatehouse-challenge"
+	proof           *ownership.Checker // built from dnsResolver and challengeRecord
+	kafkaUserLimit  int                // default service-user cap of a Kafka service; default 50
 }
 
 // WithMailer sets how email is sent (default: not configured).
@@ -68,6 +70,7 @@ func (s *settings) applyDefaults() {
 	if s.challengeRecord == "" {
 		s.challengeRecord = "_gatehouse-challenge"
 	}
+	s.proof = &ownership.Checker{Resolver: s.dnsResolver, Record: s.challengeRecord}
 	if s.kafkaUserLimit <= 0 {
 		s.kafkaUserLimit = 50
 	}

@@ -39,13 +39,18 @@ func (p *Plane) CreateOrganization(ctx context.Context, a *Actor, name, tier str
 	if a.User.IsApplication {
 		return org.Organization{}, fail(ErrForbidden, "application users cannot create organizations")
 	}
-	if a.User.ManagingOrgID != "" {
-		return org.Organization{}, fail(ErrForbidden, "managed users cannot create organizations")
-	}
 	var o org.Organization
 	err = p.write(ctx, func(tx store.Tx) error {
-		var err error
-		o, err = p.createOrganization(tx, a.User, name, tier, a.ClientIP)
+		// Read the user again: a domain verified a moment ago makes the
+		// user managed before any cached copy says so.
+		u, err := tx.GetUser(a.User.ID)
+		if err != nil {
+			return err
+		}
+		if u.ManagingOrgID != "" {
+			return fail(ErrForbidden, "Managed users cannot create organizations: your account is managed by organization %s, ask its admins", u.ManagingOrgID)
+		}
+		o, err = p.createOrganization(tx, u, name, tier, a.ClientIP)
 		return err
 	})
 	return o, err
@@ -163,7 +168,8 @@ func (p *Plane) UpdateOrganization(ctx context.Context, a *Actor, id string, nam
 // DeleteOrganization deletes an empty organization, or everything in it when
 // recursive is set (super admins only).
 func (p *Plane) DeleteOrganization(ctx context.Context, a *Actor, id string, recursive bool) error {
-	return p.write(ctx, func(tx store.Tx) error {
+	var released []string
+	err := p.write(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, id)
 		if err != nil {
 			return err
@@ -184,9 +190,14 @@ func (p *Plane) DeleteOrganization(ctx context.Context, a *Actor, id string, rec
 				return fail(org.ErrNotEmpty, "Organization has %d units and %d projects; delete them first or pass recursive=true", len(units)-1, len(projects))
 			}
 		}
+		if released, err = p.releaseOrganization(tx, o.ID); err != nil {
+			return err
+		}
 		if err := tx.DeleteOrganization(o.ID); err != nil {
 			return err
 		}
 		return p.record(tx, deleteNodeChange(orgRes(o.ID)))
 	})
+	p.forgetUsers(released)
+	return err
 }

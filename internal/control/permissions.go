@@ -176,13 +176,8 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 			if len(added) == 0 && len(removed) == 0 {
 				continue
 			}
-			// Escalation guard: nobody hands out what they do not hold
-			// on this resource (super admins hold everything).
-			for _, s := range added {
-				perm, _ := authz.Parse(s)
-				if !p.engine.Check(a.User.ID, perm, t.res) {
-					return fail(ErrForbidden, "You cannot grant %s on %s %s: you do not hold it there", s, t.typ, t.id)
-				}
+			if err := p.guardEscalation(a, added, t.res, t.typ, t.id); err != nil {
+				return err
 			}
 			pt, pid, _ := strings.Cut(k, "/")
 			g := grant.Grant{OrganizationID: t.org.ID, PrincipalType: pt, PrincipalID: pid, ResourceType: t.typ, ResourceID: t.id,
@@ -212,6 +207,22 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 		return p.event(tx, a, t.org.ID, t.accountID, t.project, "", "permissions_update",
 			fmt.Sprintf("Permissions on %s %s: %s", t.typ, t.id, strings.Join(desc, "; ")))
 	})
+}
+
+// guardEscalation is the escalation guard of every grant: nobody hands out
+// what they do not hold on the resource (super admins hold everything).
+// Strings must already be validated.
+func (p *Plane) guardEscalation(a *Actor, added []string, res authz.Resource, typ, id string) error {
+	for _, s := range added {
+		perm, err := authz.Parse(s)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		if !p.engine.Check(a.User.ID, perm, res) {
+			return fail(ErrForbidden, "You cannot grant %s on %s %s: you do not hold it there", s, typ, id)
+		}
+	}
+	return nil
 }
 
 // checkPrincipal checks that a grant's principal exists in the organization.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -28,6 +29,24 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+
+	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
+	// empty: no mail is sent and invitation links go back to the inviter.
+	SMTPURL  string
+	MailFrom string // sender address; default from the URL or gatehouse@<host>
+	// PublicURL is the server's external base URL, used in emailed links.
+	PublicURL string
+	// InvitationTTL is how long invitations stay valid; default 7 days.
+	InvitationTTL time.Duration
+
+	// Domain verification: the DNS server asked (host:port, "" = the
+	// system resolver), the TXT record name prefix, how often verified
+	// domains are re-checked (0 = never) and how long a vanished proof is
+	// tolerated before the domain is unverified.
+	DNSResolver     string
+	ChallengeRecord string
+	DomainRecheck   time.Duration
+	DomainGrace     time.Duration
 }
 
 // Defaults.
@@ -48,14 +67,27 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
+		return err
+	}
 	st, err := sqlstore.Open(ctx, cfg.Database)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer st.Close()
 
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL),
+		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace)}
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, control.WithMailer(m))
+	}
 	start := time.Now()
-	plane, err := control.New(ctx, st, control.WithLogger(log))
+	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
@@ -75,6 +107,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	go plane.WatchDomains(fctx)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -104,6 +137,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// validateChallengeRecord checks the TXT record name prefix: DNS labels
+// of letters, digits, '-' and '_' (it usually starts with '_').
+func validateChallengeRecord(name string) error {
+	if name == "" {
+		return nil
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return fmt.Errorf("domain challenge record %q: must be DNS labels of letters, digits, '-' and '_'", name)
+		}
 	}
 	return nil
 }

@@ -72,6 +72,7 @@ type Tx interface {
 	KafkaTx
 	ServiceUserTx
 	DomainTx
+	ProjectMemberTx
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)

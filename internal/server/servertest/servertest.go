@@ -36,8 +36,9 @@ var (
 )
 
 // Start runs a server on database (see SQLite and Postgres) and stops it
-// when the test ends.
-func Start(t testing.TB, database string) *Instance {
+// when the test ends. Each configure function may adjust the configuration
+// (mail relay, public URL ...) before the server starts.
+func Start(t testing.TB, database string, configure ...func(*server.Config)) *Instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -47,6 +48,9 @@ func Start(t testing.TB, database string) *Instance {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	go func() { inst.done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
 	select {
 	case addr := <-ready:
