@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/aiven/go-client-codegen/handler/organization"
 	"github.com/aiven/go-client-codegen/handler/organizationprojects"
@@ -249,12 +250,18 @@ read_only, or any role or permission string):
 				var out struct {
 					Message   string `json:"message"`
 					AcceptURL string `json:"accept_url"`
+					Code      string `json:"invite_code"`
 				}
 				_ = json.Unmarshal(raw, &out)
 				a.say("%s", firstOf(out.Message, fmt.Sprintf("Invited %s to project %s as %s.", email, p, role)))
-				if out.AcceptURL != "" {
-					// Not mailed: the inviter passes the link on; shown once.
-					a.say("Accept link (shown once): %s", out.AcceptURL)
+				if out.Code != "" {
+					// Not mailed: the inviter passes the code on; it is
+					// shown this once.
+					link := out.AcceptURL
+					if strings.HasPrefix(link, "/") {
+						link = c.url + link
+					}
+					a.say("Shown once; the invitee accepts with:\n  gatehouse project invite-accept --project %s --code %s\n(or a POST to %s)", p, out.Code, link)
 				}
 			case group != "":
 				if _, err := c.do(ctx, "ProjectGroupAccessSet", http.MethodPut, projectPath(p, "access", "groups", group), map[string]string{"role": role}); err != nil {
