@@ -13,6 +13,7 @@ import (
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/user"
 
+	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
@@ -30,8 +31,8 @@ type harness struct {
 	env map[string]string
 }
 
-func newHarness(t *testing.T, database string) *harness {
-	srv := servertest.Start(t, database)
+func newHarness(t *testing.T, database string, configure ...func(*server.Config)) *harness {
+	srv := servertest.Start(t, database, configure...)
 	return &harness{t: t, srv: srv, env: map[string]string{"GATEHOUSE_CONFIG_DIR": t.TempDir(), "GATEHOUSE_URL": srv.URL}}
 }
 

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/ownership/ownershiptest"
+	"github.com/gatehouse-dev/gatehouse/internal/server"
 )
 
 // TestDomainCommands runs the seed's domain commands: domain-add prints the
@@ -11,7 +14,8 @@ import (
 // fails with the server's reason, domain-remove removes.
 func TestDomainCommands(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
-		h := newHarness(t, db)
+		resolver := ownershiptest.NewDNS(t)
+		h := newHarness(t, db, func(c *server.Config) { c.DNSResolver = resolver.Addr() })
 		h.needRoute(http.MethodGet, "/v1/organization/o/domains")
 		h.login()
 		c := h.api()
@@ -29,8 +33,16 @@ func TestDomainCommands(t *testing.T) {
 		if out := h.ok("organization", "domain-get", "--domain", "company.invalid"); !strings.Contains(out, ds[0].ChallengeToken) || !strings.Contains(out, "unverified") {
 			t.Errorf("domain-get:\n%s", out)
 		}
-		if msg := h.fails("organization", "domain-verify", "--domain", "company.invalid"); !strings.Contains(msg, "HTTP 4") {
+		if msg := h.fails("organization", "domain-verify", "--domain", "company.invalid"); !strings.Contains(msg, "HTTP 4") || !strings.Contains(msg, "_gatehouse-challenge.company.invalid") {
 			t.Errorf("verify without a record: %q", msg)
+		}
+		// Seed: publish the record, then domain-verify.
+		resolver.SetTXT("_gatehouse-challenge.company.invalid", "token="+ds[0].ChallengeToken+",expiry=never")
+		if out := h.ok("organization", "domain-verify", "--domain", "company.invalid"); !strings.Contains(out, "verified") {
+			t.Errorf("domain-verify:\n%s", out)
+		}
+		if ds, err := c.OrganizationDomainsList(ctx, org); err != nil || ds[0].State != "verified" {
+			t.Fatalf("after verify = %+v, %v", ds, err)
 		}
 		if msg := h.fails("organization", "domain-get", "--domain", "other.invalid"); !strings.Contains(msg, "no domain other.invalid") {
 			t.Errorf("unknown domain: %q", msg)
