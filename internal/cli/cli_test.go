@@ -250,6 +250,14 @@ func TestOutputConventions(t *testing.T) {
 			t.Errorf("%s completion: %.80q", shell, out)
 		}
 	}
+	// Flag values complete: roles from the catalogue, Kafka values for
+	// the Kafka commands.
+	if out := h.ok("__complete", "organization", "user-permission-grant", "--role", ""); !strings.Contains(out, "role:organization:admin\t") || strings.Contains(out, "internal:") {
+		t.Errorf("role completion:\n%s", out)
+	}
+	if out := h.ok("__complete", "service", "acl-add", "--permission", ""); !strings.Contains(out, "readwrite") || strings.Contains(out, "role:") {
+		t.Errorf("Kafka permission completion:\n%s", out)
+	}
 	if out := h.ok("organization", "application-user-token-create", "--help"); !strings.Contains(out, "--max-age-seconds") || !strings.Contains(out, "--cidr-blocks") {
 		t.Errorf("help: %s", out)
 	}

@@ -69,7 +69,7 @@ func orgPermissionCmd(a *app, grant bool) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "user-permission-" + verb,
-		Short: strings.ToUpper(verb[:1]) + verb[1:] + " roles or permissions to a user, application user or group",
+		Short: map[bool]string{true: "Grant roles or permissions to", false: "Revoke roles or permissions from"}[grant] + " a user, application user or group",
 		Long: `Roles or permissions of a user, application user or group, on the
 organization (default), a unit (--resource-type organization_unit
 --resource-id <UNIT_ID>) or a project (--resource-type project --resource-id

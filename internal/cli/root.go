@@ -61,6 +61,7 @@ or pass an API token with --auth-token or GATEHOUSE_AUTH_TOKEN.`,
 		a.addClientFlags(cmd)
 		root.AddCommand(cmd)
 	}
+	addCompletions(root)
 	return root
 }
 
