@@ -56,6 +56,30 @@ func TestOrganizationUsers(t *testing.T) {
 		if msg := h.fails("organization", "user-permission-grant", "--user-email", "nobody@example.com", "--role", "admin"); !strings.Contains(msg, "no member") {
 			t.Errorf("unknown email: %q", msg)
 		}
+		// The invitee accepts with the link from the listing (no mail is
+		// configured), choosing a password, and is logged in.
+		link := strings.TrimSpace(h.ok("organization", "invitation-list", "--format", "{{.accept_link}}"))
+		if link == "" {
+			t.Fatal("no accept link in the listing")
+		}
+		jane := &harness{t: t, srv: h.srv, env: map[string]string{"GATEHOUSE_CONFIG_DIR": t.TempDir(), "GATEHOUSE_URL": h.srv.URL}}
+		r := jane.run("jane's long passphrase\njane's long passphrase\n", "organization", "invitation-accept", "--code", link, "--real-name", "Jane Doe")
+		if r.code != 0 || !strings.Contains(r.stdout, "logged in") {
+			t.Fatalf("invitation-accept: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if out := jane.ok("organization", "list", "--format", "{{.organization_id}}"); strings.TrimSpace(out) != org {
+			t.Fatalf("jane's organizations = %q", out)
+		}
+		// Seed: avn organization user-remove --organization-id <ORG_ID> --user-id <USER_ID>
+		janeID := strings.TrimSpace(jane.ok("user", "info", "--format", "{{.user_id}}"))
+		h.ok("organization", "user-remove", "--organization-id", org, "--user-id", janeID, "--force")
+		if us, err := c.OrganizationUserList(ctx, org); err != nil || len(us) != 1 {
+			t.Fatalf("members after user-remove = %+v, %v", us, err)
+		}
+		if out := jane.ok("organization", "list", "--format", "{{.organization_id}}"); strings.TrimSpace(out) != "" {
+			t.Errorf("jane still sees %q", out)
+		}
+
 		// The authentication policy: only the flags given change.
 		h.ok("organization", "auth-policy-update", "--ip-allowlist", "127.0.0.0/8,::1/128", "--personal-tokens=false")
 		var pol struct {
