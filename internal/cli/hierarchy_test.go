@@ -159,5 +159,33 @@ func TestHierarchyAndGrants(t *testing.T) {
 		if _, err := c.AccountGet(ctx, unit); err == nil {
 			t.Error("unit still there")
 		}
+
+		// A second organization: create, rename, nest units, delete.
+		acme := line("organization", "create", "--name", "Acme", "--format", "{{.organization_id}}")
+		h.ok("organization", "update", "--organization-id", acme, "--name", "Acme Inc")
+		if o, err := c.OrganizationGet(ctx, acme); err != nil || o.OrganizationName != "Acme Inc" {
+			t.Fatalf("renamed organization = %+v, %v", o, err)
+		}
+		// With two organizations, commands need --organization-id.
+		if msg := h.fails("project", "list"); !strings.Contains(msg, "--organization-id is required") {
+			t.Errorf("ambiguous organization: %q", msg)
+		}
+		eng := line("unit", "create", "--organization-id", acme, "--name", "Engineering", "--format", "{{.account_id}}")
+		web := line("unit", "create", "--organization-id", acme, "--name", "Web", "--format", "{{.account_id}}")
+		h.ok("unit", "move", "--unit-id", web, "--parent-id", eng)
+		if u, err := c.AccountGet(ctx, web); err != nil || u.ParentAccountId == nil || *u.ParentAccountId != eng {
+			t.Fatalf("moved unit = %+v, %v", u, err)
+		}
+		h.ok("unit", "move", "--unit-id", web, "--parent-id", acme)
+		if u, err := c.AccountGet(ctx, web); err != nil || u.ParentAccountId == nil || *u.ParentAccountId == eng {
+			t.Fatalf("unit moved back = %+v, %v", u, err)
+		}
+		if msg := h.fails("organization", "delete", "--force"); !strings.Contains(msg, "--organization-id is required") {
+			t.Errorf("delete without an ID: %q", msg)
+		}
+		h.ok("organization", "delete", "--organization-id", acme, "--recursive", "--force")
+		if _, err := c.OrganizationGet(ctx, acme); err == nil {
+			t.Error("organization still there")
+		}
 	})
 }
