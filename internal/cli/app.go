@@ -154,6 +154,11 @@ func (a *app) say(format string, args ...any) {
 	if a.json || a.format != "" {
 		return
 	}
+	for i, v := range args {
+		if s, ok := v.(string); ok {
+			args[i] = output.Printable(s) // values may come from the server
+		}
+	}
 	fmt.Fprintf(a.stdout, format+"\n", args...)
 }
 
@@ -235,9 +240,10 @@ func describe(err error) string {
 		if msg == "" {
 			msg = http.StatusText(e.Status)
 		}
-		return fmt.Sprintf("%s (HTTP %d)", msg, e.Status)
+		return output.Printable(fmt.Sprintf("%s (HTTP %d)", msg, e.Status))
 	}
-	return err.Error()
+	// Server text is escaped: it must not drive the terminal.
+	return output.Printable(err.Error())
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -214,6 +214,7 @@ func TestDescribe(t *testing.T) {
 		{"wrapped API error", fmt.Errorf("inviting x: %w", aiven.Error{Status: 409, Message: "already invited"}), "already invited (HTTP 409)"},
 		{"API error without message", aiven.Error{Status: 502}, "Bad Gateway (HTTP 502)"},
 		{"other", errors.New("--project is required"), "--project is required"},
+		{"terminal escapes are escaped", aiven.Error{Status: 400, Message: "bad \x1b[2Jname\n"}, `bad \x1b[2Jname\n (HTTP 400)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

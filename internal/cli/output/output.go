@@ -122,13 +122,13 @@ func (p Printer) table(rows []any, columns []string) error {
 	cells := make([][]string, 0, len(rows)+2)
 	head := make([]string, len(columns))
 	for i, c := range columns {
-		head[i] = printable(strings.ToUpper(c))
+		head[i] = Printable(strings.ToUpper(c))
 	}
 	cells = append(cells, head, nil)
 	for _, r := range rows {
 		line := make([]string, len(columns))
 		for i, c := range columns {
-			line[i] = printable(Cell(Lookup(r, c), ", "))
+			line[i] = Printable(Cell(Lookup(r, c), ", "))
 		}
 		cells = append(cells, line)
 	}
@@ -220,9 +220,9 @@ func Cell(v any, sep string) string {
 	}
 }
 
-// printable escapes control characters so a value from the server can
+// Printable escapes control characters so a value from the server can
 // neither break the table's lines nor send escape sequences to a terminal.
-func printable(s string) string {
+func Printable(s string) string {
 	if !strings.ContainsFunc(s, unicode.IsControl) {
 		return s
 	}
