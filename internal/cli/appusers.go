@@ -11,6 +11,8 @@ import (
 
 	"github.com/aiven/go-client-codegen/handler/applicationuser"
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-dev/gatehouse/internal/cli/output"
 )
 
 var (
@@ -267,6 +269,7 @@ func (a *app) warnExpiring(raw json.RawMessage, within time.Duration, now time.T
 		if t.Desc != "" {
 			name += " (" + t.Desc + ")"
 		}
+		name = output.Printable(name)
 		switch {
 		case left <= 0:
 			fmt.Fprintf(a.stderr, "Warning: token %s expired at %s.\n", name, t.Expiry.UTC().Format(time.RFC3339))
