@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/user"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
@@ -260,5 +263,31 @@ func TestOutputConventions(t *testing.T) {
 	}
 	if out := h.ok("organization", "application-user-token-create", "--help"); !strings.Contains(out, "--max-age-seconds") || !strings.Contains(out, "--cidr-blocks") {
 		t.Errorf("help: %s", out)
+	}
+}
+
+// TestEveryFlagExplained walks the command tree: every command has a
+// short description and every flag a usage line, so --help explains all.
+func TestEveryFlagExplained(t *testing.T) {
+	root := newRoot(&app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	var walk func(cmd *cobra.Command)
+	n := 0
+	walk = func(cmd *cobra.Command) {
+		if cmd.Short == "" {
+			t.Errorf("%q has no description", cmd.CommandPath())
+		}
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			n++
+			if strings.TrimSpace(f.Usage) == "" {
+				t.Errorf("%s --%s has no usage", cmd.CommandPath(), f.Name)
+			}
+		})
+		for _, c := range cmd.Commands() {
+			walk(c)
+		}
+	}
+	walk(root)
+	if n < 200 {
+		t.Errorf("only %d flags found", n)
 	}
 }
