@@ -60,12 +60,19 @@ func (a *app) addClientFlags(cmd *cobra.Command) {
 	f.StringVar(&a.format, "format", "", "print each row with a Go template, e.g. '{{.user_id}} {{.user_info.user_email}}'")
 }
 
+// loginURL is the server a login or an invitation acceptance goes to; an
+// unreadable credentials file does not stop them, they replace it.
+func (a *app) loginURL() string {
+	saved, _, _ := a.loadCredentials()
+	return strings.TrimSuffix(firstOf(a.url, a.getenv("GATEHOUSE_URL"), saved.URL, DefaultURL), "/")
+}
+
 // target resolves the server URL and token: flags, then the environment,
 // then the credentials saved by login.
 func (a *app) target() (url, token string, src tokenSource, err error) {
 	saved, ok, err := a.loadCredentials()
 	if err != nil {
-		return "", "", tokenNone, err
+		return "", "", tokenNone, fmt.Errorf("%w (\"gatehouse login\" replaces the file)", err)
 	}
 	url = firstOf(a.url, a.getenv("GATEHOUSE_URL"))
 	switch {

@@ -25,10 +25,8 @@ the per-user credentials file (GATEHOUSE_CONFIG_DIR, default
 commands. "gatehouse logout" revokes it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			url, _, _, err := a.target()
-			if err != nil {
-				return err
-			}
+			url := a.loginURL()
+			var err error
 			if email == "" {
 				if email, err = a.readLine("Email: "); err != nil {
 					return err

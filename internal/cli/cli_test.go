@@ -208,6 +208,19 @@ func TestLoginLogout(t *testing.T) {
 	})
 }
 
+func TestLoginReplacesACorruptFile(t *testing.T) {
+	h := newHarness(t, servertest.SQLite(t))
+	path := filepath.Join(h.env["GATEHOUSE_CONFIG_DIR"], "credentials.json")
+	if err := os.WriteFile(path, []byte("{oops"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if msg := h.fails("organization", "list"); !strings.Contains(msg, "gatehouse login") {
+		t.Errorf("corrupt file: %q", msg)
+	}
+	h.login()
+	h.ok("organization", "list")
+}
+
 func TestSavedTokenNotSentElsewhere(t *testing.T) {
 	h := newHarness(t, servertest.SQLite(t))
 	h.login()

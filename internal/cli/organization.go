@@ -454,10 +454,7 @@ saved as "gatehouse login" does.`,
 		Example: "  gatehouse organization invitation-accept --code <CODE> --real-name 'Jane Doe'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			base, _, _, err := a.target()
-			if err != nil {
-				return err
-			}
+			base := a.loginURL()
 			// The link's last segment is the code.
 			code = strings.TrimSpace(code)
 			code = code[strings.LastIndex(code, "/")+1:]
