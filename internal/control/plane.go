@@ -7,6 +7,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -35,8 +36,9 @@ type Plane struct {
 
 	syncMu sync.Mutex // serialises applying change-log entries to the engine
 
-	limiter *loginLimiter
-	tokens  *tokenCache
+	limiter  *loginLimiter
+	tokens   *tokenCache
+	policies *policyCache
 
 	cfg settings
 
@@ -65,8 +67,12 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 		o(p)
 	}
 	p.cfg.applyDefaults()
+	if p.cfg.keyringErr != nil {
+		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
+	}
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
+	p.policies = newPolicyCache()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ const (
 	KindApplication Kind = "application" // an application user's token
 )
 
+// AuthMethodPassword marks tokens from a password login.
+const AuthMethodPassword = "password"
+
 var kindPrefix = map[Kind]string{
 	KindSession:     "gths_",
 	KindPersonal:    "gthp_",
@@ -64,6 +67,11 @@ type Token struct {
 	LastIP          string
 	LastUserAgent   string
 	CreatedManually bool
+	// AuthMethod is how the session behind the token signed in
+	// ("password"; "" when unknown), and TwoFactor whether a second factor
+	// was checked: organizations' authentication policies decide on them.
+	AuthMethod string
+	TwoFactor  bool
 }
 
 // Expired reports whether the token has expired at now.
