@@ -150,7 +150,6 @@ PostgreSQL requires the variable.`,
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
 	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", "50"), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
 	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")
-	f.StringVar(&cfg.SMTPURL, "smtp-url", os.Getenv("GATEHOUSE_SMTP_URL"), "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
 	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")
 	f.StringVar(&cfg.PublicURL, "public-url", os.Getenv("GATEHOUSE_PUBLIC_URL"), "external base URL used in emailed links (env GATEHOUSE_PUBLIC_URL)")
