@@ -213,7 +213,7 @@ func orgUserInvite(a *app) *cobra.Command {
 				if err := c.OrganizationUserInvite(ctx, id, &organizationuser.OrganizationUserInviteIn{UserEmail: e}); err != nil {
 					return fmt.Errorf("inviting %s: %w", e, err)
 				}
-				a.say("Invitation sent to %s.", e)
+				a.say("Invited %s; the invitation is pending until accepted.", e)
 			}
 			return nil
 		}),
