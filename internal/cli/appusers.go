@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	appUserColumns = []string{"user_id", "name", "description", "user_email", "create_time"}
+	appUserColumns = []string{"user_id", "name", "user_email", "is_super_admin", "create_time"}
 	tokenColumns   = []string{"token_prefix", "description", "create_time", "expiry_time", "last_used_time", "last_ip", "ip_allowlist"}
 )
 
