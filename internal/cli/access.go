@@ -123,7 +123,111 @@ func newAccess(a *app) *cobra.Command {
 		}),
 	}
 	explain.flags(explainCmd)
-	cmd.AddCommand(checkCmd, explainCmd)
+	cmd.AddCommand(checkCmd, explainCmd, accessResources(a), accessPrincipals(a))
+	return cmd
+}
+
+func accessResources(a *app) *cobra.Command {
+	var org, user, email, permission, rtype string
+	cmd := &cobra.Command{
+		Use:     "resources",
+		Short:   "Which resources of a type a user holds a permission on",
+		Example: "  gatehouse access resources --user-email jane@example.com --permission project:services:write --resource-type project",
+		Args:    cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			id, err := a.orgID(ctx, c, org)
+			if err != nil {
+				return err
+			}
+			if user == "" && email != "" {
+				if user, err = userIDByEmail(ctx, c, id, email); err != nil {
+					return err
+				}
+			}
+			q := [][2]string{{"permission", permission}, {"resource_type", rtype}}
+			if user != "" {
+				q = append(q, [2]string{"principal_id", user})
+			}
+			var all []string
+			for after := ""; ; {
+				var page struct {
+					Resources []string `json:"resources"`
+					Next      string   `json:"next"`
+				}
+				qq := q
+				if after != "" {
+					qq = append(qq, [2]string{"after", after})
+				}
+				if err := c.into(ctx, "AccessResources", http.MethodGet, "/v1/organization/"+url.PathEscape(id)+"/access/resources", nil, &page, qq...); err != nil {
+					return err
+				}
+				all = append(all, page.Resources...)
+				if page.Next == "" || page.Next == after {
+					break
+				}
+				after = page.Next
+			}
+			rows := make([]map[string]string, 0, len(all))
+			for _, r := range all {
+				rows = append(rows, map[string]string{"resource_type": rtype, "resource_id": r})
+			}
+			return a.print(rows, "resource_type", "resource_id")
+		}),
+	}
+	orgFlag(cmd, &org)
+	f := cmd.Flags()
+	f.StringVar(&user, "user-id", "", "user or application user ID (default: you)")
+	f.StringVar(&email, "user-email", "", "member's email, instead of --user-id")
+	f.StringVar(&permission, "permission", "", "permission, e.g. project:services:read")
+	f.StringVar(&rtype, "resource-type", "project", "organization_unit, project or service")
+	_ = cmd.MarkFlagRequired("permission")
+	cmd.MarkFlagsMutuallyExclusive("user-id", "user-email")
+	return cmd
+}
+
+func accessPrincipals(a *app) *cobra.Command {
+	var org, permission, rtype, rid string
+	cmd := &cobra.Command{
+		Use:     "principals",
+		Short:   "Which users and groups hold a permission on a resource",
+		Example: "  gatehouse access principals --permission project:services:write --resource-type project --resource-id backend-prod",
+		Args:    cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			id, err := a.orgID(ctx, c, org)
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Users  []string `json:"users"`
+				Groups []string `json:"user_groups"`
+			}
+			q := [][2]string{{"permission", permission}, {"resource_type", rtype}, {"resource_id", firstOf(rid, id)}}
+			raw, err := c.do(ctx, "AccessPrincipals", http.MethodGet, "/v1/organization/"+url.PathEscape(id)+"/access/principals", nil, q...)
+			if err != nil {
+				return err
+			}
+			if a.json || a.format != "" {
+				return a.print(raw)
+			}
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return err
+			}
+			rows := make([]map[string]string, 0, len(out.Users)+len(out.Groups))
+			for _, u := range out.Users {
+				rows = append(rows, map[string]string{"principal_type": "user", "principal_id": u})
+			}
+			for _, g := range out.Groups {
+				rows = append(rows, map[string]string{"principal_type": "user_group", "principal_id": g})
+			}
+			return a.print(rows, "principal_type", "principal_id")
+		}),
+	}
+	orgFlag(cmd, &org)
+	f := cmd.Flags()
+	f.StringVar(&permission, "permission", "", "permission, e.g. project:services:write")
+	f.StringVar(&rtype, "resource-type", "project", "organization, organization_unit, project or service")
+	f.StringVar(&rid, "resource-id", "", "unit ID, project name, or project/service (default: the organization)")
+	_ = cmd.MarkFlagRequired("permission")
 	return cmd
 }
 

@@ -127,6 +127,18 @@ func TestHierarchyAndGrants(t *testing.T) {
 			t.Errorf("access explain:\n%s", out)
 		}
 
+		// The group holds operator on backend-prod: the principals
+		// question names it, and the resources question finds the project
+		// for the admin.
+		out = h.ok("access", "principals", "--permission", "service:logs:read", "--resource-type", "project", "--resource-id", "backend-prod")
+		if !strings.Contains(out, group) || !strings.Contains(out, "PRINCIPAL_TYPE") {
+			t.Errorf("access principals:\n%s", out)
+		}
+		out = h.ok("access", "resources", "--user-id", me, "--permission", "project:services:read", "--resource-type", "project")
+		if !strings.Contains(out, "backend-prod") || !strings.Contains(out, "backend-dev") {
+			t.Errorf("access resources:\n%s", out)
+		}
+
 		out = h.ok("events", "-n", "50")
 		if !strings.Contains(out, "ACTION_TYPE") || !strings.Contains(out, servertest.AdminEmail) {
 			t.Errorf("events:\n%s", out)
