@@ -358,6 +358,11 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 		if err != nil {
 			return err
 		}
+		if m.User.IsApplication {
+			// Removing only the membership would leave its tokens alive.
+			return fail(ErrInvalid, "%s is an application user: delete it with DELETE /v1/organization/%s/application-users/%s, which also revokes its tokens",
+				m.User.Email, o.ID, m.User.ID)
+		}
 		var changes []authz.Change
 		if m.IsSuperAdmin {
 			if !p.engine.IsSuperAdmin(o.ID, a.User.ID) {

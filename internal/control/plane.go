@@ -38,6 +38,8 @@ type Plane struct {
 
 	limiter  *loginLimiter
 	tokens   *tokenCache
+	refusals *eventLimiter // rate-limits refused-token events
+	uses     *useBatch     // token uses waiting to be written
 	policies *policyCache
 
 	cfg settings
@@ -72,6 +74,8 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	}
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
+	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
+	p.uses = newUseBatch()
 	p.policies = newPolicyCache()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err

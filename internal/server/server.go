@@ -29,6 +29,11 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
+	// or CIDR ranges) whose X-Forwarded-For header is believed when
+	// deciding a request's client address. Empty: none is.
+	TrustedProxies string
+
 	// SecretKey holds the keys that encrypt service-user credentials:
 	// comma-separated, each 32 bytes in base64 or hex; the first
 	// encrypts, all decrypt. Empty: on SQLite a key file next to the
@@ -78,6 +83,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
+	}
+	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
 	}
 	// Refuse a PostgreSQL start without a key before touching the
 	// database (opening it applies migrations).
@@ -150,10 +159,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	usesDone := make(chan struct{})
+	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
+	// Token uses are written once more on the way out, before the store
+	// closes.
+	defer func() { stopFollow(); <-usesDone }()
 	go plane.WatchDomains(fctx)
 
 	srv := &http.Server{
-		Handler:           api.New(plane, log),
+		Handler:           api.New(plane, log, api.WithTrustedProxies(proxies)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
