@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
 // TestApplicationUserFlow is the seed's application-user walkthrough:
@@ -101,5 +103,33 @@ func TestWarnExpiring(t *testing.T) {
 				t.Errorf("warning = %q, want %q", buf.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestPersonalTokens: create (printed once), use, list, revoke.
+func TestPersonalTokens(t *testing.T) {
+	h := newHarness(t, servertest.SQLite(t))
+	h.needRoute(http.MethodGet, "/v1/access_token")
+	h.login()
+	r := h.run("", "user", "access-token-create", "--description", "laptop", "--max-age-seconds", "3600", "--extend-when-used")
+	if r.code != 0 || !strings.Contains(r.stderr, "Store this token now") {
+		t.Fatalf("create: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	fields := strings.Fields(lines[len(lines)-1])
+	token, prefix := fields[0], fields[1]
+	if out := h.ok("user", "info", "--auth-token", token, "--format", "{{.user}}"); out != servertest.AdminEmail+"\n" {
+		t.Errorf("the new token = %q", out)
+	}
+	r = h.run("", "user", "access-token-list")
+	if r.code != 0 || !strings.Contains(r.stdout, prefix) || !strings.Contains(r.stderr, "expires in") {
+		t.Errorf("list (an hour-long token is near expiry):\n%s%s", r.stdout, r.stderr)
+	}
+	if msg := h.fails("user", "access-token-create", "--description", "x", "--extend-when-used"); !strings.Contains(msg, "needs --max-age-seconds") {
+		t.Errorf("extend without max age: %q", msg)
+	}
+	h.ok("user", "access-token-revoke", "--token-prefix", prefix, "--force")
+	if msg := h.fails("user", "info", "--auth-token", token); !strings.Contains(msg, "HTTP 401") {
+		t.Errorf("revoked token: %q", msg)
 	}
 }
