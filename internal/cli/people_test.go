@@ -72,6 +72,14 @@ func TestOrganizationUsers(t *testing.T) {
 		}
 		// Seed: avn organization user-remove --organization-id <ORG_ID> --user-id <USER_ID>
 		janeID := strings.TrimSpace(jane.ok("user", "info", "--format", "{{.user_id}}"))
+		h.ok("organization", "user-update", "--user-id", janeID, "--super-admin=true")
+		if u, err := c.OrganizationUserGet(ctx, org, janeID); err != nil || !u.IsSuperAdmin {
+			t.Fatalf("after --super-admin=true: %+v, %v", u, err)
+		}
+		h.ok("organization", "user-update", "--user-id", janeID, "--super-admin=false")
+		if u, err := c.OrganizationUserGet(ctx, org, janeID); err != nil || u.IsSuperAdmin {
+			t.Fatalf("after --super-admin=false: %+v, %v", u, err)
+		}
 		h.ok("organization", "user-remove", "--organization-id", org, "--user-id", janeID, "--force")
 		if us, err := c.OrganizationUserList(ctx, org); err != nil || len(us) != 1 {
 			t.Fatalf("members after user-remove = %+v, %v", us, err)
