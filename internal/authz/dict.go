@@ -42,6 +42,23 @@ func (t *itable) insert(h uint64, i int32) {
 	}
 }
 
+// candidate returns the index in the first slot of h's probe sequence
+// whose tag matches, or -1 if an empty slot comes first. A 32-bit tag
+// rarely matches by chance, so the caller confirms the candidate against
+// its record and falls back to lookup only if that fails.
+func (t *itable) candidate(h uint64) int32 {
+	tag := h >> 32
+	for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+		e := t.slots[pos]
+		if e == 0 {
+			return -1
+		}
+		if e>>32 == tag {
+			return int32(uint32(e) - 1)
+		}
+	}
+}
+
 // lookup returns the index whose record's ID is k. ids reads that ID for
 // a candidate index; it is only called on a tag match.
 func lookup[T any](d *dict, k string, vec *pvec[T], id func(*T) string) (int32, bool) {

@@ -44,16 +44,16 @@ func (ix *Index) CheckAny(user string, need Set, res Resource) bool {
 func (ix *Index) resolve(user string, res Resource) (ui, ni int32, ok bool) {
 	if ut, nt := ix.userIDs.tab, ix.nodeIDs[res.Kind].tab; ut != nil && nt != nil {
 		hu, hn := strHash{}.hash(user), strHash{}.hash(res.ID)
-		eu, en := ut.slots[hu&ut.mask], nt.slots[hn&nt.mask]
-		if eu != 0 && en != 0 && eu>>32 == hu>>32 && en>>32 == hn>>32 {
-			ui, ni = int32(uint32(eu)-1), int32(uint32(en)-1)
+		ui, ni = ut.candidate(hu), nt.candidate(hn)
+		if ui >= 0 && ni >= 0 {
 			uh, nh := ix.uhot.at(ui), ix.nhot.at(ni)
 			if ix.userIs(ui, uh, user) && ix.nodeIs(ni, nh, res.ID) {
 				return ui, ni, uh.alive && nh.alive
 			}
 		}
 	}
-	// Not both in their home slot: take the general path.
+	// Added since the tables were built, unknown, or a tag collision:
+	// take the general path.
 	ui, ok = ix.userIdx(user)
 	if ok {
 		ni, ok = ix.nodeIdx(res)
