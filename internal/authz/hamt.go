@@ -373,6 +373,29 @@ func (p *pvec[T]) mut(e *edit, i int32) *T {
 	return &ch.v[i&(chunkSize-1)]
 }
 
+// newPvecArena returns a vector of n records set by fill, owned by e, whose
+// chunks are one allocation advised to use huge pages (see huge.go).
+// The chunks are ordinary Go memory: the mid nodes point into the array,
+// which keeps it alive while any revision uses one of its chunks, and
+// later edits copy chunks out of it as usual.
+func newPvecArena[T any](e *edit, n int, fill func(i int32, r *T)) pvec[T] {
+	nc := (n + chunkSize - 1) / chunkSize
+	arena := hugeSlice[pchunk[T]](nc)
+	p := pvec[T]{n: n, topOwner: e}
+	for ci := range arena {
+		arena[ci].owner = e
+		if ci%midSize == 0 {
+			p.mids = append(p.mids, &pmid[T]{owner: e})
+		}
+		p.mids[ci/midSize].c[ci%midSize] = &arena[ci]
+	}
+	for i := range int32(n) {
+		fill(i, p.at(i))
+	}
+	adviseHugeSlice(arena)
+	return p
+}
+
 // push appends a zero record and returns its index.
 func (p *pvec[T]) push(e *edit) int32 {
 	i := int32(p.n)

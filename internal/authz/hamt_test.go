@@ -125,3 +125,31 @@ func TestPvecCopyOnWrite(t *testing.T) {
 		t.Fatal("appended record lost")
 	}
 }
+
+func TestPvecArena(t *testing.T) {
+	const n = 2*midSize*chunkSize + 7
+	e1 := &edit{}
+	v := newPvecArena(e1, n, func(i int32, r *int) { *r = int(i) })
+	old := v
+	e2 := &edit{}
+	*v.mut(e2, 5) = -1
+	*v.mut(e2, v.push(e2)) = n
+	if v.Len() != n+1 || old.Len() != n {
+		t.Fatalf("lengths %d, %d", v.Len(), old.Len())
+	}
+	for i := range int32(n) {
+		want := int(i)
+		if got := *old.at(i); got != want {
+			t.Fatalf("old at(%d) = %d, want %d", i, got, want)
+		}
+		if i == 5 {
+			want = -1
+		}
+		if got := *v.at(i); got != want {
+			t.Fatalf("new at(%d) = %d, want %d", i, got, want)
+		}
+	}
+	if *v.at(n) != n {
+		t.Fatal("appended record lost")
+	}
+}

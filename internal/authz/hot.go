@@ -132,20 +132,16 @@ func (t txn) markChildren(n int32) {
 // them after a Build, the marked ones after an Apply.
 func (t txn) syncHot() {
 	ix := t.ix
+	if t.d == nil {
+		ix.nhot = newPvecArena(t.e, ix.nodes.Len(), func(i int32, h *nodeHot) { *h = t.nodeHot(i) })
+		ix.uhot = newPvecArena(t.e, ix.users.Len(), func(i int32, h *userHot) { *h = t.userHot(i) })
+		return
+	}
 	for ix.nhot.Len() < ix.nodes.Len() {
 		ix.nhot.push(t.e)
 	}
 	for ix.uhot.Len() < ix.users.Len() {
 		ix.uhot.push(t.e)
-	}
-	if t.d == nil {
-		for i := range int32(ix.nodes.Len()) {
-			t.syncNode(i)
-		}
-		for i := range int32(ix.users.Len()) {
-			t.syncUser(i)
-		}
-		return
 	}
 	for _, i := range t.d.nodes {
 		t.syncNode(i)
@@ -156,6 +152,19 @@ func (t txn) syncHot() {
 }
 
 func (t txn) syncNode(i int32) {
+	if h := t.nodeHot(i); *t.ix.nhot.at(i) != h {
+		*t.ix.nhot.mut(t.e, i) = h
+	}
+}
+
+func (t txn) syncUser(i int32) {
+	if h := t.userHot(i); *t.ix.uhot.at(i) != h {
+		*t.ix.uhot.mut(t.e, i) = h
+	}
+}
+
+// nodeHot and userHot derive the hot record of index i from the full ones.
+func (t txn) nodeHot(i int32) nodeHot {
 	ix := t.ix
 	r := ix.nodes.at(i)
 	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.n > 0}
@@ -163,14 +172,11 @@ func (t txn) syncNode(i int32) {
 		h.grand = ix.nodes.at(r.parent).parent
 	}
 	h.idLen = putID(h.id[:], r.id)
-	if *ix.nhot.at(i) != h {
-		*ix.nhot.mut(t.e, i) = h
-	}
+	return h
 }
 
-func (t txn) syncUser(i int32) {
-	ix := t.ix
-	u := ix.users.at(i)
+func (t txn) userHot(i int32) userHot {
+	u := t.ix.users.at(i)
 	h := userHot{alive: u.alive, active: u.active, super: len(u.superOrgs) > 0}
 	h.idLen = putID(h.id[:], u.id)
 	if len(u.groups) <= inlineGroups {
@@ -196,9 +202,7 @@ func (t txn) syncUser(i int32) {
 			h.gnodes, h.gsets = [inlineGrantsMax]int32{}, [inlineGrantsMax]uint8{}
 		}
 	}
-	if *ix.uhot.at(i) != h {
-		*ix.uhot.mut(t.e, i) = h
-	}
+	return h
 }
 
 // userIs and nodeIs confirm an ID-table candidate against the hot record,
