@@ -217,6 +217,18 @@ func compare(t *testing.T, ix *Index, m *ref, label string) int {
 				t.Fatalf("%s: zero Permission allowed", label)
 			}
 		}
+		// The same questions as one batch per user.
+		var reqs []Requirement
+		for _, res := range everyResource() {
+			for _, p := range allPerms {
+				reqs = append(reqs, Requirement{Need: SetOf(p), Resource: res})
+			}
+		}
+		for i, got := range ix.CheckBatch(u, reqs, nil) {
+			if want := m.effective(u, reqs[i].Resource)&reqs[i].Need != 0; got != want {
+				t.Fatalf("%s: CheckBatch(%s)[%v on %v] = %v, want %v", label, u, reqs[i].Need, reqs[i].Resource, got, want)
+			}
+		}
 	}
 	return n
 }

@@ -61,6 +61,23 @@ func (ix *Index) resolve(user string, res Resource) (ui, ni int32, ok bool) {
 	return ui, ni, ok
 }
 
+// hotNodeIdx is nodeIdx confirming the table's candidate on the hot
+// record: a hit costs the slot and 32 bytes instead of the full record and
+// its ID string.
+func (ix *Index) hotNodeIdx(r Resource) (int32, bool) {
+	if !r.Kind.Valid() {
+		return 0, false
+	}
+	if t := ix.nodeIDs[r.Kind].tab; t != nil {
+		if i := t.candidate(strHash{}.hash(r.ID)); i >= 0 {
+			if h := ix.nhot.at(i); ix.nodeIs(i, h, r.ID) {
+				return i, h.alive
+			}
+		}
+	}
+	return ix.nodeIdx(r)
+}
+
 // CheckBatch answers several requirements for one user in one call; out[i]
 // is CheckAny(user, reqs[i].Need, reqs[i].Resource). out is reused if large
 // enough, so a caller can avoid allocating per batch.
@@ -76,7 +93,7 @@ func (ix *Index) CheckBatch(user string, reqs []Requirement, out []bool) []bool 
 		if u == nil || !u.active || rq.Need&AllPermissions == 0 {
 			continue
 		}
-		if n, ok := ix.nodeIdx(rq.Resource); ok {
+		if n, ok := ix.hotNodeIdx(rq.Resource); ok {
 			out[i] = ix.allows(ui, u, n, rq.Need&AllPermissions)
 		}
 	}
