@@ -2,6 +2,8 @@
 
 GO      ?= go
 PGDSN   ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+MYSQLDSN ?= mysql://root@127.0.0.1:3306/test
+REDISURL ?= redis://127.0.0.1:6379/0
 
 .PHONY: help build run test test-short vet fmt bench
 
@@ -15,12 +17,18 @@ run: ## run the server on the embedded SQLite default
 	$(GO) run ./cmd/gatehouse serve
 
 # test runs every test with the race detector, against SQLite always and
-# against PostgreSQL when GATEHOUSE_TEST_POSTGRES is set or a server
-# answers on 127.0.0.1:5432.
-test: vet ## run all tests (SQLite, and PostgreSQL when reachable)
+# against PostgreSQL, MariaDB and Redis when their GATEHOUSE_TEST_* variable
+# is set or a server answers on its usual loopback port.
+test: vet ## run all tests (SQLite, and PostgreSQL, MariaDB, Redis when reachable)
 	@if [ -z "$$GATEHOUSE_TEST_POSTGRES" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then \
 		echo "PostgreSQL found on 127.0.0.1:5432: running the PostgreSQL suites too"; \
 		export GATEHOUSE_TEST_POSTGRES='$(PGDSN)'; \
+	fi; \
+	if [ -z "$$GATEHOUSE_TEST_MYSQL" ] && command -v mariadb >/dev/null 2>&1 && mariadb -h 127.0.0.1 -u root -e 'select 1' >/dev/null 2>&1; then \
+		export GATEHOUSE_TEST_MYSQL='$(MYSQLDSN)'; \
+	fi; \
+	if [ -z "$$GATEHOUSE_TEST_REDIS" ] && command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
+		export GATEHOUSE_TEST_REDIS='$(REDISURL)'; \
 	fi; \
 	$(GO) test -race -count=1 -timeout 30m ./...
 

@@ -35,14 +35,6 @@ func (s *Server) userLogout(r *http.Request, a *control.Actor) (int, any, error)
 	return http.StatusOK, struct{}{}, nil
 }
 
-func (s *Server) me(r *http.Request, a *control.Actor) (int, any, error) {
-	u := a.User
-	return http.StatusOK, map[string]any{"user": map[string]any{
-		"user": u.Email, "user_id": u.ID, "real_name": u.RealName, "state": u.State, "create_time": u.CreateTime,
-		"auth": []string{"password"}, "projects": []string{}, "project_membership": map[string]string{},
-	}}, nil
-}
-
 func (s *Server) healthz(r *http.Request, _ *control.Actor) (int, any, error) {
 	if err := s.plane.Ping(r.Context()); err != nil {
 		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable"}, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/serviceuser"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -54,6 +55,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{org.ErrCrossTenant, http.StatusBadRequest, "bad_request"},
 		{authz.ErrUnknownPermission, http.StatusBadRequest, "bad_request"},
 		{identity.ErrWeakPassword, http.StatusBadRequest, "bad_request"},
+		{serviceuser.ErrInvalid, http.StatusBadRequest, "bad_request"},
 		{control.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 		{identity.ErrBadCredentials, http.StatusUnauthorized, "unauthenticated"},
 		{control.ErrForbidden, http.StatusForbidden, "forbidden"},
@@ -62,8 +64,10 @@ func statusOf(err error) (status int, code, msg string) {
 		{control.ErrConflict, http.StatusConflict, "conflict"},
 		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
+		{control.ErrGone, http.StatusGone, "gone"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
 		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
+		{control.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	}
 	for _, row := range table {
 		if errors.Is(err, row.target) {

@@ -10,10 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 )
@@ -24,6 +25,8 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
+
+	trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -34,13 +37,21 @@ type Route struct {
 	Public    bool // served without authentication
 }
 
+// TokenExpiryHeader is set on responses to requests whose token is near its
+// expiry (see control.Plane.TokenExpiringSoon), with the expiry time in
+// RFC 3339: time to rotate.
+const TokenExpiryHeader = "Gatehouse-Token-Expiry"
+
 // handlerFunc is an endpoint: it returns the status and the body to encode,
 // or an error that becomes Aiven's error body.
 type handlerFunc func(r *http.Request, a *control.Actor) (int, any, error)
 
 // New returns the API server over plane.
-func New(plane *control.Plane, log *slog.Logger) *Server {
+func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{plane: plane, log: log, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.registerRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
@@ -65,6 +76,10 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 				s.writeError(w, r, err)
 				return
 			}
+			if exp, soon := s.plane.TokenExpiringSoon(a); soon {
+				// Clients (the CLI) warn on this; Aiven's ignore it.
+				w.Header().Set(TokenExpiryHeader, exp.UTC().Format(time.RFC3339))
+			}
 		}
 		status, body, err := h(r, a)
 		if err != nil {
@@ -87,7 +102,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, errorBody{Message: "internal error", Errors: []errorEntry{{Message: "internal error", Status: 500}}})
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClientIP(r))
 }
 
 func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
@@ -97,16 +112,6 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 		return nil, &httpError{http.StatusUnauthorized, "unauthenticated", "Authentication required: send 'Authorization: aivenv1 <token>'"}
 	}
 	return s.plane.Authenticate(r.Context(), strings.TrimSpace(secret), clientIP(r), r.UserAgent())
-}
-
-// clientIP is the peer address. Forwarded headers are not believed: a
-// trusted-proxy setting will decide that.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -26,6 +26,7 @@ type serviceOut struct {
 	UserConfig            map[string]any    `json:"user_config"`
 	Features              map[string]any    `json:"features"`
 	Metadata              map[string]any    `json:"metadata"`
+	Users                 []serviceUserOut  `json:"users,omitempty"`
 }
 
 func toService(s org.Service) serviceOut {
@@ -51,6 +52,9 @@ func (s *Server) createService(r *http.Request, a *control.Actor) (int, any, err
 		TechEmails            *[]techEmail       `json:"tech_emails"`
 		TerminationProtection *bool              `json:"termination_protection"`
 		UserConfig            *map[string]any    `json:"user_config"`
+		// Gatehouse's own: the admin connection of a real server whose
+		// users Gatehouse manages (also accepted in user_config).
+		ConnectionURI *string `json:"connection_uri"`
 		// Gatehouse's: false creates a Kafka service without the default
 		// ACL entries, as Aiven's Terraform provider's default_acl does.
 		DefaultACL *bool `json:"default_acl"`
@@ -74,11 +78,14 @@ func (s *Server) createService(r *http.Request, a *control.Actor) (int, any, err
 	if in.UserConfig != nil {
 		si.UserConfig = *in.UserConfig
 	}
+	if in.ConnectionURI != nil {
+		si.ConnectionURI = *in.ConnectionURI
+	}
 	svc, err := s.plane.CreateService(r.Context(), a, si)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"service": toService(svc)}, nil
+	return s.serviceWithUsers(r, a, svc)
 }
 
 func (s *Server) getService(r *http.Request, a *control.Actor) (int, any, error) {
@@ -86,7 +93,7 @@ func (s *Server) getService(r *http.Request, a *control.Actor) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"service": toService(svc)}, nil
+	return s.serviceWithUsers(r, a, svc)
 }
 
 func (s *Server) listServices(r *http.Request, a *control.Actor) (int, any, error) {

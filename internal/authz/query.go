@@ -535,25 +535,3 @@ func (s *Snapshot) Sort() {
 			cmp.Compare(a.Principal.Kind, b.Principal.Kind), cmp.Compare(a.Principal.ID, b.Principal.ID))
 	})
 }
-
-// OrganizationOf returns the ID of the organization a live node belongs
-// to (its own ID for an organization), walking up the parents.
-func (ix *Index) OrganizationOf(res Resource) (string, bool) {
-	n, ok := ix.nodeIdx(res)
-	if !ok {
-		return "", false
-	}
-	for depth := 0; ; depth++ {
-		rec := ix.nodes.at(n)
-		if rec.parent < 0 {
-			return rec.id, rec.kind == KindOrganization
-		}
-		if depth > maxWalk {
-			return "", false // a corrupt cycle; never loop forever
-		}
-		n = rec.parent
-	}
-}
-
-// maxWalk bounds parent walks: deeper than any valid hierarchy.
-const maxWalk = 64

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -67,6 +68,7 @@ func envDuration(name string, def time.Duration, errs *error) time.Duration {
 func newServe(stdout, stderr io.Writer) *cobra.Command {
 	var cfg server.Config
 	var invitationTTL string
+	var kafkaUserLimit string
 	var logLevel string
 	var envErr error
 	cmd := &cobra.Command{
@@ -77,7 +79,13 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 On first start with an empty database it creates the first user
 (GATEHOUSE_ADMIN_EMAIL, default admin@localhost) and the first organization,
 with that user as its super admin. The password comes from
-GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
+GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.
+
+Service-user passwords and service connections are encrypted with the keys
+in GATEHOUSE_SECRET_KEY (comma-separated, 32 bytes each in base64 or hex;
+the first encrypts, all decrypt). Without it, a SQLite database gets a key
+file next to it (<database>.secret-key, mode 0600) on first start;
+PostgreSQL requires the variable.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if envErr != nil {
@@ -93,8 +101,18 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 				return fmt.Errorf("--invitation-ttl: %q is not a positive duration such as 72h", invitationTTL)
 			}
 			cfg.InvitationTTL = ttl
+			if cfg.KafkaUserLimit, err = strconv.Atoi(kafkaUserLimit); err != nil || cfg.KafkaUserLimit < 1 || cfg.KafkaUserLimit > 100000 {
+				return fmt.Errorf("--kafka-user-limit: %q is not a whole number from 1 to 100000", kafkaUserLimit)
+			}
 			cfg.AdminEmail = os.Getenv("GATEHOUSE_ADMIN_EMAIL")
 			cfg.AdminPassword = os.Getenv("GATEHOUSE_ADMIN_PASSWORD")
+			// Secrets only from the environment: a flag would show in ps.
+			cfg.SecretKey = os.Getenv("GATEHOUSE_SECRET_KEY")
+			if cfg.SMTPURL == "" {
+				// Read here, not as the flag's default, so that --help
+				// never prints the relay's password.
+				cfg.SMTPURL = os.Getenv("GATEHOUSE_SMTP_URL")
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return server.Run(ctx, cfg, log, stdout, nil)
@@ -103,7 +121,10 @@ GATEHOUSE_ADMIN_PASSWORD, or is generated and printed once.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
-	f.StringVar(&cfg.SMTPURL, "smtp-url", os.Getenv("GATEHOUSE_SMTP_URL"), "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
+	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", os.Getenv("GATEHOUSE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; none by default (env GATEHOUSE_TRUSTED_PROXIES)")
+	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", "50"), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
+	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")
+	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
 	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")
 	f.StringVar(&cfg.PublicURL, "public-url", os.Getenv("GATEHOUSE_PUBLIC_URL"), "external base URL used in emailed links (env GATEHOUSE_PUBLIC_URL)")
 	f.StringVar(&invitationTTL, "invitation-ttl", envOr("GATEHOUSE_INVITATION_TTL", "168h"), "how long invitations stay valid, e.g. 72h (env GATEHOUSE_INVITATION_TTL)")

@@ -109,7 +109,7 @@ func (p *Plane) resolveInMemory(ix *authz.Index, orgID string, checks []AccessCh
 		default:
 			return res, false
 		}
-		if o, ok := ix.OrganizationOf(r); !ok || o != orgID {
+		if o, ok := ix.OrgOf(r); !ok || o != orgID {
 			return res, false
 		}
 		res[i], last = r, c.Resource

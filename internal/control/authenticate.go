@@ -3,81 +3,164 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-// touchEvery bounds how often a token's last-used data is written: at most
-// once a minute per token, so authenticating is not a database write.
+// touchEvery bounds how often a token's last use is recorded: at most once
+// a minute per token, and then only in memory; RecordTokenUse writes the
+// batch (see tokenuse.go), so authenticating is never a database write.
 const touchEvery = time.Minute
 
-// tokenCacheTTL bounds how stale a cached token may be. Revocation and
-// deactivation on another server take effect within this time.
-const tokenCacheTTL = time.Second
+// tokenCacheTTL bounds how stale a cached token may be. Revocation,
+// deletion and deactivation on another server take effect within this
+// time; half a second leaves room for a loaded server's read latency
+// within the promised second, at the cost of one indexed read per token
+// and half second.
+const tokenCacheTTL = 500 * time.Millisecond
 
-// Authenticate resolves a bearer token to an Actor. Malformed tokens are
-// refused before any lookup; known tokens are served from a short-lived
-// cache so authenticating costs no database round trip on the hot path.
+// Refusal events are rate-limited so that a flood of bad requests cannot
+// fill the event log: at most one event per token and reason per
+// refusalEvery, and at most refusalBurst events per refusalEvery in all.
+const (
+	refusalEvery = time.Minute
+	refusalBurst = 100
+)
+
+const msgBadToken = "Invalid or expired token"
+
+// Authenticate resolves a bearer token to an Actor. The checks run in this
+// order: the token's format and checksum (no I/O, so forged tokens cost
+// nothing); revocation; expiry; the token's IP allow-list against
+// clientIP; the user's state. Known tokens are served from a half-second
+// cache, so authenticating costs no database round trip on the hot path.
+// Refusals of known tokens are recorded as events in the owner's
+// organizations.
 func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent string) (*Actor, error) {
 	if _, err := token.Parse(secret); err != nil {
-		return nil, fail(ErrUnauthenticated, "Invalid or expired token")
+		return nil, fail(ErrUnauthenticated, msgBadToken)
 	}
 	hash := token.Hash(secret)
 	now := p.now()
 	e, ok := p.tokens.get(hash, now)
 	if !ok {
-		var t token.Token
-		var u identity.User
-		err := p.store.Read(ctx, func(tx store.Tx) error {
-			var err error
-			if t, err = tx.GetToken(hash); err != nil {
-				return err
-			}
-			u, err = tx.GetUser(t.UserID)
-			return err
-		})
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fail(ErrUnauthenticated, "Invalid or expired token")
-		}
-		if err != nil {
+		var err error
+		if e, err = p.loadToken(ctx, hash, now); err != nil {
 			return nil, err
 		}
-		e = &cachedToken{token: t, user: u, fetched: now}
 		p.tokens.put(hash, e)
+	}
+	if e.revoked != nil {
+		p.refuse(ctx, refusal{hash: hash, prefix: e.revoked.Prefix, kind: e.revoked.Kind, userID: e.revoked.UserID,
+			email: e.revoked.UserEmail, orgIDs: e.revoked.OrganizationIDs, reason: e.revoked.Reason, ip: clientIP})
+		return nil, fail(ErrUnauthenticated, msgBadToken)
 	}
 	t, u := e.snapshot()
 	if t.Expired(now) {
-		return nil, fail(ErrUnauthenticated, "Invalid or expired token")
+		p.refuseLive(ctx, hash, t, u, "expired at "+t.ExpiryTime.UTC().Format(time.RFC3339), clientIP)
+		return nil, fail(ErrUnauthenticated, msgBadToken)
+	}
+	if !e.allow.Empty() {
+		addr, _ := netip.ParseAddr(clientIP)
+		if !e.allow.Allows(addr) {
+			p.refuseLive(ctx, hash, t, u, "used from "+clientIP+", outside its IP allow-list", clientIP)
+			return nil, fail(ErrForbidden, "This token may not be used from %s: the address is outside its IP allow-list", clientIP)
+		}
 	}
 	if !u.Active() {
+		p.refuseLive(ctx, hash, t, u, "its user is deactivated", clientIP)
 		return nil, fail(ErrUnauthenticated, "User account is deactivated")
 	}
-	if t.LastUsedTime == nil || now.Sub(*t.LastUsedTime) >= touchEvery {
-		p.touch(ctx, e, now, clientIP, userAgent)
+	if e.claimTouch(now) {
+		p.recordUse(e, now, clientIP, userAgent)
+		t, _ = e.snapshot() // with the extended expiry
 	}
 	return &Actor{User: u, Token: t, ClientIP: clientIP, UserAgent: userAgent}, nil
 }
 
-func (p *Plane) touch(ctx context.Context, e *cachedToken, now time.Time, ip, ua string) {
-	t, _ := e.snapshot()
-	var expiry *time.Time
-	if t.ExtendWhenUsed && t.MaxAgeSeconds != nil {
-		x := now.UTC().Add(time.Duration(*t.MaxAgeSeconds) * time.Second)
-		expiry = &x
-	} else {
-		expiry = t.ExpiryTime
+// loadToken reads a token and its user, or the record of its revocation.
+func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cachedToken, error) {
+	e := &cachedToken{fetched: now}
+	var st tokenState
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		st.token, err = tx.GetToken(hash)
+		if errors.Is(err, store.ErrNotFound) {
+			rt, rerr := tx.GetRevokedToken(hash)
+			if rerr != nil {
+				return rerr
+			}
+			e.revoked = &rt
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		st.user, err = tx.GetUser(st.token.UserID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(ErrUnauthenticated, msgBadToken)
 	}
-	at := now.UTC()
-	err := p.store.Write(ctx, func(tx store.Tx) error { return tx.TouchToken(t.Hash, at, ip, ua, expiry) })
 	if err != nil {
-		p.log.Warn("recording token use", "err", err)
+		return nil, err
+	}
+	if e.revoked == nil {
+		p.uses.overlay(&st.token)
+		if e.allow, err = token.ParseAllowlist(st.token.IPAllowlist); err != nil {
+			// Validated when created: a stored list that no longer parses
+			// is corrupt, and the token fails closed.
+			p.log.Error("stored token allow-list does not parse; refusing the token", "prefix", st.token.Prefix, "err", err)
+			return nil, fail(ErrUnauthenticated, msgBadToken)
+		}
+	}
+	e.state.Store(&st)
+	return e, nil
+}
+
+// refusal describes a refused token for the event log: its prefix and
+// owner, never the secret or its hash.
+type refusal struct {
+	hash, prefix  string
+	kind          token.Kind
+	userID, email string
+	orgIDs        []string
+	reason, ip    string
+}
+
+func (p *Plane) refuseLive(ctx context.Context, hash string, t token.Token, u identity.User, reason, ip string) {
+	p.refuse(ctx, refusal{hash: hash, prefix: t.Prefix, kind: t.Kind, userID: u.ID, email: u.Email, reason: reason, ip: ip})
+}
+
+// refuse records a refused token use as an event in its owner's
+// organizations, unless the rate limit says enough were recorded.
+func (p *Plane) refuse(ctx context.Context, r refusal) {
+	if !p.refusals.allow(r.hash+"\x00"+r.reason, p.now()) {
 		return
 	}
-	e.touched(at, ip, ua, expiry)
+	err := p.store.Write(ctx, func(tx store.Tx) error {
+		orgIDs := r.orgIDs
+		if orgIDs == nil {
+			var err error
+			if orgIDs, err = userOrgs(tx, r.userID); err != nil {
+				return err
+			}
+		}
+		return p.orgEvents(tx, orgIDs, audit.Event{ActorUserID: r.userID, ActorEmail: r.email, ActionType: "token_refused",
+			Description: fmt.Sprintf("Refused %s token %s of %s: %s", r.kind, r.prefix, r.email, r.reason),
+			ClientIP:    r.ip, CreateTime: p.now().UTC()})
+	})
+	if err != nil {
+		p.log.Warn("recording a refused token", "prefix", r.prefix, "err", err)
+	}
 }
 
 // Logout revokes the session token the actor used, and nothing else.
@@ -87,23 +170,53 @@ func (p *Plane) Logout(ctx context.Context, a *Actor) error {
 	return err
 }
 
+// cachedToken is a token as one server last read it. Its state is
+// replaced, never changed, so the hot path reads it without locks.
 type cachedToken struct {
-	mu      sync.Mutex
-	token   token.Token
-	user    identity.User
 	fetched time.Time
+	// revoked is set, and the state empty, for a revoked token: remembered
+	// like any other, so a flood of it costs no reads.
+	revoked *store.RevokedToken
+	allow   token.Allowlist
+
+	state   atomic.Pointer[tokenState]
+	claimed atomic.Int64 // when this server last claimed the right to record a use (Unix ns)
+}
+
+type tokenState struct {
+	token token.Token
+	user  identity.User
 }
 
 func (c *cachedToken) snapshot() (token.Token, identity.User) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.token, c.user
+	s := c.state.Load()
+	return s.token, s.user
 }
 
-func (c *cachedToken) touched(at time.Time, ip, ua string, expiry *time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.token.LastUsedTime, c.token.LastIP, c.token.LastUserAgent, c.token.ExpiryTime = &at, ip, ua, expiry
+// claimTouch reports whether the caller should record a use now: the last
+// recorded use is at least touchEvery old and no other request of this
+// server has claimed the write within touchEvery. Exactly one of many
+// concurrent requests wins.
+func (c *cachedToken) claimTouch(now time.Time) bool {
+	if last := c.state.Load().token.LastUsedTime; last != nil && now.Sub(*last) < touchEvery {
+		return false
+	}
+	prev := c.claimed.Load()
+	if prev != 0 && now.Sub(time.Unix(0, prev)) < touchEvery {
+		return false
+	}
+	return c.claimed.CompareAndSwap(prev, now.UnixNano())
+}
+
+func (c *cachedToken) touched(u tokenUse) {
+	for {
+		old := c.state.Load()
+		next := *old
+		u.apply(&next.token)
+		if c.state.CompareAndSwap(old, &next) {
+			return
+		}
+	}
 }
 
 // tokenCache maps token hashes to recently read tokens and their users.
@@ -145,9 +258,39 @@ func (c *tokenCache) drop(hash string) {
 func (c *tokenCache) dropUser(userID string) {
 	c.mu.Lock()
 	for h, e := range c.m {
-		if e.user.ID == userID {
+		if e.revoked != nil && e.revoked.UserID == userID || e.revoked == nil && e.state.Load().user.ID == userID {
 			delete(c.m, h)
 		}
 	}
 	c.mu.Unlock()
+}
+
+// eventLimiter allows an event per key once per window, and at most burst
+// events per window in all.
+type eventLimiter struct {
+	mu     sync.Mutex
+	window time.Duration
+	burst  int
+	start  time.Time
+	count  int
+	seen   map[string]time.Time
+}
+
+func newEventLimiter(window time.Duration, burst int) *eventLimiter {
+	return &eventLimiter{window: window, burst: burst, seen: make(map[string]time.Time)}
+}
+
+func (l *eventLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window || now.Before(l.start) {
+		l.start, l.count = now, 0
+		clear(l.seen) // keys older than a window no longer matter
+	}
+	if _, dup := l.seen[key]; dup || l.count >= l.burst {
+		return false
+	}
+	l.seen[key] = now
+	l.count++
+	return true
 }

@@ -10,9 +10,17 @@ import (
 )
 
 // authorize checks that the actor may perform op on res, with the rule the
-// requirements table gives op. Unknown operations are denied: deny by
-// default.
+// requirements table gives op, and then that the authentication policy of
+// res's organization accepts how the actor signed in and where from.
+// Unknown operations are denied: deny by default.
 func (p *Plane) authorize(tx store.Tx, a *Actor, op string, res authz.Resource) error {
+	if err := p.checkRule(tx, a, op, res); err != nil {
+		return err
+	}
+	return p.enforcePolicy(tx, a, res)
+}
+
+func (p *Plane) checkRule(tx store.Tx, a *Actor, op string, res authz.Resource) error {
 	r, ok := requirements[op]
 	if !ok {
 		p.log.Error("operation has no authorization rule; denying", "op", op)

@@ -110,6 +110,7 @@ func (p *Plane) sync(ctx context.Context) error {
 			if err := p.engine.Apply(e.Revision, changes); err != nil {
 				p.log.Warn("decision engine skipped changes", "revision", e.Revision, "err", err)
 			}
+			p.forgetChangedUsers(changes)
 		}
 	}
 }
@@ -222,4 +223,16 @@ func snapshot(tx store.Tx) (authz.Snapshot, error) {
 		s.Grants = append(s.Grants, authz.Grant{Principal: principalOf(g), Resource: grantResource(g), Perms: set})
 	}
 	return s, nil
+}
+
+// forgetChangedUsers drops cached tokens of users whose state a change
+// sets (deactivation, reactivation, deletion), so that every server
+// following the change log applies it within its follow interval rather
+// than when its token cache expires.
+func (p *Plane) forgetChangedUsers(changes []authz.Change) {
+	for _, c := range changes {
+		if c.Op == authz.OpSetUser || c.Op == authz.OpDeleteUser {
+			p.tokens.dropUser(c.User.ID)
+		}
+	}
 }

@@ -17,9 +17,15 @@ var (
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
 	ErrTooManyRequests = errors.New("too many requests")
+	// ErrGone: a one-time thing (an invitation, a reset code) that existed
+	// but can no longer be used: expired, cancelled or already used.
+	ErrGone = errors.New("gone")
 	// ErrUpstream: a system Gatehouse acts on (a Kafka cluster, a
 	// database server) failed or could not be reached.
 	ErrUpstream = errors.New("upstream failure")
+	// ErrUnavailable: the installation lacks what the operation needs
+	// (a secret key for credentials).
+	ErrUnavailable = errors.New("not available")
 )
 
 // failure is an error with a message meant for the API's caller and a kind

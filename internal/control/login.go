@@ -23,34 +23,91 @@ type LoginResult struct {
 	User  identity.User
 }
 
-// Login checks an email and password and issues a session token. Every
-// failure looks the same to the caller; repeated failures per email and per
-// client address are throttled.
+// Login checks an email, password and (for people who enrolled in
+// two-factor authentication) a TOTP code, and issues a session token that
+// remembers how the person signed in. Every failure looks the same to the
+// caller; repeated failures per email and per client address are throttled.
 func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userAgent string) (LoginResult, error) {
+	u, twoFactor, err := p.checkCredentials(ctx, email, password, otp, clientIP)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	var secret string
+	err = p.store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		if secret, err = p.newSession(tx, u, twoFactor, clientIP, userAgent); err != nil {
+			return err
+		}
+		desc := "Logged in with password"
+		if twoFactor {
+			desc += " and two-factor authentication"
+		}
+		return p.eventForUserOrgs(tx, u, clientIP, "user_login", desc)
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: secret, User: u}, nil
+}
+
+// checkCredentials verifies a person's password and, when they enrolled in
+// two-factor authentication, their TOTP code; it reports whether a second
+// factor was checked. Failures are throttled and logged.
+func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clientIP string) (identity.User, bool, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || password == "" {
-		return LoginResult{}, fail(ErrInvalid, "email and password are required")
+		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
 	}
 	if wait := p.limiter.blocked(email, clientIP); wait > 0 {
-		return LoginResult{}, fail(ErrTooManyRequests, "too many failed login attempts; try again in %d seconds", int(wait.Seconds())+1)
+		return identity.User{}, false, fail(ErrTooManyRequests, "too many failed login attempts; try again in %d seconds", int(wait.Seconds())+1)
 	}
-	var u identity.User
+	var (
+		u  identity.User
+		tf identity.TwoFactor
+	)
 	err := p.store.Read(ctx, func(tx store.Tx) error {
 		var err error
-		u, err = tx.GetUserByEmail(email)
+		if u, err = tx.GetUserByEmail(email); err != nil {
+			return err
+		}
+		tf, err = tx.GetTwoFactor(u.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return LoginResult{}, err
+		return u, false, err
 	}
 	// VerifyPassword spends the same time whether or not the user exists.
 	ok := identity.VerifyPassword(u.PasswordHash, password) && err == nil && !u.IsApplication && u.Active()
 	if !ok {
 		p.limiter.failed(email, clientIP)
 		p.recordLoginFailure(ctx, u, email, clientIP)
-		return LoginResult{}, fail(identity.ErrBadCredentials, "Authentication failed")
+		return identity.User{}, false, fail(identity.ErrBadCredentials, "Authentication failed")
+	}
+	if !tf.Confirmed {
+		p.limiter.succeeded(email)
+		return u, false, nil
+	}
+	if otp == "" {
+		// The password was right; asking for the code is the normal second
+		// step, not a failure.
+		return identity.User{}, false, fail(identity.ErrBadCredentials, "Two-factor authentication code required: send it as otp")
+	}
+	if err := p.useTOTP(ctx, u.ID, otp); err != nil {
+		if errors.Is(err, identity.ErrBadCredentials) {
+			p.limiter.failed(email, clientIP)
+			p.recordLoginFailure(ctx, u, email, clientIP)
+		}
+		return identity.User{}, false, err
 	}
 	p.limiter.succeeded(email)
+	return u, true, nil
+}
+
+// newSession stores a session token for u and returns its secret.
+func (p *Plane) newSession(tx store.Tx, u identity.User, twoFactor bool, clientIP, userAgent string) (string, error) {
 	secret, hash, prefix := token.New(token.KindSession)
 	now := p.now().UTC()
 	expiry := now.Add(sessionMaxAge)
@@ -59,17 +116,9 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 		Hash: hash, Prefix: prefix, Kind: token.KindSession, UserID: u.ID,
 		Description: "login session", CreateTime: now, ExpiryTime: &expiry,
 		MaxAgeSeconds: &maxAge, ExtendWhenUsed: true, LastIP: clientIP, LastUserAgent: userAgent, LastUsedTime: &now,
+		AuthMethod: token.AuthMethodPassword, TwoFactor: twoFactor,
 	}
-	err = p.store.Write(ctx, func(tx store.Tx) error {
-		if err := tx.CreateToken(t); err != nil {
-			return err
-		}
-		return p.eventForUserOrgs(tx, u, clientIP, "user_login", "Logged in with password")
-	})
-	if err != nil {
-		return LoginResult{}, err
-	}
-	return LoginResult{Token: secret, User: u}, nil
+	return secret, tx.CreateToken(t)
 }
 
 func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, clientIP string) {
@@ -106,8 +155,10 @@ func (p *Plane) eventForUserOrgs(tx store.Tx, u identity.User, clientIP, action,
 }
 
 // loginLimiter throttles password guessing: after maxFailures failures for
-// one email or one client address within window, further attempts are
-// refused until the window has passed.
+// one email, or maxIPFailures from one client address, within window,
+// further attempts are refused until the window has passed. The address
+// threshold is higher because many people can share one address (NAT, an
+// office proxy) and one person's typos must not lock out the rest.
 type loginLimiter struct {
 	mu    sync.Mutex
 	now   func() time.Time
@@ -116,6 +167,7 @@ type loginLimiter struct {
 
 const (
 	maxFailures    = 5
+	maxIPFailures  = 50
 	failureWindow  = 15 * time.Minute
 	maxLimiterKeys = 100_000
 )
@@ -131,8 +183,12 @@ func (l *loginLimiter) blocked(email, ip string) time.Duration {
 	var wait time.Duration
 	for _, k := range []string{"e:" + email, "i:" + ip} {
 		ts := l.prune(k, now)
-		if len(ts) >= maxFailures {
-			if w := ts[0].Add(failureWindow).Sub(now); w > wait {
+		limit := maxFailures
+		if k[0] == 'i' {
+			limit = maxIPFailures
+		}
+		if len(ts) >= limit {
+			if w := ts[len(ts)-limit].Add(failureWindow).Sub(now); w > wait {
 				wait = w
 			}
 		}

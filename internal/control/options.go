@@ -1,10 +1,13 @@
 package control
 
 import (
+	"context"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/ownership"
+	"github.com/gatehouse-dev/gatehouse/internal/secret"
+	"github.com/gatehouse-dev/gatehouse/internal/serviceuser/backend"
 )
 
 // settings are the Plane's feature configuration, set through Options.
@@ -17,6 +20,11 @@ type settings struct {
 	invitationTTL time.Duration // organization and project invitations; default 7 days
 
 	secretKeys [][]byte // service-user credential keys: the first encrypts, all decrypt
+	keyring    *secret.Keyring
+	keyringErr error // a key WithSecretKeys could not use
+	// backends connects to the real server behind a service (tests
+	// replace it to make a server fail).
+	backends func(ctx context.Context, uri string) (backend.Backend, error)
 
 	dnsResolver     string             // host:port of the DNS server domain verification asks; "" = system
 	domainRecheck   time.Duration      // how often verified domains are re-checked; 0 = never
@@ -39,7 +47,12 @@ func WithInvitationTTL(d time.Duration) Option {
 
 // WithSecretKeys sets the keys that encrypt service-user credentials at
 // rest: the first encrypts, every key decrypts (rotation).
-func WithSecretKeys(keys ...[]byte) Option { return func(p *Plane) { p.cfg.secretKeys = keys } }
+func WithSecretKeys(keys ...[]byte) Option {
+	return func(p *Plane) {
+		p.cfg.secretKeys = keys
+		p.cfg.keyring, p.cfg.keyringErr = secret.NewKeyring(keys...)
+	}
+}
 
 // WithDNSResolver sets the DNS server (host:port) domain verification asks.
 func WithDNSResolver(addr string) Option { return func(p *Plane) { p.cfg.dnsResolver = addr } }
@@ -73,5 +86,8 @@ func (s *settings) applyDefaults() {
 	s.proof = &ownership.Checker{Resolver: s.dnsResolver, Record: s.challengeRecord}
 	if s.kafkaUserLimit <= 0 {
 		s.kafkaUserLimit = 50
+	}
+	if s.backends == nil {
+		s.backends = backend.Open
 	}
 }

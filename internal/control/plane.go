@@ -7,6 +7,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -35,8 +36,11 @@ type Plane struct {
 
 	syncMu sync.Mutex // serialises applying change-log entries to the engine
 
-	limiter *loginLimiter
-	tokens  *tokenCache
+	limiter  *loginLimiter
+	tokens   *tokenCache
+	refusals *eventLimiter // rate-limits refused-token events
+	uses     *useBatch     // token uses waiting to be written
+	policies *policyCache
 
 	cfg settings
 
@@ -65,8 +69,14 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 		o(p)
 	}
 	p.cfg.applyDefaults()
+	if p.cfg.keyringErr != nil {
+		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
+	}
 	p.limiter = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
+	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
+	p.uses = newUseBatch()
+	p.policies = newPolicyCache()
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,10 @@ type ServiceInput struct {
 	TechEmails            []string
 	TerminationProtection bool
 	UserConfig            map[string]any
+	// ConnectionURI is the admin connection of a real PostgreSQL, MySQL
+	// or Redis/Valkey server whose users Gatehouse manages; "" keeps the
+	// service a record. It may also come as user_config.connection_uri.
+	ConnectionURI string
 	// DefaultACL false creates a Kafka service without Aiven's default
 	// ACL entries (Aiven's Terraform option); nil means true.
 	DefaultACL *bool
@@ -45,6 +49,17 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 	}
 	if err := org.ValidateTags(in.Tags); err != nil {
 		return org.Service{}, err
+	}
+	if err := takeConnection(&in); err != nil {
+		return org.Service{}, err
+	}
+	if err := validateServiceUserConfig(in.UserConfig); err != nil {
+		return org.Service{}, err
+	}
+	if in.ConnectionURI != "" {
+		if err := p.checkConnection(ctx, in.Type, in.ConnectionURI); err != nil {
+			return org.Service{}, err
+		}
 	}
 	var s org.Service
 	err := p.write(ctx, func(tx store.Tx) error {
@@ -74,6 +89,11 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 			if err := hook(tx, s, in); err != nil {
 				return err
 			}
+		}
+		// The primary user needs the Plane's secret keys, which the
+		// package-level hooks do not see.
+		if err := p.registerServiceUsers(tx, s, in.ConnectionURI); err != nil {
+			return err
 		}
 		if err := p.record(tx, nodeChange(serviceRes(s.Project, s.Name), projectRes(pr.Name))); err != nil {
 			return err

@@ -29,12 +29,29 @@ type Config struct {
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
+	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
+	// or CIDR ranges) whose X-Forwarded-For header is believed when
+	// deciding a request's client address. Empty: none is.
+	TrustedProxies string
 
-	// SMTPURL is the mail relay, smtp://user:pass@host:587 or smtps://...;
-	// empty: no mail is sent and invitation links go back to the inviter.
+	// SecretKey holds the keys that encrypt service-user credentials:
+	// comma-separated, each 32 bytes in base64 or hex; the first
+	// encrypts, all decrypt. Empty: on SQLite a key file next to the
+	// database is used (generated on first start); PostgreSQL refuses to
+	// start (see secretKeys).
+	SecretKey string
+	// SecretKeyFile, when set, is read for the keys instead (same format).
+	SecretKeyFile string
+	// KafkaUserLimit caps the users of a Kafka service that sets no
+	// user_config.service_user_limit of its own; default 50.
+	KafkaUserLimit int
+
+	// SMTPURL is the mail relay for invitations and password resets,
+	// smtp://user:pass@host:587 (STARTTLS when offered) or smtps://...;
+	// empty: no mail is sent and admins see invitation links instead.
 	SMTPURL  string
 	MailFrom string // sender address; default from the URL or gatehouse@<host>
-	// PublicURL is the server's external base URL, used in emailed links.
+	// PublicURL is the base of links in emails; default http://<listen address>.
 	PublicURL string
 	// InvitationTTL is how long invitations stay valid; default 7 days.
 	InvitationTTL time.Duration
@@ -67,6 +84,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval <= 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	// Refuse a PostgreSQL start without a key before touching the
+	// database (opening it applies migrations).
+	if err := requireKey(cfg); err != nil {
+		return err
+	}
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
 	}
@@ -76,22 +102,48 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	defer st.Close()
 
-	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(cfg.PublicURL), control.WithInvitationTTL(cfg.InvitationTTL),
+	keys, err := secretKeys(cfg, st.Dialect(), log)
+	if err != nil {
+		return err
+	}
+	// Listen before building the plane: links in emails need the bound
+	// address when no public URL is configured.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + addr
+	}
+	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
-		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace)}
+		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, control.WithMailer(m))
+	} else {
+		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
 	}
+
 	start := time.Now()
 	plane, err := control.New(ctx, st, opts...)
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
 	log.Info("decision engine loaded", "revision", plane.Revision(), "took", time.Since(start).Round(time.Millisecond))
+	// After a key rotation, re-seal credentials under the new first key.
+	if n, err := plane.RewrapSecrets(ctx); err != nil {
+		return fmt.Errorf("re-encrypting service credentials: %w", err)
+	} else if n > 0 {
+		log.Info("re-encrypted service credentials under the current key", "count", n)
+	}
 
 	boot, err := plane.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword, "")
 	if err != nil {
@@ -107,14 +159,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go plane.Follow(fctx, cfg.FollowInterval)
+	usesDone := make(chan struct{})
+	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
+	// Token uses are written once more on the way out, before the store
+	// closes.
+	defer func() { stopFollow(); <-usesDone }()
 	go plane.WatchDomains(fctx)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
 	srv := &http.Server{
-		Handler:           api.New(plane, log),
+		Handler:           api.New(plane, log, api.WithTrustedProxies(proxies)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -123,7 +176,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	addr := ln.Addr().String()
 	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
 	if ready != nil {
 		ready <- addr

@@ -28,6 +28,9 @@ const (
 	KindApplication Kind = "application" // an application user's token
 )
 
+// AuthMethodPassword marks tokens from a password login.
+const AuthMethodPassword = "password"
+
 var kindPrefix = map[Kind]string{
 	KindSession:     "gths_",
 	KindPersonal:    "gthp_",
@@ -64,6 +67,11 @@ type Token struct {
 	LastIP          string
 	LastUserAgent   string
 	CreatedManually bool
+	// AuthMethod is how the session behind the token signed in
+	// ("password"; "" when unknown), and TwoFactor whether a second factor
+	// was checked: organizations' authentication policies decide on them.
+	AuthMethod string
+	TwoFactor  bool
 }
 
 // Expired reports whether the token has expired at now.
@@ -111,16 +119,26 @@ func Parse(s string) (Kind, error) {
 		return "", ErrMalformed
 	}
 	for i := 5; i < len(s); i++ {
-		if strings.IndexByte(alphabet, s[i]) < 0 {
+		if !isBase62[s[i]] {
 			return "", ErrMalformed
 		}
 	}
 	body, sum := s[:len(s)-checksumLen], s[len(s)-checksumLen:]
-	if checksum(body) != sum {
+	var want [checksumLen]byte
+	checksumInto(&want, body)
+	if string(want[:]) != sum {
 		return "", ErrMalformed
 	}
 	return kind, nil
 }
+
+// isBase62 marks the bytes of alphabet: Parse runs on every request.
+var isBase62 = func() (t [256]bool) {
+	for i := range len(alphabet) {
+		t[alphabet[i]] = true
+	}
+	return t
+}()
 
 // Hash returns the hex SHA-256 of a token, the only form ever stored. A fast
 // hash is right here: the secret has over 200 bits of entropy, so it cannot
@@ -139,11 +157,17 @@ func PrefixOf(secret string) string {
 }
 
 func checksum(body string) string {
+	var out [checksumLen]byte
+	checksumInto(&out, body)
+	return string(out[:])
+}
+
+// checksumInto writes the base62 CRC32 (IEEE) of body, most significant
+// digit first, zero-padded to checksumLen characters.
+func checksumInto(out *[checksumLen]byte, body string) {
 	c := crc32.ChecksumIEEE([]byte(body))
-	out := make([]byte, checksumLen)
 	for i := checksumLen - 1; i >= 0; i-- {
 		out[i] = alphabet[c%uint32(len(alphabet))]
 		c /= uint32(len(alphabet))
 	}
-	return string(out)
 }

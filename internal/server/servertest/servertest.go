@@ -19,6 +19,9 @@ import (
 const (
 	AdminEmail    = "admin@example.com"
 	AdminPassword = "correct horse battery staple"
+	// SecretKey encrypts service-user credentials; every test server
+	// shares it, so servers on one database (replicas) read each other's.
+	SecretKey = "6BXKBSL6F0NIvmoECCymAjKTidZ1epMlrb1aw8sGkL8="
 )
 
 // Instance is a running server.
@@ -47,7 +50,7 @@ func Start(t testing.TB, database string, configure ...func(*server.Config)) *In
 	if testing.Verbose() && os.Getenv("GATEHOUSE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond}
+	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond, SecretKey: SecretKey}
 	for _, c := range configure {
 		c(&cfg)
 	}

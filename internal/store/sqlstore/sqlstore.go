@@ -163,7 +163,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// Features number their migrations as they are planned, not as they
+	// land, and each only adds its own tables and columns; applying a
+	// lower-numbered one after a higher one is therefore safe, and a
+	// database that was migrated by an intermediate build still upgrades.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	dialect := goose.DialectSQLite3
 	if s.dialect == DialectPostgres {
 		dialect = goose.DialectPostgres

@@ -356,11 +356,11 @@ func (t *tx) ListAllMembers() ([]identity.Membership, error) {
 
 const tokenCols = `hash, prefix, kind, user_id, description, create_time, expiry_time,
 max_age_seconds, extend_when_used, ip_allowlist, scopes, last_used_time, last_ip,
-last_user_agent, created_manually`
+last_user_agent, created_manually, auth_method, two_factor`
 
 var (
 	qCreateToken = newQuery(`INSERT INTO tokens (` + tokenCols + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qGetToken         = newQuery(`SELECT ` + tokenCols + ` FROM tokens WHERE hash = ?`)
 	qGetTokenByPrefix = newQuery(`SELECT ` + tokenCols + ` FROM tokens WHERE prefix = ? AND user_id = ?`)
 	// A nil expiry leaves the stored one alone: a caller that does not
@@ -381,7 +381,7 @@ func scanToken(r scanner) (token.Token, error) {
 	)
 	err := r.Scan(&tk.Hash, &tk.Prefix, &tk.Kind, &tk.UserID, &tk.Description, &ct, &expiry,
 		&maxAge, &tk.ExtendWhenUsed, &allowlist, &scopes, &lastUsed, &tk.LastIP,
-		&tk.LastUserAgent, &tk.CreatedManually)
+		&tk.LastUserAgent, &tk.CreatedManually, &tk.AuthMethod, &tk.TwoFactor)
 	if err != nil {
 		return tk, err
 	}
@@ -409,7 +409,8 @@ func (t *tx) CreateToken(tk token.Token) error {
 	}
 	n, err := t.exec(qCreateToken, tk.Hash, tk.Prefix, string(tk.Kind), tk.UserID, tk.Description,
 		micros(tk.CreateTime), nullMicros(tk.ExpiryTime), nullInt(tk.MaxAgeSeconds), tk.ExtendWhenUsed,
-		allowlist, scopes, nullMicros(tk.LastUsedTime), tk.LastIP, tk.LastUserAgent, tk.CreatedManually)
+		allowlist, scopes, nullMicros(tk.LastUsedTime), tk.LastIP, tk.LastUserAgent, tk.CreatedManually,
+		tk.AuthMethod, tk.TwoFactor)
 	return mustInsert(what, n, err)
 }
 

@@ -1,0 +1,420 @@
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Invitation operations: Aiven's, plus Gatehouse's public pair that lets a
+// newcomer without an account read and accept an invitation by its code.
+const (
+	opOrgUserInvite           = "OrganizationUserInvite"
+	opOrgUserInvitationsList  = "OrganizationUserInvitationsList"
+	opOrgUserInvitationDelete = "OrganizationUserInvitationDelete"
+	opOrgUserInvitationAccept = "OrganizationUserInvitationAccept"
+	opInvitationGet           = "InvitationGet"
+	opInvitationAccept        = "InvitationAccept"
+)
+
+func init() {
+	addRequirements(map[string]rule{
+		opOrgUserInvite:          anyOf("organization:users:write"),
+		opOrgUserInvitationsList: anyOf("organization:users:write"),
+		// Cancelling is the inviter's side; accepting is the invitee's,
+		// checked against the invitation's email.
+		opOrgUserInvitationDelete: anyOf("organization:users:write"),
+		opOrgUserInvitationAccept: {authenticated: true},
+		// Public: the code itself (256 random bits) is the credential.
+		opInvitationGet:    {authenticated: true},
+		opInvitationAccept: {authenticated: true},
+	})
+}
+
+// newCode returns a fresh one-time code (256 random bits, URL-safe) and the
+// SHA-256 under which it is stored.
+func newCode() (code, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	code = base64.RawURLEncoding.EncodeToString(b)
+	return code, codeHash(code)
+}
+
+// codeHash is the stored form of a one-time code. A fast hash is right: the
+// code has 256 bits of entropy and is looked up by its hash.
+func codeHash(code string) string {
+	h := sha256.Sum256([]byte(code))
+	return hex.EncodeToString(h[:])
+}
+
+// validCode reports whether s could be a code from newCode, so that
+// garbage is refused before any lookup.
+func validCode(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
+// invitationLink is the accept link mailed to an invitee.
+func (p *Plane) invitationLink(code string) string {
+	return strings.TrimRight(p.cfg.publicURL, "/") + "/v1/invitation/" + code
+}
+
+// Invite invites an email address to an organization and mails the invitee
+// a link with the invitation's code. Inviting an address with a pending
+// invitation replaces it (the old code stops working) and mails again;
+// inviting a member is a conflict.
+func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error {
+	email, err := org.ValidateEmail("user_email", strings.TrimSpace(email))
+	if err != nil {
+		return err
+	}
+	code, hash := newCode()
+	var (
+		o   org.Organization
+		inv identity.Invitation
+	)
+	err = p.write(ctx, func(tx store.Tx) error {
+		var err error
+		if o, err = p.organization(tx, orgID); err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opOrgUserInvite, orgRes(o.ID)); err != nil {
+			return err
+		}
+		if u, err := tx.GetUserByEmail(email); err == nil {
+			if u.IsApplication {
+				return fail(ErrInvalid, "%s belongs to an application user, which cannot be invited", email)
+			}
+			if _, err := tx.GetMember(o.ID, u.ID); err == nil {
+				return fail(ErrConflict, "User %s already exists in this organization", email)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := p.now().UTC()
+		if old, err := p.pendingInvitation(tx, o.ID, email); err == nil {
+			old.State, old.AcceptLink, old.UpdateTime = identity.InvitationCancelled, "", now
+			if err := tx.UpdateInvitation(old); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		inv = identity.Invitation{CodeHash: hash, OrganizationID: o.ID, Email: email, InvitedBy: a.User.ID,
+			InvitedByEmail: a.User.Email, State: identity.InvitationPending, CreateTime: now,
+			ExpiryTime: now.Add(p.cfg.invitationTTL), UpdateTime: now}
+		if err := tx.CreateInvitation(inv); err != nil {
+			return err
+		}
+		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_invite", fmt.Sprintf("Invited %s to the organization", email))
+	})
+	if err != nil {
+		return err
+	}
+	// Mail after commit: an SMTP relay can be slow, and the write lock must
+	// not wait for it.
+	link := p.invitationLink(code)
+	msg := mail.Message{
+		To:      email,
+		Subject: fmt.Sprintf("You are invited to join %s", o.Name),
+		Text: fmt.Sprintf("%s invited you to join the organization %q.\n\n"+
+			"Open this link to see the invitation and accept it:\n%s\n\n"+
+			"To accept, POST to that link: a new account sends {\"real_name\": ..., \"password\": ...};\n"+
+			"an existing account sends its password (and \"otp\" when two-factor authentication is on).\n"+
+			"Invitation code: %s\n\nThe invitation expires at %s.\n",
+			a.User.Email, o.Name, link, code, inv.ExpiryTime.Format("2006-01-02 15:04 MST")),
+	}
+	// The invitation is committed: mail it even if the caller hangs up.
+	ctx = context.WithoutCancel(ctx)
+	sendErr := p.cfg.mailer.Send(ctx, msg)
+	if sendErr == nil {
+		return nil
+	}
+	if errors.Is(sendErr, mail.ErrNotConfigured) {
+		p.log.Info("no mail sent for an invitation: SMTP is not configured; the accept link is shown to admins in the invitation listing",
+			"organization", o.ID, "email", email)
+	} else {
+		p.log.Error("mailing an invitation failed; the accept link is shown to admins in the invitation listing",
+			"organization", o.ID, "email", email, "err", sendErr)
+	}
+	return p.store.Write(ctx, func(tx store.Tx) error {
+		inv.AcceptLink = link
+		return tx.UpdateInvitation(inv)
+	})
+}
+
+// pendingInvitation returns the pending invitation of email to orgID
+// (expired or not). ErrNotFound when there is none.
+func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.Invitation, error) {
+	invs, err := tx.ListInvitations(orgID, identity.InvitationPending)
+	if err != nil {
+		return identity.Invitation{}, err
+	}
+	for _, inv := range invs {
+		if inv.Email == email {
+			return inv, nil
+		}
+	}
+	return identity.Invitation{}, fmt.Errorf("invitation of %s: %w", email, store.ErrNotFound)
+}
+
+// ListInvitations returns an organization's pending, unexpired
+// invitations, newest first. AcceptLink is set on those that could not be
+// mailed.
+func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
+	var out []identity.Invitation
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opOrgUserInvitationsList, orgRes(o.ID)); err != nil {
+			return err
+		}
+		invs, err := tx.ListInvitations(o.ID, identity.InvitationPending)
+		if err != nil {
+			return err
+		}
+		now := p.now()
+		for _, inv := range invs {
+			if !inv.Expired(now) {
+				out = append(out, inv)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CancelInvitation cancels the pending invitation of email.
+func (p *Plane) CancelInvitation(ctx context.Context, a *Actor, orgID, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	return p.write(ctx, func(tx store.Tx) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opOrgUserInvitationDelete, orgRes(o.ID)); err != nil {
+			return err
+		}
+		inv, err := p.pendingInvitation(tx, o.ID, email)
+		if err != nil {
+			return notFound(err, "Invitation not found")
+		}
+		inv.State, inv.AcceptLink, inv.UpdateTime = identity.InvitationCancelled, "", p.now().UTC()
+		if err := tx.UpdateInvitation(inv); err != nil {
+			return err
+		}
+		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_invitation_cancel", fmt.Sprintf("Cancelled the invitation of %s", email))
+	})
+}
+
+// usable refuses an invitation that can no longer be accepted, saying why.
+func (p *Plane) usable(inv identity.Invitation) error {
+	switch {
+	case inv.State == identity.InvitationAccepted:
+		return fail(ErrGone, "This invitation has already been used")
+	case inv.State == identity.InvitationCancelled:
+		return fail(ErrGone, "This invitation was cancelled")
+	case inv.Expired(p.now()):
+		return fail(ErrGone, "This invitation expired at %s", inv.ExpiryTime.Format("2006-01-02 15:04:05 MST"))
+	}
+	return nil
+}
+
+// AcceptInvitation is Aiven's accept: the signed-in invitee joins with
+// the account they used to sign in, which must have the invited email.
+func (p *Plane) AcceptInvitation(ctx context.Context, a *Actor, orgID, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if a.User.IsApplication {
+		return fail(ErrForbidden, "Application users cannot accept invitations")
+	}
+	if email != a.User.Email {
+		return fail(ErrForbidden, "This invitation is for another email address than the one you signed in with")
+	}
+	return p.write(ctx, func(tx store.Tx) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		inv, err := p.pendingInvitation(tx, o.ID, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return p.whyNoInvitation(tx, o.ID, email)
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.usable(inv); err != nil {
+			return err
+		}
+		return p.join(tx, o, inv, a.User, a.ClientIP)
+	})
+}
+
+// whyNoInvitation explains why email has no pending invitation to orgID.
+func (p *Plane) whyNoInvitation(tx store.Tx, orgID, email string) error {
+	invs, err := tx.ListInvitations(orgID, "")
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs { // newest first
+		if inv.Email == email {
+			return p.usable(inv)
+		}
+	}
+	return fail(ErrNotFound, "Invitation not found")
+}
+
+// join makes u a member as inv asked, marks inv used and logs it.
+func (p *Plane) join(tx store.Tx, o org.Organization, inv identity.Invitation, u identity.User, clientIP string) error {
+	now := p.now().UTC()
+	err := tx.AddMember(identity.Membership{OrganizationID: o.ID, UserID: u.ID, JoinTime: now})
+	if errors.Is(err, store.ErrConflict) {
+		return fail(ErrConflict, "User %s already exists in this organization", u.Email)
+	}
+	if err != nil {
+		return err
+	}
+	inv.State, inv.AcceptLink, inv.UpdateTime = identity.InvitationAccepted, "", now
+	if err := tx.UpdateInvitation(inv); err != nil {
+		return err
+	}
+	return p.event(tx, &Actor{User: u, ClientIP: clientIP}, o.ID, o.AccountID, "", "", "user_invitation_accept",
+		fmt.Sprintf("%s accepted the invitation from %s", u.Email, inv.InvitedByEmail))
+}
+
+// InvitationInfo is what the holder of an invitation code may see.
+type InvitationInfo struct {
+	OrganizationID   string
+	OrganizationName string
+	Email            string
+	InvitedByEmail   string
+	ExpiryTime       string
+	HasAccount       bool // accept with the existing password, not a new one
+}
+
+// invitationByCode loads an invitation by code and its organization,
+// refusing unusable ones.
+func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation, org.Organization, error) {
+	if !validCode(code) {
+		return identity.Invitation{}, org.Organization{}, fail(ErrNotFound, "Invitation not found")
+	}
+	inv, err := tx.GetInvitation(codeHash(code))
+	if err != nil {
+		return inv, org.Organization{}, notFound(err, "Invitation not found")
+	}
+	if err := p.usable(inv); err != nil {
+		return inv, org.Organization{}, err
+	}
+	o, err := tx.GetOrganization(inv.OrganizationID)
+	return inv, o, notFound(err, "Invitation not found")
+}
+
+// InvitationByCode describes a usable invitation to the holder of its code.
+func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationInfo, error) {
+	var info InvitationInfo
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		inv, o, err := p.invitationByCode(tx, code)
+		if err != nil {
+			return err
+		}
+		info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Email: inv.Email,
+			InvitedByEmail: inv.InvitedByEmail, ExpiryTime: inv.ExpiryTime.Format("2006-01-02T15:04:05Z")}
+		_, err = tx.GetUserByEmail(inv.Email)
+		info.HasAccount = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return info, err
+}
+
+// AcceptByCode accepts an invitation by its code, without a session: a
+// newcomer creates their account with realName and password; a person
+// with an account proves it with their password (and otp when they use
+// two-factor authentication). Either way the person joins and is signed in.
+func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp, clientIP, userAgent string) (LoginResult, error) {
+	var info InvitationInfo
+	var err error
+	if info, err = p.InvitationByCode(ctx, code); err != nil {
+		return LoginResult{}, err
+	}
+	if info.HasAccount {
+		u, twoFactor, err := p.checkCredentials(ctx, info.Email, password, otp, clientIP)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		return p.acceptAndSignIn(ctx, code, u, twoFactor, clientIP, userAgent, false)
+	}
+	if err := org.ValidateName("real_name", realName); err != nil {
+		return LoginResult{}, err
+	}
+	if err := identity.CheckPasswordPolicy(password); err != nil {
+		return LoginResult{}, err
+	}
+	hash, err := identity.HashPassword(password)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	now := p.now().UTC()
+	u := identity.User{ID: org.NewID(org.PrefixUser), Email: info.Email, RealName: realName, PasswordHash: hash,
+		State: identity.StateActive, CreateTime: now, UpdateTime: now, PasswordUpdated: &now}
+	return p.acceptAndSignIn(ctx, code, u, false, clientIP, userAgent, true)
+}
+
+func (p *Plane) acceptAndSignIn(ctx context.Context, code string, u identity.User, twoFactor bool, clientIP, userAgent string, create bool) (LoginResult, error) {
+	var secret string
+	err := p.write(ctx, func(tx store.Tx) error {
+		// Looked up again inside the write: the invitation may have been
+		// used or cancelled since.
+		inv, o, err := p.invitationByCode(tx, code)
+		if err != nil {
+			return err
+		}
+		if inv.Email != u.Email {
+			return fail(ErrForbidden, "This invitation is for another email address")
+		}
+		if create {
+			// A newcomer on a verified domain is managed from the start.
+			if err := p.markManaged(tx, &u); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(u); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return fail(ErrConflict, "An account for %s already exists; accept with its password", u.Email)
+				}
+				return err
+			}
+			if err := p.record(tx, userChange(u.ID, true)); err != nil {
+				return err
+			}
+		}
+		if err := p.join(tx, o, inv, u, clientIP); err != nil {
+			return err
+		}
+		secret, err = p.newSession(tx, u, twoFactor, clientIP, userAgent)
+		return err
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: secret, User: u}, nil
+}

@@ -1,0 +1,100 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+const opUserUpdate = "UserUpdate"
+
+func init() { addRequirements(map[string]rule{opUserUpdate: {authenticated: true}}) }
+
+// Me is what the signed-in person sees about themself (Aiven's UserInfo).
+type Me struct {
+	User      identity.User
+	Profile   identity.Profile
+	TwoFactor bool                // TOTP enrolment confirmed
+	Projects  map[string][]string // project name -> classic roles held, strongest first
+}
+
+// Me describes the actor.
+func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
+	out := Me{Projects: map[string][]string{}}
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		u, err := tx.GetUser(a.User.ID)
+		if err != nil {
+			return err
+		}
+		out.User = u
+		if out.Profile, err = tx.GetProfile(u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		tf, err := tx.GetTwoFactor(u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		out.TwoFactor = err == nil && tf.Confirmed
+		ms, err := tx.ListUserMemberships(u.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			prs, err := tx.ListProjects(m.OrganizationID)
+			if err != nil {
+				return err
+			}
+			for _, pr := range prs {
+				if roles := p.ProjectRoles(a, pr.Name); len(roles) > 0 {
+					out.Projects[pr.Name] = roles
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateMe edits the actor's own profile. Managed users cannot: their
+// managing organization's admins do it for them.
+func (p *Plane) UpdateMe(ctx context.Context, a *Actor, in ProfileUpdate) (Me, error) {
+	if in.RealName != nil && *in.RealName == "" {
+		in.RealName = nil // Aiven's client always sends real_name, empty when unset
+	}
+	if err := in.validate(); err != nil {
+		return Me{}, err
+	}
+	if a.User.IsApplication {
+		return Me{}, fail(ErrForbidden, "Application users have no profile to edit")
+	}
+	err := p.write(ctx, func(tx store.Tx) error {
+		u, err := tx.GetUser(a.User.ID)
+		if err != nil {
+			return err
+		}
+		if u.ManagingOrgID != "" {
+			return fail(ErrForbidden, "Your account is managed by organization %s: you cannot edit your own name or profile; ask one of its admins", u.ManagingOrgID)
+		}
+		prof, err := tx.GetProfile(u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		changed := in.apply(&u, &prof)
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := saveProfile(tx, u, prof, p.now().UTC()); err != nil {
+			return err
+		}
+		return p.eventForUserOrgs(tx, u, a.ClientIP, "user_update", fmt.Sprintf("Updated own %s", strings.Join(changed, ", ")))
+	})
+	if err != nil {
+		return Me{}, err
+	}
+	p.tokens.dropUser(a.User.ID) // cached copies carry the old name
+	return p.Me(ctx, a)
+}

@@ -1,0 +1,178 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Password operations (Aiven's user and organization user handlers).
+const (
+	opUserPasswordChange       = "UserPasswordChange"
+	opUserPasswordResetRequest = "UserPasswordResetRequest"
+	opPasswordResetConfirm     = "UserPasswordReset"
+)
+
+func init() {
+	addRequirements(map[string]rule{
+		opUserPasswordChange: {authenticated: true},
+		// Public: requesting says nothing about whether the email exists,
+		// and the emailed code (256 random bits) is the credential.
+		opUserPasswordResetRequest: {authenticated: true},
+		opPasswordResetConfirm:     {authenticated: true},
+	})
+}
+
+// passwordResetTTL is how long an emailed reset code works.
+const passwordResetTTL = time.Hour
+
+// ChangePassword replaces the actor's password after checking the current
+// one. Every session of the person ends, including the one used; the new
+// session token returned replaces it (Aiven's behaviour).
+func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next string) (string, error) {
+	if err := identity.CheckPasswordPolicy(next); err != nil {
+		return "", err
+	}
+	if err := p.checkOwnPassword(ctx, a, current); err != nil {
+		return "", err
+	}
+	hash, err := identity.HashPassword(next)
+	if err != nil {
+		return "", err
+	}
+	var secret string
+	err = p.write(ctx, func(tx store.Tx) error {
+		u, err := tx.GetUser(a.User.ID)
+		if err != nil {
+			return err
+		}
+		if err := p.setUserPassword(tx, u, hash); err != nil {
+			return err
+		}
+		if secret, err = p.newSession(tx, u, a.Token.TwoFactor, a.ClientIP, a.UserAgent); err != nil {
+			return err
+		}
+		return p.eventForUserOrgs(tx, u, a.ClientIP, "user_password_change", "Changed password; other sessions ended")
+	})
+	p.tokens.dropUser(a.User.ID)
+	return secret, err
+}
+
+// setUserPassword stores a new password hash and ends the person's sessions
+// and pending reset codes.
+func (p *Plane) setUserPassword(tx store.Tx, u identity.User, hash string) error {
+	now := p.now().UTC()
+	u.PasswordHash, u.PasswordUpdated, u.UpdateTime = hash, &now, now
+	if err := tx.UpdateUser(u); err != nil {
+		return err
+	}
+	if _, err := tx.DeleteSessions(u.ID); err != nil {
+		return err
+	}
+	return tx.DeletePasswordResets(u.ID)
+}
+
+// RequestPasswordReset mails a reset code to the person with email, if
+// there is one. It answers the same whether or not the email is known.
+func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if _, err := org.ValidateEmail("email", email); err != nil {
+		return err
+	}
+	// Requests count like failed logins, per address and email, so the
+	// endpoint cannot be used to flood a mailbox.
+	if wait := p.limiter.blocked(email, clientIP); wait > 0 {
+		return fail(ErrTooManyRequests, "too many requests; try again in %d seconds", int(wait.Seconds())+1)
+	}
+	p.limiter.failed(email, clientIP)
+	var u identity.User
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.GetUserByEmail(email)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (u.IsApplication || !u.Active())) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return p.sendPasswordReset(ctx, u, clientIP)
+}
+
+// sendPasswordReset stores a fresh reset code for u and mails it.
+func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP string) error {
+	code, hash := newCode()
+	now := p.now().UTC()
+	err := p.store.Write(ctx, func(tx store.Tx) error {
+		if err := tx.CreatePasswordReset(identity.PasswordReset{CodeHash: hash, UserID: u.ID, CreateTime: now, ExpiryTime: now.Add(passwordResetTTL)}); err != nil {
+			return err
+		}
+		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset_request", "Requested a password reset")
+	})
+	if err != nil {
+		return err
+	}
+	link := strings.TrimRight(p.cfg.publicURL, "/") + "/v1/user/password_reset/" + code
+	err = p.cfg.mailer.Send(context.WithoutCancel(ctx), mail.Message{
+		To:      u.Email,
+		Subject: "Reset your Gatehouse password",
+		Text: fmt.Sprintf("Someone asked to reset the password of %s.\n\n"+
+			"To choose a new password, POST {\"new_password\": ...} to:\n%s\n\n"+
+			"Reset code: %s\n\nThe code works once, for one hour. If you did not ask for this, ignore this message.\n",
+			u.Email, link, code),
+	})
+	if errors.Is(err, mail.ErrNotConfigured) {
+		p.log.Warn("password reset requested but SMTP is not configured; no mail sent", "user", u.ID)
+		return nil
+	}
+	if err != nil {
+		p.log.Error("mailing a password reset failed", "user", u.ID, "err", err)
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with an emailed reset code. Every
+// session of the person ends.
+func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) error {
+	if err := identity.CheckPasswordPolicy(next); err != nil {
+		return err
+	}
+	if !validCode(code) {
+		return fail(ErrNotFound, "Password reset code not found")
+	}
+	hash, err := identity.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	var userID string
+	err = p.write(ctx, func(tx store.Tx) error {
+		r, err := tx.GetPasswordReset(codeHash(code))
+		if err != nil {
+			return notFound(err, "Password reset code not found or already used")
+		}
+		if !p.now().Before(r.ExpiryTime) {
+			return fail(ErrGone, "This password reset code expired; request a new one")
+		}
+		u, err := tx.GetUser(r.UserID)
+		if err != nil {
+			return err
+		}
+		if err := p.setUserPassword(tx, u, hash); err != nil {
+			return err
+		}
+		userID = u.ID
+		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset", "Reset password with an emailed code; sessions ended")
+	})
+	if userID != "" {
+		p.tokens.dropUser(userID)
+	}
+	return err
+}

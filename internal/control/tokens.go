@@ -1,0 +1,402 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/internal/audit"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/token"
+)
+
+// Personal token operation IDs (Aiven's user handler).
+const (
+	opAccessTokenCreate = "AccessTokenCreate"
+	opAccessTokenList   = "AccessTokenList"
+	opAccessTokenUpdate = "AccessTokenUpdate"
+	opAccessTokenRevoke = "AccessTokenRevoke"
+	opUserExpireTokens  = "UserExpireTokens"
+)
+
+func init() {
+	// Personal tokens act only on the caller's own tokens.
+	addRequirements(map[string]rule{
+		opAccessTokenCreate: {authenticated: true},
+		opAccessTokenList:   {authenticated: true},
+		opAccessTokenUpdate: {authenticated: true},
+		opAccessTokenRevoke: {authenticated: true},
+		opUserExpireTokens:  {authenticated: true},
+	})
+}
+
+// Token limits: Aiven's documented ranges, and caps that keep one user's
+// tokens bounded.
+const (
+	maxTokenDescription = 1000
+	minTokenMaxAge      = 600
+	maxTokenMaxAge      = 315_360_000
+	maxTokenScopes      = 32
+	maxScopeLen         = 128
+	maxTokensPerUser    = 200
+	// revokedRetention is how long a revoked token is remembered, so that
+	// its later use is refused with an event naming it.
+	revokedRetention = 90 * 24 * time.Hour
+)
+
+// TokenInput is what a caller asks for when creating a token.
+type TokenInput struct {
+	Description    string
+	MaxAgeSeconds  *int64 // nil: never expires
+	ExtendWhenUsed bool   // expiry counts from the last use; needs MaxAgeSeconds
+	IPAllowlist    []string
+	Scopes         []string
+}
+
+// IssuedToken is a new token: the secret, shown this once, and what is
+// stored.
+type IssuedToken struct {
+	Secret string
+	Token  token.Token
+}
+
+// TokenInfo is a token as listed: never its secret.
+type TokenInfo struct {
+	token.Token
+	// CurrentlyActive: the listing request was made with this token.
+	CurrentlyActive bool
+	// ExpiringSoon: rotate it now (see token.Token.NearExpiry).
+	ExpiringSoon bool
+}
+
+func (in *TokenInput) validate() error {
+	if !utf8.ValidString(in.Description) || utf8.RuneCountInString(in.Description) > maxTokenDescription {
+		return fail(ErrInvalid, "description must be at most %d characters", maxTokenDescription)
+	}
+	if in.MaxAgeSeconds != nil && (*in.MaxAgeSeconds < minTokenMaxAge || *in.MaxAgeSeconds > maxTokenMaxAge) {
+		return fail(ErrInvalid, "max_age_seconds must be between %d and %d", minTokenMaxAge, maxTokenMaxAge)
+	}
+	if in.ExtendWhenUsed && in.MaxAgeSeconds == nil {
+		return fail(ErrInvalid, "extend_when_used needs max_age_seconds")
+	}
+	if _, err := token.ParseAllowlist(in.IPAllowlist); err != nil {
+		return fail(ErrInvalid, "invalid ip_allowlist: %s", strings.TrimPrefix(err.Error(), token.ErrBadAllowlist.Error()+": "))
+	}
+	if len(in.Scopes) > maxTokenScopes {
+		return fail(ErrInvalid, "scopes: at most %d entries", maxTokenScopes)
+	}
+	seen := map[string]bool{}
+	for i, s := range in.Scopes {
+		if s == "" || len(s) > maxScopeLen || !printableASCII(s) {
+			return fail(ErrInvalid, "scopes[%d] must be 1 to %d printable characters without spaces", i, maxScopeLen)
+		}
+		if seen[s] {
+			return fail(ErrInvalid, "scopes[%d]: %q is listed twice", i, s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// issue creates a token of kind for u in tx. The secret leaves this
+// function only in the result; the store sees its hash. A personal token
+// inherits the sign-in method of the token that made it (from), which
+// authentication policies check.
+func (p *Plane) issue(tx store.Tx, kind token.Kind, u identity.User, in TokenInput, from token.Token) (IssuedToken, error) {
+	existing, err := tx.ListTokens(u.ID)
+	if err != nil {
+		return IssuedToken{}, err
+	}
+	if len(existing) >= maxTokensPerUser {
+		return IssuedToken{}, fail(ErrConflict, "%s already has %d tokens; revoke some first", u.Email, len(existing))
+	}
+	secret, hash, prefix := token.New(kind)
+	now := p.now().UTC()
+	t := token.Token{
+		Hash: hash, Prefix: prefix, Kind: kind, UserID: u.ID, Description: in.Description, CreateTime: now,
+		MaxAgeSeconds: in.MaxAgeSeconds, ExtendWhenUsed: in.ExtendWhenUsed, IPAllowlist: in.IPAllowlist,
+		Scopes: in.Scopes, CreatedManually: true,
+	}
+	if kind == token.KindPersonal {
+		t.AuthMethod, t.TwoFactor = from.AuthMethod, from.TwoFactor
+	}
+	if in.MaxAgeSeconds != nil {
+		x := now.Add(time.Duration(*in.MaxAgeSeconds) * time.Second)
+		t.ExpiryTime = &x
+	}
+	if err := tx.CreateToken(t); err != nil {
+		return IssuedToken{}, err
+	}
+	return IssuedToken{Secret: secret, Token: t}, nil
+}
+
+// infos turns a user's stored tokens into a listing: expired tokens are
+// left out (they can no longer be used), newest first.
+func (p *Plane) infos(ts []token.Token, current string) []TokenInfo {
+	now := p.now()
+	out := make([]TokenInfo, 0, len(ts))
+	for _, t := range ts {
+		p.uses.overlay(&t)
+		if t.Expired(now) {
+			continue
+		}
+		out = append(out, TokenInfo{Token: t, CurrentlyActive: t.Hash == current, ExpiringSoon: t.NearExpiry(now)})
+	}
+	return out
+}
+
+// revoke deletes tokens of u in tx and remembers them as revoked, so a
+// later use is refused with an event in orgIDs. The caller drops them from
+// the local cache after commit; other servers stop accepting them within
+// the cache's lifetime.
+func (p *Plane) revoke(tx store.Tx, u identity.User, orgIDs []string, reason string, ts ...token.Token) error {
+	if err := p.remember(tx, u, orgIDs, reason, ts...); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if err := tx.DeleteToken(t.Hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remember records tokens as revoked, forgetting records past retention.
+func (p *Plane) remember(tx store.Tx, u identity.User, orgIDs []string, reason string, ts ...token.Token) error {
+	now := p.now().UTC()
+	recs := make([]store.RevokedToken, 0, len(ts))
+	for _, t := range ts {
+		recs = append(recs, store.RevokedToken{Hash: t.Hash, Prefix: t.Prefix, Kind: t.Kind, UserID: u.ID, UserEmail: u.Email,
+			OrganizationIDs: orgIDs, Reason: reason, RevokeTime: now})
+	}
+	if _, err := tx.PruneRevokedTokens(now.Add(-revokedRetention)); err != nil {
+		return err
+	}
+	return tx.AddRevokedTokens(recs...)
+}
+
+// userOrgs returns the IDs of the organizations a user belongs to.
+func userOrgs(tx store.Tx, userID string) ([]string, error) {
+	ms, err := tx.ListUserMemberships(userID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.OrganizationID)
+	}
+	return ids, nil
+}
+
+// orgEvents appends one event to each of orgIDs' logs.
+func (p *Plane) orgEvents(tx store.Tx, orgIDs []string, e audit.Event) error {
+	for _, id := range orgIDs {
+		o, err := tx.GetOrganization(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since: nowhere to log
+		}
+		if err != nil {
+			return err
+		}
+		e.OrganizationID, e.AccountID = o.ID, o.AccountID
+		if _, err := tx.AppendEvent(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// personalEvent logs a personal-token event in every organization of the
+// actor: a person's tokens reach all of them.
+func (p *Plane) personalEvent(tx store.Tx, a *Actor, action, desc string) error {
+	ids, err := userOrgs(tx, a.User.ID)
+	if err != nil {
+		return err
+	}
+	return p.orgEvents(tx, ids, audit.Event{ActorUserID: a.User.ID, ActorEmail: a.User.Email, ActionType: action,
+		Description: desc, ClientIP: a.ClientIP, CreateTime: p.now().UTC()})
+}
+
+// ownToken finds one of userID's tokens by prefix or, as Aiven also
+// accepts, by the full token.
+func ownToken(tx store.Tx, userID, ref string) (token.Token, error) {
+	if ref == "" || len(ref) > 128 {
+		return token.Token{}, fail(ErrNotFound, "Token not found")
+	}
+	var t token.Token
+	var err error
+	if _, perr := token.Parse(ref); perr == nil {
+		t, err = tx.GetToken(token.Hash(ref))
+		if err == nil && t.UserID != userID {
+			err = store.ErrNotFound
+		}
+	} else {
+		t, err = tx.GetTokenByPrefix(userID, ref)
+	}
+	if err != nil {
+		return t, notFound(err, "Token not found")
+	}
+	return t, nil
+}
+
+// TokenExpiringSoon reports whether the actor's token is near its expiry
+// (token.Token.NearExpiry), and when it expires: a hint to rotate it.
+func (p *Plane) TokenExpiringSoon(a *Actor) (time.Time, bool) {
+	if a == nil || a.Token.ExpiryTime == nil || !a.Token.NearExpiry(p.now()) {
+		return time.Time{}, false
+	}
+	return *a.Token.ExpiryTime, true
+}
+
+// CreateAccessToken creates a personal token for the calling person. It
+// carries the person's own access. Application users cannot: their tokens
+// are made by organization admins, under the escalation guard.
+func (p *Plane) CreateAccessToken(ctx context.Context, a *Actor, in TokenInput) (IssuedToken, error) {
+	if err := in.validate(); err != nil {
+		return IssuedToken{}, err
+	}
+	if a.User.IsApplication {
+		return IssuedToken{}, fail(ErrForbidden, "Application users cannot create personal tokens; ask an organization admin for an application token")
+	}
+	// A token limited to some addresses must not mint one usable from
+	// elsewhere.
+	cur, _ := token.ParseAllowlist(a.Token.IPAllowlist)
+	if next, _ := token.ParseAllowlist(in.IPAllowlist); !cur.Covers(next) {
+		return IssuedToken{}, fail(ErrForbidden, "The token making this request is limited to an IP allow-list; the new token's ip_allowlist must lie within it")
+	}
+	var out IssuedToken
+	err := p.write(ctx, func(tx store.Tx) error {
+		if err := p.authorize(tx, a, opAccessTokenCreate, noParent); err != nil {
+			return err
+		}
+		var err error
+		if out, err = p.issue(tx, token.KindPersonal, a.User, in, a.Token); err != nil {
+			return err
+		}
+		return p.personalEvent(tx, a, "access_token_create",
+			fmt.Sprintf("Created personal token %s (%q)%s", out.Token.Prefix, in.Description, expiryNote(out.Token)))
+	})
+	return out, err
+}
+
+func expiryNote(t token.Token) string {
+	if t.ExpiryTime == nil {
+		return ", no expiry"
+	}
+	s := ", expires " + t.ExpiryTime.Format(time.RFC3339)
+	if t.ExtendWhenUsed {
+		s += " unless used"
+	}
+	return s
+}
+
+// ListAccessTokens lists the caller's valid tokens, sessions included.
+func (p *Plane) ListAccessTokens(ctx context.Context, a *Actor) ([]TokenInfo, error) {
+	var ts []token.Token
+	err := p.store.Read(ctx, func(tx store.Tx) error {
+		if err := p.authorize(tx, a, opAccessTokenList, noParent); err != nil {
+			return err
+		}
+		var err error
+		ts, err = tx.ListTokens(a.User.ID)
+		return err
+	})
+	return p.infos(ts, a.Token.Hash), err
+}
+
+// UpdateAccessToken changes the description of one of the caller's tokens,
+// named by prefix (or the full token).
+func (p *Plane) UpdateAccessToken(ctx context.Context, a *Actor, ref, desc string) (TokenInfo, error) {
+	in := TokenInput{Description: desc}
+	if err := in.validate(); err != nil {
+		return TokenInfo{}, err
+	}
+	var t token.Token
+	err := p.write(ctx, func(tx store.Tx) error {
+		if err := p.authorize(tx, a, opAccessTokenUpdate, noParent); err != nil {
+			return err
+		}
+		var err error
+		if t, err = ownToken(tx, a.User.ID, ref); err != nil {
+			return err
+		}
+		if err := tx.UpdateTokenDescription(t.Hash, desc); err != nil {
+			return err
+		}
+		t.Description = desc
+		return p.personalEvent(tx, a, "access_token_update", fmt.Sprintf("Renamed token %s to %q", t.Prefix, desc))
+	})
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	return TokenInfo{Token: t, CurrentlyActive: t.Hash == a.Token.Hash, ExpiringSoon: t.NearExpiry(p.now())}, nil
+}
+
+// RevokeAccessToken revokes one of the caller's tokens.
+func (p *Plane) RevokeAccessToken(ctx context.Context, a *Actor, ref string) error {
+	var t token.Token
+	err := p.write(ctx, func(tx store.Tx) error {
+		if err := p.authorize(tx, a, opAccessTokenRevoke, noParent); err != nil {
+			return err
+		}
+		var err error
+		if t, err = ownToken(tx, a.User.ID, ref); err != nil {
+			return err
+		}
+		orgs, err := userOrgs(tx, a.User.ID)
+		if err != nil {
+			return err
+		}
+		if err := p.revoke(tx, a.User, orgs, "revoked", t); err != nil {
+			return err
+		}
+		return p.personalEvent(tx, a, "access_token_revoke", fmt.Sprintf("Revoked token %s (%q)", t.Prefix, t.Description))
+	})
+	if err == nil {
+		p.tokens.drop(t.Hash)
+	}
+	return err
+}
+
+// ExpireAllTokens revokes every token of the caller, the one in use
+// included (Aiven's "expire all authorization tokens").
+func (p *Plane) ExpireAllTokens(ctx context.Context, a *Actor) error {
+	err := p.write(ctx, func(tx store.Tx) error {
+		if err := p.authorize(tx, a, opUserExpireTokens, noParent); err != nil {
+			return err
+		}
+		ts, err := tx.ListTokens(a.User.ID)
+		if err != nil {
+			return err
+		}
+		orgs, err := userOrgs(tx, a.User.ID)
+		if err != nil {
+			return err
+		}
+		if err := p.remember(tx, a.User, orgs, "expired all", ts...); err != nil {
+			return err
+		}
+		n, err := tx.DeleteUserTokens(a.User.ID)
+		if err != nil {
+			return err
+		}
+		return p.personalEvent(tx, a, "access_tokens_expire", fmt.Sprintf("Revoked all %d tokens", n))
+	})
+	if err == nil {
+		p.tokens.dropUser(a.User.ID)
+	}
+	return err
+}
