@@ -269,9 +269,10 @@ func (ix *Index) holds(ui int32, u *userHot, a int32, need Set) bool {
 	} else {
 		groups = groups[:u.nGroups]
 	}
+	bit := nodeBit(a)
 	for _, gi := range groups {
 		gr := ix.groups.at(gi)
-		if gr.grants.Len() == 0 {
+		if gr.filter&bit == 0 {
 			continue
 		}
 		if g, ok := gr.grants.get(a); ok && g.expanded&need != 0 {
@@ -289,4 +290,27 @@ func (ix *Index) superAt(ui int32, u *userHot, o int32) bool {
 	}
 	_, ok := slices.BinarySearch(ix.users.at(ui).superOrgs, o)
 	return ok
+}
+
+// nodeBit is node n's bit in a group's filter. A check asks each of the
+// user's groups about every node on the path; a group holds grants on a
+// few nodes, so the filter answers most of those questions from the group
+// record without searching its grants.
+func nodeBit(n int32) uint64 { return 1 << (uint32(n) * 0x9e3779b1 >> 26) }
+
+// filterRebuildMax bounds the groups whose filter is recomputed when a
+// grant goes: a larger group's filter is nearly full anyway, and keeping
+// the old bits (a superset) stays correct while a removal stays O(1).
+const filterRebuildMax = 64
+
+// refilter recomputes the filter after a grant was removed.
+func (g *groupRec) refilter() {
+	if g.grants.Len() > filterRebuildMax {
+		return
+	}
+	g.filter = 0
+	g.grants.each(func(n uint32, _ grantVal) bool {
+		g.filter |= nodeBit(int32(n))
+		return true
+	})
 }

@@ -76,6 +76,7 @@ type groupRec struct {
 	org     int32
 	members set32
 	grants  pgrants
+	filter  uint64 // nodeBit of every node in grants, maybe more (hot.go)
 }
 
 // grantVal keeps the set as granted (for listing) next to its expansion
@@ -348,6 +349,7 @@ func (t txn) deleteSubtree(i int32) {
 		if pk&groupBit != 0 {
 			g := ix.groups.mut(t.e, int32(pk&^groupBit))
 			g.grants = g.grants.del(t.e, i)
+			g.refilter()
 		} else {
 			u := t.mutUser(int32(pk))
 			u.grants = u.grants.del(t.e, i)
@@ -531,6 +533,7 @@ func (t txn) setGrant(g Grant) error {
 	}
 	var pk uint32
 	var grants *pgrants
+	var gr *groupRec // set for a group's grant
 	switch g.Principal.Kind {
 	case PrincipalUser:
 		u, ok := ix.userIdx(g.Principal.ID)
@@ -543,7 +546,8 @@ func (t txn) setGrant(g Grant) error {
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g.Principal.ID)
 		}
-		pk, grants = groupKey(gi), &ix.groups.mut(t.e, gi).grants
+		gr = ix.groups.mut(t.e, gi)
+		pk, grants = groupKey(gi), &gr.grants
 	default:
 		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)
 	}
@@ -555,6 +559,13 @@ func (t txn) setGrant(g Grant) error {
 	} else {
 		nr.grants = nr.grants.set(t.e, pk, g.Perms)
 		*grants = grants.set(t.e, n, grantVal{g.Perms, g.Perms.Expand()})
+	}
+	if gr != nil {
+		if g.Perms == 0 {
+			gr.refilter()
+		} else {
+			gr.filter |= nodeBit(n)
+		}
 	}
 	ix.stats.Grants += nr.grants.Len() - before
 	return nil
