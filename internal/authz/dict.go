@@ -30,7 +30,13 @@ func newItable(n int) *itable {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &itable{slots: make([]uint64, size), mask: uint64(size - 1)}
+	return &itable{slots: hugeSlice[uint64](size), mask: uint64(size - 1)}
+}
+
+// adviseHuge asks for huge pages once the table is filled: it is probed
+// at random by every check.
+func (t *itable) adviseHuge() {
+	adviseHugeSlice(t.slots)
 }
 
 func (t *itable) insert(h uint64, i int32) {
@@ -38,6 +44,23 @@ func (t *itable) insert(h uint64, i int32) {
 		if t.slots[pos] == 0 {
 			t.slots[pos] = h>>32<<32 | uint64(uint32(i)+1)
 			return
+		}
+	}
+}
+
+// candidate returns the index in the first slot of h's probe sequence
+// whose tag matches, or -1 if an empty slot comes first. A 32-bit tag
+// rarely matches by chance, so the caller confirms the candidate against
+// its record and falls back to lookup only if that fails.
+func (t *itable) candidate(h uint64) int32 {
+	tag := h >> 32
+	for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
+		e := t.slots[pos]
+		if e == 0 {
+			return -1
+		}
+		if e>>32 == tag {
+			return int32(uint32(e) - 1)
 		}
 	}
 }
@@ -111,6 +134,7 @@ func (ix *Index) rebuildDicts(force bool) {
 				t.insert(strHash{}.hash(r.id), i)
 			}
 		}
+		t.adviseHuge()
 		ix.nodeIDs[k] = dict{tab: t}
 	}
 	if force || ix.userIDs.needsRebuild() {
@@ -118,6 +142,7 @@ func (ix *Index) rebuildDicts(force bool) {
 		for i := int32(0); i < int32(ix.users.Len()); i++ {
 			t.insert(strHash{}.hash(ix.users.at(i).id), i)
 		}
+		t.adviseHuge()
 		ix.userIDs = dict{tab: t}
 	}
 	if force || ix.grpIDs.needsRebuild() {

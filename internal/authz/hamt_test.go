@@ -75,15 +75,81 @@ func TestHmapPersistent(t *testing.T) {
 }
 
 func TestPvecCopyOnWrite(t *testing.T) {
+	const n = 3*midSize*chunkSize + 100 // several mid nodes, the last partial
 	var v pvec[int]
 	e1 := &edit{}
-	for i := range 1000 {
+	for i := range n {
 		*v.mut(e1, v.push(e1)) = i
 	}
 	old := v
 	e2 := &edit{}
-	*v.mut(e2, 500) = -1
-	if *old.at(500) != 500 || *v.at(500) != -1 || *v.at(499) != 499 {
-		t.Fatal("copy-on-write broken")
+	for _, i := range []int32{500, midSize * chunkSize, n - 1} {
+		*v.mut(e2, i) = -1
+	}
+	grown := v
+	e3 := &edit{}
+	*v.mut(e3, v.push(e3)) = n
+	tests := []struct {
+		name string
+		v    pvec[int]
+		want func(i int) int
+		n    int
+	}{
+		{"original", old, func(i int) int { return i }, n},
+		{"edited", grown, func(i int) int {
+			if i == 500 || i == midSize*chunkSize || i == n-1 {
+				return -1
+			}
+			return i
+		}, n},
+		{"appended", v, func(i int) int {
+			if i == 500 || i == midSize*chunkSize || i == n-1 {
+				return -1
+			}
+			return i
+		}, n + 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.v.Len() != tc.n {
+				t.Fatalf("Len = %d, want %d", tc.v.Len(), tc.n)
+			}
+			for i := range n {
+				if got := *tc.v.at(int32(i)); got != tc.want(i) {
+					t.Fatalf("at(%d) = %d, want %d", i, got, tc.want(i))
+				}
+			}
+		})
+	}
+	if *v.at(n) != n {
+		t.Fatal("appended record lost")
+	}
+}
+
+func TestPvecArena(t *testing.T) {
+	const n = 2*midSize*chunkSize + 7
+	e1 := &edit{}
+	v := newPvecArena(e1, n, func(i int32, r *int) { *r = int(i) })
+	old := v
+	e2 := &edit{}
+	*v.mut(e2, 5) = -1
+	*v.mut(e2, v.push(e2)) = n
+	if v.Len() != n+1 || old.Len() != n {
+		t.Fatalf("lengths %d, %d", v.Len(), old.Len())
+	}
+	for i := range int32(n) {
+		want := int(i)
+		if got := *old.at(i); got != want {
+			t.Fatalf("old at(%d) = %d, want %d", i, got, want)
+		}
+		if i == 5 {
+			want = -1
+		}
+		if got := *v.at(i); got != want {
+			t.Fatalf("new at(%d) = %d, want %d", i, got, want)
+		}
+	}
+	if *v.at(n) != n {
+		t.Fatal("appended record lost")
 	}
 }

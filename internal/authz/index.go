@@ -35,7 +35,12 @@ type Index struct {
 	nodes   pvec[nodeRec]
 	users   pvec[userRec]
 	groups  pvec[groupRec]
-	stats   Stats
+	// Check-path copies of nodes and users (hot.go), and the permission
+	// sets their inline grants point into.
+	nhot  pvec[nodeHot]
+	uhot  pvec[userHot]
+	sets  *setTable
+	stats Stats
 }
 
 // Stats counts live facts.
@@ -71,6 +76,7 @@ type groupRec struct {
 	org     int32
 	members set32
 	grants  pgrants
+	filter  uint64 // nodeBit of every node in grants, maybe more (hot.go)
 }
 
 // grantVal keeps the set as granted (for listing) next to its expansion
@@ -167,6 +173,7 @@ func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	for _, g := range s.Grants {
 		note(t.setGrant(g))
 	}
+	t.syncHot()
 	t.ix.rebuildDicts(true)
 	t.ix.rev = revision
 	return t.ix, errors.Join(errs...)
@@ -187,13 +194,14 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		return ix, nil
 	}
 	cp := *ix
-	t := txn{ix: &cp, e: &edit{}}
+	t := txn{ix: &cp, e: &edit{}, d: &dirty{}}
 	var errs []error
 	for i := range changes {
 		if err := t.apply(&changes[i]); err != nil {
 			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
 		}
 	}
+	t.syncHot()
 	cp.rebuildDicts(false)
 	cp.rev = revision
 	return &cp, errors.Join(errs...)
@@ -204,6 +212,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 type txn struct {
 	ix *Index
 	e  *edit
+	d  *dirty // records to re-derive hot copies of; nil in Build (all are)
 }
 
 func (t txn) apply(c *Change) error {
@@ -294,20 +303,21 @@ func (t txn) upsertNode(n Node) error {
 				return fmt.Errorf("%w: %v below %v", ErrCycle, n.Resource, n.Parent)
 			}
 		}
-		op := ix.nodes.mut(t.e, old)
+		op := t.mutNode(old)
 		op.children = op.children.del(t.e, uint32(i))
-		np := ix.nodes.mut(t.e, parent)
+		np := t.mutNode(parent)
 		np.children = np.children.set(t.e, uint32(i), struct{}{})
-		ix.nodes.mut(t.e, i).parent = parent
+		t.mutNode(i).parent = parent
+		t.markChildren(i)
 		return nil
 	}
 	if !known {
 		i = ix.nodes.push(t.e)
 		ix.nodeIDs[n.Kind].set(t.e, n.ID, i)
 	}
-	*ix.nodes.mut(t.e, i) = nodeRec{id: n.ID, kind: n.Kind, alive: true, parent: parent}
+	*t.mutNode(i) = nodeRec{id: n.ID, kind: n.Kind, alive: true, parent: parent}
 	if parent >= 0 {
-		p := ix.nodes.mut(t.e, parent)
+		p := t.mutNode(parent)
 		p.children = p.children.set(t.e, uint32(i), struct{}{})
 	}
 	ix.stats.Nodes++
@@ -321,7 +331,7 @@ func (t txn) deleteNode(r Resource) error {
 		return nil // already gone: deletes are idempotent
 	}
 	if p := ix.nodes.at(i).parent; p >= 0 {
-		pr := ix.nodes.mut(t.e, p)
+		pr := t.mutNode(p)
 		pr.children = pr.children.del(t.e, uint32(i))
 	}
 	t.deleteSubtree(i)
@@ -339,15 +349,16 @@ func (t txn) deleteSubtree(i int32) {
 		if pk&groupBit != 0 {
 			g := ix.groups.mut(t.e, int32(pk&^groupBit))
 			g.grants = g.grants.del(t.e, i)
+			g.refilter()
 		} else {
-			u := ix.users.mut(t.e, int32(pk))
+			u := t.mutUser(int32(pk))
 			u.grants = u.grants.del(t.e, i)
 		}
 		ix.stats.Grants--
 		return true
 	})
 	rec.supers.each(func(u uint32, _ struct{}) bool {
-		ur := ix.users.mut(t.e, int32(u))
+		ur := t.mutUser(int32(u))
 		ur.superOrgs = removeSorted(ur.superOrgs, i)
 		ix.stats.SuperAdmins--
 		return true
@@ -360,7 +371,7 @@ func (t txn) deleteSubtree(i int32) {
 	for _, g := range groups {
 		t.deleteGroupIdx(g)
 	}
-	*ix.nodes.mut(t.e, i) = nodeRec{id: rec.id, kind: rec.kind, parent: -1}
+	*t.mutNode(i) = nodeRec{id: rec.id, kind: rec.kind, parent: -1}
 	ix.stats.Nodes--
 }
 
@@ -372,7 +383,7 @@ func (t txn) setUser(u User) error {
 	i, known := lookup(&ix.userIDs, u.ID, &ix.users, userID)
 	if known && ix.users.at(i).alive {
 		if ix.users.at(i).active != u.Active {
-			ix.users.mut(t.e, i).active = u.Active
+			t.mutUser(i).active = u.Active
 		}
 		return nil
 	}
@@ -380,7 +391,7 @@ func (t txn) setUser(u User) error {
 		i = ix.users.push(t.e)
 		ix.userIDs.set(t.e, u.ID, i)
 	}
-	*ix.users.mut(t.e, i) = userRec{id: u.ID, alive: true, active: u.Active}
+	*t.mutUser(i) = userRec{id: u.ID, alive: true, active: u.Active}
 	ix.stats.Users++
 	return nil
 }
@@ -398,17 +409,17 @@ func (t txn) deleteUser(id string) {
 		ix.stats.Members--
 	}
 	for _, o := range u.superOrgs {
-		or := ix.nodes.mut(t.e, o)
+		or := t.mutNode(o)
 		or.supers = or.supers.del(t.e, uint32(i))
 		ix.stats.SuperAdmins--
 	}
 	u.grants.each(func(n uint32, _ grantVal) bool {
-		nr := ix.nodes.mut(t.e, int32(n))
+		nr := t.mutNode(int32(n))
 		nr.grants = nr.grants.del(t.e, userKey(i))
 		ix.stats.Grants--
 		return true
 	})
-	*ix.users.mut(t.e, i) = userRec{id: u.id}
+	*t.mutUser(i) = userRec{id: u.id}
 	ix.stats.Users--
 }
 
@@ -425,9 +436,9 @@ func (t txn) upsertGroup(g Group) error {
 	if known && ix.groups.at(i).alive {
 		old := ix.groups.at(i).org
 		if old != org {
-			or := ix.nodes.mut(t.e, old)
+			or := t.mutNode(old)
 			or.groups = or.groups.del(t.e, uint32(i))
-			nr := ix.nodes.mut(t.e, org)
+			nr := t.mutNode(org)
 			nr.groups = nr.groups.set(t.e, uint32(i), struct{}{})
 			ix.groups.mut(t.e, i).org = org
 		}
@@ -438,7 +449,7 @@ func (t txn) upsertGroup(g Group) error {
 		ix.grpIDs.set(t.e, g.ID, i)
 	}
 	*ix.groups.mut(t.e, i) = groupRec{id: g.ID, alive: true, org: org}
-	or := ix.nodes.mut(t.e, org)
+	or := t.mutNode(org)
 	or.groups = or.groups.set(t.e, uint32(i), struct{}{})
 	ix.stats.Groups++
 	return nil
@@ -454,19 +465,19 @@ func (t txn) deleteGroupIdx(i int32) {
 	ix := t.ix
 	g := ix.groups.at(i)
 	g.members.each(func(u uint32, _ struct{}) bool {
-		ur := ix.users.mut(t.e, int32(u))
+		ur := t.mutUser(int32(u))
 		ur.groups = removeSorted(ur.groups, i)
 		ix.stats.Members--
 		return true
 	})
 	g.grants.each(func(n uint32, _ grantVal) bool {
-		nr := ix.nodes.mut(t.e, int32(n))
+		nr := t.mutNode(int32(n))
 		nr.grants = nr.grants.del(t.e, groupKey(i))
 		ix.stats.Grants--
 		return true
 	})
 	if or := ix.nodes.at(g.org); or.alive {
-		orm := ix.nodes.mut(t.e, g.org)
+		orm := t.mutNode(g.org)
 		orm.groups = orm.groups.del(t.e, uint32(i))
 	}
 	*ix.groups.mut(t.e, i) = groupRec{id: g.id}
@@ -487,7 +498,7 @@ func (t txn) addMember(m Membership) error {
 	if _, found := slices.BinarySearch(ur.groups, g); found {
 		return nil
 	}
-	ix.users.mut(t.e, u).groups = insertSorted(ur.groups, g)
+	t.mutUser(u).groups = insertSorted(ur.groups, g)
 	gr := ix.groups.mut(t.e, g)
 	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
 	ix.stats.Members++
@@ -505,7 +516,7 @@ func (t txn) removeMember(m Membership) {
 	if _, found := slices.BinarySearch(ur.groups, g); !found {
 		return
 	}
-	ix.users.mut(t.e, u).groups = removeSorted(ur.groups, g)
+	t.mutUser(u).groups = removeSorted(ur.groups, g)
 	gr := ix.groups.mut(t.e, g)
 	gr.members = gr.members.del(t.e, uint32(u))
 	ix.stats.Members--
@@ -522,23 +533,25 @@ func (t txn) setGrant(g Grant) error {
 	}
 	var pk uint32
 	var grants *pgrants
+	var gr *groupRec // set for a group's grant
 	switch g.Principal.Kind {
 	case PrincipalUser:
 		u, ok := ix.userIdx(g.Principal.ID)
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownUser, g.Principal.ID)
 		}
-		pk, grants = userKey(u), &ix.users.mut(t.e, u).grants
+		pk, grants = userKey(u), &t.mutUser(u).grants
 	case PrincipalGroup:
 		gi, ok := ix.groupIdx(g.Principal.ID)
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g.Principal.ID)
 		}
-		pk, grants = groupKey(gi), &ix.groups.mut(t.e, gi).grants
+		gr = ix.groups.mut(t.e, gi)
+		pk, grants = groupKey(gi), &gr.grants
 	default:
 		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)
 	}
-	nr := ix.nodes.mut(t.e, n)
+	nr := t.mutNode(n)
 	before := nr.grants.Len()
 	if g.Perms == 0 {
 		nr.grants = nr.grants.del(t.e, pk)
@@ -546,6 +559,13 @@ func (t txn) setGrant(g Grant) error {
 	} else {
 		nr.grants = nr.grants.set(t.e, pk, g.Perms)
 		*grants = grants.set(t.e, n, grantVal{g.Perms, g.Perms.Expand()})
+	}
+	if gr != nil {
+		if g.Perms == 0 {
+			gr.refilter()
+		} else {
+			gr.filter |= nodeBit(n)
+		}
 	}
 	ix.stats.Grants += nr.grants.Len() - before
 	return nil
@@ -566,8 +586,8 @@ func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {
 	if has == on {
 		return nil
 	}
-	or := ix.nodes.mut(t.e, o)
-	urm := ix.users.mut(t.e, u)
+	or := t.mutNode(o)
+	urm := t.mutUser(u)
 	if on {
 		urm.superOrgs = insertSorted(ur.superOrgs, o)
 		or.supers = or.supers.set(t.e, uint32(u), struct{}{})

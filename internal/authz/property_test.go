@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -18,12 +19,15 @@ type world struct {
 	r *rand.Rand
 }
 
+// The last ID of most kinds is too long to be stored inline in the check
+// path's records, so their fallback to the full record is compared too.
 var (
-	wOrgs     = []string{"o0", "o1"}
-	wUnits    = []string{"u0", "u1", "u2", "u3", "u4", "u5"}
-	wProjects = []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}
-	wServices = []string{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"}
-	wUsers    = []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"}
+	long      = "-" + strings.Repeat("x", 60)
+	wOrgs     = []string{"o0", "o1" + long}
+	wUnits    = []string{"u0", "u1", "u2", "u3", "u4", "u5" + long}
+	wProjects = []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7" + long}
+	wServices = []string{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9" + long}
+	wUsers    = []string{"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7" + long}
 	wGroups   = []string{"g0", "g1", "g2", "g3"}
 	allPerms  = func() []Permission {
 		var ps []Permission
@@ -213,6 +217,18 @@ func compare(t *testing.T, ix *Index, m *ref, label string) int {
 				t.Fatalf("%s: zero Permission allowed", label)
 			}
 		}
+		// The same questions as one batch per user.
+		var reqs []Requirement
+		for _, res := range everyResource() {
+			for _, p := range allPerms {
+				reqs = append(reqs, Requirement{Need: SetOf(p), Resource: res})
+			}
+		}
+		for i, got := range ix.CheckBatch(u, reqs, nil) {
+			if want := m.effective(u, reqs[i].Resource)&reqs[i].Need != 0; got != want {
+				t.Fatalf("%s: CheckBatch(%s)[%v on %v] = %v, want %v", label, u, reqs[i].Need, reqs[i].Resource, got, want)
+			}
+		}
 	}
 	return n
 }
@@ -282,6 +298,18 @@ func TestPropertyTrieGrants(t *testing.T) {
 	n := 0
 	for c := range 3 {
 		n += runProperty(t, uint64(1000+c), 10)
+	}
+	t.Logf("%d checks compared", n)
+}
+
+// TestPropertySpilled reruns the comparison with the check path's inline
+// limits at one group and one grant, so most users take the spilled path
+// to their full record, and users move between the two as they change.
+func TestPropertySpilled(t *testing.T) {
+	defer SetInlineLimits(1, 1)()
+	n := 0
+	for c := range 3 {
+		n += runProperty(t, uint64(2000+c), 10)
 	}
 	t.Logf("%d checks compared", n)
 }

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -21,27 +22,53 @@ import (
 
 // Execute runs the command line with args and returns the exit code.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	return run(ctx, args, os.Stdin, stdout, stderr, os.Getenv)
+}
+
+// run is Execute with its input and environment given, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr, getenv: getenv}
+	if f, ok := stdin.(*os.File); ok {
+		a.stdinFile = f
+	}
+	root := newRoot(a)
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "Error:", err)
+		fmt.Fprintln(stderr, "Error:", describe(err))
 		return 1
 	}
 	return 0
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(a *app) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "gatehouse",
-		Short:         "Gatehouse: a self-hosted access-control plane for data platforms",
+		Use:   "gatehouse",
+		Short: "Gatehouse: a self-hosted access-control plane for data platforms",
+		Long: `Gatehouse: a self-hosted access-control plane for data platforms.
+
+"gatehouse serve" runs the server; every other command is a client of a
+running server (--url or GATEHOUSE_URL). Log in once with "gatehouse login",
+or pass an API token with --auth-token or GATEHOUSE_AUTH_TOKEN.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(stdout, stderr), newBench(stdout))
+	root.AddCommand(newServe(a.stdout, a.stderr), newBench(a.stdout))
+	root.AddCommand(newLogin(a), newLogout(a), newUser(a))
+	for _, noun := range nouns {
+		cmd := noun(a)
+		a.addClientFlags(cmd)
+		root.AddCommand(cmd)
+	}
+	addCompletions(root)
 	return root
 }
+
+// nouns are the client command groups; each noun's file adds its own in
+// an init function.
+var nouns []func(*app) *cobra.Command
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {

@@ -38,15 +38,27 @@ type DNS struct {
 func NewDNS(t testing.TB) *DNS {
 	t.Helper()
 	d := &DNS{records: map[string][]string{}, exists: map[string]bool{}, modes: map[string]Mode{}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.addr = pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", d.addr)
-	if err != nil {
+	// UDP and TCP share the port number; another process may hold the TCP
+	// side of the port the kernel picked for UDP, so try a few ports.
+	var (
+		pc  net.PacketConn
+		ln  net.Listener
+		err error
+	)
+	for attempt := 0; ; attempt++ {
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.addr = pc.LocalAddr().String()
+		ln, err = net.Listen("tcp", d.addr)
+		if err == nil {
+			break
+		}
 		pc.Close()
-		t.Fatal(err)
+		if attempt == 20 {
+			t.Fatal(err)
+		}
 	}
 	udp := &dns.Server{PacketConn: pc, Handler: d}
 	tcp := &dns.Server{Listener: ln, Handler: d}
