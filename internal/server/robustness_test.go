@@ -809,10 +809,8 @@ func TestHostileInputs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends thousands of requests")
 	}
-	// Domain checks ask a DNS server on loopback that knows no records. It
-	// starts before any load: it binds TCP to the port number its UDP
-	// socket got, which an ephemeral port of the walk's connections may
-	// hold.
+	// Domain checks ask a DNS server on loopback that knows no records; one
+	// serves both backends.
 	dns := ownershiptest.NewDNS(t)
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db, func(c *server.Config) { c.DNSResolver = dns.Addr() })
