@@ -15,9 +15,31 @@ import (
 // Unknown operations are denied: deny by default.
 func (p *Plane) authorize(tx store.Tx, a *Actor, op string, res authz.Resource) error {
 	if err := p.checkRule(tx, a, op, res); err != nil {
-		return err
+		return p.maybeStale(tx, err)
 	}
 	return p.enforcePolicy(tx, a, res)
+}
+
+// staleDenial is a denial made while the store held changes the engine had
+// not applied yet (another request's write committed a moment ago, or
+// another server's). p.write catches the engine up and runs the
+// transaction once more; everyone else sees an ordinary 403.
+type staleDenial struct{ err error }
+
+func (s *staleDenial) Error() string { return s.err.Error() }
+func (s *staleDenial) Unwrap() error { return s.err }
+
+// maybeStale marks a 403 as stale when the transaction sees a newer
+// change-log revision than the engine reflects. Only the deny path pays
+// for the extra query.
+func (p *Plane) maybeStale(tx store.Tx, err error) error {
+	if !errors.Is(err, ErrForbidden) {
+		return err
+	}
+	if rev, rerr := tx.Revision(); rerr == nil && rev > p.engine.Revision() {
+		return &staleDenial{err}
+	}
+	return err
 }
 
 func (p *Plane) checkRule(tx store.Tx, a *Actor, op string, res authz.Resource) error {

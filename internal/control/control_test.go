@@ -227,3 +227,35 @@ func TestSuperAdminOnlyOperations(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDenialOnALaggingEngineIsDecidedAgain: a write committed by another
+// request (or server) that the engine has not applied yet must not turn
+// into a 403 for the next writer.
+func TestDenialOnALaggingEngineIsDecidedAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	// Commit a project and its change-log entry without letting the
+	// engine apply it, as a concurrent request would have.
+	now := time.Now().UTC()
+	err := f.p.store.Write(ctx, func(tx store.Tx) error {
+		pr := org.Project{Name: "fresh", OrganizationID: f.org.ID, AccountID: f.org.AccountID, ParentID: f.org.ID,
+			Tags: map[string]string{}, TechEmails: []string{}, CreateTime: now, UpdateTime: now}
+		if err := tx.CreateProject(pr); err != nil {
+			return err
+		}
+		return f.p.record(tx, nodeChange(projectRes(pr.Name), orgRes(f.org.ID)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.p.engine.OrgOf(projectRes("fresh")); ok {
+		t.Fatal("test setup: the engine already knows the project")
+	}
+	if _, err := f.p.CreateService(ctx, f.admin, ServiceInput{Project: "fresh", Name: "pg-1", Type: "pg", Plan: "startup-4"}); err != nil {
+		t.Fatalf("write after a lagging engine: %v", err)
+	}
+	// A stranger is still refused, with an ordinary 403.
+	stranger := f.member(t, "stranger@example.com")
+	_, err = f.p.CreateService(ctx, stranger, ServiceInput{Project: "fresh", Name: "pg-2", Type: "pg", Plan: "startup-4"})
+	wantErr(t, err, ErrForbidden)
+}

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authz"
@@ -83,7 +84,18 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 // write runs fn in a write transaction and then brings the local engine up
 // to date, so the caller reads its own writes on this server.
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := p.store.Write(ctx, fn); err != nil {
+	err := p.store.Write(ctx, fn)
+	var stale *staleDenial
+	if errors.As(err, &stale) {
+		// Denied on an engine that lagged the store: catch up (the
+		// transaction has rolled back, so no connection is held) and
+		// decide once more.
+		if serr := p.sync(ctx); serr != nil {
+			return err
+		}
+		err = p.store.Write(ctx, fn)
+	}
+	if err != nil {
 		return err
 	}
 	return p.sync(context.WithoutCancel(ctx))
