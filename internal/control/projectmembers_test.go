@@ -539,7 +539,7 @@ func TestMemberTypeOf(t *testing.T) {
 }
 
 // FuzzProjectMembershipInput feeds arbitrary emails, member types, codes
-// and group IDs to every membership operation: each answers with a client
+// and group IDs to every membership operation and to the public link: each answers with a client
 // error or success, never a panic or a backend failure.
 func FuzzProjectMembershipInput(f *testing.F) {
 	for _, s := range [][3]string{
@@ -573,6 +573,14 @@ func FuzzProjectMembershipInput(f *testing.F) {
 		clientErr("accept", err, ErrNotFound)
 		if err == nil {
 			t.Fatalf("accepted a guessed code %q", code)
+		}
+		// The public link takes any code too, without a session.
+		_, err = mf.p.InvitationByCode(ctx, code)
+		clientErr("show by code", err, ErrNotFound)
+		_, err = mf.p.AcceptByCode(ctx, code, email, memberType, "", "192.0.2.1", "fuzz")
+		clientErr("accept by code", err, ErrNotFound)
+		if err == nil {
+			t.Fatalf("accepted a guessed code %q at the public link", code)
 		}
 		clientErr("update", mf.p.UpdateProjectMember(ctx, mf.admin, "web", email, memberType), ErrInvalid, ErrNotFound)
 		clientErr("group", mf.p.SetProjectGroupAccess(ctx, mf.admin, "web", code, memberType), ErrInvalid, org.ErrInvalid, ErrNotFound)
