@@ -198,3 +198,34 @@ func TestProjectInvitationByCodeRefusals(t *testing.T) {
 		t.Fatalf("organization invitation at the shared link: %+v, %v", info, err)
 	}
 }
+
+// Two newcomers racing with one code: one account, one membership; the
+// other is refused cleanly.
+func TestProjectInvitationAcceptRace(t *testing.T) {
+	f := newMemberFixture(t)
+	code := f.invite(t, f.admin, "race@example.com", "developer")
+	errs := make(chan error, 2)
+	for i := range 2 {
+		go func() {
+			_, err := f.p.AcceptByCode(t.Context(), code, "Racer", "a fine new password "+string(rune('a'+i)), "", "192.0.2.1", "test")
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 2 {
+		err := <-errs
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, ErrGone), errors.Is(err, ErrConflict):
+		default:
+			t.Fatalf("loser: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d accepts succeeded, want 1", ok)
+	}
+	if n := len(f.events(t, "project_user_invite_accept")); n != 1 {
+		t.Fatalf("%d accept events, want 1", n)
+	}
+}

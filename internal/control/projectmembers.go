@@ -233,8 +233,11 @@ func (p *Plane) projectInvitationByCode(tx store.Tx, project, code string) (stor
 	inv, err := tx.GetProjectInvitationByCode(h)
 	if errors.Is(err, store.ErrNotFound) {
 		ended, err := tx.GetEndedProjectInvitation(h)
-		if err != nil || project != "" && ended.Project != project {
-			return inv, notFound(orNotFound(err), "Invitation not found")
+		if errors.Is(err, store.ErrNotFound) || err == nil && project != "" && ended.Project != project {
+			return inv, fail(ErrNotFound, "Invitation not found")
+		}
+		if err != nil {
+			return inv, err
 		}
 		switch ended.State {
 		case store.ProjectInvitationAccepted:
@@ -255,15 +258,6 @@ func (p *Plane) projectInvitationByCode(tx store.Tx, project, code string) (stor
 		return inv, fail(ErrGone, "This invitation expired at %s; ask a project admin to invite you again", inv.ExpiryTime.UTC().Format("2006-01-02 15:04:05 MST"))
 	}
 	return inv, nil
-}
-
-// orNotFound is err, or store.ErrNotFound when err is nil (a lookup that
-// found something of no use to the caller).
-func orNotFound(err error) error {
-	if err == nil {
-		return store.ErrNotFound
-	}
-	return err
 }
 
 // joinProject makes a's user a member of inv's project with its member
