@@ -130,6 +130,11 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 			return err
 		}
 		if u, err := tx.GetUserByEmail(email); err == nil {
+			if u.IsApplication {
+				// Application users cannot sign in to accept; grant them a
+				// role through the permissions API instead.
+				return fail(ErrInvalid, "%s is an application user: grant it a project role with the permissions API instead of an invitation", email)
+			}
 			if _, ok, err := userGrant(tx, pr.Name, u.ID); err != nil {
 				return err
 			} else if ok {

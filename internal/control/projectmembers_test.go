@@ -314,6 +314,10 @@ func TestProjectInvitationRules(t *testing.T) {
 		[]PrincipalPermissions{{grant.PrincipalUser, reader.User.ID, []string{"read_only"}}}); err != nil {
 		t.Fatal(err)
 	}
+	bot, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "deploy-bot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name       string
 		a          *Actor
@@ -322,6 +326,7 @@ func TestProjectInvitationRules(t *testing.T) {
 		memberType string
 		want       error
 	}{
+		{"application user", f.admin, "web", bot.Email, "developer", ErrInvalid},
 		{"unknown member type", f.admin, "web", "x@example.com", "root", ErrInvalid},
 		{"internal ability", f.admin, "web", "x@example.com", "internal:project:members:write", ErrInvalid},
 		{"bad email", f.admin, "web", "not-an-email", "developer", org.ErrInvalid},
