@@ -59,6 +59,9 @@ func TestHierarchyAndGrants(t *testing.T) {
 		if s, err := c.ServiceGet(ctx, "backend-prod", "postgres-1"); err != nil || s.ServiceType != "pg" {
 			t.Fatalf("service = %+v, %v", s, err)
 		}
+		if got := line("service", "get", "--service", "postgres-1", "--format", "{{.service_name}} {{.service_type}}"); got != "postgres-1 pg" {
+			t.Errorf("service get = %q", got)
+		}
 		if out := h.ok("service", "list"); !strings.Contains(out, "postgres-1") {
 			t.Errorf("service list:\n%s", out)
 		}
