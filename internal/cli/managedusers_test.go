@@ -83,6 +83,30 @@ func TestManagedUserCommands(t *testing.T) {
 			t.Errorf("revoking twice: %q", msg)
 		}
 
+		// A managed user can be deactivated (no login) and reactivated.
+		state := func() string {
+			t.Helper()
+			u, err := c.OrganizationUserGet(ctx, org, janeID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(u.UserInfo.State)
+		}
+		h.ok("organization", "user-update", "--user-id", janeID, "--state", "deactivated")
+		if got := state(); got != "deactivated" {
+			t.Fatalf("state after deactivating = %q", got)
+		}
+		if r := jane.run("jane's long passphrase\n", "login", "--email", "jane@company.invalid"); r.code != 1 {
+			t.Errorf("a deactivated user logged in: %q", r.stdout)
+		}
+		h.ok("organization", "user-update", "--user-id", janeID, "--state", "active")
+		if got := state(); got != "active" {
+			t.Fatalf("state after reactivating = %q", got)
+		}
+		if msg := h.fails("organization", "user-update", "--user-id", janeID, "--state", "asleep"); !strings.Contains(msg, "HTTP 400") {
+			t.Errorf("bad state: %q", msg)
+		}
+
 		// Without a mail relay the temporary password is printed once.
 		r := h.run("", "organization", "user-password-reset", "--user-id", janeID, "--force", "--format", "{{.temporary_password}}")
 		if r.code != 0 {
