@@ -18,8 +18,8 @@ func (s *Server) peopleRoutes() {
 	s.handle("GET /v1/organization/{org}/invitation", "OrganizationUserInvitationsList", s.listInvitations)
 	s.handle("DELETE /v1/organization/{org}/invitation/{email}", "OrganizationUserInvitationDelete", s.cancelInvitation)
 	s.handle("POST /v1/organization/{org}/invitation/{email}", "OrganizationUserInvitationAccept", s.acceptInvitation)
-	// Gatehouse's own: the link mailed to an invitee, usable without an
-	// account.
+	// Gatehouse's own: the link mailed to an invitee, to an organization
+	// or to a project, usable without an account.
 	s.public("GET /v1/invitation/{code}", "InvitationGet", s.invitationByCode)
 	s.public("POST /v1/invitation/{code}", "InvitationAccept", s.acceptByCode)
 
@@ -110,10 +110,15 @@ func (s *Server) invitationByCode(r *http.Request, _ *control.Actor) (int, any, 
 	if info.HasAccount {
 		next = "POST this URL with {\"password\": ...} (and \"otp\" if you use two-factor authentication) to join with your account"
 	}
-	return http.StatusOK, map[string]any{"invitation": map[string]any{
+	out := map[string]any{
 		"organization_id": info.OrganizationID, "organization_name": info.OrganizationName, "user_email": info.Email,
 		"invited_by": info.InvitedByEmail, "expiry_time": info.ExpiryTime, "has_account": info.HasAccount, "how_to_accept": next,
-	}}, nil
+	}
+	if info.Project != "" {
+		// A project invitation: the organization is the project's.
+		out["project"], out["member_type"] = info.Project, info.MemberType
+	}
+	return http.StatusOK, map[string]any{"invitation": out}, nil
 }
 
 func (s *Server) acceptByCode(r *http.Request, _ *control.Actor) (int, any, error) {

@@ -501,8 +501,8 @@ func orgInvitationAccept(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "invitation-accept",
 		Short: "Accept an invitation with the code or link from its email, and log in",
-		Long: `Accept an invitation to an organization with the code (or the whole link)
-from its email. Someone new chooses a password (asked for, twice) and gives
+		Long: `Accept an invitation to an organization or to a project with the code (or
+the whole link) from its email. Someone new chooses a password (asked for, twice) and gives
 --real-name; someone with an account gives their password. The session is
 saved as "gatehouse login" does.
 

@@ -285,7 +285,9 @@ read_only, or any role or permission string):
 					if strings.HasPrefix(link, "/") {
 						link = c.url + link
 					}
-					a.say("Shown once; the invitee accepts with:\n  gatehouse project invite-accept --project %s --code %s\n(or a POST to %s)", p, out.Code, link)
+					a.say("Shown once; pass this link on to the invitee:\n  %s\n"+
+						"Someone new creates their account there (gatehouse organization invitation-accept --code <link> --real-name ...);\n"+
+						"someone signed in can also run: gatehouse project invite-accept --project %s --code %s", link, p, out.Code)
 				}
 			case group != "":
 				if _, err := c.do(ctx, "ProjectGroupAccessSet", http.MethodPut, projectPath(p, "access", "groups", group), map[string]string{"role": role}); err != nil {

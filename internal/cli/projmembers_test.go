@@ -75,6 +75,22 @@ func TestProjectMembership(t *testing.T) {
 		if got := member(); got != "developer" {
 			t.Fatalf("member type = %q after accepting", got)
 		}
+		// A newcomer accepts a project invitation at the same link as an
+		// organization's, creating their account, and is logged in.
+		var newInv struct {
+			Code      string `json:"invite_code"`
+			AcceptURL string `json:"accept_url"`
+		}
+		if err := json.Unmarshal([]byte(h.ok("project", "user-invite", "--email", "newbie@example.com", "--role", "read_only", "--json")), &newInv); err != nil || newInv.AcceptURL == "" {
+			t.Fatalf("invite --json: %v %+v", err, newInv)
+		}
+		newbie := &harness{t: t, srv: h.srv, env: map[string]string{"GATEHOUSE_CONFIG_DIR": t.TempDir(), "GATEHOUSE_URL": h.srv.URL}}
+		if r := newbie.run("newbie's long passphrase\nnewbie's long passphrase\n", "organization", "invitation-accept", "--code", newInv.AcceptURL, "--real-name", "New Bie"); r.code != 0 || !strings.Contains(r.stdout, "logged in") {
+			t.Fatalf("invitation-accept of a project invitation: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if out := newbie.ok("project", "user-list", "--project", "my-project"); !strings.Contains(out, "newbie@example.com") {
+			t.Errorf("the newcomer's user-list:\n%s", out)
+		}
 
 		// Seed: avn project user-invite --project backend-prod --group-id <GROUP_ID> --role admin
 		group := strings.TrimSpace(h.ok("organization", "group-create", "--group-name", "Backend Team", "--format", "{{.user_group_id}}"))

@@ -300,14 +300,20 @@ func (p *Plane) join(tx store.Tx, o org.Organization, inv identity.Invitation, u
 		fmt.Sprintf("%s accepted the invitation from %s", u.Email, inv.InvitedByEmail))
 }
 
-// InvitationInfo is what the holder of an invitation code may see.
+// InvitationInfo is what the holder of an invitation code may see. The
+// code may be an organization invitation's or a project invitation's: one
+// public link serves both.
 type InvitationInfo struct {
 	OrganizationID   string
 	OrganizationName string
-	Email            string
-	InvitedByEmail   string
-	ExpiryTime       string
-	HasAccount       bool // accept with the existing password, not a new one
+	// Project and MemberType are set for a project invitation; the
+	// organization is then the project's.
+	Project        string
+	MemberType     string
+	Email          string
+	InvitedByEmail string
+	ExpiryTime     string
+	HasAccount     bool // accept with the existing password, not a new one
 }
 
 // invitationByCode loads an invitation by code and its organization,
@@ -327,17 +333,35 @@ func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation,
 	return inv, o, notFound(err, "Invitation not found")
 }
 
-// InvitationByCode describes a usable invitation to the holder of its code.
+// InvitationByCode describes a usable invitation, to an organization or
+// to a project, to the holder of its code.
 func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationInfo, error) {
 	var info InvitationInfo
 	err := p.store.Read(ctx, func(tx store.Tx) error {
 		inv, o, err := p.invitationByCode(tx, code)
-		if err != nil {
+		switch {
+		case err == nil:
+			info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Email: inv.Email,
+				InvitedByEmail: inv.InvitedByEmail, ExpiryTime: inv.ExpiryTime.Format("2006-01-02T15:04:05Z")}
+		case errors.Is(err, ErrNotFound):
+			pinv, err := p.projectInvitationByCode(tx, "", code)
+			if err != nil {
+				return err
+			}
+			pr, err := p.project(tx, pinv.Project)
+			if err != nil {
+				return err
+			}
+			if o, err = tx.GetOrganization(pr.OrganizationID); err != nil {
+				return err
+			}
+			info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Project: pinv.Project,
+				MemberType: pinv.MemberType, Email: pinv.Email, InvitedByEmail: pinv.InviterEmail,
+				ExpiryTime: pinv.ExpiryTime.UTC().Format("2006-01-02T15:04:05Z")}
+		default:
 			return err
 		}
-		info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Email: inv.Email,
-			InvitedByEmail: inv.InvitedByEmail, ExpiryTime: inv.ExpiryTime.Format("2006-01-02T15:04:05Z")}
-		_, err = tx.GetUserByEmail(inv.Email)
+		_, err = tx.GetUserByEmail(info.Email)
 		info.HasAccount = err == nil
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -347,44 +371,19 @@ func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationIn
 	return info, err
 }
 
-// AcceptByCode accepts an invitation by its code, without a session: a
-// newcomer creates their account with realName and password; a person
-// with an account proves it with their password (and otp when they use
-// two-factor authentication). Either way the person joins and is signed in.
+// AcceptByCode accepts an invitation, to an organization or to a project,
+// by its code, without a session: a newcomer creates their account with
+// realName and password; a person with an account proves it with their
+// password (and otp when they use two-factor authentication). Either way
+// the person joins and is signed in.
 func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp, clientIP, userAgent string) (LoginResult, error) {
-	var info InvitationInfo
-	var err error
-	if info, err = p.InvitationByCode(ctx, code); err != nil {
-		return LoginResult{}, err
-	}
-	if info.HasAccount {
-		u, twoFactor, err := p.checkCredentials(ctx, info.Email, password, otp, clientIP)
-		if err != nil {
-			return LoginResult{}, err
-		}
-		return p.acceptAndSignIn(ctx, code, u, twoFactor, clientIP, userAgent, false)
-	}
-	if err := org.ValidateName("real_name", realName); err != nil {
-		return LoginResult{}, err
-	}
-	if err := identity.CheckPasswordPolicy(password); err != nil {
-		return LoginResult{}, err
-	}
-	hash, err := identity.HashPassword(password)
+	info, err := p.InvitationByCode(ctx, code)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	now := p.now().UTC()
-	u := identity.User{ID: org.NewID(org.PrefixUser), Email: info.Email, RealName: realName, PasswordHash: hash,
-		State: identity.StateActive, CreateTime: now, UpdateTime: now, PasswordUpdated: &now}
-	return p.acceptAndSignIn(ctx, code, u, false, clientIP, userAgent, true)
-}
-
-func (p *Plane) acceptAndSignIn(ctx context.Context, code string, u identity.User, twoFactor bool, clientIP, userAgent string, create bool) (LoginResult, error) {
-	var secret string
-	err := p.write(ctx, func(tx store.Tx) error {
-		// Looked up again inside the write: the invitation may have been
-		// used or cancelled since.
+	// Each joins inside the write, looking the invitation up again: it
+	// may have been used, cancelled or replaced since.
+	join := func(tx store.Tx, u identity.User) error {
 		inv, o, err := p.invitationByCode(tx, code)
 		if err != nil {
 			return err
@@ -392,8 +391,58 @@ func (p *Plane) acceptAndSignIn(ctx context.Context, code string, u identity.Use
 		if inv.Email != u.Email {
 			return fail(ErrForbidden, "This invitation is for another email address")
 		}
-		if create {
-			// A newcomer on a verified domain is managed from the start.
+		return p.join(tx, o, inv, u, clientIP)
+	}
+	if info.Project != "" {
+		join = func(tx store.Tx, u identity.User) error {
+			inv, err := p.projectInvitationByCode(tx, info.Project, code)
+			if err != nil {
+				return err
+			}
+			if inv.Email != u.Email {
+				return fail(ErrForbidden, "This invitation is for another email address")
+			}
+			return p.joinProject(tx, &Actor{User: u, ClientIP: clientIP}, inv)
+		}
+	}
+	return p.acceptAsPerson(ctx, info.Email, info.HasAccount, realName, password, otp, clientIP, userAgent, join)
+}
+
+// acceptAsPerson is the account side of accepting any invitation without
+// a session. A person who has an account for email proves it as a login
+// does (password, otp, throttling); a newcomer gets one with realName and
+// password, under the password rules and managed from the start when the
+// email is on a verified domain. join then makes the person a member; the
+// account, the membership and the new session are one transaction.
+func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount bool, realName, password, otp, clientIP, userAgent string,
+	join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
+	var (
+		u         identity.User
+		twoFactor bool
+		err       error
+	)
+	if hasAccount {
+		if u, twoFactor, err = p.checkCredentials(ctx, email, password, otp, clientIP); err != nil {
+			return LoginResult{}, err
+		}
+	} else {
+		if err := org.ValidateName("real_name", realName); err != nil {
+			return LoginResult{}, err
+		}
+		if err := identity.CheckPasswordPolicy(password); err != nil {
+			return LoginResult{}, err
+		}
+		hash, err := identity.HashPassword(password)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		now := p.now().UTC()
+		u = identity.User{ID: org.NewID(org.PrefixUser), Email: email, RealName: realName, PasswordHash: hash,
+			State: identity.StateActive, CreateTime: now, UpdateTime: now, PasswordUpdated: &now}
+	}
+	var secret string
+	err = p.write(ctx, func(tx store.Tx) error {
+		if !hasAccount {
 			if err := p.markManaged(tx, &u); err != nil {
 				return err
 			}
@@ -407,9 +456,10 @@ func (p *Plane) acceptAndSignIn(ctx context.Context, code string, u identity.Use
 				return err
 			}
 		}
-		if err := p.join(tx, o, inv, u, clientIP); err != nil {
+		if err := join(tx, u); err != nil {
 			return err
 		}
+		var err error
 		secret, err = p.newSession(tx, u, twoFactor, clientIP, userAgent)
 		return err
 	})

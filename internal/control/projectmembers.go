@@ -2,11 +2,8 @@ package control
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -16,7 +13,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // Project membership, Aiven's legacy way of giving people access to one
@@ -61,9 +57,6 @@ func init() {
 // the least one.
 const DefaultMemberType = "read_only"
 
-// maxInviteCode bounds the codes looked up; real ones are 43 characters.
-const maxInviteCode = 128
-
 // memberTypeOrder is the order in which a grant's strings are reported as
 // its single member_type: the strongest classic role first.
 var memberTypeOrder = []string{"admin", "role:project:admin", "operator", "developer", "role:project:read", "read_only"}
@@ -96,13 +89,6 @@ func validMemberType(field, s string) error {
 	return nil
 }
 
-// newInviteCode returns a fresh invitation code: 256 random bits, URL-safe.
-func newInviteCode() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics instead)
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // ProjectInviteResult says how an invitation reached the invitee. When it
 // could not be mailed, Code and AcceptURL hold what the inviter must pass
 // on: shown only here, once, since only the code's hash is stored.
@@ -129,7 +115,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 	if err := validMemberType("member_type", memberType); err != nil {
 		return ProjectInviteResult{}, err
 	}
-	code := newInviteCode()
+	code, hash := newCode()
 	var inv store.ProjectInvitation
 	err = p.write(ctx, func(tx store.Tx) error {
 		pr, err := p.project(tx, project)
@@ -154,7 +140,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 		}
 		now := p.now().UTC()
 		inv = store.ProjectInvitation{Project: pr.Name, Email: email, MemberType: memberType,
-			InviterUserID: a.User.ID, InviterEmail: a.User.Email, CodeHash: token.Hash(code),
+			InviterUserID: a.User.ID, InviterEmail: a.User.Email, CodeHash: hash,
 			CreateTime: now, ExpiryTime: now.Add(p.cfg.invitationTTL)}
 		if err := tx.PutProjectInvitation(inv); err != nil {
 			return err
@@ -166,7 +152,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 		return ProjectInviteResult{}, err
 	}
 	out := ProjectInviteResult{Email: email, MemberType: memberType, ExpiryTime: inv.ExpiryTime,
-		AcceptURL: p.acceptURL(inv.Project, code)}
+		AcceptURL: p.invitationLink(code)}
 	// Mailed after the commit, so the write lock is never held across an
 	// SMTP conversation, and even if the caller hangs up: the invitation
 	// exists. The code is never logged.
@@ -193,95 +179,132 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 	return out, nil
 }
 
-// acceptURL is the API address that accepts an invitation.
-func (p *Plane) acceptURL(project, code string) string {
-	return strings.TrimRight(p.cfg.publicURL, "/") + "/v1/project/" + url.PathEscape(project) + "/invite/" + url.PathEscape(code)
-}
-
-func inviteMessage(inv store.ProjectInvitation, acceptURL, code string) mail.Message {
+func inviteMessage(inv store.ProjectInvitation, link, code string) mail.Message {
 	return mail.Message{
 		To:      inv.Email,
 		Subject: fmt.Sprintf("Invitation to project %s", inv.Project),
 		Text: fmt.Sprintf(`%s invited you to project %s as %s.
 
-To accept, sign in to Gatehouse as %s and send an authenticated POST to
+Open this link to see the invitation and accept it:
 %s
-(Aiven's clients call this ProjectInviteAccept, with code %s).
+
+To accept, POST to that link: a new account sends {"real_name": ..., "password": ...};
+an existing account sends its password (and "otp" when two-factor authentication is on).
+Signed in as %s, Aiven's clients accept with ProjectInviteAccept and the code.
+Invitation code: %s
 
 The invitation expires at %s.
-`, inv.InviterEmail, inv.Project, inv.MemberType, inv.Email, acceptURL, code, inv.ExpiryTime.Format(time.RFC3339)),
+`, inv.InviterEmail, inv.Project, inv.MemberType, link, inv.Email, code, inv.ExpiryTime.Format(time.RFC3339)),
 	}
 }
 
-// AcceptProjectInvitation makes the signed-in invitee a member of the
-// project with the invitation's member type, and a member of the
-// project's organization if it was not one. It returns the invited email.
+// AcceptProjectInvitation is Aiven's accept: the signed-in invitee, whose
+// email must be the invited one, becomes a member of the project with the
+// invitation's member type. It returns the invited email. Newcomers accept
+// at the public link instead (AcceptByCode).
 func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, code string) (string, error) {
-	if code == "" || len(code) > maxInviteCode {
-		return "", fail(ErrNotFound, "Invitation not found")
-	}
 	var email string
 	err := p.write(ctx, func(tx store.Tx) error {
 		if err := p.authorize(tx, a, opProjectInviteAccept, projectRes(project)); err != nil {
 			return err
 		}
-		inv, err := tx.GetProjectInvitationByCode(token.Hash(code))
-		if errors.Is(err, store.ErrNotFound) || err == nil && inv.Project != project {
-			return fail(ErrNotFound, "Invitation not found")
-		}
+		inv, err := p.projectInvitationByCode(tx, project, code)
 		if err != nil {
 			return err
-		}
-		if !p.now().Before(inv.ExpiryTime) {
-			return fail(ErrNotFound, "Invitation has expired; ask a project admin to invite you again")
 		}
 		if !strings.EqualFold(a.User.Email, inv.Email) {
 			return fail(ErrForbidden, "This invitation is for another email address: sign in as the invited user to accept it")
 		}
-		pr, err := p.project(tx, inv.Project)
-		if err != nil {
-			return err
-		}
-		res := projectRes(pr.Name)
-		// The inviter's rights are checked again: an invitation must not
-		// outlive its sender's own access.
-		perm, err := authz.Parse(inv.MemberType)
-		if err != nil || !p.engine.Check(inv.InviterUserID, perm, res) {
-			return fail(ErrForbidden, "This invitation is no longer valid: %s, who sent it, no longer holds %s on project %s", inv.InviterEmail, inv.MemberType, pr.Name)
-		}
-		now := p.now().UTC()
-		joined := ""
-		if _, err := tx.GetMember(pr.OrganizationID, a.User.ID); errors.Is(err, store.ErrNotFound) {
-			if err := tx.AddMember(identity.Membership{OrganizationID: pr.OrganizationID, UserID: a.User.ID, JoinTime: now}); err != nil {
-				return err
-			}
-			joined = fmt.Sprintf(", joining organization %s", pr.OrganizationID)
-		} else if err != nil {
-			return err
-		}
-		g, ok, err := userGrant(tx, pr.Name, a.User.ID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			g = grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
-				ResourceType: grant.ResourceProject, ResourceID: pr.Name, CreateTime: now}
-		}
-		g.Permissions, g.UpdateTime = union(g.Permissions, []string{inv.MemberType}), now
-		if err := tx.SetGrant(g); err != nil {
-			return err
-		}
-		if err := tx.DeleteProjectInvitation(inv.Project, inv.Email); err != nil {
-			return err
-		}
-		if err := p.record(tx, grantChange(g)); err != nil {
-			return err
-		}
 		email = inv.Email
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite_accept",
-			fmt.Sprintf("%s accepted the invitation to project %q as %s (invited by %s)%s", inv.Email, pr.Name, inv.MemberType, inv.InviterEmail, joined))
+		return p.joinProject(tx, a, inv)
 	})
 	return email, err
+}
+
+// projectInvitationByCode loads the pending project invitation with this
+// code, of the given project unless project is empty. Like organization
+// invitations, an unknown code is ErrNotFound while a used, cancelled,
+// replaced or expired one is ErrGone saying which.
+func (p *Plane) projectInvitationByCode(tx store.Tx, project, code string) (store.ProjectInvitation, error) {
+	if !validCode(code) {
+		return store.ProjectInvitation{}, fail(ErrNotFound, "Invitation not found")
+	}
+	h := codeHash(code)
+	inv, err := tx.GetProjectInvitationByCode(h)
+	if errors.Is(err, store.ErrNotFound) {
+		ended, err := tx.GetEndedProjectInvitation(h)
+		if errors.Is(err, store.ErrNotFound) || err == nil && project != "" && ended.Project != project {
+			return inv, fail(ErrNotFound, "Invitation not found")
+		}
+		if err != nil {
+			return inv, err
+		}
+		switch ended.State {
+		case store.ProjectInvitationAccepted:
+			return inv, fail(ErrGone, "This invitation has already been used")
+		case store.ProjectInvitationReplaced:
+			return inv, fail(ErrGone, "This invitation was replaced by a newer one: use the link in the latest invitation mail")
+		default:
+			return inv, fail(ErrGone, "This invitation was cancelled")
+		}
+	}
+	if err != nil {
+		return inv, err
+	}
+	if project != "" && inv.Project != project {
+		return inv, fail(ErrNotFound, "Invitation not found")
+	}
+	if !p.now().Before(inv.ExpiryTime) {
+		return inv, fail(ErrGone, "This invitation expired at %s; ask a project admin to invite you again", inv.ExpiryTime.UTC().Format("2006-01-02 15:04:05 MST"))
+	}
+	return inv, nil
+}
+
+// joinProject makes a's user a member of inv's project with its member
+// type, and a member of the project's organization if they were not one,
+// and ends inv as accepted. The user's email has been checked against inv.
+func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) error {
+	pr, err := p.project(tx, inv.Project)
+	if err != nil {
+		return err
+	}
+	res := projectRes(pr.Name)
+	// The inviter's rights are checked again: an invitation must not
+	// outlive its sender's own access.
+	perm, err := authz.Parse(inv.MemberType)
+	if err != nil || !p.engine.Check(inv.InviterUserID, perm, res) {
+		return fail(ErrForbidden, "This invitation is no longer valid: %s, who sent it, no longer holds %s on project %s", inv.InviterEmail, inv.MemberType, pr.Name)
+	}
+	now := p.now().UTC()
+	joined := ""
+	if _, err := tx.GetMember(pr.OrganizationID, a.User.ID); errors.Is(err, store.ErrNotFound) {
+		if err := tx.AddMember(identity.Membership{OrganizationID: pr.OrganizationID, UserID: a.User.ID, JoinTime: now}); err != nil {
+			return err
+		}
+		joined = fmt.Sprintf(", joining organization %s", pr.OrganizationID)
+	} else if err != nil {
+		return err
+	}
+	g, ok, err := userGrant(tx, pr.Name, a.User.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		g = grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
+			ResourceType: grant.ResourceProject, ResourceID: pr.Name, CreateTime: now}
+	}
+	g.Permissions, g.UpdateTime = union(g.Permissions, []string{inv.MemberType}), now
+	if err := tx.SetGrant(g); err != nil {
+		return err
+	}
+	if err := tx.EndProjectInvitation(inv.Project, inv.Email, store.ProjectInvitationAccepted, now); err != nil {
+		return err
+	}
+	if err := p.record(tx, grantChange(g)); err != nil {
+		return err
+	}
+	return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite_accept",
+		fmt.Sprintf("%s accepted the invitation to project %q as %s (invited by %s)%s", inv.Email, pr.Name, inv.MemberType, inv.InviterEmail, joined))
 }
 
 // CancelProjectInvitation deletes a pending invitation.
@@ -295,7 +318,7 @@ func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, 
 		if err := p.authorize(tx, a, opProjectInviteDelete, projectRes(pr.Name)); err != nil {
 			return err
 		}
-		if err := tx.DeleteProjectInvitation(pr.Name, email); err != nil {
+		if err := tx.EndProjectInvitation(pr.Name, email, store.ProjectInvitationCancelled, p.now().UTC()); err != nil {
 			return notFound(err, fmt.Sprintf("No invitation of %s to project %s", email, pr.Name))
 		}
 		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite_delete",

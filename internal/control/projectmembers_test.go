@@ -37,7 +37,7 @@ func (o *outbox) Send(_ context.Context, m mail.Message) error {
 	return nil
 }
 
-var codeInMail = regexp.MustCompile(`/invite/([A-Za-z0-9_-]{43})`)
+var codeInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})\n`)
 
 // lastCode returns the invitation code of the last message to email.
 func (o *outbox) lastCode(t *testing.T, email string) string {
@@ -153,7 +153,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 
 	code := f.invite(t, f.admin, "Dev@Example.com", "developer")
 	msg := f.mail.msgs[len(f.mail.msgs)-1]
-	if msg.To != "dev@example.com" || !strings.Contains(msg.Text, "https://gatehouse.example.com/v1/project/web/invite/"+code) {
+	if msg.To != "dev@example.com" || !strings.Contains(msg.Text, "https://gatehouse.example.com/v1/invitation/"+code+"\n") {
 		t.Fatalf("mail: %+v", msg)
 	}
 
@@ -203,9 +203,12 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 	if err != nil || email != "dev@example.com" {
 		t.Fatalf("accept = %q, %v", email, err)
 	}
-	// The code is spent.
+	// The code is spent, and says so.
 	_, err = f.p.AcceptProjectInvitation(ctx, dev, "web", code)
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, ErrGone)
+	if !strings.Contains(err.Error(), "already been used") {
+		t.Fatalf("spent code: %v", err)
+	}
 
 	// The invitee joined the organization and acts as developer, not beyond.
 	if err := f.p.store.Read(ctx, func(tx store.Tx) error { _, err := tx.GetMember(f.org.ID, dev.User.ID); return err }); err != nil {
@@ -351,7 +354,7 @@ func TestProjectInvitationRules(t *testing.T) {
 		f.clock.advance(7*24*time.Hour + time.Second)
 		defer f.clock.advance(-(7*24*time.Hour + time.Second))
 		_, err := f.p.AcceptProjectInvitation(ctx, u, "web", code)
-		wantErr(t, err, ErrNotFound)
+		wantErr(t, err, ErrGone)
 		if list, _ := f.p.ListProjectMembers(ctx, f.admin, "web"); len(list.Invitations) != 0 {
 			t.Fatalf("expired invitations listed: %+v", list.Invitations)
 		}
@@ -362,7 +365,7 @@ func TestProjectInvitationRules(t *testing.T) {
 		first := f.invite(t, f.admin, "again@example.com", "developer")
 		second := f.invite(t, f.admin, "again@example.com", "read_only")
 		_, err := f.p.AcceptProjectInvitation(ctx, u, "web", first)
-		wantErr(t, err, ErrNotFound)
+		wantErr(t, err, ErrGone)
 		if _, err := f.p.AcceptProjectInvitation(ctx, u, "web", second); err != nil {
 			t.Fatal(err)
 		}
@@ -392,7 +395,7 @@ func TestProjectInvitationRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.p.AcceptProjectInvitation(ctx, u, "web", code)
-		wantErr(t, err, ErrNotFound)
+		wantErr(t, err, ErrGone)
 		wantErr(t, f.p.CancelProjectInvitation(ctx, f.admin, "web", "cancel@example.com"), ErrNotFound)
 	})
 }
@@ -413,7 +416,7 @@ func TestProjectInvitationWithoutMail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Mailed || len(res.Code) != 43 || res.AcceptURL != "https://gatehouse.example.com/v1/project/web/invite/"+res.Code {
+			if res.Mailed || len(res.Code) != 43 || res.AcceptURL != "https://gatehouse.example.com/v1/invitation/"+res.Code {
 				t.Fatalf("result %+v", res)
 			}
 			list, err := f.p.ListProjectMembers(t.Context(), f.admin, "web")
@@ -536,7 +539,7 @@ func TestMemberTypeOf(t *testing.T) {
 }
 
 // FuzzProjectMembershipInput feeds arbitrary emails, member types, codes
-// and group IDs to every membership operation: each answers with a client
+// and group IDs to every membership operation and to the public link: each answers with a client
 // error or success, never a panic or a backend failure.
 func FuzzProjectMembershipInput(f *testing.F) {
 	for _, s := range [][3]string{
@@ -570,6 +573,14 @@ func FuzzProjectMembershipInput(f *testing.F) {
 		clientErr("accept", err, ErrNotFound)
 		if err == nil {
 			t.Fatalf("accepted a guessed code %q", code)
+		}
+		// The public link takes any code too, without a session.
+		_, err = mf.p.InvitationByCode(ctx, code)
+		clientErr("show by code", err, ErrNotFound)
+		_, err = mf.p.AcceptByCode(ctx, code, email, memberType, "", "192.0.2.1", "fuzz")
+		clientErr("accept by code", err, ErrNotFound)
+		if err == nil {
+			t.Fatalf("accepted a guessed code %q at the public link", code)
 		}
 		clientErr("update", mf.p.UpdateProjectMember(ctx, mf.admin, "web", email, memberType), ErrInvalid, ErrNotFound)
 		clientErr("group", mf.p.SetProjectGroupAccess(ctx, mf.admin, "web", code, memberType), ErrInvalid, org.ErrInvalid, ErrNotFound)

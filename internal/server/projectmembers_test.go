@@ -58,7 +58,7 @@ func (s *smtpSink) code(t *testing.T, email string) string {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	re := regexp.MustCompile(`/invite/([A-Za-z0-9_-]{43})`)
+	re := regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})\r?\n`)
 	for i := len(s.msgs) - 1; i >= 0; i-- {
 		if s.msgs[i].to == email {
 			m := re.FindStringSubmatch(s.msgs[i].data)
@@ -259,7 +259,7 @@ func TestProjectMembershipThroughAivenClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = eve.ProjectInviteAccept(ctx, "web", eveCode)
-		wantStatus(t, err, http.StatusNotFound)
+		wantStatus(t, err, http.StatusGone)
 
 		// Group access: a group gets a project role.
 		g, err := admin.UserGroupCreate(ctx, orgID, &usergroup.UserGroupCreateIn{UserGroupName: "Backend"})
@@ -332,7 +332,7 @@ func TestProjectInviteWithoutMail(t *testing.T) {
 	}
 	st, body := rawCall(t, "POST", srv.URL+"/v1/project/web/invite", adminToken, []byte(`{"user_email":"dev@example.com","member_type":"developer"}`))
 	code, _ := body["invite_code"].(string)
-	if st != http.StatusOK || body["mailed"] != false || len(code) != 43 || !strings.HasSuffix(body["accept_url"].(string), "/v1/project/web/invite/"+code) {
+	if st != http.StatusOK || body["mailed"] != false || len(code) != 43 || !strings.HasSuffix(body["accept_url"].(string), "/v1/invitation/"+code) {
 		t.Fatalf("invite: %d %v", st, body)
 	}
 	st, body = rawCall(t, "GET", srv.URL+"/v1/project/web/users", adminToken, nil)

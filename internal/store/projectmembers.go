@@ -21,13 +21,32 @@ type ProjectInvitation struct {
 	Mailed bool
 }
 
+// States of an ended project invitation.
+const (
+	ProjectInvitationAccepted  = "accepted"
+	ProjectInvitationCancelled = "cancelled"
+	ProjectInvitationReplaced  = "replaced" // by a new invitation of the same email
+)
+
+// EndedProjectInvitation is what is kept of an invitation that can no
+// longer be accepted: enough to tell the holder of its code why.
+type EndedProjectInvitation struct {
+	CodeHash string
+	Project  string
+	Email    string
+	State    string // ProjectInvitationAccepted, ...Cancelled or ...Replaced
+	EndTime  time.Time
+}
+
 // ProjectMemberTx holds the storage of project membership invitations.
 // Membership itself is a grant on the project (SetGrant); invitations go
 // with their project (deleted with it, renamed with it).
 type ProjectMemberTx interface {
 	// PutProjectInvitation stores inv, replacing an earlier invitation of
-	// the same email to the same project. ErrNotFound if the project does
-	// not exist; ErrConflict if the code hash is already in use.
+	// the same email to the same project, which is ended as
+	// ProjectInvitationReplaced at inv.CreateTime. ErrNotFound if the
+	// project does not exist; ErrConflict if the code hash is or was in
+	// use (ended codes included: a code works once).
 	PutProjectInvitation(inv ProjectInvitation) error
 	// GetProjectInvitation returns the invitation of email to project.
 	// ErrNotFound.
@@ -40,6 +59,13 @@ type ProjectMemberTx interface {
 	MarkProjectInvitationMailed(project, email, codeHash string) error
 	// DeleteProjectInvitation removes an invitation. ErrNotFound.
 	DeleteProjectInvitation(project, email string) error
+	// EndProjectInvitation removes the pending invitation of email to
+	// project and keeps its code hash as ended in state at the given time.
+	// ErrNotFound.
+	EndProjectInvitation(project, email, state string, at time.Time) error
+	// GetEndedProjectInvitation returns the ended invitation whose code has
+	// the given hash. ErrNotFound.
+	GetEndedProjectInvitation(codeHash string) (EndedProjectInvitation, error)
 	// ListProjectInvitations returns a project's invitations, expired ones
 	// included, ordered by email.
 	ListProjectInvitations(project string) ([]ProjectInvitation, error)

@@ -58,6 +58,15 @@ func testProjectMembers(t *testing.T, open Opener) {
 		return tx.GetProjectInvitation("p1", "bob@example.com")
 	}), bob2)
 
+	// The replaced code is kept as ended, so its holder learns why it
+	// stopped working.
+	equal(t, "replaced code ended", readVal(t, s, func(tx store.Tx) (store.EndedProjectInvitation, error) {
+		return tx.GetEndedProjectInvitation("hash-b")
+	}), store.EndedProjectInvitation{CodeHash: "hash-b", Project: "p1", Email: "bob@example.com",
+		State: store.ProjectInvitationReplaced, EndTime: at(10)})
+	// Putting the same invitation again ends nothing.
+	write(t, s, func(tx store.Tx) error { return tx.PutProjectInvitation(bob2) })
+
 	// Only the current code's invitation is marked mailed.
 	write(t, s, func(tx store.Tx) error { return tx.MarkProjectInvitationMailed("p1", "bob@example.com", "hash-b-new") })
 	bob2.Mailed = true
@@ -70,6 +79,13 @@ func testProjectMembers(t *testing.T, open Opener) {
 			return tx.MarkProjectInvitationMailed("p1", "bob@example.com", "hash-b")
 		}, store.ErrNotFound},
 		{"old code is gone", func(tx store.Tx) error { _, err := tx.GetProjectInvitationByCode("hash-b"); return err }, store.ErrNotFound},
+		{"new code is not ended", func(tx store.Tx) error { _, err := tx.GetEndedProjectInvitation("hash-b-new"); return err }, store.ErrNotFound},
+		{"an ended code cannot be reused", func(tx store.Tx) error {
+			return tx.PutProjectInvitation(newInvitation("p2", "erin@example.com", "b"))
+		}, store.ErrConflict},
+		{"end missing", func(tx store.Tx) error {
+			return tx.EndProjectInvitation("p1", "x@example.com", store.ProjectInvitationCancelled, at(20))
+		}, store.ErrNotFound},
 		{"unknown project", func(tx store.Tx) error {
 			return tx.PutProjectInvitation(newInvitation("nope", "x@example.com", "x"))
 		}, store.ErrNotFound},
@@ -89,6 +105,27 @@ func testProjectMembers(t *testing.T, open Opener) {
 		return tx.ListProjectInvitations("p1")
 	}), []store.ProjectInvitation{bob2})
 
+	// Ending an invitation removes it from the pending ones and keeps its
+	// code as ended in the given state.
+	dave := newInvitation("p1", "dave@example.com", "d")
+	write(t, s, func(tx store.Tx) error { return tx.PutProjectInvitation(dave) })
+	write(t, s, func(tx store.Tx) error {
+		return tx.EndProjectInvitation("p1", "dave@example.com", store.ProjectInvitationAccepted, at(30))
+	})
+	equal(t, "after end", readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+		return tx.ListProjectInvitations("p1")
+	}), []store.ProjectInvitation{bob2})
+	equal(t, "accepted code ended", readVal(t, s, func(tx store.Tx) (store.EndedProjectInvitation, error) {
+		return tx.GetEndedProjectInvitation("hash-d")
+	}), store.EndedProjectInvitation{CodeHash: "hash-d", Project: "p1", Email: "dave@example.com",
+		State: store.ProjectInvitationAccepted, EndTime: at(30)})
+	runErrCases(t, s, []errCase{
+		{"ended code is not pending", func(tx store.Tx) error { _, err := tx.GetProjectInvitationByCode("hash-d"); return err }, store.ErrNotFound},
+		{"end twice", func(tx store.Tx) error {
+			return tx.EndProjectInvitation("p1", "dave@example.com", store.ProjectInvitationCancelled, at(40))
+		}, store.ErrNotFound},
+	})
+
 	// Invitations follow a project rename and go with a deleted project.
 	write(t, s, func(tx store.Tx) error {
 		p, err := tx.GetProject("p1")
@@ -103,9 +140,17 @@ func testProjectMembers(t *testing.T, open Opener) {
 	equal(t, "renamed", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitationByCode("hash-b-new")
 	}), renamed)
+	equal(t, "ended renamed", readVal(t, s, func(tx store.Tx) (string, error) {
+		e, err := tx.GetEndedProjectInvitation("hash-d")
+		return e.Project, err
+	}), "p1-renamed")
+	write(t, s, func(tx store.Tx) error {
+		return tx.EndProjectInvitation("p2", "bob@example.com", store.ProjectInvitationCancelled, at(50))
+	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteProject("p2") })
 	runErrCases(t, s, []errCase{
 		{"deleted with project", func(tx store.Tx) error { _, err := tx.GetProjectInvitationByCode("hash-b2"); return err }, store.ErrNotFound},
+		{"ended deleted with project", func(tx store.Tx) error { _, err := tx.GetEndedProjectInvitation("hash-b2"); return err }, store.ErrNotFound},
 	})
 	// And with their organization.
 	write(t, s, func(tx store.Tx) error { return tx.DeleteOrganization("org1") })
