@@ -127,8 +127,12 @@ func (a *app) client() (*api, error) {
 	return newAPIClient(url, token)
 }
 
+// transport sends every request of the command line; a variable so that
+// tests can see which endpoints the commands reach.
+var transport http.RoundTripper = http.DefaultTransport
+
 func newAPIClient(url, token string) (*api, error) {
-	hc := &http.Client{Timeout: time.Minute}
+	hc := &http.Client{Timeout: time.Minute, Transport: transport}
 	// No retries: a person is waiting, Gatehouse answers at once, and some
 	// 5xx answers are meant for the person (510 asks for a two-factor code).
 	c, err := aiven.NewClient(aiven.HostOpt(url), aiven.TokenOpt(token), aiven.UserAgentOpt("gatehouse-cli"),

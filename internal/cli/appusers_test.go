@@ -30,6 +30,16 @@ func TestApplicationUserFlow(t *testing.T) {
 		if err != nil || au.Name != "Terraform Automation" {
 			t.Fatalf("application user = %+v, %v", au, err)
 		}
+		h.ok("organization", "application-user-update", "--user-id", user, "--name", "Terraform")
+		if au, err := c.ApplicationUserGet(ctx, org, user); err != nil || au.Name != "Terraform" {
+			t.Fatalf("application user after update = %+v, %v", au, err)
+		}
+		if got := strings.TrimSpace(h.ok("organization", "application-user-get", "--user-id", user, "--format", "{{.name}}")); got != "Terraform" {
+			t.Errorf("application-user-get = %q", got)
+		}
+		if got := strings.TrimSpace(h.ok("organization", "application-user-list", "--format", "{{.user_id}}")); got != user {
+			t.Errorf("application-user-list = %q", got)
+		}
 
 		// The token is printed once, after the "store it now" notice.
 		r := h.run("", "organization", "application-user-token-create", "--organization-id", org, "--user-id", user,

@@ -147,6 +147,7 @@ func newUser(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "The logged-in user"}
 	a.addClientFlags(cmd)
 	cmd.AddCommand(personalTokenCreate(a), personalTokenList(a), personalTokenRevoke(a))
+	cmd.AddCommand(meCommands(a)...)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "info",
 		Short: "Show who the token belongs to",

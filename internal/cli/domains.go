@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aiven/go-client-codegen/handler/domain"
@@ -14,7 +16,7 @@ var domainColumns = []string{"domain_id", "domain_name", "state", "verification_
 // domainCommands are the "organization domain-*" commands; a domain is
 // named by --domain, its ID looked up.
 func domainCommands(a *app) []*cobra.Command {
-	return []*cobra.Command{domainAdd(a), domainList(a), domainGet(a), domainVerify(a), domainRemove(a)}
+	return []*cobra.Command{domainAdd(a), domainList(a), domainGet(a), domainUpdate(a), domainVerify(a), domainRemove(a)}
 }
 
 // findDomain returns the organization's domain named name.
@@ -104,8 +106,14 @@ func domainGet(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := findDomain(ctx, c, id, name)
+			found, err := findDomain(ctx, c, id, name)
 			if err != nil {
+				return err
+			}
+			// The listing finds the ID; the domain itself is asked for
+			// so that its state is the latest.
+			var d domain.DomainOut
+			if err := c.into(ctx, "OrganizationDomainGet", http.MethodGet, domainPath(id, found.DomainId), nil, &d); err != nil {
 				return err
 			}
 			if err := a.print(d, domainColumns...); err != nil {
@@ -118,6 +126,41 @@ func domainGet(a *app) *cobra.Command {
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&name, "domain", "", "domain name")
 	_ = cmd.MarkFlagRequired("domain")
+	return cmd
+}
+
+func domainPath(org, id string) string {
+	return "/v1/organization/" + url.PathEscape(org) + "/domains/" + url.PathEscape(id)
+}
+
+func domainUpdate(a *app) *cobra.Command {
+	var org, name, vtype string
+	cmd := &cobra.Command{
+		Use:     "domain-update",
+		Short:   "Change how a domain is verified (dns or http)",
+		Example: "  gatehouse organization domain-update --domain company.com --verification-type http",
+		Args:    cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			id, err := a.orgID(ctx, c, org)
+			if err != nil {
+				return err
+			}
+			d, err := findDomain(ctx, c, id, name)
+			if err != nil {
+				return err
+			}
+			out, err := c.OrganizationDomainUpdate(ctx, id, d.DomainId, &domain.OrganizationDomainUpdateIn{VerificationType: domain.VerificationType(vtype)})
+			if err != nil {
+				return err
+			}
+			return a.print(out, domainColumns...)
+		}),
+	}
+	orgFlag(cmd, &org)
+	cmd.Flags().StringVar(&name, "domain", "", "domain name")
+	cmd.Flags().StringVar(&vtype, "verification-type", "", "dns or http")
+	_ = cmd.MarkFlagRequired("domain")
+	_ = cmd.MarkFlagRequired("verification-type")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/aiven/go-client-codegen/handler/usergroup"
 	"github.com/spf13/cobra"
@@ -13,7 +14,7 @@ var groupColumns = []string{"user_group_id", "user_group_name", "description", "
 // groupCommands are the "organization group-*" commands.
 func groupCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{groupCreate(a), groupList(a), groupGet(a), groupUpdate(a), groupDelete(a),
-		groupMembers(a, true), groupMembers(a, false), groupMemberList(a)}
+		groupMembers(a, true), groupMembers(a, false), groupMemberList(a), userGroupList(a)}
 }
 
 func groupCreate(a *app) *cobra.Command {
@@ -211,5 +212,29 @@ func groupMemberList(a *app) *cobra.Command {
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&group, "group-id", "", "group ID")
 	_ = cmd.MarkFlagRequired("group-id")
+	return cmd
+}
+
+func userGroupList(a *app) *cobra.Command {
+	var org, userID, email string
+	cmd := &cobra.Command{
+		Use: "user-group-list", Short: "List the groups a user or application user belongs to", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			id, err := a.orgID(ctx, c, org)
+			if err != nil {
+				return err
+			}
+			if userID, err = memberID(ctx, c, id, userID, email); err != nil {
+				return err
+			}
+			raw, err := c.do(ctx, "UserUserGroupsList", http.MethodGet, orgUserPath(id, userID, "user-groups"), nil)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "user_groups"), groupColumns...)
+		}),
+	}
+	orgFlag(cmd, &org)
+	memberFlags(cmd, &userID, &email)
 	return cmd
 }

@@ -32,11 +32,17 @@ func TestHierarchyAndGrants(t *testing.T) {
 			t.Errorf("unit list:\n%s", out)
 		}
 		h.ok("unit", "update", "--unit-id", unit, "--name", "Prod")
+		if got := line("unit", "get", "--unit-id", unit, "--format", "{{.account_name}}"); got != "Prod" {
+			t.Errorf("unit get after update = %q", got)
+		}
 
 		h.ok("project", "create", "--organization-id", org, "--project", "backend-prod", "--parent-id", unit, "--tag", "env=prod")
 		p, err := c.OrganizationProjectsGet(ctx, org, "backend-prod")
 		if err != nil || p.ParentId != unit || p.Tags["env"] != "prod" {
 			t.Fatalf("project = %+v, %v", p, err)
+		}
+		if got := line("project", "get", "--project", "backend-prod", "--format", "{{.parent_id}} {{.tags.env}}"); got != unit+" prod" {
+			t.Errorf("project get = %q", got)
 		}
 		h.ok("project", "create", "--project", "backend-dev")
 		// Moving a project to the organization's top.
@@ -53,6 +59,9 @@ func TestHierarchyAndGrants(t *testing.T) {
 		if s, err := c.ServiceGet(ctx, "backend-prod", "postgres-1"); err != nil || s.ServiceType != "pg" {
 			t.Fatalf("service = %+v, %v", s, err)
 		}
+		if got := line("service", "get", "--service", "postgres-1", "--format", "{{.service_name}} {{.service_type}}"); got != "postgres-1 pg" {
+			t.Errorf("service get = %q", got)
+		}
 		if out := h.ok("service", "list"); !strings.Contains(out, "postgres-1") {
 			t.Errorf("service list:\n%s", out)
 		}
@@ -67,7 +76,20 @@ func TestHierarchyAndGrants(t *testing.T) {
 		if err != nil || len(ms) != 1 || ms[0].UserId != me {
 			t.Fatalf("members = %+v, %v", ms, err)
 		}
-		if out := h.ok("organization", "group-list"); !strings.Contains(out, "Backend Team") {
+		if got := line("organization", "group-member-list", "--group-id", group, "--format", "{{.user_id}}"); got != me {
+			t.Errorf("group-member-list = %q", got)
+		}
+		h.ok("organization", "group-update", "--group-id", group, "--group-name", "Backend", "--description", "the backend team")
+		if g, err := c.UserGroupGet(ctx, org, group); err != nil || g.UserGroupName != "Backend" || g.Description != "the backend team" {
+			t.Fatalf("group after update = %+v, %v", g, err)
+		}
+		if got := line("organization", "group-get", "--group-id", group, "--format", "{{.user_group_name}}"); got != "Backend" {
+			t.Errorf("group-get = %q", got)
+		}
+		if got := line("organization", "user-get", "--user-id", me, "--format", "{{.user_info.user_email}} {{.is_super_admin}}"); got != servertest.AdminEmail+" true" {
+			t.Errorf("user-get = %q", got)
+		}
+		if out := h.ok("organization", "group-list"); !strings.Contains(out, "Backend") {
 			t.Errorf("group list:\n%s", out)
 		}
 

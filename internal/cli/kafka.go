@@ -26,7 +26,7 @@ var (
 func kafkaCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{
 		aclAdd(a), aclList(a), aclDelete(a),
-		nativeACLAdd(a), nativeACLList(a), nativeACLDelete(a),
+		nativeACLAdd(a), nativeACLList(a), nativeACLGet(a), nativeACLDelete(a),
 		srACLAdd(a), srACLList(a), srACLDelete(a),
 		kafkaAuthorize(a), kafkaSync(a),
 	}
@@ -181,6 +181,28 @@ func nativeACLList(a *app) *cobra.Command {
 		}),
 	}
 	serviceFlags(cmd, &project, &svc)
+	return cmd
+}
+
+func nativeACLGet(a *app) *cobra.Command {
+	var project, svc, id string
+	cmd := &cobra.Command{
+		Use: "kafka-acl-get", Short: "Show one Kafka-native ACL entry", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			raw, err := c.do(ctx, "ServiceKafkaNativeAclGet", http.MethodGet, servicePath(p, svc, "kafka", "acl", id), nil)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "acl"), nativeACLColumns...)
+		}),
+	}
+	serviceFlags(cmd, &project, &svc)
+	cmd.Flags().StringVar(&id, "acl-id", "", "ACL entry ID")
+	_ = cmd.MarkFlagRequired("acl-id")
 	return cmd
 }
 

@@ -82,7 +82,13 @@ func TestKafkaACLCommands(t *testing.T) {
 		if out := run("service", "kafka-acl-list"); !strings.Contains(out, "PREFIXED") || !strings.Contains(out, "DENY") {
 			t.Errorf("kafka-acl-list:\n%s", out)
 		}
+		if out := run("service", "kafka-acl-get", "--acl-id", nid, "--format", "{{.id}} {{.permission_type}} {{.principal}}"); out != nid+" DENY User:analyst9\n" {
+			t.Errorf("kafka-acl-get = %q", out)
+		}
 		run("service", "kafka-acl-delete", "--acl-id", nid, "--force")
+		if msg := h.fails(append([]string{"service", "kafka-acl-get", "--acl-id", nid}, svc...)...); !strings.Contains(msg, "HTTP 404") {
+			t.Errorf("kafka-acl-get after delete: %q", msg)
+		}
 		if native, err := c.ServiceKafkaNativeAclList(ctx, "stream", "kafka-1"); err != nil || len(native.KafkaAcl) != 1 {
 			t.Fatalf("after kafka-acl-delete: %+v, %v", native, err)
 		}
@@ -92,6 +98,9 @@ func TestKafkaACLCommands(t *testing.T) {
 		sr, err := c.ServiceSchemaRegistryAclList(ctx, "stream", "kafka-1")
 		if err != nil || len(sr) != 1 || sr[0].Resource != "Subject:orders-*" {
 			t.Fatalf("schema registry = %+v, %v", sr, err)
+		}
+		if out := run("service", "schema-registry-acl-list", "--format", "{{.id}} {{.resource}}"); out != *sr[0].Id+" Subject:orders-*\n" {
+			t.Errorf("schema-registry-acl-list = %q", out)
 		}
 		run("service", "schema-registry-acl-delete", "--acl-id", *sr[0].Id, "--force")
 		if sr, err := c.ServiceSchemaRegistryAclList(ctx, "stream", "kafka-1"); err != nil || len(sr) != 0 {

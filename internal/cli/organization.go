@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -44,13 +45,14 @@ func newOrganization(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "organization", Aliases: []string{"org"}, Short: "Organizations, their users, invitations, groups, application users and domains"}
 	cmd.AddCommand(
 		orgList(a), orgCreate(a), orgGet(a), orgUpdate(a), orgDelete(a),
-		orgUserList(a), orgUserGet(a), orgUserInvite(a), orgInvitationList(a), orgInvitationCancel(a), orgInvitationAccept(a),
+		orgUserList(a), orgUserGet(a), orgUserInvite(a), orgInvitationList(a), orgInvitationCancel(a), orgInvitationShow(a), orgInvitationAccept(a),
 		orgUserUpdate(a), orgUserRemove(a), orgPermissionCmd(a, true), orgPermissionCmd(a, false),
 		orgAuthPolicy(a), orgAuthPolicyUpdate(a),
 	)
 	cmd.AddCommand(groupCommands(a)...)
 	cmd.AddCommand(applicationUserCommands(a)...)
 	cmd.AddCommand(domainCommands(a)...)
+	cmd.AddCommand(managedUserCommands(a)...)
 	return cmd
 }
 
@@ -442,22 +444,78 @@ func orgAuthPolicyUpdate(a *app) *cobra.Command {
 	return cmd
 }
 
+func orgInvitationShow(a *app) *cobra.Command {
+	var code string
+	cmd := &cobra.Command{
+		Use: "invitation-show", Short: "Show an invitation by the code or link from its email (no login needed)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newAPIClient(a.loginURL(), "invitation")
+			if err != nil {
+				return err
+			}
+			raw, err := c.do(cmd.Context(), "InvitationGet", http.MethodGet, "/v1/invitation/"+url.PathEscape(invitationCode(code)), nil)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "invitation"), "organization_name", "organization_id", "user_email", "invited_by", "expiry_time", "has_account")
+		},
+	}
+	cmd.Flags().StringVar(&code, "code", "", "the invitation code, or the whole link")
+	_ = cmd.MarkFlagRequired("code")
+	return cmd
+}
+
+// invitationCode is the code of an invitation link: its last segment.
+func invitationCode(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndex(s, "/")+1:]
+}
+
+// acceptAsMember accepts the logged-in user's pending invitation to org,
+// Aiven's way: no code, the session says who.
+func (a *app) acceptAsMember(ctx context.Context, org string) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	raw, err := c.do(ctx, "UserInfo", http.MethodGet, "/v1/me", nil)
+	if err != nil {
+		return err
+	}
+	var me struct {
+		Email string `json:"user"`
+	}
+	if err := json.Unmarshal(field(raw, "user"), &me); err != nil || me.Email == "" {
+		return fmt.Errorf("UserInfo: the server did not say who you are")
+	}
+	path := "/v1/organization/" + url.PathEscape(org) + "/invitation/" + url.PathEscape(me.Email)
+	if _, err := c.do(ctx, "OrganizationUserInvitationAccept", http.MethodPost, path, map[string]string{"action": "accept"}); err != nil {
+		return err
+	}
+	a.say("Invitation accepted: %s is a member of organization %s.", me.Email, org)
+	return nil
+}
+
 func orgInvitationAccept(a *app) *cobra.Command {
-	var code, realName, otp string
+	var code, realName, otp, org string
 	cmd := &cobra.Command{
 		Use:   "invitation-accept",
 		Short: "Accept an invitation with the code or link from its email, and log in",
 		Long: `Accept an invitation to an organization or to a project with the code (or
 the whole link) from its email. Someone new chooses a password (asked for, twice) and gives
 --real-name; someone with an account gives their password. The session is
-saved as "gatehouse login" does.`,
-		Example: "  gatehouse organization invitation-accept --code <CODE> --real-name 'Jane Doe'",
-		Args:    cobra.NoArgs,
+saved as "gatehouse login" does.
+
+Already logged in, accept with --organization-id instead of --code.`,
+		Example: `  gatehouse organization invitation-accept --code <CODE> --real-name 'Jane Doe'
+  gatehouse organization invitation-accept --organization-id <ORG_ID>`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if org != "" {
+				return a.acceptAsMember(cmd.Context(), org)
+			}
 			base := a.loginURL()
-			// The link's last segment is the code.
-			code = strings.TrimSpace(code)
-			code = code[strings.LastIndex(code, "/")+1:]
+			code = invitationCode(code)
 			password, err := a.readSecret("Password: ")
 			if err != nil {
 				return err
@@ -498,6 +556,8 @@ saved as "gatehouse login" does.`,
 	cmd.Flags().StringVar(&code, "code", "", "the invitation code, or the whole link")
 	cmd.Flags().StringVar(&realName, "real-name", "", "your full name (when you have no account yet)")
 	cmd.Flags().StringVar(&otp, "otp", "", "two-factor code, if your existing account has two-factor authentication")
-	_ = cmd.MarkFlagRequired("code")
+	cmd.Flags().StringVar(&org, "organization-id", "", "accept as the logged-in user the invitation to this organization, instead of --code")
+	cmd.MarkFlagsOneRequired("code", "organization-id")
+	cmd.MarkFlagsMutuallyExclusive("code", "organization-id")
 	return cmd
 }

@@ -58,7 +58,7 @@ func newProject(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Short: "Projects and their members"}
 	cmd.AddCommand(projectList(a), projectCreate(a), projectGet(a), projectUpdate(a), projectDelete(a),
 		projectUserInvite(a), projectInviteAccept(a), projectInviteCancel(a), projectUserList(a), projectUserUpdate(a), projectUserRemove(a),
-		projectPermission(a, true), projectPermission(a, false))
+		projectAccessList(a), projectPermission(a, true), projectPermission(a, false))
 	return cmd
 }
 
@@ -205,10 +205,14 @@ func projectDelete(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			org, err := projectOrg(ctx, c, p)
+			if err != nil {
+				return err
+			}
 			if err := a.confirm(force, fmt.Sprintf("Delete project %s?", p)); err != nil {
 				return err
 			}
-			if err := c.ProjectDelete(ctx, p); err != nil {
+			if err := c.OrganizationProjectsDelete(ctx, org, p); err != nil {
 				return err
 			}
 			a.say("Deleted project %s.", p)
@@ -217,6 +221,26 @@ func projectDelete(a *app) *cobra.Command {
 	}
 	projectFlag(cmd, &project)
 	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	return cmd
+}
+
+func projectAccessList(a *app) *cobra.Command {
+	var project string
+	cmd := &cobra.Command{
+		Use: "access-list", Short: "List the groups with a role on a project", Args: cobra.NoArgs,
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			raw, err := c.do(ctx, "ProjectAccessList", http.MethodGet, projectPath(p, "access"), nil)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "resource_access_list"), "user_group_id", "role", "create_time", "update_time")
+		}),
+	}
+	projectFlag(cmd, &project)
 	return cmd
 }
 

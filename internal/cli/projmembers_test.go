@@ -101,9 +101,15 @@ func TestProjectMembership(t *testing.T) {
 		if err != nil || len(list.GroupUsers) != 1 || list.GroupUsers[0].UserGroupId != group || list.GroupUsers[0].MemberType != "admin" {
 			t.Fatalf("group users = %+v, %v", list.GroupUsers, err)
 		}
+		if out := h.ok("project", "access-list", "--format", "{{.user_group_id}} {{.role}}"); out != group+" admin\n" {
+			t.Errorf("access-list = %q", out)
+		}
 		h.ok("project", "user-remove", "--group-id", group, "--force")
 		if list, err := c.ProjectUserList(ctx, "my-project"); err != nil || len(list.GroupUsers) != 0 {
 			t.Fatalf("group users after remove = %+v, %v", list.GroupUsers, err)
+		}
+		if out := h.ok("project", "access-list", "--json"); strings.TrimSpace(out) != "[]" {
+			t.Errorf("access-list after remove = %q", out)
 		}
 	})
 }

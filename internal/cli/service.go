@@ -249,15 +249,11 @@ func serviceUserList(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := c.do(ctx, "ServiceGet", http.MethodGet, servicePath(p, svc), nil)
+			raw, err := c.do(ctx, "ServiceUserList", http.MethodGet, servicePath(p, svc, "user"), nil)
 			if err != nil {
 				return err
 			}
-			users := field(field(raw, "service"), "users")
-			if string(users) == string(field(raw, "service")) { // no users key
-				users = []byte("[]")
-			}
-			return a.print(users, serviceUserColumns...)
+			return a.print(field(raw, "users"), serviceUserColumns...)
 		}),
 	}
 	serviceFlags(cmd, &project, &svc)
@@ -306,11 +302,14 @@ func serviceUserPasswordReset(a *app) *cobra.Command {
 			if err := a.confirm(force, fmt.Sprintf("Reset the password of %s? Clients using the old one stop working.", username)); err != nil {
 				return err
 			}
-			in := &service.ServiceUserCredentialsModifyIn{Operation: service.ServiceUserCredentialsModifyOperationTypeResetCredentials}
-			if password != "" {
-				in.NewPassword = &password
+			if password == "" {
+				// Aiven's reset: the server generates the password.
+				_, err = c.do(ctx, "ServiceUserCredentialsReset", http.MethodPut, servicePath(p, svc, "user", username, "credentials", "reset"), nil)
+			} else {
+				in := &service.ServiceUserCredentialsModifyIn{Operation: service.ServiceUserCredentialsModifyOperationTypeResetCredentials, NewPassword: &password}
+				_, err = c.do(ctx, "ServiceUserCredentialsModify", http.MethodPut, servicePath(p, svc, "user", username), in)
 			}
-			if _, err := c.do(ctx, "ServiceUserCredentialsModify", http.MethodPut, servicePath(p, svc, "user", username), in); err != nil {
+			if err != nil {
 				return err
 			}
 			a.say("Password of %s reset; read it with \"gatehouse service user-get\".", username)

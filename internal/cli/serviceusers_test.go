@@ -42,6 +42,19 @@ func TestServiceUserCommands(t *testing.T) {
 		if u2, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user"); err != nil || u2.Password == u.Password {
 			t.Fatalf("password not reset: %v", err)
 		}
+		// With --new-password the password given is set.
+		h.ok("service", "user-password-reset", "--service", "postgres-1", "--username", "app_user", "--new-password", "chosen-password-123", "--force")
+		if u3, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user"); err != nil || u3.Password != "chosen-password-123" {
+			t.Fatalf("password not set: %v", err)
+		}
+		if msg := h.fails("service", "user-password-reset", "--service", "postgres-1", "--username", "nobody", "--force"); !strings.Contains(msg, "HTTP 404") {
+			t.Errorf("reset of an unknown user: %q", msg)
+		}
+		// A service without a connection has nothing to sync: the
+		// server's reason is printed (TestServiceUsersOnARealServer syncs).
+		if msg := h.fails("service", "user-sync", "--service", "postgres-1", "--dry-run"); !strings.Contains(msg, "no connection") || !strings.Contains(msg, "HTTP 400") {
+			t.Errorf("user-sync without a connection: %q", msg)
+		}
 		h.ok("service", "user-delete", "--service", "postgres-1", "--username", "app_user", "--force")
 		if _, err := c.ServiceUserGet(ctx, "my-project", "postgres-1", "app_user"); err == nil {
 			t.Error("service user still there")
