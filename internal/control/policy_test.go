@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -234,5 +235,42 @@ func BenchmarkEnforcePolicy(b *testing.B) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestPolicyHidesListings: listing every project of the caller's
+// organizations leaves out those whose policy refuses how they signed in,
+// as acting on them would be refused.
+func TestPolicyHidesListings(t *testing.T) {
+	f := newPeopleFixture(t)
+	ctx := t.Context()
+	pw := token.AuthMethodPassword
+	admin2FA := as(f.admin, token.KindSession, pw, true, "192.0.2.10")
+	if _, err := f.p.CreateProject(ctx, admin2FA, f.org.ID, ProjectInput{Name: "guarded"}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.member(t, "member@example.com")
+	if err := f.p.UpdatePermissions(ctx, admin2FA, f.org.ID, grant.ResourceProject, "guarded", "grant",
+		[]PrincipalPermissions{{grant.PrincipalUser, m.User.ID, []string{"read_only"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.UpdateAuthPolicy(ctx, admin2FA, f.org.ID, PolicyUpdate{TwoFactorRequired: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		actor *Actor
+		want  int
+	}{
+		{"signed in without two-factor", as(m, token.KindSession, pw, false, "192.0.2.20"), 0},
+		{"signed in with two-factor", as(m, token.KindSession, pw, true, "192.0.2.20"), 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ps, err := f.p.ListProjects(ctx, c.actor, "")
+			if err != nil || len(ps) != c.want {
+				t.Fatalf("ListProjects = %d projects, %v; want %d", len(ps), err, c.want)
+			}
+		})
 	}
 }

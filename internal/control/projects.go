@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"sort"
@@ -176,6 +177,14 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 			}
 		}
 		for _, id := range orgs {
+			// An organization whose authentication policy refuses how the
+			// actor signed in shows nothing, as acting there would fail.
+			if err := p.enforcePolicy(tx, a, orgRes(id)); err != nil {
+				if errors.Is(err, ErrForbidden) {
+					continue
+				}
+				return err
+			}
 			ps, err := tx.ListProjects(id)
 			if err != nil {
 				return err
