@@ -150,7 +150,7 @@ func appUserDelete(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&user, "user-id", "", "application user ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("user-id")
 	return cmd
 }
@@ -318,7 +318,7 @@ func appTokenRevoke(a *app) *cobra.Command {
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&user, "user-id", "", "application user ID")
 	cmd.Flags().StringVar(&prefix, "token-id", "", "the token's prefix (its identifier in listings)")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("user-id")
 	_ = cmd.MarkFlagRequired("token-id")
 	return cmd

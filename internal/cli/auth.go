@@ -242,7 +242,7 @@ func personalTokenRevoke(a *app) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&prefix, "token-prefix", "", "the token's prefix")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("token-prefix")
 	return cmd
 }

@@ -219,7 +219,7 @@ func domainRemove(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&name, "domain", "", "domain name")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("domain")
 	return cmd
 }

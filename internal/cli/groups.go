@@ -142,7 +142,7 @@ func groupDelete(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&group, "group-id", "", "group ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("group-id")
 	return cmd
 }
@@ -186,7 +186,7 @@ func groupMembers(a *app, add bool) *cobra.Command {
 	cmd.Flags().StringVar(&group, "group-id", "", "group ID")
 	cmd.Flags().StringSliceVar(&users, "user-id", nil, "user or application user ID (repeat or separate with commas)")
 	if !add {
-		cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+		forceFlag(cmd, &force)
 	}
 	_ = cmd.MarkFlagRequired("group-id")
 	_ = cmd.MarkFlagRequired("user-id")

@@ -105,7 +105,7 @@ func aclDelete(a *app) *cobra.Command {
 	}
 	serviceFlags(cmd, &project, &svc)
 	cmd.Flags().StringVar(&id, "acl-id", "", "ACL entry ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("acl-id")
 	return cmd
 }
@@ -228,7 +228,7 @@ func nativeACLDelete(a *app) *cobra.Command {
 	}
 	serviceFlags(cmd, &project, &svc)
 	cmd.Flags().StringVar(&id, "acl-id", "", "ACL entry ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("acl-id")
 	return cmd
 }
@@ -307,7 +307,7 @@ func srACLDelete(a *app) *cobra.Command {
 	}
 	serviceFlags(cmd, &project, &svc)
 	cmd.Flags().StringVar(&id, "acl-id", "", "ACL entry ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("acl-id")
 	return cmd
 }

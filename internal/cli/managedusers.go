@@ -114,7 +114,7 @@ func managedUserPasswordReset(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	memberFlags(cmd, &userID, &email)
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 
@@ -169,7 +169,7 @@ func managedUserTokenRevoke(a *app) *cobra.Command {
 	orgFlag(cmd, &org)
 	memberFlags(cmd, &userID, &email)
 	cmd.Flags().StringVar(&prefix, "token-prefix", "", "the token's prefix, as user-access-token-list shows it")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("token-prefix")
 	return cmd
 }

@@ -90,7 +90,7 @@ func meExpireTokens(a *app) *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 
@@ -241,7 +241,7 @@ func meTwoFactorDisable(a *app) *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 

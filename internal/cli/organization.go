@@ -149,7 +149,7 @@ func orgDelete(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	cmd.Flags().BoolVar(&recursive, "recursive", false, "also delete its units and projects")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 
@@ -271,7 +271,7 @@ func orgInvitationCancel(a *app) *cobra.Command {
 	}
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&email, "email", "", "invited email address")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("email")
 	return cmd
 }
@@ -345,7 +345,7 @@ func orgUserRemove(a *app) *cobra.Command {
 	orgFlag(cmd, &org)
 	cmd.Flags().StringVar(&userID, "user-id", "", "member's user ID")
 	cmd.Flags().StringVar(&email, "email", "", "member's email, instead of --user-id")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	cmd.MarkFlagsOneRequired("user-id", "email")
 	cmd.MarkFlagsMutuallyExclusive("user-id", "email")
 	return cmd

@@ -218,7 +218,7 @@ given list (none removes them all). Shows the change and asks first.`,
 	}
 	resourceFlags(set)
 	set.Flags().StringSliceVar(&perms, "permission", nil, "role or permission to hold (repeat or separate with commas)")
-	set.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(set, &force)
 	cmd.AddCommand(list, set, permissionsReplace(a))
 	return cmd
 }

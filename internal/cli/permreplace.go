@@ -124,7 +124,7 @@ lose their grants on the resource. Asks first unless --force; with
 	f.StringVar(&rtype, "resource-type", "organization", "organization, organization_unit or project")
 	f.StringVar(&rid, "resource-id", "", "unit ID or project name (default: the organization)")
 	f.StringVar(&file, "file", "", `JSON file of grants ("-" for standard input)`)
-	f.BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }

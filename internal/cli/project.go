@@ -220,7 +220,7 @@ func projectDelete(a *app) *cobra.Command {
 		}),
 	}
 	projectFlag(cmd, &project)
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 
@@ -434,7 +434,7 @@ func projectUserRemove(a *app) *cobra.Command {
 	projectFlag(cmd, &project)
 	cmd.Flags().StringVar(&email, "email", "", "member's email")
 	cmd.Flags().StringVar(&group, "group-id", "", "group whose project access to remove")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	cmd.MarkFlagsOneRequired("email", "group-id")
 	cmd.MarkFlagsMutuallyExclusive("email", "group-id")
 	return cmd
@@ -518,7 +518,7 @@ func projectInviteCancel(a *app) *cobra.Command {
 	}
 	projectFlag(cmd, &project)
 	cmd.Flags().StringVar(&email, "email", "", "invited email")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("email")
 	return cmd
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // errAborted is returned when a destructive command is not confirmed.
@@ -37,6 +39,11 @@ func (a *app) readSecret(prompt string) (string, error) {
 }
 
 // confirm asks before a destructive change unless force is set.
+// forceFlag adds --force, which skips confirm's question, to cmd.
+func forceFlag(cmd *cobra.Command, v *bool) {
+	cmd.Flags().BoolVar(v, "force", false, "do not ask for confirmation")
+}
+
 func (a *app) confirm(force bool, question string) error {
 	if force {
 		return nil

@@ -164,7 +164,7 @@ func serviceDelete(a *app) *cobra.Command {
 		}),
 	}
 	serviceFlags(cmd, &project, &svc)
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	return cmd
 }
 
@@ -282,7 +282,7 @@ func serviceUserDelete(a *app) *cobra.Command {
 	}
 	serviceFlags(cmd, &project, &svc)
 	cmd.Flags().StringVar(&username, "username", "", "service user name")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("username")
 	return cmd
 }
@@ -319,7 +319,7 @@ func serviceUserPasswordReset(a *app) *cobra.Command {
 	serviceFlags(cmd, &project, &svc)
 	cmd.Flags().StringVar(&username, "username", "", "service user name")
 	cmd.Flags().StringVar(&password, "new-password", "", "the new password (8 to 256 characters)")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("username")
 	return cmd
 }

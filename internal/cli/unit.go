@@ -167,7 +167,7 @@ func unitDelete(a *app) *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&unit, "unit-id", "", "unit ID")
-	cmd.Flags().BoolVar(&force, "force", false, "do not ask for confirmation")
+	forceFlag(cmd, &force)
 	_ = cmd.MarkFlagRequired("unit-id")
 	return cmd
 }
