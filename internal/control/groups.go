@@ -80,6 +80,20 @@ func (p *Plane) group(tx store.Tx, orgID, id string) (identity.Group, error) {
 	return g, nil
 }
 
+// orgGroup loads an organization, authorizes op on it, and loads one of its
+// groups: the opening of every operation on a group.
+func (p *Plane) orgGroup(tx store.Tx, a *Actor, op, orgID, id string) (org.Organization, identity.Group, error) {
+	o, err := p.organization(tx, orgID)
+	if err != nil {
+		return o, identity.Group{}, err
+	}
+	if err := p.authorize(tx, a, op, orgRes(o.ID)); err != nil {
+		return o, identity.Group{}, err
+	}
+	g, err := p.group(tx, o.ID, id)
+	return o, g, err
+}
+
 // ListGroups lists an organization's groups with member counts.
 func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]GroupWithCount, error) {
 	var out []GroupWithCount
@@ -111,14 +125,8 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 func (p *Plane) GetGroup(ctx context.Context, a *Actor, orgID, id string) (identity.Group, error) {
 	var g identity.Group
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opUserGroupGet, orgRes(o.ID)); err != nil {
-			return err
-		}
-		g, err = p.group(tx, o.ID, id)
+		var err error
+		_, g, err = p.orgGroup(tx, a, opUserGroupGet, orgID, id)
 		return err
 	})
 	return g, err
@@ -131,16 +139,11 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 	}
 	var g identity.Group
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, grp, err := p.orgGroup(tx, a, opUserGroupUpdate, orgID, id)
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opUserGroupUpdate, orgRes(o.ID)); err != nil {
-			return err
-		}
-		if g, err = p.group(tx, o.ID, id); err != nil {
-			return err
-		}
+		g = grp
 		if name != nil {
 			g.Name = *name
 		}
@@ -159,14 +162,7 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 // DeleteGroup deletes a group, its memberships and its grants.
 func (p *Plane) DeleteGroup(ctx context.Context, a *Actor, orgID, id string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opUserGroupDelete, orgRes(o.ID)); err != nil {
-			return err
-		}
-		g, err := p.group(tx, o.ID, id)
+		o, g, err := p.orgGroup(tx, a, opUserGroupDelete, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -208,14 +204,7 @@ type GroupMember struct {
 func (p *Plane) ListGroupMembers(ctx context.Context, a *Actor, orgID, id string) ([]GroupMember, error) {
 	var out []GroupMember
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opUserGroupMembersList, orgRes(o.ID)); err != nil {
-			return err
-		}
-		g, err := p.group(tx, o.ID, id)
+		_, g, err := p.orgGroup(tx, a, opUserGroupMembersList, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -248,14 +237,7 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 		return fail(ErrInvalid, "at most %d member_ids per call", maxMembersPerCall)
 	}
 	return p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opUserGroupMemberUpdate, orgRes(o.ID)); err != nil {
-			return err
-		}
-		g, err := p.group(tx, o.ID, id)
+		o, g, err := p.orgGroup(tx, a, opUserGroupMemberUpdate, orgID, id)
 		if err != nil {
 			return err
 		}
