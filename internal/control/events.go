@@ -77,11 +77,8 @@ func subtreeIDs(units []org.Unit, id string) []string {
 func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
 	var out []audit.Event
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectEventList, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectEventList, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		out, err = tx.ListEvents(store.EventFilter{Project: pr.Name, Limit: eventLimit(limit), BeforeID: beforeID})

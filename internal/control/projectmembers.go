@@ -316,11 +316,8 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, email string) error {
 	email = strings.ToLower(email)
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectInviteDelete, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectInviteDelete, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		if err := tx.EndProjectInvitation(pr.Name, email, store.ProjectInvitationCancelled, p.now().UTC()); err != nil {
@@ -377,11 +374,8 @@ type ProjectMembers struct {
 func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string) (ProjectMembers, error) {
 	var out ProjectMembers
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectUserList, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectUserList, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		gs, err := tx.ListGrants(grant.ResourceProject, pr.Name)
@@ -493,11 +487,8 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 // access through it ends at once; grants elsewhere and through groups stay.
 func (p *Plane) RemoveProjectMember(ctx context.Context, a *Actor, project, email string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectUserRemove, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectUserRemove, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		u, g, err := p.memberByEmail(tx, pr.Name, email)
@@ -530,11 +521,8 @@ type ProjectGroupAccess struct {
 func (p *Plane) ListProjectAccess(ctx context.Context, a *Actor, project string) ([]ProjectGroupAccess, error) {
 	var out []ProjectGroupAccess
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectAccessList, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectAccessList, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		gs, err := tx.ListGrants(grant.ResourceProject, pr.Name)
@@ -603,11 +591,8 @@ func (p *Plane) SetProjectGroupAccess(ctx context.Context, a *Actor, project, gr
 // DeleteProjectGroupAccess removes a group's grant on a project.
 func (p *Plane) DeleteProjectGroupAccess(ctx context.Context, a *Actor, project, groupID string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opProjectGroupAccessDelete, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opProjectGroupAccessDelete, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		grp, err := p.group(tx, pr.OrganizationID, groupID)

@@ -127,6 +127,16 @@ func (p *Plane) project(tx store.Tx, name string) (org.Project, error) {
 	return pr, nil
 }
 
+// authorizedProject loads a project and authorizes op on it: the opening
+// of the operations that act on one project.
+func (p *Plane) authorizedProject(tx store.Tx, a *Actor, op, name string) (org.Project, error) {
+	pr, err := p.project(tx, name)
+	if err != nil {
+		return pr, err
+	}
+	return pr, p.authorize(tx, a, op, projectRes(pr.Name))
+}
+
 // projectIn loads a project and checks it belongs to orgID (when given).
 func (p *Plane) projectIn(tx store.Tx, orgID, name string) (org.Project, error) {
 	pr, err := p.project(tx, name)

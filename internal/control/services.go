@@ -117,11 +117,8 @@ func (p *Plane) service(tx store.Tx, project, name string) (org.Service, error) 
 func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) (org.Service, error) {
 	var s org.Service
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opServiceGet, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opServiceGet, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		s, err = p.service(tx, pr.Name, name)
@@ -134,11 +131,8 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]org.Service, error) {
 	var out []org.Service
 	err := p.store.Read(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opServiceList, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opServiceList, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		out, err = tx.ListServices(pr.Name)
@@ -153,11 +147,8 @@ func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]o
 func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name string) error {
 	defer p.kafka.drop(project, name)
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, err := p.authorizedProject(tx, a, opServiceDelete, project)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, opServiceDelete, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		s, err := p.service(tx, pr.Name, name)
