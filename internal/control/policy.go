@@ -83,39 +83,38 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // policy is an authentication policy with its allow-list parsed once, as
-// it is checked on every request.
+// it is checked on every request. Matching is the tokens' own
+// (token.Allowlist), so an organization's list and a token's list treat
+// IPv4-mapped and IPv6 addresses alike.
 type policy struct {
 	identity.AuthPolicy
-	allow []netip.Prefix
+	allow token.Allowlist
+	// denyAll: stored entries that no longer parse (never written by
+	// ParseAllowlist) fail closed instead of opening the list.
+	denyAll bool
 }
 
 func compilePolicy(pol identity.AuthPolicy) policy {
 	c := policy{AuthPolicy: pol}
-	for _, e := range pol.IPAllowlist {
-		if p, err := netip.ParsePrefix(e); err == nil {
-			c.allow = append(c.allow, p)
-		}
+	allow, err := token.ParseAllowlist(pol.IPAllowlist)
+	if err != nil {
+		c.denyAll = true
 	}
+	c.allow = allow
 	return c
 }
 
 // inAllowlist reports whether ip is in the allow-list; an empty list
-// allows all. A list whose entries all failed to parse allows none.
+// allows all.
 func (c policy) inAllowlist(ip string) bool {
-	if len(c.IPAllowlist) == 0 {
+	if c.denyAll {
+		return false
+	}
+	if c.allow.Empty() {
 		return true
 	}
 	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	for _, p := range c.allow {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	return err == nil && c.allow.Allows(a)
 }
 
 // refusal says which rule of the policy refuses the actor, or "" when none
