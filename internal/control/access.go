@@ -159,10 +159,22 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		if err := p.authorize(tx, a, opOrganizationGet, orgRes(orgID)); err != nil {
 			return err
 		}
+		// Batches repeat the same question about one principal and
+		// resource; ask the permission to inspect it once per pair.
+		type pair struct {
+			user string
+			res  authz.Resource
+		}
+		inspected := map[pair]bool{}
 		for i, c := range checks {
+			k := pair{c.UserID, res[i]}
+			if inspected[k] {
+				continue
+			}
 			if err := p.mayInspect(tx, a, c.UserID, res[i]); err != nil {
 				return err
 			}
+			inspected[k] = true
 		}
 		return nil
 	})
