@@ -165,14 +165,20 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			user string
 			res  authz.Resource
 		}
-		inspected := map[pair]bool{}
+		var inspected map[pair]bool
 		for i, c := range checks {
+			if c.UserID == a.User.ID {
+				continue // anyone may ask about themselves
+			}
 			k := pair{c.UserID, res[i]}
 			if inspected[k] {
 				continue
 			}
 			if err := p.mayInspect(tx, a, c.UserID, res[i]); err != nil {
 				return err
+			}
+			if inspected == nil {
+				inspected = map[pair]bool{}
 			}
 			inspected[k] = true
 		}
