@@ -273,8 +273,9 @@ func (s *Server) syncKafka(r *http.Request, a *control.Actor) (int, any, error) 
 		return 0, nil, err
 	}
 	res, err := s.plane.SyncKafka(r.Context(), a, r.PathValue("project"), r.PathValue("service"), control.KafkaCluster{
-		BootstrapServers: in.BootstrapServers, SASLMechanism: in.SASLMechanism, Username: in.Username,
-		Password: in.Password, TLS: in.TLS, KeepPrincipals: in.KeepPrincipals,
+		Cluster: kafkasync.Cluster{BootstrapServers: in.BootstrapServers, SASLMechanism: in.SASLMechanism,
+			Username: in.Username, Password: in.Password, TLS: in.TLS},
+		KeepPrincipals: in.KeepPrincipals,
 	}, in.DryRun)
 	if err != nil {
 		return 0, nil, err

@@ -2,17 +2,10 @@ package control
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl"
 	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl/kafkasync"
@@ -22,12 +15,7 @@ import (
 // KafkaCluster says how to reach a Kafka cluster's Admin API. The
 // credentials are used for this one call and never stored or logged.
 type KafkaCluster struct {
-	BootstrapServers []string
-	// SASLMechanism is "", "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512".
-	SASLMechanism string
-	Username      string
-	Password      string
-	TLS           bool
+	kafkasync.Cluster
 	// KeepPrincipals are principals (e.g. "User:operator") whose bindings
 	// the sync neither reports nor deletes.
 	KeepPrincipals []string
@@ -43,37 +31,16 @@ type KafkaSyncResult struct {
 
 const kafkaSyncTimeout = 60 * time.Second
 
-func (c KafkaCluster) mechanism() (sasl.Mechanism, error) {
-	switch strings.ToUpper(c.SASLMechanism) {
-	case "":
-		return nil, nil
-	case "PLAIN":
-		return plain.Auth{User: c.Username, Pass: c.Password}.AsMechanism(), nil
-	case "SCRAM-SHA-256":
-		return scram.Auth{User: c.Username, Pass: c.Password}.AsSha256Mechanism(), nil
-	case "SCRAM-SHA-512":
-		return scram.Auth{User: c.Username, Pass: c.Password}.AsSha512Mechanism(), nil
-	}
-	return nil, fail(ErrInvalid, "sasl_mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not %q", c.SASLMechanism)
-}
-
 // SyncKafka makes a Kafka cluster's ACL bindings match the service's
 // entries (or, with dryRun, reports the drift without changing anything).
 // Wildcard entries Kafka cannot express are listed and get no bindings.
 func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string, c KafkaCluster, dryRun bool) (KafkaSyncResult, error) {
 	res := KafkaSyncResult{DryRun: dryRun}
-	if len(c.BootstrapServers) == 0 {
-		return res, fail(ErrInvalid, "bootstrap_servers must name at least one broker (host:port)")
-	}
-	for _, b := range c.BootstrapServers {
-		if !strings.Contains(b, ":") {
-			return res, fail(ErrInvalid, "bootstrap server %q must be host:port", b)
-		}
-	}
-	mech, err := c.mechanism()
+	adm, closeClient, err := kafkasync.Dial(c.Cluster)
 	if err != nil {
-		return res, err
+		return res, fail(ErrInvalid, "%s", strings.TrimPrefix(err.Error(), kafkasync.ErrConfig.Error()+": "))
 	}
+	defer closeClient()
 	var (
 		rules kafkaacl.Rules
 		orgID string
@@ -96,23 +63,6 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 		return res, err
 	}
 
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(c.BootstrapServers...),
-		kgo.RetryTimeout(10 * time.Second),
-		kgo.DialTimeout(10 * time.Second),
-	}
-	if mech != nil {
-		opts = append(opts, kgo.SASL(mech))
-	}
-	if c.TLS {
-		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
-	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return res, fail(ErrInvalid, "Kafka client: %v", err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
 	sctx, cancel := context.WithTimeout(ctx, kafkaSyncTimeout)
 	defer cancel()
 	keep := kafkasync.KeepPrincipals(c.KeepPrincipals...)
