@@ -19,8 +19,7 @@ type settings struct {
 
 	invitationTTL time.Duration // organization and project invitations; default 7 days
 
-	secretKeys [][]byte // service-user credential keys: the first encrypts, all decrypt
-	keyring    *secret.Keyring
+	keyring    *secret.Keyring // service-user passwords, connection URIs, TOTP seeds: the first key seals, all open
 	keyringErr error // a key WithSecretKeys could not use
 	// backends connects to the real server behind a service (tests
 	// replace it to make a server fail).
@@ -49,7 +48,6 @@ func WithInvitationTTL(d time.Duration) Option {
 // rest: the first encrypts, every key decrypts (rotation).
 func WithSecretKeys(keys ...[]byte) Option {
 	return func(p *Plane) {
-		p.cfg.secretKeys = keys
 		p.cfg.keyring, p.cfg.keyringErr = secret.NewKeyring(keys...)
 	}
 }
