@@ -20,7 +20,7 @@ type settings struct {
 	invitationTTL time.Duration // organization and project invitations; default 7 days
 
 	keyring    *secret.Keyring // service-user passwords, connection URIs, TOTP seeds: the first key seals, all open
-	keyringErr error // a key WithSecretKeys could not use
+	keyringErr error           // a key WithSecretKeys could not use
 	// backends connects to the real server behind a service (tests
 	// replace it to make a server fail).
 	backends func(ctx context.Context, uri string) (backend.Backend, error)
