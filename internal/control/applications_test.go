@@ -22,22 +22,7 @@ import (
 func newClockFixture(t *testing.T) (*fixture, *fakeClock) {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	p, err := New(t.Context(), st, WithClock(clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := p.Bootstrap(t.Context(), "admin@example.com", "admin password 1", "Acme")
-	if err != nil || !boot.Created {
-		t.Fatalf("bootstrap: %+v %v", boot, err)
-	}
-	f := &fixture{p: p, org: boot.Organization}
-	f.admin = f.actor(t, "admin@example.com")
-	return f, clock
+	return newFixture(t, WithClock(clock.Now)), clock
 }
 
 func (f *fixture) grant(t *testing.T, typ, id, principalType, principalID string, perms ...string) {

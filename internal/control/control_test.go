@@ -20,27 +20,40 @@ type fixture struct {
 	org   org.Organization
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture is a Plane with opts on a fresh SQLite store, bootstrapped
+// with admin@example.com, super admin of organization "Acme".
+func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	p, err := New(t.Context(), st)
+	f, created := newFixtureOn(t, st, opts...)
+	if !created {
+		t.Fatal("bootstrap did not run on a fresh store")
+	}
+	return f
+}
+
+// newFixtureOn is newFixture on an existing store; created reports whether
+// bootstrap ran (it does not on a store that already has users).
+func newFixtureOn(t testing.TB, st store.Store, opts ...Option) (f *fixture, created bool) {
+	t.Helper()
+	p, err := New(t.Context(), st, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	boot, err := p.Bootstrap(t.Context(), "admin@example.com", "admin password 1", "Acme")
-	if err != nil || !boot.Created {
-		t.Fatalf("bootstrap: %+v %v", boot, err)
+	if err != nil {
+		t.Fatalf("bootstrap: %v", err)
 	}
-	f := &fixture{p: p, org: boot.Organization}
+	f = &fixture{p: p, org: boot.Organization}
 	f.admin = f.actor(t, "admin@example.com")
-	return f
+	return f, boot.Created
 }
 
-func (f *fixture) actor(t *testing.T, email string) *Actor {
+func (f *fixture) actor(t testing.TB, email string) *Actor {
 	t.Helper()
 	var u identity.User
 	if err := f.p.store.Read(t.Context(), func(tx store.Tx) error {

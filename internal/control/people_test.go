@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // mailbox is a mail.Sender that keeps what it is given.
@@ -64,25 +62,10 @@ type peopleFixture struct {
 // further options.
 func newPeopleFixture(t *testing.T, opts ...Option) *peopleFixture {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	mb := &mailbox{}
 	c := &testClock{now: time.Now().UTC()}
 	opts = append([]Option{WithMailer(mb), WithClock(c.Now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
-	p, err := New(t.Context(), st, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := p.Bootstrap(t.Context(), "admin@example.com", "admin password 1", "Acme")
-	if err != nil || !boot.Created {
-		t.Fatalf("bootstrap: %+v %v", boot, err)
-	}
-	f := &fixture{p: p, org: boot.Organization}
-	f.admin = f.actor(t, "admin@example.com")
-	return &peopleFixture{fixture: f, mail: mb, clock: c}
+	return &peopleFixture{fixture: newFixture(t, opts...), mail: mb, clock: c}
 }
 
 var inviteLinkInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})`)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // outbox is a mail.Sender that keeps what it is given.
@@ -80,30 +78,10 @@ type memberFixture struct {
 // and a project "web" the bootstrap admin administers.
 func newMemberFixture(t testing.TB, opts ...Option) *memberFixture {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	mf := &memberFixture{mail: &outbox{}, clock: &clock{t: time.Now().UTC()}}
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), WithMailer(mf.mail), WithClock(mf.clock.now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
-	p, err := New(t.Context(), st, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := p.Bootstrap(t.Context(), "admin@example.com", "admin password 1", "Acme")
-	if err != nil || !boot.Created {
-		t.Fatalf("bootstrap: %+v %v", boot, err)
-	}
-	mf.fixture = &fixture{p: p, org: boot.Organization}
-	if err := p.store.Read(t.Context(), func(tx store.Tx) error {
-		u, err := tx.GetUserByEmail("admin@example.com")
-		mf.admin = &Actor{User: u}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.CreateProject(t.Context(), mf.admin, mf.org.ID, ProjectInput{Name: "web"}); err != nil {
+	mf.fixture = newFixture(t, opts...)
+	if _, err := mf.p.CreateProject(t.Context(), mf.admin, mf.org.ID, ProjectInput{Name: "web"}); err != nil {
 		t.Fatal(err)
 	}
 	return mf

@@ -20,30 +20,9 @@ import (
 // project "p1".
 func svcFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
+	f := newFixture(t, opts...)
+	if _, err := f.p.CreateProject(t.Context(), f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
 		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return svcFixtureOn(t, st, opts...)
-}
-
-func svcFixtureOn(t *testing.T, st store.Store, opts ...Option) *fixture {
-	t.Helper()
-	p, err := New(t.Context(), st, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot, err := p.Bootstrap(t.Context(), "admin@example.com", "admin password 1", "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{p: p, org: boot.Organization}
-	f.admin = f.actor(t, "admin@example.com")
-	if boot.Created {
-		if _, err := p.CreateProject(t.Context(), f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return f
 }
@@ -331,7 +310,10 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 	}
 	defer st.Close()
 	oldKey, newKey := secret.NewKey(), secret.NewKey()
-	f := svcFixtureOn(t, st, WithSecretKeys(oldKey))
+	f, _ := newFixtureOn(t, st, WithSecretKeys(oldKey))
+	if _, err := f.p.CreateProject(t.Context(), f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 	f.service(t, "pg-1", "pg", nil)
 	u, err := f.p.CreateServiceUser(ctx, f.admin, "p1", "pg-1", ServiceUserInput{Username: "app"})
@@ -347,7 +329,7 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 	}
 
 	// Rotation: the new key first, the old one still decrypts.
-	rotated := svcFixtureOn(t, st, WithSecretKeys(newKey, oldKey))
+	rotated, _ := newFixtureOn(t, st, WithSecretKeys(newKey, oldKey))
 	got, err := rotated.p.GetServiceUser(ctx, rotated.admin, "p1", "pg-1", "app")
 	if err != nil || *got.Password != *u.Password {
 		t.Fatalf("after rotation: %v", err)
@@ -356,7 +338,7 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("rewrapped %d secrets, want 2 (avnadmin and app): %v", n, err)
 	}
-	onlyNew := svcFixtureOn(t, st, WithSecretKeys(newKey))
+	onlyNew, _ := newFixtureOn(t, st, WithSecretKeys(newKey))
 	got, err = onlyNew.p.GetServiceUser(ctx, onlyNew.admin, "p1", "pg-1", "app")
 	if err != nil || *got.Password != *u.Password {
 		t.Fatalf("after rewrap, the new key alone reads it: %v", err)
@@ -364,7 +346,7 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 	if n, err := onlyNew.p.RewrapSecrets(ctx); err != nil || n != 0 {
 		t.Fatalf("second rewrap changed %d: %v", n, err)
 	}
-	wrong := svcFixtureOn(t, st, WithSecretKeys(secret.NewKey()))
+	wrong, _ := newFixtureOn(t, st, WithSecretKeys(secret.NewKey()))
 	if _, err := wrong.p.GetServiceUser(ctx, wrong.admin, "p1", "pg-1", "app"); !errors.Is(err, secret.ErrUnknownKey) {
 		t.Fatalf("unknown key: %v", err)
 	}
