@@ -28,19 +28,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // domainFixture is a fixture whose domain checks ask a loopback DNS server.
 type domainFixture struct {
 	*fixture

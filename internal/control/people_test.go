@@ -39,23 +39,11 @@ func (m *mailbox) last(t *testing.T) mail.Message {
 	return m.msgs[len(m.msgs)-1]
 }
 
-// testClock is a settable test clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 type peopleFixture struct {
 	*fixture
 	mail  *mailbox
-	clock *testClock
+	clock *fakeClock
 }
 
 // newPeopleFixture is newFixture with a mailbox, a settable clock and any
@@ -63,7 +51,7 @@ type peopleFixture struct {
 func newPeopleFixture(t *testing.T, opts ...Option) *peopleFixture {
 	t.Helper()
 	mb := &mailbox{}
-	c := &testClock{now: time.Now().UTC()}
+	c := &fakeClock{t: time.Now().UTC()}
 	opts = append([]Option{WithMailer(mb), WithClock(c.Now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
 	return &peopleFixture{fixture: newFixture(t, opts...), mail: mb, clock: c}
 }

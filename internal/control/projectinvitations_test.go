@@ -153,11 +153,11 @@ func TestProjectInvitationByCodeRefusals(t *testing.T) {
 	replaced := f.invite(t, f.admin, "r@example.com", "developer")
 	f.invite(t, f.admin, "r@example.com", "read_only")
 	expired := f.invite(t, f.admin, "e@example.com", "developer")
-	f.clock.advance(7*24*time.Hour - time.Minute)
+	f.clock.Add(7*24*time.Hour - time.Minute)
 	if _, err := f.p.InvitationByCode(ctx, expired); err != nil {
 		t.Fatalf("an invitation works until its expiry: %v", err)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	orphaned := f.invite(t, lead, "o@example.com", "operator")
 	if err := f.p.RemoveProjectMember(ctx, f.admin, "web", "lead@example.com"); err != nil {
 		t.Fatal(err)

@@ -55,31 +55,19 @@ func (o *outbox) lastCode(t *testing.T, email string) string {
 	return ""
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type memberFixture struct {
 	*fixture
 	mail  *outbox
-	clock *clock
+	clock *fakeClock
 }
 
 // newMemberFixture is newFixture with a recording mailer, a settable clock
 // and a project "web" the bootstrap admin administers.
 func newMemberFixture(t testing.TB, opts ...Option) *memberFixture {
 	t.Helper()
-	mf := &memberFixture{mail: &outbox{}, clock: &clock{t: time.Now().UTC()}}
-	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), WithMailer(mf.mail), WithClock(mf.clock.now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
+	mf := &memberFixture{mail: &outbox{}, clock: &fakeClock{t: time.Now().UTC()}}
+	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), WithMailer(mf.mail), WithClock(mf.clock.Now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
 	mf.fixture = newFixture(t, opts...)
 	if _, err := mf.p.CreateProject(t.Context(), mf.admin, mf.org.ID, ProjectInput{Name: "web"}); err != nil {
 		t.Fatal(err)
@@ -334,8 +322,8 @@ func TestProjectInvitationRules(t *testing.T) {
 	t.Run("expired", func(t *testing.T) {
 		u := f.outsider(t, "late@example.com")
 		code := f.invite(t, f.admin, "late@example.com", "developer")
-		f.clock.advance(7*24*time.Hour + time.Second)
-		defer f.clock.advance(-(7*24*time.Hour + time.Second))
+		f.clock.Add(7*24*time.Hour + time.Second)
+		defer f.clock.Add(-(7*24*time.Hour + time.Second))
 		_, err := f.p.AcceptProjectInvitation(ctx, u, "web", code)
 		wantErr(t, err, ErrGone)
 		if list, _ := f.p.ListProjectMembers(ctx, f.admin, "web"); len(list.Invitations) != 0 {
