@@ -39,7 +39,6 @@ func (m *mailbox) last(t *testing.T) mail.Message {
 	return m.msgs[len(m.msgs)-1]
 }
 
-
 type peopleFixture struct {
 	*fixture
 	mail  *mailbox

@@ -55,7 +55,6 @@ func (o *outbox) lastCode(t *testing.T, email string) string {
 	return ""
 }
 
-
 type memberFixture struct {
 	*fixture
 	mail  *outbox
