@@ -20,11 +20,15 @@ import (
 type mailbox struct {
 	mu   sync.Mutex
 	msgs []mail.Message
+	err  error // when set, Send fails with it (a relay that is down)
 }
 
 func (m *mailbox) Send(_ context.Context, msg mail.Message) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.err != nil {
+		return m.err
+	}
 	m.msgs = append(m.msgs, msg)
 	return nil
 }

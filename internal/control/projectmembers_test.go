@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,27 +17,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-// outbox is a mail.Sender that keeps what it is given.
-type outbox struct {
-	mu   sync.Mutex
-	msgs []mail.Message
-	err  error
-}
-
-func (o *outbox) Send(_ context.Context, m mail.Message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.err != nil {
-		return o.err
-	}
-	o.msgs = append(o.msgs, m)
-	return nil
-}
 
 var codeInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})\n`)
 
 // lastCode returns the invitation code of the last message to email.
-func (o *outbox) lastCode(t *testing.T, email string) string {
+func (o *mailbox) lastCode(t *testing.T, email string) string {
 	t.Helper()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -57,7 +40,7 @@ func (o *outbox) lastCode(t *testing.T, email string) string {
 
 type memberFixture struct {
 	*fixture
-	mail  *outbox
+	mail  *mailbox
 	clock *fakeClock
 }
 
@@ -65,7 +48,7 @@ type memberFixture struct {
 // and a project "web" the bootstrap admin administers.
 func newMemberFixture(t testing.TB, opts ...Option) *memberFixture {
 	t.Helper()
-	mf := &memberFixture{mail: &outbox{}, clock: &fakeClock{t: time.Now().UTC()}}
+	mf := &memberFixture{mail: &mailbox{}, clock: &fakeClock{t: time.Now().UTC()}}
 	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), WithMailer(mf.mail), WithClock(mf.clock.Now), WithPublicURL("https://gatehouse.example.com/")}, opts...)
 	mf.fixture = newFixture(t, opts...)
 	if _, err := mf.p.CreateProject(t.Context(), mf.admin, mf.org.ID, ProjectInput{Name: "web"}); err != nil {
