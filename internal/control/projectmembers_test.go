@@ -17,7 +17,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-
 var codeInMail = regexp.MustCompile(`/v1/invitation/([A-Za-z0-9_-]{43})\n`)
 
 // lastCode returns the invitation code of the last message to email.
