@@ -35,13 +35,7 @@ func newItable(n int) *itable {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &itable{slots: hugeSlice[uint64](size), mask: uint64(size - 1)}
-}
-
-// adviseHuge asks for huge pages once the table is filled: it is probed
-// at random by every check.
-func (t *itable) adviseHuge() {
-	adviseHugeSlice(t.slots)
+	return &itable{slots: make([]uint64, size), mask: uint64(size - 1)}
 }
 
 func (t *itable) insert(h uint64, i int32) {
@@ -141,7 +135,6 @@ func (ix *Index) rebuildDicts(force bool) {
 				o.ents = append(o.ents, orderEntry{r.id, i})
 			}
 		}
-		t.adviseHuge()
 		ix.nodeIDs[k] = dict{tab: t}
 		slices.SortFunc(o.ents, func(a, b orderEntry) int { return cmp.Compare(a.id, b.id) })
 		ix.order[k] = o
@@ -151,7 +144,6 @@ func (ix *Index) rebuildDicts(force bool) {
 		for i := int32(0); i < int32(ix.users.Len()); i++ {
 			t.insert(strHash{}.hash(ix.users.at(i).id), i)
 		}
-		t.adviseHuge()
 		ix.userIDs = dict{tab: t}
 	}
 	if force || ix.grpIDs.needsRebuild() {
