@@ -125,7 +125,7 @@ func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, 
 	if u.ID == "" {
 		return // no organization to log an unknown email against
 	}
-	err := p.store.Write(ctx, func(tx store.Tx) error {
+	err := p.mustWrite(ctx, func(tx store.Tx) error {
 		return p.eventForUserOrgs(tx, u, clientIP, "user_login_failed", "Failed login attempt for "+email)
 	})
 	if err != nil {
