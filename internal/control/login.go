@@ -54,6 +54,11 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 // two-factor authentication, their TOTP code; it reports whether a second
 // factor was checked. Failures are throttled and logged.
 func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clientIP string) (identity.User, bool, error) {
+	// An attempt once received is decided and, when it fails, recorded,
+	// even if the client hangs up meanwhile: hanging up must not be a way
+	// to guess passwords off the record.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || password == "" {
 		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
