@@ -116,7 +116,7 @@ func (p *Plane) service(tx store.Tx, project, name string) (org.Service, error) 
 // GetService returns a service the actor may see.
 func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) (org.Service, error) {
 	var s org.Service
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opServiceGet, project)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 // ListServices returns a project's services.
 func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]org.Service, error) {
 	var out []org.Service
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opServiceList, project)
 		if err != nil {
 			return err
