@@ -49,7 +49,6 @@ func init() {
 		opSchemaRegistryACLAdd: w, opSchemaRegistryACLDel: w, opSchemaRegistryACLList: w,
 		opKafkaAuthorize: w, opKafkaSync: w,
 	})
-	serviceCreateHooks = append(serviceCreateHooks, addDefaultKafkaACLs)
 }
 
 // addDefaultKafkaACLs gives a new Kafka service Aiven's default entries
