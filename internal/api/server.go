@@ -146,7 +146,7 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := statusOf(err)
-	if status >= 500 {
+	if status >= 500 && status != http.StatusNotImplemented {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
