@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,6 +147,9 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := statusOf(err)
+	if wait, ok := control.RetryAfter(err); ok && status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	}
 	if status >= 500 {
 		if errors.Is(err, context.Canceled) {
 			return

@@ -481,7 +481,7 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 		if err := p.read(ctx, signup); err != nil {
 			return LoginResult{}, err
 		}
-		hash, err := identity.HashPassword(password)
+		hash, err := p.hashPassword(ctx, password)
 		if err != nil {
 			return LoginResult{}, err
 		}

@@ -67,6 +67,12 @@ type Config struct {
 	ChallengeRecord string
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
+
+	// PasswordHashSlots bounds how many password hashes run at once (0:
+	// GOMAXPROCS) and PasswordHashWait how long a request waits for one
+	// before a 429 (0: two seconds).
+	PasswordHashSlots int
+	PasswordHashWait  time.Duration
 }
 
 // Defaults.
@@ -127,7 +133,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
-		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
