@@ -55,8 +55,12 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 	if err := validateProjectInput(in); err != nil {
 		return org.Project{}, err
 	}
+	ca, err := newProjectCA(in.Name, p.now().UTC())
+	if err != nil {
+		return org.Project{}, err
+	}
 	var pr org.Project
-	err := p.write(ctx, func(tx store.Tx) error {
+	err = p.write(ctx, func(tx store.Tx) error {
 		parentID := orgID
 		if in.ParentID != nil && *in.ParentID != "" {
 			parentID = *in.ParentID
@@ -93,6 +97,9 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		}
 		if err := tx.CreateProject(pr); err != nil {
 			return fmt.Errorf("project %q: %w", pr.Name, err)
+		}
+		if err := tx.CreateProjectCA(pr.Name, ca); err != nil {
+			return err
 		}
 		g := grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
 			ResourceType: grant.ResourceProject, ResourceID: pr.Name, Permissions: []string{"admin"}, CreateTime: now, UpdateTime: now}
@@ -152,7 +159,7 @@ func (p *Plane) projectIn(tx store.Tx, orgID, name string) (org.Project, error) 
 // GetProject returns a project the actor may see.
 func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (org.Project, error) {
 	var pr org.Project
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		if pr, err = p.projectIn(tx, orgID, name); err != nil {
 			return err
@@ -166,7 +173,9 @@ func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (o
 // actor's organizations when orgID is empty) that the actor may see.
 func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org.Project, error) {
 	var out []org.Project
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
+		out = out[:0]
+		rev, denied := p.engine.Revision(), false
 		var orgs []string
 		if orgID != "" {
 			o, err := p.organization(tx, orgID)
@@ -202,10 +211,12 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 			for _, pr := range ps {
 				if p.allowed(a, opProjectGet, projectRes(pr.Name)) {
 					out = append(out, pr)
+				} else {
+					denied = true
 				}
 			}
 		}
-		return nil
+		return p.staleAnswer(tx, denied, rev)
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err

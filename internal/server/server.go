@@ -17,17 +17,23 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // Config is the server's configuration.
 type Config struct {
-	Listen        string // host:port; default 127.0.0.1:8080
-	Database      string // SQLite file path or postgres:// URL
-	AdminEmail    string // first user's email (bootstrap only)
-	AdminPassword string // first user's password; generated when empty
+	Listen   string // host:port; default 127.0.0.1:8080
+	Database string // SQLite file path or postgres:// URL
+	// SQLiteSynchronous is SQLite's synchronous mode: NORMAL, FULL (the
+	// default) or EXTRA (see sqlstore.WithSynchronous).
+	SQLiteSynchronous string
+	AdminEmail        string // first user's email (bootstrap only)
+	AdminPassword     string // first user's password; generated when empty
 	// FollowInterval is how often a server polls the shared store's change
-	// log for other servers' writes.
+	// log for other servers' writes. Negative: it never follows on its own,
+	// only when a request asks for a newer revision (tests of
+	// read-your-writes).
 	FollowInterval time.Duration
 	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
 	// or CIDR ranges) whose X-Forwarded-For header is believed when
@@ -64,12 +70,28 @@ type Config struct {
 	ChallengeRecord string
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
+
+	// PasswordHashSlots bounds how many password hashes run at once (0:
+	// GOMAXPROCS) and PasswordHashWait how long a request waits for one
+	// before a 429 (0: two seconds).
+	PasswordHashSlots int
+	PasswordHashWait  time.Duration
+
+	// OutboundAllow lists, comma-separated, the networks (CIDR ranges or
+	// addresses) that service connections (connection_uri) and Kafka
+	// syncs may connect to, checked on the resolved address when the
+	// socket connects. Empty: any address except link-local ranges and
+	// the cloud metadata address 169.254.169.254.
+	OutboundAllow string
 }
 
 // Defaults.
 const (
 	DefaultListen   = "127.0.0.1:8080"
 	DefaultDatabase = "gatehouse.db"
+	// DefaultSQLiteSynchronous: an access-control store keeps what it
+	// acknowledged, across an OS crash or power loss too.
+	DefaultSQLiteSynchronous = sqlstore.SynchronousFull
 )
 
 // Run serves until ctx is cancelled. ready, if not nil, receives the bound
@@ -81,12 +103,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.Database == "" {
 		cfg.Database = DefaultDatabase
 	}
-	if cfg.FollowInterval <= 0 {
+	if cfg.FollowInterval == 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
 	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	outboundPolicy, err := outbound.Parse(cfg.OutboundAllow)
+	if err != nil {
+		return fmt.Errorf("outbound allow-list: %w", err)
 	}
 	// Refuse a PostgreSQL start without a key before touching the
 	// database (opening it applies migrations).
@@ -96,7 +122,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(ctx, cfg.Database)
+	st, err := sqlstore.Open(ctx, cfg.Database, sqlstore.WithSynchronous(cfg.SQLiteSynchronous))
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
@@ -121,7 +147,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
-		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait), control.WithOutbound(outboundPolicy)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -158,7 +185,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
-	go plane.Follow(fctx, cfg.FollowInterval)
+	if cfg.FollowInterval > 0 {
+		go plane.Follow(fctx, cfg.FollowInterval)
+	}
 	usesDone := make(chan struct{})
 	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
 	// Token uses are written once more on the way out, before the store
@@ -176,7 +205,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
+	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect(), "outbound", outboundPolicy.String())
 	if ready != nil {
 		ready <- addr
 	}
