@@ -162,7 +162,7 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 
 // pendingInvitation returns the pending invitation of email to orgID
 // (expired or not). ErrNotFound when there is none.
-func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.Invitation, error) {
+func (p *Plane) pendingInvitation(tx store.Reader, orgID, email string) (identity.Invitation, error) {
 	invs, err := tx.ListInvitations(orgID, identity.InvitationPending)
 	if err != nil {
 		return identity.Invitation{}, err
@@ -180,7 +180,7 @@ func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.In
 // mailed.
 func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
 	var out []identity.Invitation
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -269,7 +269,7 @@ func (p *Plane) AcceptInvitation(ctx context.Context, a *Actor, orgID, email str
 }
 
 // whyNoInvitation explains why email has no pending invitation to orgID.
-func (p *Plane) whyNoInvitation(tx store.Tx, orgID, email string) error {
+func (p *Plane) whyNoInvitation(tx store.Reader, orgID, email string) error {
 	invs, err := tx.ListInvitations(orgID, "")
 	if err != nil {
 		return err
@@ -318,7 +318,7 @@ type InvitationInfo struct {
 
 // invitationByCode loads an invitation by code and its organization,
 // refusing unusable ones.
-func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation, org.Organization, error) {
+func (p *Plane) invitationByCode(tx store.Reader, code string) (identity.Invitation, org.Organization, error) {
 	if !validCode(code) {
 		return identity.Invitation{}, org.Organization{}, fail(ErrNotFound, "Invitation not found")
 	}
@@ -337,7 +337,7 @@ func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation,
 // to a project, to the holder of its code.
 func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationInfo, error) {
 	var info InvitationInfo
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		inv, o, err := p.invitationByCode(tx, code)
 		switch {
 		case err == nil:

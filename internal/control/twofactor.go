@@ -189,7 +189,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 		return fail(ErrTooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
 	}
 	var u identity.User
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		u, err = tx.GetUser(a.User.ID)
 		return err
