@@ -75,6 +75,7 @@ type Reader interface {
 	ServiceUserReader
 	DomainReader
 	ProjectMemberReader
+	ProjectCAReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
@@ -167,6 +168,7 @@ type Tx interface {
 	ServiceUserTx
 	DomainTx
 	ProjectMemberTx
+	ProjectCATx
 
 	// AppendChange adds a change-log entry and returns its revision.
 	AppendChange(payload []byte) (int64, error)
