@@ -417,7 +417,7 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 	}
 	// A link shown to the inviter proves nothing about the mailbox: it
 	// creates no account on another organization's verified domain.
-	signup := func(tx store.Tx) error {
+	signup := func(tx store.Reader) error {
 		if info.Mailed {
 			return nil
 		}
@@ -432,7 +432,7 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 // otherwise anyone could invite someone@victim.example to a project of
 // their own, accept it themselves and hold an account the victim's
 // organization manages.
-func (p *Plane) refuseUnmailedSignup(tx store.Tx, email, inviterOrgID string) error {
+func (p *Plane) refuseUnmailedSignup(tx store.Reader, email, inviterOrgID string) error {
 	name := org.EmailDomain(email)
 	if name == "" {
 		return nil
@@ -461,7 +461,7 @@ func (p *Plane) refuseUnmailedSignup(tx store.Tx, email, inviterOrgID string) er
 // A newcomer's account is made only if signup accepts it, checked before
 // the password is hashed and again in the transaction.
 func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount bool, realName, password, otp, clientIP, userAgent string,
-	signup func(tx store.Tx) error, join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
+	signup func(tx store.Reader) error, join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
 	var (
 		u         identity.User
 		twoFactor bool
