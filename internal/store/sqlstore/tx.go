@@ -28,7 +28,13 @@ type reader struct {
 	pg  bool
 }
 
-type tx struct{ *reader }
+type tx struct {
+	*reader
+	// notices are what this write tells listeners once it commits.
+	notices []store.Notice
+}
+
+func (t *tx) notify(n store.Notice) { t.notices = append(t.notices, n) }
 
 var (
 	_ store.Reader = (*reader)(nil)
