@@ -269,7 +269,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 
 // grantSources tells, for each explained grant, whether it came from the
 // permissions API, a project membership, or both (see Explanation).
-func grantSources(tx store.Tx, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
+func grantSources(tx store.Reader, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
 	out := make([]string, len(grants))
 	for i, eg := range grants {
 		out[i] = "permission"

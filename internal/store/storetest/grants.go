@@ -58,7 +58,7 @@ func testGrants(t *testing.T, open Opener) {
 		m := newGrant("org1", grant.PrincipalUser, "u3", grant.ResourceProject, "p2")
 		m.Membership = []string{"admin"}
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
-		get := func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
+		get := func(tx store.Reader) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
 		equal(t, "membership only", readVal(t, s, get), []grant.Grant{m})
 		both := m
 		both.Permissions = []string{"developer"}
