@@ -14,10 +14,15 @@ import (
 // res's organization accepts how the actor signed in and where from.
 // Unknown operations are denied: deny by default.
 func (p *Plane) authorize(tx store.Reader, a *Actor, op string, res authz.Resource) error {
-	if err := p.checkRule(tx, a, op, res); err != nil {
+	err := p.checkRule(tx, a, op, res)
+	if err == nil {
+		err = p.enforcePolicy(tx, a, res)
+	}
+	p.obs.Decision(err == nil)
+	if err != nil {
 		return p.maybeStale(tx, err)
 	}
-	return p.enforcePolicy(tx, a, res)
+	return nil
 }
 
 // staleDenial is a denial made while the store held changes the engine had

@@ -47,6 +47,9 @@ type Plane struct {
 	cfg settings
 
 	kafka kafkaAuthorizers // compiled Kafka ACLs per service
+
+	obs    Observer    // metrics; nopObserver by default
+	follow followState // when the engine last reflected the whole change log
 }
 
 // Option configures a Plane.
@@ -74,6 +77,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 		p.hashing = newHashSlots(0, 0)
 	}
 	p.cfg.applyDefaults()
+	p.observe()
 	if p.cfg.keyringErr != nil {
 		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
 	}
