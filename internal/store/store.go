@@ -57,7 +57,7 @@ type Change struct {
 type EventFilter struct {
 	OrganizationID string
 	AccountIDs     []string // events whose AccountID is one of these
-	Project        string
+	ProjectID      string   // a project's events, by its internal ID (org.Project.ID)
 	BeforeID       int64 // only events with ID < BeforeID (paging, newest first)
 	Limit          int
 }
@@ -185,7 +185,9 @@ type Tx interface {
 	// ListAllServices returns every service.
 	ListAllServices() ([]org.Service, error)
 
-	// AppendEvent adds an event-log entry and returns its ID.
+	// AppendEvent adds an event-log entry and returns its ID. An event
+	// with a Project but no ProjectID gets the ID of the project of that
+	// name, if there is one.
 	AppendEvent(e audit.Event) (int64, error)
 	// ListEvents returns matching events, newest first.
 	ListEvents(f EventFilter) ([]audit.Event, error)
