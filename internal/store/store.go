@@ -58,7 +58,7 @@ type EventFilter struct {
 	OrganizationID string
 	AccountIDs     []string // events whose AccountID is one of these
 	ProjectID      string   // a project's events, by its internal ID (org.Project.ID)
-	BeforeID       int64 // only events with ID < BeforeID (paging, newest first)
+	BeforeID       int64    // only events with ID < BeforeID (paging, newest first)
 	Limit          int
 }
 
