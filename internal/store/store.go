@@ -159,7 +159,8 @@ type Tx interface {
 	// GetProject returns a project by name. ErrNotFound.
 	GetProject(name string) (org.Project, error)
 	// UpdateProject replaces the project named name with p (p.Name may
-	// differ: a rename, which also renames it in grants and events).
+	// differ: a rename, which also renames it in grants; events keep the
+	// name they were written with and follow the project by its ID).
 	// ErrNotFound, ErrConflict.
 	UpdateProject(name string, p org.Project) error
 	// DeleteProject removes a project with its services and grants. ErrNotFound.
