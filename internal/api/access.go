@@ -233,12 +233,12 @@ func (c accessCheckIn) toCheck(i int) (control.AccessCheck, error) {
 }
 
 func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error) {
-	var in struct {
-		accessCheckIn
-		Checks          []accessCheckIn `json:"checks"`
-		AtLeastRevision int64           `json:"at_least_revision"`
+	body, err := readBody(r)
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := decodeReq(r, &in); err != nil {
+	var in accessCheckBody
+	if err := decodeCheckBody(body, &in); err != nil {
 		return 0, nil, err
 	}
 	batch := in.Checks != nil
