@@ -39,7 +39,7 @@ func TestProjectIDBackfill(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := p.UpTo(t.Context(), 9); err != nil {
+			if _, err := p.UpTo(t.Context(), 10); err != nil {
 				t.Fatal(err)
 			}
 			q := func(query string, args ...any) {
