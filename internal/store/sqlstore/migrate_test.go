@@ -72,7 +72,7 @@ VALUES (?, ?, ?, '', '', '', ?, '', '', ?)`, orgID, orgID+"-root", project, acti
 			db.Close()
 
 			s := mustOpen(t, dsn)
-			err = s.Read(t.Context(), func(tx store.Tx) error {
+			err = s.Read(t.Context(), func(tx store.Reader) error {
 				logOf := func(name string) []string {
 					pr, err := tx.GetProject(name)
 					if err != nil || pr.ID == "" {
