@@ -29,7 +29,7 @@ type AccessCheck struct {
 // maxBatch bounds a batch check.
 const maxBatch = 1000
 
-func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (authz.Resource, error) {
+func (p *Plane) accessResource(tx store.Reader, orgID string, r AccessResource) (authz.Resource, error) {
 	switch r.Type {
 	case grant.ResourceOrganization, grant.ResourceUnit, grant.ResourceProject:
 		t, err := p.grantTarget(tx, orgID, r.Type, r.ID)
@@ -54,7 +54,7 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 // is about: membership of the organization (as access/check), and that
 // the organization's authentication policy accepts how the actor signed
 // in. Only then is anything about its resources said, even about oneself.
-func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
+func (p *Plane) accessMember(tx store.Reader, a *Actor, orgID string) error {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
 
 // mayInspect: anyone may ask about themselves; asking about others needs
 // the right to read permissions where the question is asked.
-func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
+func (p *Plane) mayInspect(tx store.Reader, a *Actor, userID string, res authz.Resource) error {
 	if userID == a.User.ID {
 		return nil
 	}
@@ -154,7 +154,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		out []bool
 		rev int64
 	)
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		ix := p.engine.Index() // one consistent revision for the whole batch
 		res, resolved := p.resolveInMemory(ix, orgID, checks)
 		if !resolved {
@@ -223,17 +223,27 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 	return out, rev, nil
 }
 
-// Explain says why a user may or may not do permission on a resource.
-func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessCheck) (authz.Explanation, int64, error) {
+// Explanation is the engine's explanation plus, for each of its grants
+// (same order), where the grant's access came from: "permission" (the
+// permissions API), "membership" (project membership: the creator, an
+// accepted invitation) or "membership+permission" when both give it.
+type Explanation struct {
+	authz.Explanation
+	Sources []string
+}
+
+// Explain answers a check with the reasons: the path, every grant on it
+// and which ones give the permission, and where each grant came from.
+func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessCheck) (Explanation, int64, error) {
 	perm, err := authz.Parse(c.Permission)
 	if err != nil {
-		return authz.Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
+		return Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
 	}
 	var (
-		out authz.Explanation
+		out Explanation
 		rev int64
 	)
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
@@ -245,13 +255,50 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 			return err
 		}
 		ix := p.engine.Index()
-		out, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		out.Explanation, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		if out.Sources, err = grantSources(tx, c.UserID, perm, out.Grants); err != nil {
+			return err
+		}
 		return p.staleAnswer(tx, !out.Allowed, rev)
 	})
 	if err != nil {
-		return authz.Explanation{}, 0, err
+		return Explanation{}, 0, err
 	}
 	return out, rev, nil
+}
+
+// grantSources tells, for each explained grant, whether it came from the
+// permissions API, a project membership, or both (see Explanation).
+func grantSources(tx store.Reader, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
+	out := make([]string, len(grants))
+	for i, eg := range grants {
+		out[i] = "permission"
+		if eg.Level.Kind != authz.KindProject {
+			continue // memberships exist on projects only
+		}
+		pt, pid := grant.PrincipalUser, userID
+		if eg.Group != "" {
+			pt, pid = grant.PrincipalGroup, eg.Group
+		}
+		g, ok, err := principalGrant(tx, eg.Level.ID, pt, pid)
+		if err != nil || !ok || len(g.Membership) == 0 {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		gives := func(ss []string) bool {
+			set, _ := authz.ParseSet(ss)
+			return set.Expand().Has(perm)
+		}
+		switch byM, byP := gives(g.Membership), gives(g.Permissions); {
+		case byM && byP:
+			out[i] = "membership+permission"
+		case byM, len(g.Permissions) == 0:
+			out[i] = "membership"
+		}
+	}
+	return out, nil
 }
 
 // AccessibleResources lists the projects or services of an organization on
@@ -277,7 +324,7 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	}
 	var ix *authz.Index
 	inOrg := map[string]bool{}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		clear(inOrg)
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
@@ -345,7 +392,7 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	if err != nil {
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func userChange(id string, active bool) authz.Change { return authz.SetUser(id, 
 // granted, so a parse failure here means corrupt data and is skipped by
 // grantSet's caller reporting it.
 func grantChange(g grant.Grant) authz.Change {
-	set, _ := authz.ParseSet(g.Permissions)
+	set, _ := authz.ParseSet(g.Access())
 	return authz.SetGrant(principalOf(g), grantResource(g), set)
 }
 
@@ -89,7 +89,7 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
 	var rev int64
 	counted := func(tx store.Tx) error { return fn(revisionTx{tx, &rev}) }
-	if err := p.decide(ctx, p.store.Write, counted); err != nil {
+	if err := decide(ctx, p, p.store.Write, counted); err != nil {
 		return err
 	}
 	return p.synced(ctx, rev)
@@ -136,8 +136,8 @@ func (p *Plane) mustWrite(ctx context.Context, fn func(tx store.Tx) error) error
 // read runs fn in a read transaction; like write, a denial decided on an
 // engine that lagged the store is decided once more after catching up, so
 // a project created on another server a moment ago is never a 403 here.
-func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
-	return p.decide(ctx, p.store.Read, fn)
+func (p *Plane) read(ctx context.Context, fn func(tx store.Reader) error) error {
+	return decide(ctx, p, p.store.Read, fn)
 }
 
 // decide runs fn through run (a store transaction). When fn ends in a
@@ -148,8 +148,10 @@ func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
 // one revision query inside its transaction, nothing more; an allowed
 // request costs nothing. fn must be safe to run twice: it resets what it
 // collects.
-func (p *Plane) decide(ctx context.Context, run func(context.Context, func(store.Tx) error) error, fn func(store.Tx) error) error {
-	marked := func(tx store.Tx) error {
+// It is generic over the transaction, a store.Reader for read and a
+// store.Tx for write.
+func decide[T store.Reader](ctx context.Context, p *Plane, run func(context.Context, func(T) error) error, fn func(T) error) error {
+	marked := func(tx T) error {
 		err := fn(tx)
 		var stale *staleDenial
 		if errors.Is(err, ErrForbidden) && !errors.As(err, &stale) {
@@ -214,7 +216,7 @@ func (p *Plane) syncTo(ctx context.Context, rev int64) error {
 func (p *Plane) loadEngine(ctx context.Context) error {
 	var snap authz.Snapshot
 	var rev int64
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.store.Read(ctx, func(tx store.Reader) error {
 		var err error
 		if rev, err = tx.Revision(); err != nil {
 			return err
@@ -233,7 +235,7 @@ func (p *Plane) loadEngine(ctx context.Context) error {
 	return nil
 }
 
-func snapshot(tx store.Tx) (authz.Snapshot, error) {
+func snapshot(tx store.Reader) (authz.Snapshot, error) {
 	var s authz.Snapshot
 	orgs, err := tx.ListOrganizations()
 	if err != nil {
@@ -311,7 +313,7 @@ func snapshot(tx store.Tx) (authz.Snapshot, error) {
 		return s, err
 	}
 	for _, g := range grants {
-		set, err := authz.ParseSet(g.Permissions)
+		set, err := authz.ParseSet(g.Access())
 		if err != nil {
 			return s, fmt.Errorf("stored grant of %s %s on %s %s: %w", g.PrincipalType, g.PrincipalID, g.ResourceType, g.ResourceID, err)
 		}

@@ -30,7 +30,7 @@ type grantTarget struct {
 	project   string
 }
 
-func (p *Plane) grantTarget(tx store.Tx, orgID, typ, id string) (grantTarget, error) {
+func (p *Plane) grantTarget(tx store.Reader, orgID, typ, id string) (grantTarget, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return grantTarget{}, err
@@ -69,7 +69,7 @@ func (p *Plane) grantTarget(tx store.Tx, orgID, typ, id string) (grantTarget, er
 // Permissions lists the grants on one resource.
 func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string) ([]grant.Grant, error) {
 	var out []grant.Grant
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		t, err := p.grantTarget(tx, orgID, typ, id)
 		if err != nil {
 			return err
@@ -77,7 +77,15 @@ func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string
 		if err := p.authorize(tx, a, opPermissionsGet, t.res); err != nil {
 			return err
 		}
-		out, err = tx.ListGrants(t.typ, t.id)
+		gs, err := tx.ListGrants(t.typ, t.id)
+		// Project memberships are listed with the project's users, not
+		// here: a new project's permission list is empty, as on Aiven.
+		for _, g := range gs {
+			if len(g.Permissions) > 0 {
+				g.Membership = nil
+				out = append(out, g)
+			}
+		}
 		return err
 	})
 	return out, err
@@ -183,7 +191,8 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 			g := grant.Grant{OrganizationID: t.org.ID, PrincipalType: pt, PrincipalID: pid, ResourceType: t.typ, ResourceID: t.id,
 				Permissions: want, CreateTime: now, UpdateTime: now}
 			if prev, ok := old[k]; ok {
-				g.CreateTime = prev.CreateTime
+				// Memberships are neither listed nor replaced here.
+				g.CreateTime, g.Membership = prev.CreateTime, prev.Membership
 			}
 			if err := tx.SetGrant(g); err != nil {
 				return err
@@ -226,7 +235,7 @@ func (p *Plane) guardEscalation(a *Actor, added []string, res authz.Resource, ty
 }
 
 // checkPrincipal checks that a grant's principal exists in the organization.
-func (p *Plane) checkPrincipal(tx store.Tx, orgID, typ, id string) error {
+func (p *Plane) checkPrincipal(tx store.Reader, orgID, typ, id string) error {
 	if typ == grant.PrincipalGroup {
 		_, err := p.group(tx, orgID, id)
 		return err

@@ -230,7 +230,7 @@ func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, 
 // code, of the given project unless project is empty. Like organization
 // invitations, an unknown code is ErrNotFound while a used, cancelled,
 // replaced or expired one is ErrGone saying which.
-func (p *Plane) projectInvitationByCode(tx store.Tx, project, code string) (store.ProjectInvitation, error) {
+func (p *Plane) projectInvitationByCode(tx store.Reader, project, code string) (store.ProjectInvitation, error) {
 	if !validCode(code) {
 		return store.ProjectInvitation{}, fail(ErrNotFound, "Invitation not found")
 	}
@@ -298,7 +298,7 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 		g = grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
 			ResourceType: grant.ResourceProject, ResourceID: pr.Name, CreateTime: now}
 	}
-	g.Permissions, g.UpdateTime = union(g.Permissions, []string{inv.MemberType}), now
+	g.Membership, g.UpdateTime = union(g.Membership, []string{inv.MemberType}), now
 	if err := tx.SetGrant(g); err != nil {
 		return err
 	}
@@ -329,11 +329,11 @@ func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, 
 }
 
 // userGrant returns a user's own grant on a project, if any.
-func userGrant(tx store.Tx, project, userID string) (grant.Grant, bool, error) {
+func userGrant(tx store.Reader, project, userID string) (grant.Grant, bool, error) {
 	return principalGrant(tx, project, grant.PrincipalUser, userID)
 }
 
-func principalGrant(tx store.Tx, project, typ, id string) (grant.Grant, bool, error) {
+func principalGrant(tx store.Reader, project, typ, id string) (grant.Grant, bool, error) {
 	gs, err := tx.ListPrincipalGrants(typ, id)
 	if err != nil {
 		return grant.Grant{}, false, err
@@ -373,7 +373,7 @@ type ProjectMembers struct {
 // the members of the groups that hold a grant on it.
 func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string) (ProjectMembers, error) {
 	var out ProjectMembers
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectUserList, project)
 		if err != nil {
 			return err
@@ -385,6 +385,11 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 		for _, g := range gs {
 			mt := memberTypeOf(g.Permissions)
 			if g.PrincipalType == grant.PrincipalUser {
+				// Users are the project's members; permissions given
+				// through the permissions API are not memberships.
+				if len(g.Membership) == 0 {
+					continue
+				}
 				u, err := tx.GetUser(g.PrincipalID)
 				if err != nil {
 					return err
@@ -393,7 +398,7 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 				if u.PasswordHash != "" {
 					auth = append(auth, "password")
 				}
-				out.Users = append(out.Users, ProjectMember{User: u, Auth: auth, MemberType: mt, Permissions: g.Permissions, CreateTime: g.CreateTime})
+				out.Users = append(out.Users, ProjectMember{User: u, Auth: auth, MemberType: memberTypeOf(g.Membership), Permissions: g.Membership, CreateTime: g.CreateTime})
 				continue
 			}
 			ms, err := tx.ListGroupMembers(g.PrincipalID)
@@ -425,7 +430,7 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 
 // memberByEmail loads a project member's user and own grant: 404 when the
 // email has no grant of its own on the project.
-func (p *Plane) memberByEmail(tx store.Tx, project, email string) (identity.User, grant.Grant, error) {
+func (p *Plane) memberByEmail(tx store.Reader, project, email string) (identity.User, grant.Grant, error) {
 	notMember := fail(ErrNotFound, "User %s is not a member of project %s", email, project)
 	u, err := tx.GetUserByEmail(strings.ToLower(email))
 	if errors.Is(err, store.ErrNotFound) {
@@ -438,7 +443,7 @@ func (p *Plane) memberByEmail(tx store.Tx, project, email string) (identity.User
 	if err != nil {
 		return u, g, err
 	}
-	if !ok {
+	if !ok || len(g.Membership) == 0 {
 		return u, g, notMember
 	}
 	return u, g, nil
@@ -464,14 +469,14 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 			return err
 		}
 		want := []string{memberType}
-		if err := p.guardEscalation(a, minus(want, g.Permissions), res, grant.ResourceProject, pr.Name); err != nil {
+		if err := p.guardEscalation(a, minus(want, g.Membership), res, grant.ResourceProject, pr.Name); err != nil {
 			return err
 		}
-		before := strings.Join(normalize(g.Permissions), ", ")
+		before := strings.Join(normalize(g.Membership), ", ")
 		if before == memberType {
 			return nil
 		}
-		g.Permissions, g.UpdateTime = want, p.now().UTC()
+		g.Membership, g.UpdateTime = want, p.now().UTC()
 		if err := tx.SetGrant(g); err != nil {
 			return err
 		}
@@ -495,8 +500,8 @@ func (p *Plane) RemoveProjectMember(ctx context.Context, a *Actor, project, emai
 		if err != nil {
 			return err
 		}
-		before := strings.Join(normalize(g.Permissions), ", ")
-		g.Permissions = nil
+		before := strings.Join(normalize(g.Membership), ", ")
+		g.Membership = nil
 		if err := tx.SetGrant(g); err != nil {
 			return err
 		}
@@ -520,7 +525,7 @@ type ProjectGroupAccess struct {
 // ListProjectAccess lists the groups holding a grant on a project.
 func (p *Plane) ListProjectAccess(ctx context.Context, a *Actor, project string) ([]ProjectGroupAccess, error) {
 	var out []ProjectGroupAccess
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectAccessList, project)
 		if err != nil {
 			return err

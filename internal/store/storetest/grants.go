@@ -24,13 +24,13 @@ func testGrants(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "ListGrants by principal", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+	equal(t, "ListGrants by principal", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 		return tx.ListGrants(grant.ResourceProject, "p1")
 	}), []grant.Grant{gu, gg})
-	equal(t, "ListPrincipalGrants", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+	equal(t, "ListPrincipalGrants", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 		return tx.ListPrincipalGrants(grant.PrincipalUser, "u1")
 	}), []grant.Grant{go1, gu})
-	equal(t, "ListAllGrants", readVal(t, s, store.Tx.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
+	equal(t, "ListAllGrants", readVal(t, s, store.Reader.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
 
 	t.Run("Replace", func(t *testing.T) {
 		repl := gu
@@ -38,7 +38,7 @@ func testGrants(t *testing.T, open Opener) {
 		repl.CreateTime, repl.UpdateTime = at(50), at(50)
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(repl) })
 		repl.CreateTime = gu.CreateTime // the original create time stays
-		equal(t, "after replace", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+		equal(t, "after replace", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 			return tx.ListGrants(grant.ResourceProject, "p1")
 		}), []grant.Grant{repl, gg})
 	})
@@ -46,12 +46,30 @@ func testGrants(t *testing.T, open Opener) {
 		del := gg
 		del.Permissions = nil
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
-		if got := readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p1") }); len(got) != 1 {
+		if got := readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p1") }); len(got) != 1 {
 			t.Errorf("after delete = %+v", got)
 		}
 		// Deleting a grant that does not exist is fine.
 		del.Permissions = []string{}
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
+	})
+	t.Run("MembershipApartFromPermissions", func(t *testing.T) {
+		// A membership alone keeps the grant; both lists read back apart.
+		m := newGrant("org1", grant.PrincipalUser, "u3", grant.ResourceProject, "p2")
+		m.Membership = []string{"admin"}
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		get := func(tx store.Reader) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
+		equal(t, "membership only", readVal(t, s, get), []grant.Grant{m})
+		both := m
+		both.Permissions = []string{"developer"}
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(both) })
+		equal(t, "membership and permissions", readVal(t, s, get), []grant.Grant{both})
+		// Clearing the permissions keeps the membership.
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		equal(t, "permissions cleared", readVal(t, s, get), []grant.Grant{m})
+		m.Membership = nil
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		equal(t, "both cleared", len(readVal(t, s, get)), 0)
 	})
 	runErrCases(t, s, []errCase{
 		{"MissingOrganization", func(tx store.Tx) error {

@@ -48,7 +48,7 @@ func testGroupCommit(t *testing.T, open Opener) {
 			t.Errorf("write %d: err = %v", i, err)
 		}
 	}
-	users := readVal(t, s, store.Tx.ListUsers)
+	users := readVal(t, s, store.Reader.ListUsers)
 	if len(users) != writes/2 {
 		t.Fatalf("%d users, want %d", len(users), writes/2)
 	}
