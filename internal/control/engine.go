@@ -87,17 +87,36 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 // decided on an engine that lagged the store is decided once more after
 // catching up (see decide).
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := p.decide(ctx, p.store.Write, fn); err != nil {
+	var rev int64
+	counted := func(tx store.Tx) error { return fn(revisionTx{tx, &rev}) }
+	if err := decide(ctx, p, p.store.Write, counted); err != nil {
 		return err
 	}
-	return p.synced(ctx)
+	return p.synced(ctx, rev)
 }
 
-// synced brings the engine up to date after a committed write and notes
-// the revision it reached, which covers the write, for the response.
-func (p *Plane) synced(ctx context.Context) error {
-	err := p.sync(context.WithoutCancel(ctx))
-	noteRevision(ctx, p.engine.Revision())
+// revisionTx remembers the newest change-log revision a write appended.
+type revisionTx struct {
+	store.Tx
+	rev *int64
+}
+
+func (t revisionTx) AppendChange(payload []byte) (int64, error) {
+	rev, err := t.Tx.AppendChange(payload)
+	if err == nil {
+		*t.rev = max(*t.rev, rev)
+	}
+	return rev, err
+}
+
+// synced brings the engine up to date after a committed write that
+// appended up to revision rev (0: unknown, or none) and notes the revision
+// it reached, which covers the write, for the response. When a concurrent
+// write's catch-up (or the follower) already applied rev, there is nothing
+// to pull: writes committed together pull the log once.
+func (p *Plane) synced(ctx context.Context, rev int64) error {
+	err := p.syncTo(context.WithoutCancel(ctx), rev)
+	noteRevision(ctx, max(rev, p.engine.Revision()))
 	return err
 }
 
@@ -117,8 +136,8 @@ func (p *Plane) mustWrite(ctx context.Context, fn func(tx store.Tx) error) error
 // read runs fn in a read transaction; like write, a denial decided on an
 // engine that lagged the store is decided once more after catching up, so
 // a project created on another server a moment ago is never a 403 here.
-func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
-	return p.decide(ctx, p.store.Read, fn)
+func (p *Plane) read(ctx context.Context, fn func(tx store.Reader) error) error {
+	return decide(ctx, p, p.store.Read, fn)
 }
 
 // decide runs fn through run (a store transaction). When fn ends in a
@@ -129,8 +148,10 @@ func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
 // one revision query inside its transaction, nothing more; an allowed
 // request costs nothing. fn must be safe to run twice: it resets what it
 // collects.
-func (p *Plane) decide(ctx context.Context, run func(context.Context, func(store.Tx) error) error, fn func(store.Tx) error) error {
-	marked := func(tx store.Tx) error {
+// It is generic over the transaction, a store.Reader for read and a
+// store.Tx for write.
+func decide[T store.Reader](ctx context.Context, p *Plane, run func(context.Context, func(T) error) error, fn func(T) error) error {
+	marked := func(tx T) error {
 		err := fn(tx)
 		var stale *staleDenial
 		if errors.Is(err, ErrForbidden) && !errors.As(err, &stale) {
@@ -155,9 +176,20 @@ func (p *Plane) decide(ctx context.Context, run func(context.Context, func(store
 }
 
 // sync applies change-log entries newer than the engine's revision.
-func (p *Plane) sync(ctx context.Context) error {
+func (p *Plane) sync(ctx context.Context) error { return p.syncTo(ctx, 0) }
+
+// syncTo is sync for a caller that needs revision rev only (0: the newest):
+// when another caller's catch-up got there first, while this one waited
+// for the lock, it costs no query.
+func (p *Plane) syncTo(ctx context.Context, rev int64) error {
+	if rev > 0 && p.engine.Revision() >= rev {
+		return nil
+	}
 	p.syncMu.Lock()
 	defer p.syncMu.Unlock()
+	if rev > 0 && p.engine.Revision() >= rev {
+		return nil
+	}
 	for {
 		after := p.engine.Revision()
 		entries, err := p.store.Changes(ctx, after, 1000)
@@ -184,7 +216,7 @@ func (p *Plane) sync(ctx context.Context) error {
 func (p *Plane) loadEngine(ctx context.Context) error {
 	var snap authz.Snapshot
 	var rev int64
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.store.Read(ctx, func(tx store.Reader) error {
 		var err error
 		if rev, err = tx.Revision(); err != nil {
 			return err
@@ -203,7 +235,7 @@ func (p *Plane) loadEngine(ctx context.Context) error {
 	return nil
 }
 
-func snapshot(tx store.Tx) (authz.Snapshot, error) {
+func snapshot(tx store.Reader) (authz.Snapshot, error) {
 	var s authz.Snapshot
 	orgs, err := tx.ListOrganizations()
 	if err != nil {
