@@ -56,7 +56,7 @@ func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resou
 	if userID == a.User.ID {
 		return nil
 	}
-	return p.authorize(tx, a, opAccessInspect, res)
+	return p.authorize(tx, a, OpAccessInspect, res)
 }
 
 // waitRevision makes sure the engine reflects at least revision rev (read
@@ -156,7 +156,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 				res[i] = r
 			}
 		}
-		if err := p.authorize(tx, a, opOrganizationGet, orgRes(orgID)); err != nil {
+		if err := p.authorize(tx, a, OpAccessCheck, orgRes(orgID)); err != nil {
 			return err
 		}
 		// Batches repeat the same question about one principal and
@@ -205,6 +205,9 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 		if _, err := p.organization(tx, orgID); err != nil {
 			return err
 		}
+		if err := p.authorize(tx, a, OpAccessExplain, orgRes(orgID)); err != nil {
+			return err
+		}
 		if r, err = p.accessResource(tx, orgID, c.Resource); err != nil {
 			return err
 		}
@@ -242,6 +245,9 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	err = p.store.Read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, OpAccessResources, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if err := p.mayInspect(tx, a, userID, orgRes(o.ID)); err != nil {
@@ -302,7 +308,7 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 		if res, err = p.accessResource(tx, orgID, r); err != nil {
 			return err
 		}
-		return p.authorize(tx, a, opAccessInspect, res)
+		return p.authorize(tx, a, OpAccessPrincipals, res)
 	})
 	if err != nil {
 		return nil, nil, 0, err

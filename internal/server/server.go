@@ -64,6 +64,10 @@ type Config struct {
 	ChallengeRecord string
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
+
+	// PlaneOptions are applied after the ones the fields above make
+	// (tests: an operation recorder).
+	PlaneOptions []control.Option
 }
 
 // Defaults.
@@ -131,6 +135,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	} else {
 		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
 	}
+
+	opts = append(opts, cfg.PlaneOptions...)
 
 	start := time.Now()
 	plane, err := control.New(ctx, st, opts...)
