@@ -30,13 +30,7 @@ func newItable(n int) *itable {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &itable{slots: hugeSlice[uint64](size), mask: uint64(size - 1)}
-}
-
-// adviseHuge asks for huge pages once the table is filled: it is probed
-// at random by every check.
-func (t *itable) adviseHuge() {
-	adviseHugeSlice(t.slots)
+	return &itable{slots: make([]uint64, size), mask: uint64(size - 1)}
 }
 
 func (t *itable) insert(h uint64, i int32) {
@@ -134,7 +128,6 @@ func (ix *Index) rebuildDicts(force bool) {
 				t.insert(strHash{}.hash(r.id), i)
 			}
 		}
-		t.adviseHuge()
 		ix.nodeIDs[k] = dict{tab: t}
 	}
 	if force || ix.userIDs.needsRebuild() {
@@ -142,7 +135,6 @@ func (ix *Index) rebuildDicts(force bool) {
 		for i := int32(0); i < int32(ix.users.Len()); i++ {
 			t.insert(strHash{}.hash(ix.users.at(i).id), i)
 		}
-		t.adviseHuge()
 		ix.userIDs = dict{tab: t}
 	}
 	if force || ix.grpIDs.needsRebuild() {

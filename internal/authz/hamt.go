@@ -374,13 +374,13 @@ func (p *pvec[T]) mut(e *edit, i int32) *T {
 }
 
 // newPvecArena returns a vector of n records set by fill, owned by e, whose
-// chunks are one allocation advised to use huge pages (see huge.go).
+// chunks are one allocation.
 // The chunks are ordinary Go memory: the mid nodes point into the array,
 // which keeps it alive while any revision uses one of its chunks, and
 // later edits copy chunks out of it as usual.
 func newPvecArena[T any](e *edit, n int, fill func(i int32, r *T)) pvec[T] {
 	nc := (n + chunkSize - 1) / chunkSize
-	arena := hugeSlice[pchunk[T]](nc)
+	arena := make([]pchunk[T], nc)
 	p := pvec[T]{n: n, topOwner: e}
 	for ci := range arena {
 		arena[ci].owner = e
@@ -392,7 +392,6 @@ func newPvecArena[T any](e *edit, n int, fill func(i int32, r *T)) pvec[T] {
 	for i := range int32(n) {
 		fill(i, p.at(i))
 	}
-	adviseHugeSlice(arena)
 	return p
 }
 

@@ -50,6 +50,18 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 	return authz.Resource{}, fail(ErrInvalid, "resource_type must be organization, organization_unit, project or service, not %q", r.Type)
 }
 
+// accessMember is what every access question requires first, whoever it
+// is about: membership of the organization (as access/check), and that
+// the organization's authentication policy accepts how the actor signed
+// in. Only then is anything about its resources said, even about oneself.
+func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
+	o, err := p.organization(tx, orgID)
+	if err != nil {
+		return err
+	}
+	return p.authorize(tx, a, opOrganizationGet, orgRes(o.ID))
+}
+
 // mayInspect: anyone may ask about themselves; asking about others needs
 // the right to read permissions where the question is asked.
 func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
@@ -144,6 +156,11 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			if err != nil {
 				return err
 			}
+			// Members only, before anything about the organization's
+			// resources is said.
+			if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
+				return err
+			}
 			byRes := map[AccessResource]authz.Resource{}
 			for i, c := range checks {
 				r, ok := byRes[c.Resource]
@@ -202,7 +219,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 	}
 	var r authz.Resource
 	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if _, err := p.organization(tx, orgID); err != nil {
+		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
 		if err := p.authorize(tx, a, OpAccessExplain, orgRes(orgID)); err != nil {
@@ -243,6 +260,9 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	}
 	inOrg := map[string]bool{}
 	err = p.store.Read(ctx, func(tx store.Tx) error {
+		if err := p.accessMember(tx, a, orgID); err != nil {
+			return err
+		}
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -302,7 +322,7 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	}
 	var res authz.Resource
 	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if _, err := p.organization(tx, orgID); err != nil {
+		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
 		if res, err = p.accessResource(tx, orgID, r); err != nil {

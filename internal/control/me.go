@@ -47,6 +47,14 @@ func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
 			return err
 		}
 		for _, m := range ms {
+			// As in ListProjects: an organization whose authentication
+			// policy refuses how the actor signed in shows nothing.
+			if err := p.enforcePolicy(tx, a, orgRes(m.OrganizationID)); err != nil {
+				if errors.Is(err, ErrForbidden) {
+					continue
+				}
+				return err
+			}
 			prs, err := tx.ListProjects(m.OrganizationID)
 			if err != nil {
 				return err
