@@ -71,7 +71,7 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 // route: the use case of the route checks its own operation first and then
 // this one too.
 var innerOperations = map[control.Op]string{
-	control.OpAccessInspect: "AccessCheck, AccessExplain and AccessResources asking about another principal",
+	control.OpAccessInspect: "AccessCheck, AccessExplain and AccessResources asking about another principal; AccessPrincipals",
 	control.OpProjectMove:   "ProjectUpdate and OrganizationProjectsUpdate changing the parent",
 }
 

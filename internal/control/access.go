@@ -54,12 +54,13 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 // is about: membership of the organization (as access/check), and that
 // the organization's authentication policy accepts how the actor signed
 // in. Only then is anything about its resources said, even about oneself.
-func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
+// op is the question's own operation, whose rule is membership.
+func (p *Plane) accessMember(tx store.Tx, a *Actor, op Op, orgID string) error {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return err
 	}
-	return p.authorize(tx, a, opOrganizationGet, orgRes(o.ID))
+	return p.authorize(tx, a, op, orgRes(o.ID))
 }
 
 // mayInspect: anyone may ask about themselves; asking about others needs
@@ -158,7 +159,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			}
 			// Members only, before anything about the organization's
 			// resources is said.
-			if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
+			if err := p.authorize(tx, a, OpAccessCheck, orgRes(o.ID)); err != nil {
 				return err
 			}
 			byRes := map[AccessResource]authz.Resource{}
@@ -219,10 +220,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 	}
 	var r authz.Resource
 	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if err := p.accessMember(tx, a, orgID); err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpAccessExplain, orgRes(orgID)); err != nil {
+		if err := p.accessMember(tx, a, OpAccessExplain, orgID); err != nil {
 			return err
 		}
 		if r, err = p.accessResource(tx, orgID, c.Resource); err != nil {
@@ -260,14 +258,11 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	}
 	inOrg := map[string]bool{}
 	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if err := p.accessMember(tx, a, orgID); err != nil {
+		if err := p.accessMember(tx, a, OpAccessResources, orgID); err != nil {
 			return err
 		}
 		o, err := p.organization(tx, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpAccessResources, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if err := p.mayInspect(tx, a, userID, orgRes(o.ID)); err != nil {
@@ -322,13 +317,14 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	}
 	var res authz.Resource
 	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if err := p.accessMember(tx, a, orgID); err != nil {
+		if err := p.accessMember(tx, a, OpAccessPrincipals, orgID); err != nil {
 			return err
 		}
 		if res, err = p.accessResource(tx, orgID, r); err != nil {
 			return err
 		}
-		return p.authorize(tx, a, OpAccessPrincipals, res)
+		// Who holds a permission reveals grants: the right to read them.
+		return p.authorize(tx, a, OpAccessInspect, res)
 	})
 	if err != nil {
 		return nil, nil, 0, err

@@ -59,7 +59,7 @@ const (
 	OpOrganizationProjectsList   Op = "OrganizationProjectsList"
 	OpOrganizationProjectsUpdate Op = "OrganizationProjectsUpdate"
 	OpOrganizationProjectsDelete Op = "OrganizationProjectsDelete"
-	OpAccessInspect              Op = "AccessInspect" // asking about another principal, inside the access questions
+	OpAccessInspect              Op = "AccessInspect" // inside the access questions: about another principal, or who holds a permission
 	OpAccessCheck                Op = "AccessCheck"
 	OpAccessExplain              Op = "AccessExplain"
 	OpAccessResources            Op = "AccessResources"
@@ -165,11 +165,11 @@ var coreRequirements = map[Op]rule{
 	OpUserUserGroupsList:    {member: true},
 	OpUserGroupMemberUpdate: anyOf("organization:groups:write"),
 
-	// Asking about someone else's access reveals grants: the same right
-	// as reading them.
-	// as reading them. Asking about oneself needs only membership.
+	// Every access question needs membership (its own operation); asking
+	// about someone else's access, or who holds a permission, reveals
+	// grants: the same right as reading them (AccessInspect).
 	OpAccessInspect:    anyOf("project:permissions:read", "role:organization:admin"),
-	OpAccessPrincipals: anyOf("project:permissions:read", "role:organization:admin"),
+	OpAccessPrincipals: {member: true},
 	OpAccessCheck:      {member: true},
 	OpAccessExplain:    {member: true},
 	OpAccessResources:  {member: true},

@@ -684,7 +684,9 @@ const (
 	syncSlowLimit = 75 * time.Second
 )
 
-func (p *prober) probe(op control.Op, method, path string, body []byte) { p.probeCase("", op, method, path, body) }
+func (p *prober) probe(op control.Op, method, path string, body []byte) {
+	p.probeCase("", op, method, path, body)
+}
 
 // probeCase is probe naming the case in failures.
 func (p *prober) probeCase(name string, op control.Op, method, path string, body []byte) {
