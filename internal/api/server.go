@@ -93,6 +93,9 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 			s.writeError(w, r, err)
 			return
 		}
+		if r.Method != http.MethodGet {
+			body = withMessage(body, r.Method)
+		}
 		writeJSON(w, status, body)
 	})
 }
@@ -151,6 +154,37 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, errorBody{Message: msg, Errors: []errorEntry{{Message: msg, Status: status, ErrorCode: code}}})
+}
+
+// writeMessages are the "message" of a write's answer that does not say
+// its own: Aiven's write answers always carry one (avn prints it).
+var writeMessages = map[string]string{
+	http.MethodPost:   "Created",
+	http.MethodPut:    "Updated",
+	http.MethodPatch:  "Updated",
+	http.MethodDelete: "Deleted",
+}
+
+// withMessage adds "message" to a write's JSON object answer that lacks
+// one. Answers that are not objects (or fail to encode) pass unchanged.
+func withMessage(body any, method string) any {
+	if body == nil {
+		body = struct{}{}
+	}
+	b, err := json.Marshal(body)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return body
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return body
+	}
+	if _, ok := keys["message"]; ok {
+		return body
+	}
+	msg, _ := json.Marshal(writeMessages[method])
+	keys["message"] = msg
+	return keys
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -147,9 +147,13 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		}
 		perms[i] = perm
 	}
-	ix := p.engine.Index() // one consistent revision for the whole batch
-	res, resolved := p.resolveInMemory(ix, orgID, checks)
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	var (
+		out []bool
+		rev int64
+	)
+	err := p.read(ctx, func(tx store.Tx) error {
+		ix := p.engine.Index() // one consistent revision for the whole batch
+		res, resolved := p.resolveInMemory(ix, orgID, checks)
 		if !resolved {
 			// Something is unknown to the engine: resolve through the
 			// store, which words the 4xx precisely.
@@ -200,16 +204,20 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			}
 			inspected[k] = true
 		}
-		return nil
+		out, rev = make([]bool, len(checks)), ix.Revision()
+		denied := false
+		for i, c := range checks {
+			out[i] = ix.Check(c.UserID, perms[i], res[i])
+			denied = denied || !out[i]
+		}
+		// A "no" decided while the store holds newer changes is asked
+		// again after catching up.
+		return p.staleAnswer(tx, denied, rev)
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]bool, len(checks))
-	for i, c := range checks {
-		out[i] = ix.Check(c.UserID, perms[i], res[i])
-	}
-	return out, ix.Revision(), nil
+	return out, rev, nil
 }
 
 // Explain says why a user may or may not do permission on a resource.
@@ -218,21 +226,29 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 	if err != nil {
 		return authz.Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	var r authz.Resource
-	err = p.store.Read(ctx, func(tx store.Tx) error {
+	var (
+		out authz.Explanation
+		rev int64
+	)
+	err = p.read(ctx, func(tx store.Tx) error {
 		if err := p.accessMember(tx, a, OpAccessExplain, orgID); err != nil {
 			return err
 		}
-		if r, err = p.accessResource(tx, orgID, c.Resource); err != nil {
+		r, err := p.accessResource(tx, orgID, c.Resource)
+		if err != nil {
 			return err
 		}
-		return p.mayInspect(tx, a, c.UserID, r)
+		if err := p.mayInspect(tx, a, c.UserID, r); err != nil {
+			return err
+		}
+		ix := p.engine.Index()
+		out, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		return p.staleAnswer(tx, !out.Allowed, rev)
 	})
 	if err != nil {
 		return authz.Explanation{}, 0, err
 	}
-	ix := p.engine.Index()
-	return ix.Explain(c.UserID, perm, r), ix.Revision(), nil
+	return out, rev, nil
 }
 
 // AccessibleResources lists the projects or services of an organization on
@@ -256,8 +272,10 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	var ix *authz.Index
 	inOrg := map[string]bool{}
-	err = p.store.Read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Tx) error {
+		clear(inOrg)
 		if err := p.accessMember(tx, a, OpAccessResources, orgID); err != nil {
 			return err
 		}
@@ -270,21 +288,30 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 		}
 		if k == authz.KindUnit {
 			us, err := tx.ListUnits(o.ID)
+			if err != nil {
+				return err
+			}
 			for _, u := range us {
 				inOrg[u.ID] = true
 			}
-			return err
+			ix = p.engine.Index()
+			return p.staleAnswer(tx, true, ix.Revision())
 		}
 		ps, err := tx.ListProjects(o.ID)
+		if err != nil {
+			return err
+		}
 		for _, pr := range ps {
 			inOrg[pr.Name] = true
 		}
-		return err
+		// A listing leaves out what is denied: when the store is ahead
+		// of the engine, list after catching up.
+		ix = p.engine.Index()
+		return p.staleAnswer(tx, true, ix.Revision())
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	ix := p.engine.Index()
 	var out []string
 	for len(out) < limit {
 		ids, next := ix.Resources(userID, perm, k, after, limit)
@@ -315,21 +342,26 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	if err != nil {
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	var res authz.Resource
-	err = p.store.Read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Tx) error {
 		if err := p.accessMember(tx, a, OpAccessPrincipals, orgID); err != nil {
 			return err
 		}
-		if res, err = p.accessResource(tx, orgID, r); err != nil {
+		res, err := p.accessResource(tx, orgID, r)
+		if err != nil {
 			return err
 		}
 		// Who holds a permission reveals grants: the right to read them.
-		return p.authorize(tx, a, OpAccessInspect, res)
+		if err := p.authorize(tx, a, OpAccessInspect, res); err != nil {
+			return err
+		}
+		ix := p.engine.Index()
+		users, groups = ix.Principals(res, perm)
+		rev = ix.Revision()
+		// A listing leaves out whoever is denied.
+		return p.staleAnswer(tx, true, rev)
 	})
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	ix := p.engine.Index()
-	users, groups = ix.Principals(res, perm)
-	return users, groups, ix.Revision(), nil
+	return users, groups, rev, nil
 }

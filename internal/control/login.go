@@ -54,6 +54,11 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 // two-factor authentication, their TOTP code; it reports whether a second
 // factor was checked. Failures are throttled and logged.
 func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clientIP string) (identity.User, bool, error) {
+	// An attempt once received is decided and, when it fails, recorded,
+	// even if the client hangs up meanwhile: hanging up must not be a way
+	// to guess passwords off the record.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || password == "" {
 		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
@@ -132,7 +137,7 @@ func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, 
 	if u.ID == "" {
 		return // no organization to log an unknown email against
 	}
-	err := p.store.Write(ctx, func(tx store.Tx) error {
+	err := p.mustWrite(ctx, func(tx store.Tx) error {
 		return p.eventForUserOrgs(tx, u, clientIP, "user_login_failed", "Failed login attempt for "+email)
 	})
 	if err != nil {

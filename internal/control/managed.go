@@ -172,7 +172,7 @@ func (p *Plane) managedUser(tx store.Tx, a *Actor, op Op, orgID, userID string) 
 // ManagedUserTokens lists the tokens of a user the organization manages.
 func (p *Plane) ManagedUserTokens(ctx context.Context, a *Actor, orgID, userID string) ([]token.Token, error) {
 	var out []token.Token
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, u, err := p.managedUser(tx, a, OpOrganizationUserTokensList, orgID, userID)
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 	// Check the caller and the user before paying for a password hash
 	// (32 MiB and tens of milliseconds): otherwise any signed-in caller
 	// could make the server hash on demand with made-up IDs.
-	if err := p.store.Read(ctx, func(tx store.Tx) error {
+	if err := p.read(ctx, func(tx store.Tx) error {
 		_, u, err := p.managedUser(tx, a, OpOrganizationUserPasswordReset, orgID, userID)
 		if err == nil && u.IsApplication {
 			err = fail(ErrInvalid, "Application users have no password")
@@ -291,7 +291,7 @@ type ManagedUser struct {
 // or not: the organization sees all users of its domains.
 func (p *Plane) ListManagedUsers(ctx context.Context, a *Actor, orgID string) ([]ManagedUser, error) {
 	var out []ManagedUser
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

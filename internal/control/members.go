@@ -44,7 +44,7 @@ type Member struct {
 // when includeApps is set (Aiven's default).
 func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, includeApps bool) ([]Member, error) {
 	var out []Member
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (p *Plane) member(tx store.Tx, o org.Organization, userID string) (Member, 
 // GetMember returns one member.
 func (p *Plane) GetMember(ctx context.Context, a *Actor, orgID, userID string) (Member, error) {
 	var out Member
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -94,7 +94,7 @@ func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string
 	}
 	p.limiter.failed(email, clientIP)
 	var u identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		u, err = tx.GetUserByEmail(email)
 		return err

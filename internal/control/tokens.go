@@ -373,7 +373,7 @@ func expiryNote(t token.Token) string {
 // ListAccessTokens lists the caller's valid tokens, sessions included.
 func (p *Plane) ListAccessTokens(ctx context.Context, a *Actor) ([]TokenInfo, error) {
 	var ts []token.Token
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		if err := p.authorize(tx, a, OpAccessTokenList, noParent); err != nil {
 			return err
 		}

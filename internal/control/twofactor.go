@@ -166,7 +166,8 @@ func (p *Plane) matchTOTP(secret, code string, last int64) (int64, bool) {
 // useTOTP checks a login code against a user's confirmed enrolment and
 // records its step so that it cannot be used again.
 func (p *Plane) useTOTP(ctx context.Context, userID, code string) error {
-	return p.store.Write(ctx, func(tx store.Tx) error {
+	// Detached: a code checked must be recorded as used, whoever hangs up.
+	return p.mustWrite(ctx, func(tx store.Tx) error {
 		tf, err := tx.GetTwoFactor(userID)
 		if err != nil {
 			return err
@@ -194,7 +195,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 		return fail(ErrTooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
 	}
 	var u identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		u, err = tx.GetUser(a.User.ID)
 		return err

@@ -22,10 +22,13 @@ import (
 
 // Config is the server's configuration.
 type Config struct {
-	Listen        string // host:port; default 127.0.0.1:8080
-	Database      string // SQLite file path or postgres:// URL
-	AdminEmail    string // first user's email (bootstrap only)
-	AdminPassword string // first user's password; generated when empty
+	Listen   string // host:port; default 127.0.0.1:8080
+	Database string // SQLite file path or postgres:// URL
+	// SQLiteSynchronous is SQLite's synchronous mode: NORMAL, FULL (the
+	// default) or EXTRA (see sqlstore.WithSynchronous).
+	SQLiteSynchronous string
+	AdminEmail        string // first user's email (bootstrap only)
+	AdminPassword     string // first user's password; generated when empty
 	// FollowInterval is how often a server polls the shared store's change
 	// log for other servers' writes.
 	FollowInterval time.Duration
@@ -74,6 +77,9 @@ type Config struct {
 const (
 	DefaultListen   = "127.0.0.1:8080"
 	DefaultDatabase = "gatehouse.db"
+	// DefaultSQLiteSynchronous: an access-control store keeps what it
+	// acknowledged, across an OS crash or power loss too.
+	DefaultSQLiteSynchronous = sqlstore.SynchronousFull
 )
 
 // Run serves until ctx is cancelled. ready, if not nil, receives the bound
@@ -100,7 +106,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(ctx, cfg.Database)
+	st, err := sqlstore.Open(ctx, cfg.Database, sqlstore.WithSynchronous(cfg.SQLiteSynchronous))
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
