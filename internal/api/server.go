@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,16 @@ type Route struct {
 // expiry (see control.Plane.TokenExpiringSoon), with the expiry time in
 // RFC 3339: time to rotate.
 const TokenExpiryHeader = "Gatehouse-Token-Expiry"
+
+// RevisionHeader answers every successful request with the change-log
+// revision it was decided at, or for a write the revision that covers it.
+// AtLeastRevisionHeader asks for a decision at least that new: the server
+// catches up first, waiting a bounded time, then answers 409. Together
+// they give read-your-writes across servers on one database.
+const (
+	RevisionHeader        = "Gatehouse-Revision"
+	AtLeastRevisionHeader = "Gatehouse-At-Least-Revision"
+)
 
 // handlerFunc is an endpoint: it returns the status and the body to encode,
 // or an error that becomes Aiven's error body.
@@ -88,11 +99,21 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 			s.writeError(w, r, err)
 			return
 		}
+		if err := s.awaitRevision(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(control.WithRevisionNote(r.Context()))
 		status, body, err := h(r, a)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		rev := control.WrittenRevision(r.Context())
+		if rev == 0 {
+			rev = s.plane.Revision()
+		}
+		w.Header().Set(RevisionHeader, strconv.FormatInt(rev, 10))
 		if r.Method != http.MethodGet {
 			body = withMessage(body, r.Method)
 		}
@@ -102,6 +123,19 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 
 // ServeHTTP implements http.Handler, recovering from panics so a bug answers
 // 500 in the API's error shape instead of dropping the connection.
+// awaitRevision honours AtLeastRevisionHeader.
+func (s *Server) awaitRevision(r *http.Request) error {
+	v := r.Header.Get(AtLeastRevisionHeader)
+	if v == "" {
+		return nil
+	}
+	rev, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || rev < 0 {
+		return &httpError{http.StatusBadRequest, "invalid_revision", AtLeastRevisionHeader + " must be a revision number (a whole number from 0), as a " + RevisionHeader + " header gave it"}
+	}
+	return s.plane.AwaitRevision(r.Context(), rev)
+}
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -147,6 +181,9 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := statusOf(err)
+	if wait, ok := control.RetryAfter(err); ok && status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	}
 	if status >= 500 {
 		if errors.Is(err, context.Canceled) {
 			return

@@ -72,13 +72,17 @@ func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resou
 	return p.authorize(tx, a, OpAccessInspect, res)
 }
 
+// revisionWait bounds how long a request asking for a revision this server
+// has not reached waits for it.
+const revisionWait = 2 * time.Second
+
 // waitRevision makes sure the engine reflects at least revision rev (read
 // your writes across servers), pulling the change log if needed.
 func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
 	if rev <= p.engine.Revision() {
 		return nil
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(revisionWait)
 	for {
 		if err := p.sync(ctx); err != nil {
 			return err
@@ -87,7 +91,7 @@ func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fail(ErrConflict, "revision %d is not known yet (this server is at %d)", rev, p.engine.Revision())
+			return fail(ErrConflict, "Revision %d is not known to this server after waiting %v (it is at revision %d): a newer revision than the database holds, or this server cannot read the change log; retry", rev, revisionWait, p.engine.Revision())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -90,7 +90,15 @@ func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := p.decide(ctx, p.store.Write, fn); err != nil {
 		return err
 	}
-	return p.sync(context.WithoutCancel(ctx))
+	return p.synced(ctx)
+}
+
+// synced brings the engine up to date after a committed write and notes
+// the revision it reached, which covers the write, for the response.
+func (p *Plane) synced(ctx context.Context) error {
+	err := p.sync(context.WithoutCancel(ctx))
+	noteRevision(ctx, p.engine.Revision())
+	return err
 }
 
 // bookkeepingTimeout bounds a write that outlives its request.

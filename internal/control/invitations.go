@@ -434,7 +434,7 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 		if err := identity.CheckPasswordPolicy(password); err != nil {
 			return LoginResult{}, err
 		}
-		hash, err := identity.HashPassword(password)
+		hash, err := p.hashPassword(ctx, password)
 		if err != nil {
 			return LoginResult{}, err
 		}

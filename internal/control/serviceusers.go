@@ -301,7 +301,7 @@ func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo fun
 		}
 		return err
 	}
-	return p.sync(context.WithoutCancel(ctx))
+	return p.synced(ctx)
 }
 
 // CreateServiceUser adds a user to a service, with a generated password,

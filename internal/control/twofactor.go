@@ -191,8 +191,9 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 	if a.User.IsApplication {
 		return fail(ErrForbidden, "Application users have no password")
 	}
-	if wait := p.limiter.blocked(a.User.Email, a.ClientIP); wait > 0 {
-		return fail(ErrTooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
+	at, wait := p.limiter.reserve(a.User.Email, a.ClientIP)
+	if wait > 0 {
+		return tooMany(wait, "too many failed attempts; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User
 	err := p.read(ctx, func(tx store.Tx) error {
@@ -201,11 +202,17 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 		return err
 	})
 	if err != nil {
+		p.limiter.cancel(a.User.Email, a.ClientIP, at)
 		return err
 	}
-	if !identity.VerifyPassword(u.PasswordHash, password) {
-		p.limiter.failed(a.User.Email, a.ClientIP)
+	ok, err := p.verifyPassword(ctx, u.PasswordHash, password)
+	if err != nil {
+		p.limiter.cancel(a.User.Email, a.ClientIP, at)
+		return err
+	}
+	if !ok {
 		return fail(ErrForbidden, "Current password is incorrect")
 	}
+	p.limiter.succeeded(a.User.Email, a.ClientIP, at)
 	return nil
 }

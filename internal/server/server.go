@@ -30,7 +30,9 @@ type Config struct {
 	AdminEmail        string // first user's email (bootstrap only)
 	AdminPassword     string // first user's password; generated when empty
 	// FollowInterval is how often a server polls the shared store's change
-	// log for other servers' writes.
+	// log for other servers' writes. Negative: it never follows on its own,
+	// only when a request asks for a newer revision (tests of
+	// read-your-writes).
 	FollowInterval time.Duration
 	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
 	// or CIDR ranges) whose X-Forwarded-For header is believed when
@@ -68,6 +70,12 @@ type Config struct {
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
 
+	// PasswordHashSlots bounds how many password hashes run at once (0:
+	// GOMAXPROCS) and PasswordHashWait how long a request waits for one
+	// before a 429 (0: two seconds).
+	PasswordHashSlots int
+	PasswordHashWait  time.Duration
+
 	// PlaneOptions are applied after the ones the fields above make
 	// (tests: an operation recorder).
 	PlaneOptions []control.Option
@@ -91,7 +99,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.Database == "" {
 		cfg.Database = DefaultDatabase
 	}
-	if cfg.FollowInterval <= 0 {
+	if cfg.FollowInterval == 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
 	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
@@ -131,7 +139,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
-		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -170,7 +179,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
-	go plane.Follow(fctx, cfg.FollowInterval)
+	if cfg.FollowInterval > 0 {
+		go plane.Follow(fctx, cfg.FollowInterval)
+	}
 	usesDone := make(chan struct{})
 	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
 	// Token uses are written once more on the way out, before the store
