@@ -233,12 +233,12 @@ func (c accessCheckIn) toCheck(i int) (control.AccessCheck, error) {
 }
 
 func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error) {
-	var in struct {
-		accessCheckIn
-		Checks          []accessCheckIn `json:"checks"`
-		AtLeastRevision int64           `json:"at_least_revision"`
+	body, err := readBody(r)
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := decodeReq(r, &in); err != nil {
+	var in accessCheckBody
+	if err := decodeCheckBody(body, &in); err != nil {
 		return 0, nil, err
 	}
 	batch := in.Checks != nil
@@ -289,14 +289,17 @@ func (s *Server) accessExplain(r *http.Request, a *control.Actor) (int, any, err
 		Via         string   `json:"via"`
 		Permissions []string `json:"permissions"`
 		Gives       bool     `json:"gives"`
+		// Source: "permission" (permissions API), "membership" (project
+		// membership: creator, invitation) or "membership+permission".
+		Source string `json:"source"`
 	}
 	grants := make([]grantOut, 0, len(ex.Grants))
-	for _, g := range ex.Grants {
+	for i, g := range ex.Grants {
 		via := "direct"
 		if g.Group != "" {
 			via = "group:" + g.Group
 		}
-		grants = append(grants, grantOut{Level: g.Level.String(), Via: via, Permissions: g.Granted.Strings(), Gives: g.Gives})
+		grants = append(grants, grantOut{Level: g.Level.String(), Via: via, Permissions: g.Granted.Strings(), Gives: g.Gives, Source: ex.Sources[i]})
 	}
 	path := make([]string, 0, len(ex.Path))
 	for _, p := range ex.Path {
