@@ -27,7 +27,7 @@ ORDER BY principal_type, principal_id, resource_type, resource_id`)
 
 func scanGrant(r scanner) (grant.Grant, error) {
 	var (
-		g      grant.Grant
+		g             grant.Grant
 		perms, member string
 		ct, ut        int64
 	)
