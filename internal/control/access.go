@@ -29,7 +29,7 @@ type AccessCheck struct {
 // maxBatch bounds a batch check.
 const maxBatch = 1000
 
-func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (authz.Resource, error) {
+func (p *Plane) accessResource(tx store.Reader, orgID string, r AccessResource) (authz.Resource, error) {
 	switch r.Type {
 	case grant.ResourceOrganization, grant.ResourceUnit, grant.ResourceProject:
 		t, err := p.grantTarget(tx, orgID, r.Type, r.ID)
@@ -55,7 +55,7 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 // the organization's authentication policy accepts how the actor signed
 // in. Only then is anything about its resources said, even about oneself.
 // op is the question's own operation, whose rule is membership.
-func (p *Plane) accessMember(tx store.Tx, a *Actor, op Op, orgID string) error {
+func (p *Plane) accessMember(tx store.Reader, a *Actor, op Op, orgID string) error {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (p *Plane) accessMember(tx store.Tx, a *Actor, op Op, orgID string) error {
 
 // mayInspect: anyone may ask about themselves; asking about others needs
 // the right to read permissions where the question is asked.
-func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
+func (p *Plane) mayInspect(tx store.Reader, a *Actor, userID string, res authz.Resource) error {
 	if userID == a.User.ID {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		out []bool
 		rev int64
 	)
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		ix := p.engine.Index() // one consistent revision for the whole batch
 		res, resolved := p.resolveInMemory(ix, orgID, checks)
 		if !resolved {
@@ -244,7 +244,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 		out Explanation
 		rev int64
 	)
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, OpAccessExplain, orgID); err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 
 // grantSources tells, for each explained grant, whether it came from the
 // permissions API, a project membership, or both (see Explanation).
-func grantSources(tx store.Tx, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
+func grantSources(tx store.Reader, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
 	out := make([]string, len(grants))
 	for i, eg := range grants {
 		out[i] = "permission"
@@ -325,7 +325,7 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	}
 	var ix *authz.Index
 	inOrg := map[string]bool{}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		clear(inOrg)
 		if err := p.accessMember(tx, a, OpAccessResources, orgID); err != nil {
 			return err
@@ -393,7 +393,7 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	if err != nil {
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, OpAccessPrincipals, orgID); err != nil {
 			return err
 		}

@@ -591,6 +591,24 @@ func (s *secWorld) holes(t *testing.T, at *secAttacks) {
 		at.refused("hole 1: "+who+" renames a super admin", "PATCH", base, p[who].token, []byte(`{"real_name":"Owned"}`), http.StatusForbidden)
 		at.refused("hole 1: "+who+" removes a super admin", "DELETE", base, p[who].token, nil, http.StatusForbidden)
 	}
+	// 3. Squatting an address on A's verified domain from B.
+	at.n.Add(1)
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.b.org+"/invitation", s.bTok, map[string]any{"user_email": "squat@corp.example"}, nil); st == http.StatusOK {
+		var list struct {
+			Invitations []struct {
+				UserEmail  string `json:"user_email"`
+				AcceptLink string `json:"accept_link"`
+			} `json:"invitations"`
+		}
+		callJSON(t, "GET", s.srv.URL+"/v1/organization/"+s.b.org+"/invitation", s.bTok, nil, &list)
+		for _, inv := range list.Invitations {
+			if inv.UserEmail == "squat@corp.example" && inv.AcceptLink != "" {
+				if st := callJSON(t, "POST", inv.AcceptLink, "", map[string]any{"real_name": "Squatter", "password": "a long squatter password"}, nil); st < 400 {
+					t.Errorf("hole 3: an outsider created an account on another organization's verified domain through a shown link: %d", st)
+				}
+			}
+		}
+	}
 	// 5. Concurrent guesses stop at the limit; resets lock nothing.
 	pw := make([]string, 12)
 	for i := range pw {
