@@ -44,7 +44,7 @@ func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, l
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccountEventList, p.unitRes(u)); err != nil {
+		if err := p.authorize(tx, a, OpAccountEventList, p.unitRes(u)); err != nil {
 			return err
 		}
 		f := store.EventFilter{OrganizationID: u.OrganizationID, Limit: eventLimit(limit), BeforeID: beforeID}
@@ -80,7 +80,7 @@ func subtreeIDs(units []org.Unit, id string) []string {
 func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
 	var out []audit.Event
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectEventList, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectGetEventLogs, project)
 		if err != nil {
 			return err
 		}
