@@ -1,110 +1,72 @@
 package server_test
 
 import (
-	"io"
-	"net"
-	"net/http"
-	"strings"
+	"maps"
+	"slices"
+	"sync"
 	"testing"
 
-	"github.com/gatehouse-dev/gatehouse/internal/server"
-	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
+	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/control"
 )
 
-// freeAddr returns a loopback address nothing listens on a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+// checkRecorder collects the operations authorization checks name
+// (control.WithCheckRecorder). The hostile walk sends one route's requests
+// at a time, so what it collects between take calls belongs to that route.
+type checkRecorder struct {
+	mu    sync.Mutex
+	now   map[control.Op]int // since the last take
+	total map[control.Op]int // over the whole walk
 }
 
-// fetch fetches url and returns its status and body.
-func fetch(t *testing.T, url string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+func newCheckRecorder() *checkRecorder {
+	return &checkRecorder{now: map[control.Op]int{}, total: map[control.Op]int{}}
 }
 
-func TestMetricsAfterTraffic(t *testing.T) {
-	metricsAddr := freeAddr(t)
-	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.MetricsListen = metricsAddr })
-	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
-	if code := callJSON(t, http.MethodGet, srv.URL+"/v1/me", tok, nil, nil); code != http.StatusOK {
-		t.Fatalf("GET /v1/me = %d", code)
-	}
-	var orgs struct {
-		Organizations []struct {
-			ID string `json:"organization_id"`
-		} `json:"organizations"`
-	}
-	if code := callJSON(t, http.MethodGet, srv.URL+"/v1/organizations", tok, nil, &orgs); code != http.StatusOK || len(orgs.Organizations) == 0 {
-		t.Fatalf("GET /v1/organizations = %d, %+v", code, orgs)
-	}
-	if code := callJSON(t, http.MethodGet, srv.URL+"/v1/organization/"+orgs.Organizations[0].ID+"/user-groups", tok, nil, nil); code != http.StatusOK {
-		t.Fatalf("GET user-groups = %d", code)
-	}
-	if code := callJSON(t, http.MethodPost, srv.URL+"/v1/userauth", "", map[string]string{"email": servertest.AdminEmail, "password": "wrong"}, nil); code != http.StatusForbidden && code != http.StatusUnauthorized {
-		t.Fatalf("a wrong password = %d", code)
-	}
-	if code := callJSON(t, http.MethodGet, srv.URL+"/v1/no/such/thing", tok, nil, nil); code != http.StatusNotFound {
-		t.Fatalf("an unknown path = %d", code)
-	}
+func (c *checkRecorder) add(op control.Op) {
+	c.mu.Lock()
+	c.now[op]++
+	c.total[op]++
+	c.mu.Unlock()
+}
 
-	for name, url := range map[string]string{"main listener": srv.URL + "/metrics", "metrics listener": "http://" + metricsAddr + "/metrics"} {
-		t.Run(name, func(t *testing.T) {
-			code, body := fetch(t, url)
-			if code != http.StatusOK {
-				t.Fatalf("GET /metrics = %d: %s", code, body)
-			}
-			for _, family := range []string{
-				"gatehouse_http_requests_total", "gatehouse_http_request_duration_seconds_bucket",
-				"gatehouse_authz_decisions_total", "gatehouse_token_cache_lookups_total",
-				"gatehouse_login_failures_total", "gatehouse_login_limiter_blocks_total",
-				"gatehouse_engine_revision", "gatehouse_engine_follow_lag_revisions", "gatehouse_engine_follow_lag_seconds",
-				"gatehouse_engine_last_load_duration_seconds",
-				"go_sql_open_connections", "go_goroutines", "process_cpu_seconds_total",
-			} {
-				if !strings.Contains(body, "\n"+family) {
-					t.Errorf("family %s missing", family)
-				}
-			}
-			for _, sample := range []string{
-				`gatehouse_http_requests_total{code="200",operation="UserAuth"} 1`,
-				`gatehouse_http_requests_total{code="200",operation="UserInfo"} 1`,
-				`gatehouse_http_requests_total{code="404",operation="Unmatched"} 1`,
-				`gatehouse_login_failures_total 1`,
-				`gatehouse_authz_decisions_total{result="denied"} 0`,
-				`gatehouse_token_cache_lookups_total{result="hit"}`,
-				`go_sql_open_connections{db_name="writer"}`,
-				`gatehouse_engine_follow_lag_revisions 0`,
-			} {
-				if !strings.Contains(body, sample) {
-					t.Errorf("sample %s missing", sample)
-				}
-			}
-			if strings.Contains(body, `gatehouse_authz_decisions_total{result="allowed"} 0`) {
-				t.Error("no allowed decision counted")
-			}
-			if strings.Contains(body, "/v1/") {
-				t.Error("a raw path is a label value; operations only")
-			}
-		})
+// take returns the operations checked since the last take and starts over.
+func (c *checkRecorder) take() map[control.Op]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.now
+	c.now = map[control.Op]int{}
+	return out
+}
+
+// checkOwnOperation fails unless the requests just sent to r checked r's
+// own operation; a public route checks nothing. Other operations may show
+// up too: a HEAD probe is served by the GET route of the same path, a
+// hostile segment holding "/" reaches another route, and some use cases
+// check a second operation inside (moving a project, asking about
+// another principal).
+func checkOwnOperation(t *testing.T, r api.Route, checked map[control.Op]int) {
+	t.Helper()
+	if r.Public {
+		if len(checked) > 0 {
+			t.Errorf("public route %s checked %v", r.Pattern, slices.Sorted(maps.Keys(checked)))
+		}
+		return
+	}
+	if checked[r.Operation] == 0 {
+		t.Errorf("route %s (%s) never checked its own operation; it checked %v", r.Pattern, r.Operation, slices.Sorted(maps.Keys(checked)))
+	}
+}
+
+// checkEveryRuleChecked fails on requirement rules that no request of a
+// whole walk checked: dead rules, or routes wired to the wrong operation.
+func checkEveryRuleChecked(t *testing.T, c *checkRecorder) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, op := range control.Operations() {
+		if c.total[op] == 0 {
+			t.Errorf("no request checked operation %s: its rule is unreachable", op)
+		}
 	}
 }

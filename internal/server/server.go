@@ -89,6 +89,10 @@ type Config struct {
 	// serves only GET /metrics, for a scraper on a private network. The
 	// main listener serves /metrics too.
 	MetricsListen string
+
+	// PlaneOptions are applied after the ones the fields above make
+	// (tests: an operation recorder).
+	PlaneOptions []control.Option
 }
 
 // Defaults.
@@ -169,6 +173,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	} else {
 		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
 	}
+
+	opts = append(opts, cfg.PlaneOptions...)
 
 	start := time.Now()
 	plane, err := control.New(ctx, st, opts...)
