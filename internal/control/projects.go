@@ -80,7 +80,7 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 			return err
 		}
 		now := p.now().UTC()
-		pr = org.Project{
+		pr = org.Project{ID: org.NewID(org.PrefixProject),
 			Name: in.Name, OrganizationID: parent.OrganizationID, ParentID: parentOf(parent), AccountID: parent.ID,
 			BasePort: in.BasePort, Tags: map[string]string{}, TechEmails: []string{}, CreateTime: now, UpdateTime: now,
 		}
