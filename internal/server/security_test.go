@@ -320,7 +320,7 @@ func secRoutes() []secRoute {
 
 // secBodies are requests for operations validBodies lacks whose empty
 // request does something else (an empty account update reads the unit).
-var secBodies = map[string]string{
+var secBodies = map[control.Op]string{
 	"AccountUpdate":      `{"account_name":"renamed %N%"}`,
 	"OrganizationUpdate": `{"organization_name":"renamed %N%"}`,
 	"AccountMove":        `{"parent_account_id":"%ORG_ACCOUNT%"}`,
@@ -328,7 +328,7 @@ var secBodies = map[string]string{
 
 // body is a request the route would accept from someone allowed (or {}),
 // with a unique number so names never clash.
-func (s *secWorld) body(w world, op string, n int) []byte {
+func (s *secWorld) body(w world, op control.Op, n int) []byte {
 	raw, ok := validBodies[op]
 	if !ok {
 		raw, ok = secBodies[op]
@@ -336,7 +336,7 @@ func (s *secWorld) body(w world, op string, n int) []byte {
 	if !ok {
 		return []byte("{}")
 	}
-	raw = strings.NewReplacer("%ORG_ACCOUNT%", w.orgAccount, "%GROUP%", w.group, "%USER%", w.userID, "%PROJECT%", w.project,
+	raw = strings.NewReplacer("%ORG_ACCOUNT%", w.orgAccount, "%UNIT%", w.unit, "%GROUP%", w.group, "%USER%", w.userID, "%PROJECT%", w.project,
 		"%N%", "sec"+strconv.Itoa(n)).Replace(raw)
 	return []byte(raw)
 }
@@ -439,7 +439,7 @@ func (s *secWorld) operationMatrix(t *testing.T, at *secAttacks) {
 				perms := strings.Split(strings.TrimPrefix(req, "any of "), ", ")
 				rtype, rid, ok := resourceOf(r, fill, s.a)
 				if !ok {
-					skipped = append(skipped, r.Operation)
+					skipped = append(skipped, string(r.Operation))
 					continue
 				}
 				mustRefuse = p.org != "A" || !s.mayPerform(t, p, perms, rtype, rid)
@@ -590,6 +590,28 @@ func (s *secWorld) holes(t *testing.T, at *secAttacks) {
 		at.refused("hole 1: "+who+" deactivates a super admin", "PATCH", base, p[who].token, []byte(`{"state":"deactivated"}`), http.StatusForbidden)
 		at.refused("hole 1: "+who+" renames a super admin", "PATCH", base, p[who].token, []byte(`{"real_name":"Owned"}`), http.StatusForbidden)
 		at.refused("hole 1: "+who+" removes a super admin", "DELETE", base, p[who].token, nil, http.StatusForbidden)
+	}
+	// 2. A deleted project's events are not inherited by its name's next
+	// owner.
+	const shared = "shared-name"
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.a.org+"/projects", s.admin, map[string]any{"project_id": shared}, nil); st >= 300 {
+		t.Fatalf("project %s: %d", shared, st)
+	}
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/project/"+shared+"/service", s.admin, map[string]any{"service_name": "secret-svc", "service_type": "pg", "plan": "startup-4"}, nil); st >= 300 {
+		t.Fatalf("service: %d", st)
+	}
+	if st := callJSON(t, "DELETE", s.srv.URL+"/v1/project/"+shared+"/service/secret-svc", s.admin, nil, nil); st >= 300 {
+		t.Fatalf("delete service: %d", st)
+	}
+	if st := callJSON(t, "DELETE", s.srv.URL+"/v1/organization/"+s.a.org+"/project/"+shared, s.admin, nil, nil); st >= 300 {
+		t.Fatalf("delete project: %d", st)
+	}
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.b.org+"/projects", s.bTok, map[string]any{"project_id": shared}, nil); st >= 300 {
+		t.Fatalf("B takes the name: %d", st)
+	}
+	at.n.Add(1)
+	if st, b := at.send("GET", "/v1/project/"+shared+"/events", s.bTok, nil); st != http.StatusOK || bytes.Contains(b, []byte("secret-svc")) || bytes.Contains(b, []byte(servertest.AdminEmail)) {
+		t.Errorf("hole 2: the new owner of a freed project name reads: %d %.400s", st, b)
 	}
 	// 3. Squatting an address on A's verified domain from B.
 	at.n.Add(1)
