@@ -333,8 +333,12 @@ type writeBatcher struct {
 	leading bool // a goroutine is running batches
 }
 
-// maxBatch bounds one group commit.
-var maxBatch = 128 // a variable so that benchmarks can compare one write per commit
+// maxBatch bounds one group commit. Each write of a batch is a PostgreSQL
+// subtransaction; a backend caches 64 subtransaction IDs, and past that
+// every other session's snapshot checks go to pg_subtrans (a known
+// slowdown), so batches stay below it. A variable so that benchmarks can
+// compare one write per commit.
+var maxBatch = 60
 
 // batchTimeout bounds one batch's transaction: it outlives any single
 // caller's context, since it commits several callers' writes.
