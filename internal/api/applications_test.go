@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -89,7 +90,7 @@ func TestTokenExpiryHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	plane, err := control.New(t.Context(), st, control.WithClock(clock))
+	plane, err := control.New(t.Context(), st, control.WithClock(clock), control.WithPasswordParams(identity.FastPasswordParams))
 	if err != nil {
 		t.Fatal(err)
 	}

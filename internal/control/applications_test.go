@@ -661,7 +661,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 	}
 	defer st.Close()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	p, err := New(b.Context(), st, WithClock(func() time.Time { return now }))
+	p, err := New(b.Context(), st, WithClock(func() time.Time { return now }), WithPasswordParams(identity.FastPasswordParams))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,7 +35,8 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 // newFixture is a Plane with opts on a fresh SQLite store, bootstrapped
-// with admin@example.com, super admin of organization "Acme".
+// with admin@example.com, super admin of organization "Acme". Passwords are
+// hashed at identity.FastPasswordParams' cost unless opts say otherwise.
 func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
@@ -54,7 +55,7 @@ func newFixture(t testing.TB, opts ...Option) *fixture {
 // bootstrap ran (it does not on a store that already has users).
 func newFixtureOn(t testing.TB, st store.Store, opts ...Option) (f *fixture, created bool) {
 	t.Helper()
-	p, err := New(t.Context(), st, opts...)
+	p, err := New(t.Context(), st, append([]Option{WithPasswordParams(identity.FastPasswordParams)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

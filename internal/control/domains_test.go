@@ -386,7 +386,7 @@ func TestManagedUserRestrictions(t *testing.T) {
 	if err != nil || res.Emailed || res.TemporaryPassword == "" {
 		t.Fatalf("reset = %+v, %v", res, err)
 	}
-	if !identity.VerifyPassword(f.user(t, "alice@corp.example").PasswordHash, res.TemporaryPassword) {
+	if !f.p.passwords.Verify(f.user(t, "alice@corp.example").PasswordHash, res.TemporaryPassword) {
 		t.Fatal("the new password does not verify")
 	}
 	// With SMTP: emailed to the user, not shown to the admin.

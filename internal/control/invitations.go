@@ -432,7 +432,7 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 		if err := identity.CheckPasswordPolicy(password); err != nil {
 			return LoginResult{}, err
 		}
-		hash, err := identity.HashPassword(password)
+		hash, err := p.passwords.Hash(password)
 		if err != nil {
 			return LoginResult{}, err
 		}

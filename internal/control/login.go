@@ -79,8 +79,8 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, false, err
 	}
-	// VerifyPassword spends the same time whether or not the user exists.
-	ok := identity.VerifyPassword(u.PasswordHash, password) && err == nil && !u.IsApplication && u.Active()
+	// Verify spends the same time whether or not the user exists.
+	ok := p.passwords.Verify(u.PasswordHash, password) && err == nil && !u.IsApplication && u.Active()
 	if !ok {
 		p.limiter.failed(email, clientIP)
 		p.recordLoginFailure(ctx, u, email, clientIP)

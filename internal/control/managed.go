@@ -237,7 +237,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 		return PasswordReset{}, err
 	}
 	pw := identity.GeneratePassword(20)
-	hash, err := identity.HashPassword(pw)
+	hash, err := p.passwords.Hash(pw)
 	if err != nil {
 		return PasswordReset{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 	"github.com/gatehouse-dev/gatehouse/internal/secret"
@@ -31,6 +32,8 @@ type settings struct {
 	challengeRecord string             // TXT record name prefix, default "_gatehouse-challenge"
 	proof           *ownership.Checker // built from dnsResolver and challengeRecord
 	kafkaUserLimit  int                // default service-user cap of a Kafka service; default 50
+
+	passwordParams identity.PasswordParams // argon2id cost; zero = identity.DefaultPasswordParams
 }
 
 // WithMailer sets how email is sent (default: not configured).
@@ -69,6 +72,13 @@ func WithChallengeRecord(name string) Option {
 
 // WithKafkaUserLimit sets the default service-user cap of Kafka services.
 func WithKafkaUserLimit(n int) Option { return func(p *Plane) { p.cfg.kafkaUserLimit = n } }
+
+// WithPasswordParams sets the argon2id cost of new password hashes
+// (default identity.DefaultPasswordParams). Tests use
+// identity.FastPasswordParams so that a login costs microseconds.
+func WithPasswordParams(params identity.PasswordParams) Option {
+	return func(p *Plane) { p.cfg.passwordParams = params }
+}
 
 // applyDefaults fills zero settings.
 func (s *settings) applyDefaults() {

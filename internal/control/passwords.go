@@ -43,7 +43,7 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 	if err := p.checkOwnPassword(ctx, a, current); err != nil {
 		return "", err
 	}
-	hash, err := identity.HashPassword(next)
+	hash, err := p.passwords.Hash(next)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +148,7 @@ func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) 
 	if !validCode(code) {
 		return fail(ErrNotFound, "Password reset code not found")
 	}
-	hash, err := identity.HashPassword(next)
+	hash, err := p.passwords.Hash(next)
 	if err != nil {
 		return err
 	}

@@ -193,7 +193,7 @@ func TestExistingPersonAcceptsWithLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := identity.HashPassword("existing password")
+	hash, _ := f.p.passwords.Hash("existing password")
 	now := f.clock.Now()
 	u := identity.User{ID: org.NewID(org.PrefixUser), Email: "old@example.com", RealName: "Old", PasswordHash: hash, State: identity.StateActive, CreateTime: now, UpdateTime: now}
 	if err := f.p.write(ctx, func(tx store.Tx) error {
@@ -356,7 +356,7 @@ func TestSuperAdminToggle(t *testing.T) {
 func TestDeactivationStopsTokensAtOnce(t *testing.T) {
 	f := newPeopleFixture(t)
 	ctx := t.Context()
-	hash, _ := identity.HashPassword("managed password")
+	hash, _ := f.p.passwords.Hash("managed password")
 	now := f.clock.Now()
 	managed := identity.User{ID: org.NewID(org.PrefixUser), Email: "m@acme.example", RealName: "Managed", PasswordHash: hash,
 		State: identity.StateActive, CreateTime: now, UpdateTime: now, ManagingOrgID: f.org.ID}

@@ -90,7 +90,7 @@ func TestProjectInvitationNewcomer(t *testing.T) {
 func TestProjectInvitationExistingPerson(t *testing.T) {
 	f := newMemberFixture(t)
 	ctx := t.Context()
-	hash, err := identity.HashPassword("existing password")
+	hash, err := f.p.passwords.Hash("existing password")
 	if err != nil {
 		t.Fatal(err)
 	}

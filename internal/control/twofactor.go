@@ -196,7 +196,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 	if err != nil {
 		return err
 	}
-	if !identity.VerifyPassword(u.PasswordHash, password) {
+	if !p.passwords.Verify(u.PasswordHash, password) {
 		p.limiter.failed(a.User.Email, a.ClientIP)
 		return fail(ErrForbidden, "Current password is incorrect")
 	}

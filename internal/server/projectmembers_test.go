@@ -115,10 +115,7 @@ func seedUsers(t *testing.T, database string, emails ...string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	hash, err := identity.HashPassword(servertest.AdminPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := servertest.HashPassword(t, servertest.AdminPassword)
 	now := time.Now().UTC()
 	if err := st.Write(t.Context(), func(tx store.Tx) error {
 		for _, e := range emails {

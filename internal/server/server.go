@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
@@ -64,6 +65,11 @@ type Config struct {
 	ChallengeRecord string
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
+
+	// PasswordParams is the argon2id cost of new password hashes; zero
+	// (what "gatehouse serve" leaves it) means
+	// identity.DefaultPasswordParams. Tests lower it.
+	PasswordParams identity.PasswordParams
 }
 
 // Defaults.
@@ -121,7 +127,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	opts := []control.Option{control.WithLogger(log), control.WithPublicURL(publicURL), control.WithInvitationTTL(cfg.InvitationTTL),
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
-		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit)}
+		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
+		control.WithPasswordParams(cfg.PasswordParams)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -45,10 +45,7 @@ func addProjectMember(t *testing.T, srv *servertest.Instance, adminClient aiven.
 	}
 	defer st.Close()
 	const pw = "member password 1"
-	hash, err := identity.HashPassword(pw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := servertest.HashPassword(t, pw)
 	now := time.Now().UTC()
 	u := identity.User{ID: org.NewID(org.PrefixUser), Email: email, RealName: email, PasswordHash: hash, State: identity.StateActive, CreateTime: now, UpdateTime: now}
 	var rev int64
