@@ -260,6 +260,9 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 	if err := in.validate(); err != nil {
 		return IssuedToken{}, err
 	}
+	if err := p.withinCaller(a.Token, in); err != nil {
+		return IssuedToken{}, err
+	}
 	var out IssuedToken
 	err := p.write(ctx, func(tx store.Tx) error {
 		o, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokenCreate, orgID, userID)

@@ -614,8 +614,11 @@ func TestPersonalTokens(t *testing.T) {
 	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"10.0.0.1"}}); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("allow-listed token minted one for other addresses: %v", err)
 	}
-	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"::1"}}); err != nil {
-		t.Fatalf("allow-listed token could not mint one within its list: %v", err)
+	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"::1"}}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("expiring token minted one without expiry: %v", err)
+	}
+	if _, err := f.p.CreateAccessToken(ctx, limited, TokenInput{IPAllowlist: []string{"::1"}, MaxAgeSeconds: ptr(int64(minTokenMaxAge))}); err != nil {
+		t.Fatalf("allow-listed token could not mint one within its limits: %v", err)
 	}
 
 	upd, err := f.p.UpdateAccessToken(ctx, a, second.Token.Prefix, "renamed")

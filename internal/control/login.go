@@ -108,6 +108,13 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 
 // newSession stores a session token for u and returns its secret.
 func (p *Plane) newSession(tx store.Tx, u identity.User, twoFactor bool, clientIP, userAgent string) (string, error) {
+	secret, t := p.sessionToken(u, twoFactor, clientIP, userAgent)
+	return secret, tx.CreateToken(t)
+}
+
+// sessionToken makes a password-login session token for u: its secret and
+// what is stored.
+func (p *Plane) sessionToken(u identity.User, twoFactor bool, clientIP, userAgent string) (string, token.Token) {
 	secret, hash, prefix := token.New(token.KindSession)
 	now := p.now().UTC()
 	expiry := now.Add(sessionMaxAge)
@@ -118,7 +125,7 @@ func (p *Plane) newSession(tx store.Tx, u identity.User, twoFactor bool, clientI
 		MaxAgeSeconds: &maxAge, ExtendWhenUsed: true, LastIP: clientIP, LastUserAgent: userAgent, LastUsedTime: &now,
 		AuthMethod: token.AuthMethodPassword, TwoFactor: twoFactor,
 	}
-	return secret, tx.CreateToken(t)
+	return secret, t
 }
 
 func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, clientIP string) {

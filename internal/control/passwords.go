@@ -56,7 +56,7 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 		if err := p.setUserPassword(tx, u, hash); err != nil {
 			return err
 		}
-		if secret, err = p.newSession(tx, u, a.Token.TwoFactor, a.ClientIP, a.UserAgent); err != nil {
+		if secret, err = p.sessionFrom(tx, a, u, a.Token.TwoFactor); err != nil {
 			return err
 		}
 		return p.eventForUserOrgs(tx, u, a.ClientIP, "user_password_change", "Changed password; other sessions ended")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -143,6 +144,75 @@ func (p *Plane) issue(tx store.Tx, kind token.Kind, u identity.User, in TokenInp
 	return IssuedToken{Secret: secret, Token: t}, nil
 }
 
+// lifeBound is when the token from stops working at the latest, and
+// whether that bound restricts what it may mint. A password-login session
+// that extends when used (30 days from its last use) is no bound: whoever
+// holds the password can sign in again, so the session is the person's
+// own open-ended access. Every other token with an expiry is bounded by
+// it, sessions minted from a restricted token included.
+func lifeBound(from token.Token) (time.Time, bool) {
+	if from.ExpiryTime == nil || (from.Kind == token.KindSession && from.ExtendWhenUsed) {
+		return time.Time{}, false
+	}
+	return *from.ExpiryTime, true
+}
+
+// withinCaller refuses a new token wider than from, the token making the
+// request: its IP allow-list must lie within from's, it must expire no
+// later than from (a sliding token may mint a sliding one of no longer
+// maximum age), and when from lists scopes it must list only some of
+// them. A restricted token can thus hand on its limits but never shed
+// them, whichever path mints the new token.
+func (p *Plane) withinCaller(from token.Token, in TokenInput) error {
+	cur, _ := token.ParseAllowlist(from.IPAllowlist)
+	if next, _ := token.ParseAllowlist(in.IPAllowlist); !cur.Covers(next) {
+		return fail(ErrForbidden, "The token making this request is limited to ip_allowlist %s; the new token's ip_allowlist must lie within it",
+			strings.Join(from.IPAllowlist, ", "))
+	}
+	if bound, ok := lifeBound(from); ok {
+		left := int64(bound.Sub(p.now()) / time.Second)
+		switch {
+		case in.MaxAgeSeconds == nil:
+			return fail(ErrForbidden, "The token making this request expires at %s; the new token must expire no later: set max_age_seconds to at most %d",
+				bound.UTC().Format(time.RFC3339), left)
+		case in.ExtendWhenUsed && (!from.ExtendWhenUsed || from.MaxAgeSeconds == nil || *in.MaxAgeSeconds > *from.MaxAgeSeconds):
+			return fail(ErrForbidden, "The token making this request expires at %s without extension; the new token cannot use extend_when_used unless the token making the request does, with max_age_seconds no longer than its own",
+				bound.UTC().Format(time.RFC3339))
+		case !in.ExtendWhenUsed && *in.MaxAgeSeconds > left:
+			return fail(ErrForbidden, "The token making this request expires at %s; the new token must expire no later: set max_age_seconds to at most %d",
+				bound.UTC().Format(time.RFC3339), left)
+		}
+	}
+	if len(from.Scopes) > 0 {
+		if len(in.Scopes) == 0 {
+			return fail(ErrForbidden, "The token making this request is limited to scopes %s; the new token must list scopes among them", strings.Join(from.Scopes, ", "))
+		}
+		for i, s := range in.Scopes {
+			if !slices.Contains(from.Scopes, s) {
+				return fail(ErrForbidden, "scopes[%d]: %q is not among the scopes of the token making this request (%s)", i, s, strings.Join(from.Scopes, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// sessionFrom stores a session token for u minted by a request made with
+// a (a password change, enabling two-factor authentication). The session
+// keeps the limits of a's token: its IP allow-list, its scopes and, when
+// that token's life is bounded, an expiry no later than it, without
+// extension. So a restricted token cannot trade itself for an
+// unrestricted session.
+func (p *Plane) sessionFrom(tx store.Tx, a *Actor, u identity.User, twoFactor bool) (string, error) {
+	secret, t := p.sessionToken(u, twoFactor, a.ClientIP, a.UserAgent)
+	t.IPAllowlist = a.Token.IPAllowlist
+	t.Scopes = a.Token.Scopes
+	if bound, ok := lifeBound(a.Token); ok && bound.Before(*t.ExpiryTime) {
+		left := int64(bound.Sub(t.CreateTime) / time.Second)
+		t.ExpiryTime, t.MaxAgeSeconds, t.ExtendWhenUsed = &bound, &left, false
+	}
+	return secret, tx.CreateToken(t)
+}
+
 // infos turns a user's stored tokens into a listing: expired tokens are
 // left out (they can no longer be used), newest first.
 func (p *Plane) infos(ts []token.Token, current string) []TokenInfo {
@@ -271,11 +341,8 @@ func (p *Plane) CreateAccessToken(ctx context.Context, a *Actor, in TokenInput) 
 	if a.User.IsApplication {
 		return IssuedToken{}, fail(ErrForbidden, "Application users cannot create personal tokens; ask an organization admin for an application token")
 	}
-	// A token limited to some addresses must not mint one usable from
-	// elsewhere.
-	cur, _ := token.ParseAllowlist(a.Token.IPAllowlist)
-	if next, _ := token.ParseAllowlist(in.IPAllowlist); !cur.Covers(next) {
-		return IssuedToken{}, fail(ErrForbidden, "The token making this request is limited to an IP allow-list; the new token's ip_allowlist must lie within it")
+	if err := p.withinCaller(a.Token, in); err != nil {
+		return IssuedToken{}, err
 	}
 	var out IssuedToken
 	err := p.write(ctx, func(tx store.Tx) error {

@@ -126,7 +126,7 @@ func (p *Plane) ConfirmTOTP(ctx context.Context, a *Actor, code, password, uri s
 		if err := tx.SetTwoFactor(tf); err != nil {
 			return err
 		}
-		if secret, err = p.newSession(tx, a.User, true, a.ClientIP, a.UserAgent); err != nil {
+		if secret, err = p.sessionFrom(tx, a, a.User, true); err != nil {
 			return err
 		}
 		return p.eventForUserOrgs(tx, a.User, a.ClientIP, "user_2fa_enable", "Enabled two-factor authentication (TOTP)")

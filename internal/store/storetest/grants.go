@@ -1,0 +1,61 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+func testGrants(t *testing.T, open Opener) {
+	s := open(t)
+	gu := newGrant("org1", grant.PrincipalUser, "u1", grant.ResourceProject, "p1", "developer")
+	gg := newGrant("org1", grant.PrincipalGroup, "ug1", grant.ResourceProject, "p1", "read_only", "project:audit_logs:read")
+	go1 := newGrant("org1", grant.PrincipalUser, "u1", grant.ResourceOrganization, "org1", "organization:billing:read")
+	gu2 := newGrant("org1", grant.PrincipalUser, "u2", grant.ResourceUnit, "a1", "admin")
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.CreateOrganization(newOrg("org1")); err != nil {
+			return err
+		}
+		for _, g := range []grant.Grant{gu, gg, go1, gu2} {
+			if err := tx.SetGrant(g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	equal(t, "ListGrants by principal", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+		return tx.ListGrants(grant.ResourceProject, "p1")
+	}), []grant.Grant{gu, gg})
+	equal(t, "ListPrincipalGrants", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+		return tx.ListPrincipalGrants(grant.PrincipalUser, "u1")
+	}), []grant.Grant{go1, gu})
+	equal(t, "ListAllGrants", readVal(t, s, store.Tx.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
+
+	t.Run("Replace", func(t *testing.T) {
+		repl := gu
+		repl.Permissions = []string{"operator", "project:networking:read"}
+		repl.CreateTime, repl.UpdateTime = at(50), at(50)
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(repl) })
+		repl.CreateTime = gu.CreateTime // the original create time stays
+		equal(t, "after replace", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+			return tx.ListGrants(grant.ResourceProject, "p1")
+		}), []grant.Grant{repl, gg})
+	})
+	t.Run("EmptyDeletes", func(t *testing.T) {
+		del := gg
+		del.Permissions = nil
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
+		if got := readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p1") }); len(got) != 1 {
+			t.Errorf("after delete = %+v", got)
+		}
+		// Deleting a grant that does not exist is fine.
+		del.Permissions = []string{}
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
+	})
+	runErrCases(t, s, []errCase{
+		{"MissingOrganization", func(tx store.Tx) error {
+			return tx.SetGrant(newGrant("nope", grant.PrincipalUser, "u1", grant.ResourceOrganization, "nope", "admin"))
+		}, store.ErrNotFound},
+	})
+}
