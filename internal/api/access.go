@@ -94,7 +94,7 @@ type userInfoOut struct {
 	CreateTime             time.Time `json:"create_time"`
 	IsApplicationUser      bool      `json:"is_application_user"`
 	ManagedBySCIM          bool      `json:"managed_by_scim"`
-	ManagingOrganizationID *string   `json:"managing_organization_id,omitempty"`
+	ManagingOrganizationID *string   `json:"managing_organization_id"`
 	RealName               string    `json:"real_name"`
 	State                  string    `json:"state"`
 	UserEmail              string    `json:"user_email"`
@@ -175,7 +175,7 @@ func (s *Server) listGroupMembers(r *http.Request, a *control.Actor) (int, any, 
 		return 0, nil, err
 	}
 	type memberOut struct {
-		LastActivityTime *time.Time  `json:"last_activity_time,omitempty"`
+		LastActivityTime *time.Time  `json:"last_activity_time"`
 		UserID           string      `json:"user_id"`
 		UserInfo         userInfoOut `json:"user_info"`
 	}

@@ -132,21 +132,22 @@ func (in tokenIn) input() (control.TokenInput, error) {
 }
 
 // tokenOut is Aiven's TokenOut, plus expiring_soon: Gatehouse's hint to
-// rotate (clients that do not know it ignore it).
+// rotate (clients that do not know it ignore it). Like Aiven, every key is
+// sent, null when empty: avn indexes them.
 type tokenOut struct {
 	CreateTime                 time.Time  `json:"create_time"`
 	CreatedManually            bool       `json:"created_manually"`
 	CurrentlyActive            bool       `json:"currently_active"`
 	Description                string     `json:"description"`
-	ExpiryTime                 *time.Time `json:"expiry_time,omitempty"`
+	ExpiryTime                 *time.Time `json:"expiry_time"`
 	ExtendWhenUsed             bool       `json:"extend_when_used"`
-	IPAllowlist                []string   `json:"ip_allowlist,omitempty"`
-	LastIP                     *string    `json:"last_ip,omitempty"`
-	LastUsedTime               *time.Time `json:"last_used_time,omitempty"`
-	LastUserAgent              *string    `json:"last_user_agent,omitempty"`
-	LastUserAgentHumanReadable *string    `json:"last_user_agent_human_readable,omitempty"`
-	MaxAgeSeconds              *int64     `json:"max_age_seconds,omitempty"`
-	Scopes                     []string   `json:"scopes,omitempty"`
+	IPAllowlist                []string   `json:"ip_allowlist"`
+	LastIP                     *string    `json:"last_ip"`
+	LastUsedTime               *time.Time `json:"last_used_time"`
+	LastUserAgent              *string    `json:"last_user_agent"`
+	LastUserAgentHumanReadable *string    `json:"last_user_agent_human_readable"`
+	MaxAgeSeconds              *int64     `json:"max_age_seconds"`
+	Scopes                     []string   `json:"scopes"`
 	TokenPrefix                string     `json:"token_prefix"`
 	ExpiringSoon               bool       `json:"expiring_soon"`
 }

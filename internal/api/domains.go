@@ -43,7 +43,7 @@ type domainOut struct {
 	VerificationType              string             `json:"verification_type"`
 	VerificationRecord            verificationRecord `json:"verification_record"`
 	VerificationURL               string             `json:"verification_url"`
-	VerifyTime                    *time.Time         `json:"verify_time,omitempty"`
+	VerifyTime                    *time.Time         `json:"verify_time"`
 }
 
 type verificationRecord struct {
@@ -119,7 +119,7 @@ func (s *Server) removeDomain(r *http.Request, a *control.Actor) (int, any, erro
 type managedTokenOut struct {
 	CreateTime    time.Time  `json:"create_time"`
 	Description   string     `json:"description"`
-	ExpiryTime    *time.Time `json:"expiry_time,omitempty"`
+	ExpiryTime    *time.Time `json:"expiry_time"`
 	IPAllowlist   []string   `json:"ip_allowlist"`
 	LastIP        string     `json:"last_ip"`
 	LastUsedTime  *time.Time `json:"last_used_time"`

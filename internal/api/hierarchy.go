@@ -97,8 +97,8 @@ type accountOut struct {
 	Features              map[string]any `json:"features"`
 	IsAccountOwner        bool           `json:"is_account_owner"`
 	OrganizationID        string         `json:"organization_id"`
-	ParentAccountID       *string        `json:"parent_account_id,omitempty"`
-	PrimaryBillingGroupID *string        `json:"primary_billing_group_id"`
+	ParentAccountID       *string        `json:"parent_account_id"`
+	PrimaryBillingGroupID string         `json:"primary_billing_group_id"` // Gatehouse does no billing: always ""
 	RootAccountID         string         `json:"root_account_id"`
 	UpdateTime            time.Time      `json:"update_time"`
 }

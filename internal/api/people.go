@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
@@ -140,14 +141,14 @@ func (s *Server) acceptByCode(r *http.Request, _ *control.Actor) (int, any, erro
 // ---- members ----
 
 type memberInfoOut struct {
-	City                   *string   `json:"city,omitempty"`
-	Country                *string   `json:"country,omitempty"`
+	City                   *string   `json:"city"`
+	Country                *string   `json:"country"`
 	CreateTime             time.Time `json:"create_time"`
-	Department             *string   `json:"department,omitempty"`
+	Department             *string   `json:"department"`
 	IsApplicationUser      bool      `json:"is_application_user"`
-	JobTitle               *string   `json:"job_title,omitempty"`
+	JobTitle               *string   `json:"job_title"`
 	ManagedBySCIM          bool      `json:"managed_by_scim"`
-	ManagingOrganizationID *string   `json:"managing_organization_id,omitempty"`
+	ManagingOrganizationID *string   `json:"managing_organization_id"`
 	RealName               string    `json:"real_name"`
 	State                  string    `json:"state"`
 	UserEmail              string    `json:"user_email"`
@@ -308,7 +309,32 @@ func (s *Server) updateAuthPolicy(r *http.Request, a *control.Actor) (int, any, 
 // ---- the signed-in person ----
 
 // meOut is Aiven's UserInfo.
-func meOut(m control.Me) map[string]any {
+// meOut is Aiven's UserInfoOut; every key is sent, null when empty.
+type meOut struct {
+	Auth                   []string            `json:"auth"`
+	City                   *string             `json:"city"`
+	Country                *string             `json:"country"`
+	CreateTime             time.Time           `json:"create_time"`
+	Department             *string             `json:"department"`
+	Features               map[string]any      `json:"features"`
+	Invitations            []any               `json:"invitations"`
+	JobTitle               *string             `json:"job_title"`
+	ManagedBySCIM          bool                `json:"managed_by_scim"`
+	ManagingOrganizationID *string             `json:"managing_organization_id"`
+	ProjectMembership      map[string]string   `json:"project_membership"`
+	ProjectMemberships     map[string][]string `json:"project_memberships"`
+	Projects               []string            `json:"projects"`
+	RealName               string              `json:"real_name"`
+	State                  string              `json:"state"`
+	Tenant                 string              `json:"tenant"`
+	// TokenValidityBegin is null: Gatehouse revokes tokens one by one
+	// (expire_tokens deletes them) instead of keeping a cut-off time.
+	TokenValidityBegin *string `json:"token_validity_begin"`
+	User               string  `json:"user"`
+	UserID             string  `json:"user_id"`
+}
+
+func toMe(m control.Me) map[string]meOut {
 	u := m.User
 	auth := []string{"password"}
 	if m.TwoFactor {
@@ -320,20 +346,22 @@ func meOut(m control.Me) map[string]any {
 		projects = append(projects, name)
 		membership[name] = roles[0]
 	}
-	out := map[string]any{
-		"user": u.Email, "user_id": u.ID, "real_name": u.RealName, "state": u.State, "create_time": u.CreateTime,
-		"auth": auth, "projects": projects, "project_membership": membership, "project_memberships": m.Projects,
-		"invitations": []any{}, "tenant": "",
+	sort.Strings(projects)
+	out := meOut{
+		Auth: auth, City: nonEmpty(m.Profile.City), Country: nonEmpty(m.Profile.Country), CreateTime: u.CreateTime,
+		Department: nonEmpty(m.Profile.Department), Features: map[string]any{}, Invitations: []any{}, JobTitle: nonEmpty(m.Profile.JobTitle),
+		ManagingOrganizationID: nonEmpty(u.ManagingOrgID), ProjectMembership: membership, ProjectMemberships: m.Projects,
+		Projects: projects, RealName: u.RealName, State: string(u.State), User: u.Email, UserID: u.ID,
 	}
-	if u.ManagingOrgID != "" {
-		out["managing_organization_id"] = u.ManagingOrgID
+	return map[string]meOut{"user": out}
+}
+
+// nonEmpty is s, or nil when it is empty (sent as null).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
 	}
-	for k, v := range map[string]string{"job_title": m.Profile.JobTitle, "department": m.Profile.Department, "city": m.Profile.City, "country": m.Profile.Country} {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	return map[string]any{"user": out}
+	return &s
 }
 
 func (s *Server) me(r *http.Request, a *control.Actor) (int, any, error) {
@@ -341,7 +369,7 @@ func (s *Server) me(r *http.Request, a *control.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, meOut(m), nil
+	return http.StatusOK, toMe(m), nil
 }
 
 func (s *Server) updateMe(r *http.Request, a *control.Actor) (int, any, error) {
@@ -360,7 +388,7 @@ func (s *Server) updateMe(r *http.Request, a *control.Actor) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, meOut(m), nil
+	return http.StatusOK, toMe(m), nil
 }
 
 func (s *Server) configureTwoFactor(r *http.Request, a *control.Actor) (int, any, error) {

@@ -83,7 +83,7 @@ type projectUserOut struct {
 	BillingContact bool      `json:"billing_contact"`
 	CreateTime     time.Time `json:"create_time"`
 	MemberType     string    `json:"member_type"`
-	RealName       *string   `json:"real_name,omitempty"`
+	RealName       *string   `json:"real_name"`
 	TeamID         string    `json:"team_id"`
 	TeamName       string    `json:"team_name"`
 	UserEmail      string    `json:"user_email"`

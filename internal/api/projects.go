@@ -33,9 +33,9 @@ func techEmailsOut(es []string) []techEmail {
 
 // orgProjectOut is the organization-scoped project shape.
 type orgProjectOut struct {
-	AccountID          *string           `json:"account_id,omitempty"`
-	BasePort           *int              `json:"base_port,omitempty"`
-	BillingGroupID     *string           `json:"billing_group_id,omitempty"`
+	AccountID          *string           `json:"account_id"`
+	BasePort           *int              `json:"base_port"`
+	BillingGroupID     *string           `json:"billing_group_id"`
 	EndOfLifeExtension map[string]any    `json:"end_of_life_extension"`
 	Features           map[string]bool   `json:"features"`
 	OrganizationID     string            `json:"organization_id"`
@@ -75,7 +75,10 @@ type legacyProjectOut struct {
 	VatID            string            `json:"vat_id"`
 	CreateTime       time.Time         `json:"create_time"`
 	ParentID         string            `json:"parent_id"`
-	BasePort         *int              `json:"base_port,omitempty"`
+	BasePort         *int              `json:"base_port"`
+	// Billing Gatehouse does not do: sent empty, as avn reads them.
+	BillingCurrency  string  `json:"billing_currency"`
+	BillingExtraText *string `json:"billing_extra_text"`
 }
 
 func toLegacyProject(p org.Project) legacyProjectOut {

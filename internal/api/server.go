@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,16 @@ type Route struct {
 // expiry (see control.Plane.TokenExpiringSoon), with the expiry time in
 // RFC 3339: time to rotate.
 const TokenExpiryHeader = "Gatehouse-Token-Expiry"
+
+// RevisionHeader answers every successful request with the change-log
+// revision it was decided at, or for a write the revision that covers it.
+// AtLeastRevisionHeader asks for a decision at least that new: the server
+// catches up first, waiting a bounded time, then answers 409. Together
+// they give read-your-writes across servers on one database.
+const (
+	RevisionHeader        = "Gatehouse-Revision"
+	AtLeastRevisionHeader = "Gatehouse-At-Least-Revision"
+)
 
 // handlerFunc is an endpoint: it returns the status and the body to encode,
 // or an error that becomes Aiven's error body.
@@ -87,10 +98,23 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 			s.writeError(w, r, err)
 			return
 		}
+		if err := s.awaitRevision(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(control.WithRevisionNote(r.Context()))
 		status, body, err := h(r, a)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
+		}
+		rev := control.WrittenRevision(r.Context())
+		if rev == 0 {
+			rev = s.plane.Revision()
+		}
+		w.Header().Set(RevisionHeader, strconv.FormatInt(rev, 10))
+		if r.Method != http.MethodGet {
+			body = withMessage(body, r.Method)
 		}
 		writeJSON(w, status, body)
 	})
@@ -98,6 +122,19 @@ func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
 
 // ServeHTTP implements http.Handler, recovering from panics so a bug answers
 // 500 in the API's error shape instead of dropping the connection.
+// awaitRevision honours AtLeastRevisionHeader.
+func (s *Server) awaitRevision(r *http.Request) error {
+	v := r.Header.Get(AtLeastRevisionHeader)
+	if v == "" {
+		return nil
+	}
+	rev, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || rev < 0 {
+		return &httpError{http.StatusBadRequest, "invalid_revision", AtLeastRevisionHeader + " must be a revision number (a whole number from 0), as a " + RevisionHeader + " header gave it"}
+	}
+	return s.plane.AwaitRevision(r.Context(), rev)
+}
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -143,6 +180,9 @@ func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := statusOf(err)
+	if wait, ok := control.RetryAfter(err); ok && status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	}
 	if status >= 500 {
 		if errors.Is(err, context.Canceled) {
 			return
@@ -150,6 +190,37 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, errorBody{Message: msg, Errors: []errorEntry{{Message: msg, Status: status, ErrorCode: code}}})
+}
+
+// writeMessages are the "message" of a write's answer that does not say
+// its own: Aiven's write answers always carry one (avn prints it).
+var writeMessages = map[string]string{
+	http.MethodPost:   "Created",
+	http.MethodPut:    "Updated",
+	http.MethodPatch:  "Updated",
+	http.MethodDelete: "Deleted",
+}
+
+// withMessage adds "message" to a write's JSON object answer that lacks
+// one. Answers that are not objects (or fail to encode) pass unchanged.
+func withMessage(body any, method string) any {
+	if body == nil {
+		body = struct{}{}
+	}
+	b, err := json.Marshal(body)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		return body
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return body
+	}
+	if _, ok := keys["message"]; ok {
+		return body
+	}
+	msg, _ := json.Marshal(writeMessages[method])
+	keys["message"] = msg
+	return keys
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

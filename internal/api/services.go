@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
 
@@ -26,7 +27,25 @@ type serviceOut struct {
 	UserConfig            map[string]any    `json:"user_config"`
 	Features              map[string]any    `json:"features"`
 	Metadata              map[string]any    `json:"metadata"`
-	Users                 []serviceUserOut  `json:"users,omitempty"`
+	Users                 []serviceUserOut  `json:"users"`
+	// The Kafka ACLs of a Kafka service (empty lists for other types), as
+	// avn's acl-list and schema-registry-acl-list read them here.
+	ACL               []kafkaacl.Entry               `json:"acl"`
+	KafkaACL          []kafkaacl.NativeEntry         `json:"kafka_acl"`
+	SchemaRegistryACL []kafkaacl.SchemaRegistryEntry `json:"schema_registry_acl"`
+	// Gatehouse provisions nothing: no maintenance window and no
+	// connection details, but the objects are there (Terraform's
+	// provider reads them).
+	Maintenance    maintenanceOut `json:"maintenance"`
+	ConnectionInfo map[string]any `json:"connection_info"`
+}
+
+// maintenanceOut is Aiven's MaintenanceOut with nothing scheduled.
+type maintenanceOut struct {
+	Dow     string `json:"dow"`
+	Enabled bool   `json:"enabled"`
+	Time    string `json:"time"`
+	Updates []any  `json:"updates"`
 }
 
 func toService(s org.Service) serviceOut {
@@ -37,7 +56,9 @@ func toService(s org.Service) serviceOut {
 	return serviceOut{CloudName: s.Cloud, CreateTime: s.CreateTime, UpdateTime: s.UpdateTime, GroupList: []string{}, Plan: s.Plan,
 		ServiceIntegrations: []any{}, ServiceName: s.Name, ServiceType: s.Type, State: "RUNNING", Tags: nonNilTags(s.Tags),
 		TechEmails: techEmailsOut(s.TechEmails), TerminationProtection: s.TerminationProtection, UserConfig: uc,
-		Features: map[string]any{}, Metadata: map[string]any{}}
+		Features: map[string]any{}, Metadata: map[string]any{}, Users: []serviceUserOut{},
+		ACL: []kafkaacl.Entry{}, KafkaACL: []kafkaacl.NativeEntry{}, SchemaRegistryACL: []kafkaacl.SchemaRegistryEntry{},
+		Maintenance: maintenanceOut{Updates: []any{}}, ConnectionInfo: map[string]any{}}
 }
 
 func (s *Server) createService(r *http.Request, a *control.Actor) (int, any, error) {

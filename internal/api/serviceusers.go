@@ -47,10 +47,10 @@ type accessControlOut struct {
 // serviceUserOut is Aiven's service user. password is null when the
 // caller may not read it or Gatehouse holds none.
 type serviceUserOut struct {
-	AccessControl       *accessControlOut `json:"access_control,omitempty"`
-	Authentication      *string           `json:"authentication,omitempty"`
+	AccessControl       *accessControlOut `json:"access_control"`
+	Authentication      *string           `json:"authentication,omitempty"` // MySQL only, as in Aiven's model
 	Password            *string           `json:"password"`
-	PasswordUpdatedTime *time.Time        `json:"password_updated_time,omitempty"`
+	PasswordUpdatedTime *time.Time        `json:"password_updated_time"`
 	Type                string            `json:"type"`
 	Username            string            `json:"username"`
 }
@@ -156,7 +156,16 @@ func (s *Server) serviceWithUsers(r *http.Request, a *control.Actor, svc org.Ser
 	if err != nil && !errors.Is(err, control.ErrForbidden) {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"service": toServiceWith(svc, users)}, nil
+	out := toServiceWith(svc, users)
+	if svc.Type == "kafka" {
+		// A caller who may not list the ACLs sees empty lists.
+		rules, err := s.plane.KafkaACLs(r.Context(), a, control.KafkaACLList, svc.Project, svc.Name)
+		if err != nil && !errors.Is(err, control.ErrForbidden) {
+			return 0, nil, err
+		}
+		out.ACL, out.KafkaACL, out.SchemaRegistryACL = aivenACLs(rules), nativeACLs(rules), schemaRegistryACLs(rules)
+	}
+	return http.StatusOK, map[string]any{"service": out}, nil
 }
 
 func toServiceWith(svc org.Service, users []control.ServiceUser) serviceOut {

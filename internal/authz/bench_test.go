@@ -291,3 +291,103 @@ func BenchmarkCheckSmall(b *testing.B) {
 		ix.Check(q.user, q.perm, q.res)
 	}
 }
+
+// BenchmarkApplyLatency publishes one change per revision, chaining
+// revisions as the Engine does, and times every Apply to report the
+// distribution (garbage collection included: the collector's work is
+// what a change's copies cost beyond the copying itself).
+//
+//   - grant: a user gets a role on a random project (or loses it);
+//   - revoke: an existing user grant is revoked, later restored;
+//   - member: a user joins a random group, then leaves it;
+//   - move: a project moves to another unit.
+func BenchmarkApplyLatency(b *testing.B) {
+	d, base := largeIndex(b)
+	r := rand.New(rand.NewPCG(3, 3))
+	var userGrants []Grant
+	for _, g := range d.Snapshot.Grants {
+		if g.Principal.Kind == PrincipalUser && g.Resource.Kind == KindProject {
+			userGrants = append(userGrants, g)
+		}
+	}
+	const n = 1 << 12
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
+	gen := map[string]func(i int) Change{
+		"grant": func(int) Change {
+			return SetGrant(UserP(pick(r, d.Users)), Project(pick(r, d.Projects)), pick(r, sets))
+		},
+		"revoke": func(i int) Change {
+			g := userGrants[i%n*97%len(userGrants)]
+			if i/n%2 == 1 {
+				return SetGrant(g.Principal, g.Resource, g.Perms) // restore
+			}
+			return SetGrant(g.Principal, g.Resource, 0)
+		},
+		"member": func(i int) Change {
+			rr := rand.New(rand.NewPCG(uint64(i/2), 5))
+			g, u := pick(rr, d.Groups), pick(rr, d.Users)
+			if i%2 == 0 {
+				return AddMember(g, u)
+			}
+			return RemoveMember(g, u)
+		},
+		"move": func(i int) Change {
+			unit := d.Units[(i+i/len(d.Projects))%len(d.Units)]
+			return UpsertNode(Project(d.Projects[i%len(d.Projects)]), Unit(unit))
+		},
+	}
+	for _, name := range []string{"grant", "revoke", "member", "move"} {
+		b.Run(name, func(b *testing.B) {
+			changes := make([][]Change, 2*n)
+			for i := range changes {
+				changes[i] = []Change{gen[name](i)}
+			}
+			ix := base
+			lat := make([]time.Duration, 0, 1<<20)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				c := changes[i%len(changes)]
+				t0 := time.Now()
+				ix = ix.Apply(ix.Revision()+1, c)
+				if len(lat) < cap(lat) {
+					lat = append(lat, time.Since(t0))
+				}
+			}
+			b.StopTimer()
+			reportLatency(b, lat)
+		})
+	}
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+	}
+}
+
+// BenchmarkApplyBatch applies 10,000 mixed changes (grants, revocations,
+// memberships, moves) as one revision.
+func BenchmarkApplyBatch(b *testing.B) {
+	d, base := largeIndex(b)
+	r := rand.New(rand.NewPCG(4, 4))
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
+	batch := make([]Change, 10_000)
+	for i := range batch {
+		switch r.IntN(10) {
+		case 0:
+			batch[i] = AddMember(pick(r, d.Groups), pick(r, d.Users))
+		case 1:
+			batch[i] = RemoveMember(pick(r, d.Groups), pick(r, d.Users))
+		case 2:
+			batch[i] = UpsertNode(Project(pick(r, d.Projects)), Unit(pick(r, d.Units)))
+		default:
+			batch[i] = SetGrant(UserP(pick(r, d.Users)), Project(pick(r, d.Projects)), pick(r, sets))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		base.Apply(base.Revision()+1, batch)
+	}
+}

@@ -1,5 +1,10 @@
 package authz
 
+import (
+	"cmp"
+	"slices"
+)
+
 // dict maps external string IDs to dense indexes. IDs are never removed (a
 // deleted entity keeps its index, marked dead), so a dictionary can be an
 // immutable table shared by every revision plus a small persistent overlay
@@ -123,12 +128,16 @@ func (ix *Index) rebuildDicts(force bool) {
 			continue
 		}
 		t := newItable(counts[k])
+		o := &kindOrder{ents: make([]orderEntry, 0, counts[k])}
 		for i := int32(0); i < int32(ix.nodes.Len()); i++ {
 			if r := ix.nodes.at(i); r.kind == k {
 				t.insert(strHash{}.hash(r.id), i)
+				o.ents = append(o.ents, orderEntry{r.id, i})
 			}
 		}
 		ix.nodeIDs[k] = dict{tab: t}
+		slices.SortFunc(o.ents, func(a, b orderEntry) int { return cmp.Compare(a.id, b.id) })
+		ix.order[k] = o
 	}
 	if force || ix.userIDs.needsRebuild() {
 		t := newItable(ix.users.Len())

@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -293,4 +294,72 @@ func TestEngineAtomicSwap(t *testing.T) {
 		t.Errorf("revision %d", e.Revision())
 	}
 	t.Logf("%d consistent reads during 1997 swaps", reads.Load())
+}
+
+// TestResourcesCursorAcrossRevisions pages through a user's projects while
+// other changes are published between pages (new projects, grants given
+// and revoked elsewhere): the pages must stay sorted and without repeats,
+// and every project reachable throughout must appear, whichever strategy
+// Resources takes.
+func TestResourcesCursorAcrossRevisions(t *testing.T) {
+	tests := []struct {
+		name                   string
+		maxHeld, budget, ratio int
+	}{
+		{"walk", 1 << 20, 1 << 20, 1 << 20},
+		{"scan by check", -1, 0, 0},
+		{"scan over marks", -1, 0, 1 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer SetListingLimits(tc.maxHeld, tc.budget, tc.ratio)()
+			e := NewEngine()
+			snap := Snapshot{Nodes: []Node{{Resource: Org("o")}}, Users: []User{{ID: "u", Active: true}, {ID: "v", Active: true}}}
+			stable := map[string]bool{}
+			for i := range 300 {
+				p := fmt.Sprintf("p%03d", i*2)
+				snap.Nodes = append(snap.Nodes, Node{Resource: Project(p), Parent: Org("o")})
+				if i%3 != 0 {
+					snap.Grants = append(snap.Grants, Grant{Principal: UserP("u"), Resource: Project(p), Perms: SetOf(ReadOnly)})
+					stable[p] = true
+				}
+			}
+			if err := e.Load(snap, 1); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			cursor := ""
+			for page := 0; ; page++ {
+				ids, next := e.Index().Resources("u", ProjectServicesRead, KindProject, cursor, 7)
+				got = append(got, ids...)
+				if next == "" {
+					break
+				}
+				cursor = next
+				// Between pages: a new project on either side of the cursor,
+				// granted; and a grant given to someone else.
+				rev := e.Revision() + 1
+				np := fmt.Sprintf("p%03d", (page*37)%600+1)
+				if err := e.Apply(rev, []Change{
+					UpsertNode(Project(np), Org("o")),
+					SetGrant(UserP("u"), Project(np), SetOf(Developer)),
+					SetGrant(UserP("v"), Project(fmt.Sprintf("p%03d", page*2)), SetOf(Admin)),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+				t.Fatalf("pages not strictly increasing: %v", got)
+			}
+			seen := map[string]bool{}
+			for _, id := range got {
+				seen[id] = true
+			}
+			for p := range stable {
+				if !seen[p] {
+					t.Errorf("%s reachable throughout but never listed", p)
+				}
+			}
+		})
+	}
 }

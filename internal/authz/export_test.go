@@ -16,3 +16,13 @@ func SetInlineLimits(groups, grants int) (restore func()) {
 	inlineGroups, inlineGrants = groups, grants
 	return func() { inlineGroups, inlineGrants = og, ok }
 }
+
+// SetListingLimits forces Resources' strategies: walks while the user
+// holds at most maxHeld grants and visits at most budget nodes, scans by
+// check when a page's limit times ratio is below the grants held. Not for
+// parallel use.
+func SetListingLimits(maxHeld, budget, ratio int) (restore func()) {
+	oh, ob, or := walkMaxHeld, walkBudget, checkScanRatio
+	walkMaxHeld, walkBudget, checkScanRatio = maxHeld, budget, ratio
+	return func() { walkMaxHeld, walkBudget, checkScanRatio = oh, ob, or }
+}

@@ -75,7 +75,7 @@ func TestHmapPersistent(t *testing.T) {
 }
 
 func TestPvecCopyOnWrite(t *testing.T) {
-	const n = 3*midSize*chunkSize + 100 // several mid nodes, the last partial
+	const n = 3*fanout*fanout*leafSize + 100 // several inner levels, the last partial
 	var v pvec[int]
 	e1 := &edit{}
 	for i := range n {
@@ -83,7 +83,7 @@ func TestPvecCopyOnWrite(t *testing.T) {
 	}
 	old := v
 	e2 := &edit{}
-	for _, i := range []int32{500, midSize * chunkSize, n - 1} {
+	for _, i := range []int32{500, fanout * leafSize, n - 1} {
 		*v.mut(e2, i) = -1
 	}
 	grown := v
@@ -97,13 +97,13 @@ func TestPvecCopyOnWrite(t *testing.T) {
 	}{
 		{"original", old, func(i int) int { return i }, n},
 		{"edited", grown, func(i int) int {
-			if i == 500 || i == midSize*chunkSize || i == n-1 {
+			if i == 500 || i == fanout*leafSize || i == n-1 {
 				return -1
 			}
 			return i
 		}, n},
 		{"appended", v, func(i int) int {
-			if i == 500 || i == midSize*chunkSize || i == n-1 {
+			if i == 500 || i == fanout*leafSize || i == n-1 {
 				return -1
 			}
 			return i
@@ -127,7 +127,7 @@ func TestPvecCopyOnWrite(t *testing.T) {
 }
 
 func TestPvecArena(t *testing.T) {
-	const n = 2*midSize*chunkSize + 7
+	const n = 2*fanout*fanout*leafSize + 7
 	e1 := &edit{}
 	v := newPvecArena(e1, n, func(i int32, r *int) { *r = int(i) })
 	old := v

@@ -102,6 +102,14 @@ func putID(dst []byte, id string) uint8 {
 // dirty lists the records an Apply touched, duplicates allowed.
 type dirty struct{ users, nodes []int32 }
 
+// applyState holds what one Apply allocates besides the copies, with
+// room for the dirty lists of a small batch.
+type applyState struct {
+	e          edit
+	d          dirty
+	ubuf, nbuf [8]int32
+}
+
 func (t txn) mutUser(i int32) *userRec {
 	if t.d != nil {
 		t.d.users = append(t.d.users, i)

@@ -37,9 +37,12 @@ type Index struct {
 	groups  pvec[groupRec]
 	// Check-path copies of nodes and users (hot.go), and the permission
 	// sets their inline grants point into.
-	nhot  pvec[nodeHot]
-	uhot  pvec[userHot]
-	sets  *setTable
+	nhot pvec[nodeHot]
+	uhot pvec[userHot]
+	sets *setTable
+	// Node indexes of each kind sorted by ID (query.go), rebuilt with the
+	// kind's ID table.
+	order [numKinds]*kindOrder
 	stats Stats
 }
 
@@ -194,7 +197,11 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		return ix, nil
 	}
 	cp := *ix
-	t := txn{ix: &cp, e: &edit{}, d: &dirty{}}
+	// One allocation for the edit token and the dirty lists: a single
+	// change is published on its own, so its fixed costs count.
+	w := &applyState{}
+	w.d.users, w.d.nodes = w.ubuf[:0], w.nbuf[:0]
+	t := txn{ix: &cp, e: &w.e, d: &w.d}
 	var errs []error
 	for i := range changes {
 		if err := t.apply(&changes[i]); err != nil {

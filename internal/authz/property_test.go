@@ -290,6 +290,70 @@ func TestPropertyEngineMatchesReference(t *testing.T) {
 	}
 }
 
+// TestPropertyInterleavedUpdates publishes one random change at a time
+// through an Engine, as a change-log follower does, and asks random
+// questions between every two changes: the incremental paths (one record
+// replaced, one revision published) are where new bugs would hide. The
+// full run makes over a million random checks; -short makes fewer.
+func TestPropertyInterleavedUpdates(t *testing.T) {
+	const seeds, checksPerChange = 8, 48
+	steps := 2700 // 8 × 2,700 × 48 ≈ 1.04M checks
+	if testing.Short() {
+		steps = 300
+	}
+	var total atomic.Int64
+	t.Run("group", func(t *testing.T) {
+		for c := range seeds {
+			t.Run(fmt.Sprintf("seed%d", c), func(t *testing.T) {
+				t.Parallel()
+				total.Add(int64(runInterleaved(t, uint64(5000+c), steps, checksPerChange)))
+			})
+		}
+	})
+	t.Logf("%d random checks interleaved with updates", total.Load())
+	if !t.Failed() && !testing.Short() && total.Load() < 1_000_000 {
+		t.Fatalf("only %d checks, want >= 1,000,000", total.Load())
+	}
+}
+
+func runInterleaved(t *testing.T, seed uint64, steps, perChange int) int {
+	r := rand.New(rand.NewPCG(seed, 0x1e7e))
+	w := world{r}
+	m := newRef()
+	e := NewEngine()
+	rev := int64(1)
+	genesis := w.genesis()
+	for _, c := range genesis {
+		m.apply(c)
+	}
+	e.Apply(rev, genesis) // some random grants do not fit: skipped by both
+	checks := 0
+	for step := range steps {
+		c := w.change()
+		m.apply(c)
+		rev++
+		e.Apply(rev, []Change{c})
+		ix := e.Index()
+		for range perChange {
+			u, res, p := pick(r, everyUser), pick(r, everyResource()), pick(r, allPerms)
+			want := m.effective(u, res)
+			if got := ix.Check(u, p, res); got != want.Has(p) {
+				t.Fatalf("seed %d step %d after %s: Check(%s, %v, %v) = %v, want %v\n%+v",
+					seed, step, c.Op, u, p, res, got, want.Has(p), ix.Explain(u, p, res))
+			}
+			checks++
+		}
+		if step%50 == 0 {
+			compareLists(t, r, ix, m, fmt.Sprintf("seed %d step %d", seed, step))
+		}
+	}
+	want := m.snapshot()
+	if got := e.Index().Snapshot(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("seed %d: facts after %d single changes differ from the oracle's", seed, steps)
+	}
+	return checks
+}
+
 // TestPropertyTrieGrants reruns the comparison with principals switching to
 // the trie representation after two grants (and back below one), which
 // the small worlds would otherwise never reach.
@@ -312,6 +376,29 @@ func TestPropertySpilled(t *testing.T) {
 		n += runProperty(t, uint64(2000+c), 10)
 	}
 	t.Logf("%d checks compared", n)
+}
+
+// TestPropertyListingStrategies reruns the comparison with Resources
+// forced into each of its strategies, which the small worlds would
+// otherwise rarely leave: scans testing every node as Check does, scans
+// over the marked grants, and walks that give up half-way.
+func TestPropertyListingStrategies(t *testing.T) {
+	tests := []struct {
+		name                   string
+		maxHeld, budget, ratio int
+	}{
+		{"scan by check", -1, 0, 0},
+		{"scan over marks", -1, 0, 1 << 20},
+		{"walk gives up", 1 << 20, 3, 1 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer SetListingLimits(tc.maxHeld, tc.budget, tc.ratio)()
+			for c := range 3 {
+				runProperty(t, uint64(3000+c), 10)
+			}
+		})
+	}
 }
 
 // TestDictionaryRebuild adds enough IDs one revision at a time to force

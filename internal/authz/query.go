@@ -3,6 +3,7 @@ package authz
 import (
 	"cmp"
 	"container/heap"
+	"math/bits"
 	"slices"
 )
 
@@ -244,12 +245,23 @@ func canContain(k, target Kind) bool {
 
 // Resources lists the IDs of nodes of kind on which user can do perm,
 // sorted, starting after the cursor after, at most limit of them (limit <=
-// 0: all). next is the cursor for the following page, "" at the end.
+// 0: all). next is the cursor for the following page, "" at the end. The
+// cursor is an ID, not a position, so paging across revisions neither
+// repeats nor skips a resource that stays reachable.
 //
-// It starts from the user's (and its groups') grants that carry perm and
-// walks down from them, so the cost follows what the user can reach, not
-// the size of the organization; only a super admin or an organization-level
-// grant walks a whole organization.
+// Two strategies, chosen by what the user holds:
+//
+//   - walk: from the user's (and its groups') grants that carry perm down
+//     their subtrees, collecting the page in a bounded heap. The cost
+//     follows what the user can reach, not the size of the organization;
+//     it suits users with few grants on small subtrees.
+//   - scan: the kind's IDs in sorted order from the cursor, each tested
+//     for reachability, stopping once the page is full. The cost follows
+//     the page, not the whole list; it suits users who reach much
+//     (organization-level grants, super admins, thousands of grants),
+//     where a walk would visit everything to return the first hundred.
+//
+// A walk that outgrows walkBudget visited nodes gives way to a scan.
 func (ix *Index) Resources(user string, perm Permission, kind Kind, after string, limit int) (ids []string, next string) {
 	ui, ok := ix.userIdx(user)
 	if !ok || !perm.Valid() || !kind.Valid() {
@@ -260,14 +272,55 @@ func (ix *Index) Resources(user string, perm Permission, kind Kind, after string
 		return nil, ""
 	}
 	need := perm.bit()
-	// Roots are marked in a bitmap over node indexes (14 KB for 110,000
-	// nodes): cheaper than a map when a user holds 10,000 grants.
-	marked := make([]uint64, (ix.nodes.Len()+63)/64)
-	var roots []int32
+	held := u.grants.Len() + len(u.superOrgs)
+	for _, gi := range u.groups {
+		held += ix.groups.at(gi).grants.Len()
+	}
+	if held > walkMaxHeld {
+		if limit > 0 && limit*checkScanRatio < held {
+			// A page is cheaper to test node by node, as Check does, than
+			// to mark thousands of grants first.
+			uh := ix.uhot.at(ui)
+			return ix.scan(kind, after, limit, func(n int32) bool { return ix.allows(ui, uh, n, need) })
+		}
+		return ix.scanMarked(ix.markHeld(u, need), kind, after, limit)
+	}
+	marked := ix.markHeld(u, need)
+	if ids, next, ok := ix.walk(marked, kind, after, limit); ok {
+		return ids, next
+	}
+	return ix.scanMarked(marked, kind, after, limit)
+}
+
+// walkMaxHeld and walkBudget bound the walk strategy: the grants a user
+// and its groups may hold, and the nodes a walk may visit, before a scan
+// is the cheaper way to a page. Past checkScanRatio grants per entry of
+// the page, a scan tests each node as Check does instead of marking the
+// grants first. (Variables only so tests can force each strategy.)
+var (
+	walkMaxHeld    = 2048
+	walkBudget     = 8192
+	checkScanRatio = 32
+)
+
+// heldMarks marks the nodes where the user or one of its groups holds a
+// grant carrying need, and the organizations it is super admin of; roots
+// lists them in marking order.
+type heldMarks struct {
+	bits  []uint64
+	roots []int32
+}
+
+func (m *heldMarks) has(n int32) bool { return m.bits[n>>6]&(1<<(n&63)) != 0 }
+
+func (ix *Index) markHeld(u *userRec, need Set) *heldMarks {
+	// A bitmap over node indexes (14 KB for 110,000 nodes): cheaper than
+	// a map when a user holds 10,000 grants.
+	m := &heldMarks{bits: make([]uint64, (ix.nodes.Len()+63)/64)}
 	mark := func(n int32) {
-		if marked[n>>6]&(1<<(n&63)) == 0 {
-			marked[n>>6] |= 1 << (n & 63)
-			roots = append(roots, n)
+		if !m.has(n) {
+			m.bits[n>>6] |= 1 << (n & 63)
+			m.roots = append(m.roots, n)
 		}
 	}
 	add := func(n uint32, g grantVal) bool {
@@ -284,45 +337,141 @@ func (ix *Index) Resources(user string, perm Permission, kind Kind, after string
 	for _, o := range u.superOrgs {
 		mark(o)
 	}
+	return m
+}
+
+// reaches reports whether n or one of its ancestors is marked, reading
+// the check path's node records (parent and grandparent per step).
+func (ix *Index) reaches(m *heldMarks, n int32) bool {
+	for a := n; ; {
+		if m.has(a) {
+			return true
+		}
+		h := ix.nhot.at(a)
+		if h.parent < 0 {
+			return false
+		}
+		if m.has(h.parent) {
+			return true
+		}
+		if a = h.grand; a < 0 {
+			return false
+		}
+	}
+}
+
+// walk is the walk strategy; ok is false when it gave up (an organization
+// root, or more than walkBudget nodes).
+func (ix *Index) walk(m *heldMarks, kind Kind, after string, limit int) (ids []string, next string, ok bool) {
 	// Keep only the topmost roots: their subtrees are disjoint, so the walk
 	// below visits every node at most once and needs no dedup set.
-	top := roots[:0]
-	for _, r := range roots {
-		covered := false
-		for a := ix.nodes.at(r).parent; a >= 0; a = ix.nodes.at(a).parent {
-			if marked[a>>6]&(1<<(a&63)) != 0 {
-				covered = true
-				break
-			}
+	var top []int32
+	for _, r := range m.roots {
+		h := ix.nhot.at(r)
+		if h.parent < 0 {
+			return nil, "", false // a whole organization: scan
 		}
-		if !covered {
+		if !ix.reaches(m, h.parent) {
 			top = append(top, r)
 		}
 	}
 	c := collector{after: after, limit: limit}
-	var walk func(n int32)
-	walk = func(n int32) {
+	visited := 0
+	var walk func(n int32) bool
+	walk = func(n int32) bool {
+		ok := true
 		ix.nodes.at(n).children.each(func(ch uint32, _ struct{}) bool {
+			if visited++; visited > walkBudget {
+				ok = false
+				return false
+			}
 			cr := ix.nodes.at(int32(ch))
 			if cr.kind == kind {
 				c.add(cr.id)
 			}
-			if canContain(cr.kind, kind) {
-				walk(int32(ch))
+			if canContain(cr.kind, kind) && !walk(int32(ch)) {
+				ok = false
+				return false
 			}
 			return true
 		})
+		return ok
 	}
 	for _, r := range top {
 		rr := ix.nodes.at(r)
 		if rr.kind == kind {
 			c.add(rr.id)
 		}
-		if canContain(rr.kind, kind) {
-			walk(r)
+		if canContain(rr.kind, kind) && !walk(r) {
+			return nil, "", false
 		}
 	}
-	return c.result()
+	ids, next = c.result()
+	return ids, next, true
+}
+
+func (ix *Index) scanMarked(m *heldMarks, kind Kind, after string, limit int) ([]string, string) {
+	return ix.scan(kind, after, limit, func(n int32) bool { return ix.reaches(m, n) })
+}
+
+// scan is the scan strategy: nodes of kind in ID order after the cursor,
+// those for which reach holds, until limit of them and one more.
+func (ix *Index) scan(kind Kind, after string, limit int, reach func(int32) bool) (ids []string, next string) {
+	ord := ix.order[kind]
+	// IDs added since the sorted table was built sit in the dictionary's
+	// overlay, which is bounded by a fraction of the table.
+	var extra []orderEntry
+	ix.nodeIDs[kind].over.each(func(id string, i int32) bool {
+		if id > after {
+			extra = append(extra, orderEntry{id, i})
+		}
+		return true
+	})
+	slices.SortFunc(extra, func(a, b orderEntry) int { return cmp.Compare(a.id, b.id) })
+	var base []orderEntry
+	if ord != nil {
+		base = ord.ents[ord.search(after):]
+	}
+	if limit > 0 {
+		ids = make([]string, 0, min(limit, len(base)+len(extra)))
+	}
+	for len(base) > 0 || len(extra) > 0 {
+		var e orderEntry
+		if len(extra) == 0 || len(base) > 0 && base[0].id < extra[0].id {
+			e, base = base[0], base[1:]
+		} else {
+			e, extra = extra[0], extra[1:]
+		}
+		if !ix.nhot.at(e.idx).alive || !reach(e.idx) {
+			continue
+		}
+		if limit > 0 && len(ids) == limit {
+			return ids, ids[len(ids)-1]
+		}
+		ids = append(ids, e.id)
+	}
+	return ids, ""
+}
+
+// kindOrder lists every node index of one kind (dead ones too, as the ID
+// tables do) sorted by ID, for the scan strategy of Resources. It is
+// rebuilt with the kind's ID table, whose overlay holds the newcomers.
+type kindOrder struct {
+	ents []orderEntry
+}
+
+type orderEntry struct {
+	id  string
+	idx int32
+}
+
+// search returns the position of the first ID greater than after.
+func (o *kindOrder) search(after string) int {
+	i, found := slices.BinarySearchFunc(o.ents, after, func(e orderEntry, t string) int { return cmp.Compare(e.id, t) })
+	if found {
+		i++
+	}
+	return i
 }
 
 // collector keeps the limit smallest IDs greater than after in a max-heap,
@@ -380,8 +529,15 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 		return nil, nil
 	}
 	need := perm.bit()
-	us := map[int32]struct{}{}
-	gs := map[int32]struct{}{}
+	// Bitmaps over user and group indexes rather than maps: a group
+	// granted at the organization brings its every member, and a bitmap
+	// visited in order also yields the users without a hash per member.
+	us := make([]uint64, (ix.users.Len()+63)/64)
+	gs := make([]uint64, (ix.groups.Len()+63)/64)
+	markUser := func(u uint32, _ struct{}) bool {
+		us[u>>6] |= 1 << (u & 63)
+		return true
+	}
 	for a := n; a >= 0; a = ix.nodes.at(a).parent {
 		r := ix.nodes.at(a)
 		r.grants.each(func(pk uint32, s Set) bool {
@@ -389,26 +545,21 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 				return true
 			}
 			if pk&groupBit != 0 {
-				gs[int32(pk&^groupBit)] = struct{}{}
+				g := pk &^ groupBit
+				gs[g>>6] |= 1 << (g & 63)
 			} else {
-				us[int32(pk)] = struct{}{}
+				markUser(pk, struct{}{})
 			}
 			return true
 		})
-		r.supers.each(func(u uint32, _ struct{}) bool {
-			us[int32(u)] = struct{}{}
-			return true
-		})
+		r.supers.each(markUser)
 	}
-	for g := range gs {
+	for g := range setBits(gs) {
 		gr := ix.groups.at(g)
 		groups = append(groups, gr.id)
-		gr.members.each(func(u uint32, _ struct{}) bool {
-			us[int32(u)] = struct{}{}
-			return true
-		})
+		gr.members.each(markUser)
 	}
-	for u := range us {
+	for u := range setBits(us) {
 		if ur := ix.users.at(u); ur.active {
 			users = append(users, ur.id)
 		}
@@ -416,6 +567,21 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 	slices.Sort(users)
 	slices.Sort(groups)
 	return users, groups
+}
+
+// setBits yields the indexes of the set bits of a bitmap, in order.
+func setBits(bm []uint64) func(yield func(int32) bool) {
+	return func(yield func(int32) bool) {
+		for w, x := range bm {
+			for x != 0 {
+				b := bits.TrailingZeros64(x)
+				if !yield(int32(w*64 + b)) {
+					return
+				}
+				x &= x - 1
+			}
+		}
+	}
 }
 
 // Grants lists the grants on exactly res (not inherited ones), sets as

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	aiven "github.com/aiven/go-client-codegen"
@@ -113,18 +115,75 @@ type api struct {
 	url   string
 	token string
 	http  *http.Client
+	revs  *revisionCarrier
+}
+
+// revisionCarrier sends every request asking for a decision at least as new
+// as the newest revision an answer reported (Gatehouse-Revision), so that
+// one command line reads its own writes whichever server of a database
+// answers.
+type revisionCarrier struct {
+	next http.RoundTripper
+	rev  atomic.Int64
+}
+
+func (t *revisionCarrier) RoundTrip(req *http.Request) (*http.Response, error) {
+	if rev := t.rev.Load(); rev > 0 {
+		req = req.Clone(req.Context())
+		req.Header.Set("Gatehouse-At-Least-Revision", strconv.FormatInt(rev, 10))
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err == nil {
+		if rev, perr := strconv.ParseInt(resp.Header.Get("Gatehouse-Revision"), 10, 64); perr == nil {
+			t.raise(rev)
+		}
+	}
+	return resp, err
+}
+
+// raise keeps the newest revision seen.
+func (t *revisionCarrier) raise(rev int64) {
+	for {
+		cur := t.rev.Load()
+		if rev <= cur || t.rev.CompareAndSwap(cur, rev) {
+			return
+		}
+	}
 }
 
 // client returns the API client for the target server with the token.
 func (a *app) client() (*api, error) {
-	url, token, _, err := a.target()
+	url, token, src, err := a.target()
 	if err != nil {
 		return nil, err
 	}
 	if token == "" {
 		return nil, errNotLoggedIn
 	}
-	return newAPIClient(url, token)
+	c, err := newAPIClient(url, token)
+	if err != nil {
+		return nil, err
+	}
+	if src == tokenSaved {
+		// Carry on from the revision the last command of this login saw.
+		if saved, ok, _ := a.loadCredentials(); ok && saved.Token == token {
+			c.revs.raise(saved.Revision)
+		}
+	}
+	return c, nil
+}
+
+// keepRevision saves the newest revision c saw beside the saved login it
+// used, for the next command. Best effort: a command that succeeded does
+// not fail for it.
+func (a *app) keepRevision(c *api) {
+	rev := c.revs.rev.Load()
+	saved, ok, err := a.loadCredentials()
+	if err != nil || !ok || saved.Token != c.token || !sameURL(saved.URL, c.url) || rev <= saved.Revision {
+		return
+	}
+	saved.Revision = rev
+	_, _ = a.saveCredentials(saved)
 }
 
 // transport sends every request of the command line; a variable so that
@@ -132,7 +191,8 @@ func (a *app) client() (*api, error) {
 var transport http.RoundTripper = http.DefaultTransport
 
 func newAPIClient(url, token string) (*api, error) {
-	hc := &http.Client{Timeout: time.Minute, Transport: transport}
+	revs := &revisionCarrier{next: transport}
+	hc := &http.Client{Timeout: time.Minute, Transport: revs}
 	// No retries: a person is waiting, Gatehouse answers at once, and some
 	// 5xx answers are meant for the person (510 asks for a two-factor code).
 	c, err := aiven.NewClient(aiven.HostOpt(url), aiven.TokenOpt(token), aiven.UserAgentOpt("gatehouse-cli"),
@@ -140,7 +200,7 @@ func newAPIClient(url, token string) (*api, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &api{Client: c, url: url, token: token, http: hc}, nil
+	return &api{Client: c, url: url, token: token, http: hc, revs: revs}, nil
 }
 
 // with wraps a command body that needs an API client.
@@ -150,6 +210,7 @@ func (a *app) with(fn func(ctx context.Context, c *api) error) func(*cobra.Comma
 		if err != nil {
 			return err
 		}
+		defer a.keepRevision(c)
 		return fn(cmd.Context(), c)
 	}
 }

@@ -15,6 +15,10 @@ type credentials struct {
 	URL       string `json:"url"`
 	Token     string `json:"auth_token"`
 	UserEmail string `json:"user_email"`
+	// Revision is the newest change-log revision this login has seen;
+	// every command asks the server for decisions at least that new, so
+	// a write through one server is seen by the next command on any other.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 const credentialsFile = "credentials.json"

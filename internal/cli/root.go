@@ -148,6 +148,7 @@ PostgreSQL requires the variable.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", envOr("GATEHOUSE_LISTEN", server.DefaultListen), "address to listen on (env GATEHOUSE_LISTEN)")
 	f.StringVar(&cfg.Database, "database", envOr("GATEHOUSE_DATABASE", server.DefaultDatabase), "SQLite file path or postgres:// URL (env GATEHOUSE_DATABASE)")
+	f.StringVar(&cfg.SQLiteSynchronous, "sqlite-synchronous", envOr("GATEHOUSE_SQLITE_SYNCHRONOUS", server.DefaultSQLiteSynchronous), "SQLite durability: FULL syncs every commit, NORMAL only at checkpoints (an OS crash may drop the last commits), EXTRA also syncs the directory (env GATEHOUSE_SQLITE_SYNCHRONOUS)")
 	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", os.Getenv("GATEHOUSE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; none by default (env GATEHOUSE_TRUSTED_PROXIES)")
 	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", "50"), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
 	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")

@@ -50,6 +50,18 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 	return authz.Resource{}, fail(ErrInvalid, "resource_type must be organization, organization_unit, project or service, not %q", r.Type)
 }
 
+// accessMember is what every access question requires first, whoever it
+// is about: membership of the organization (as access/check), and that
+// the organization's authentication policy accepts how the actor signed
+// in. Only then is anything about its resources said, even about oneself.
+func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
+	o, err := p.organization(tx, orgID)
+	if err != nil {
+		return err
+	}
+	return p.authorize(tx, a, opOrganizationGet, orgRes(o.ID))
+}
+
 // mayInspect: anyone may ask about themselves; asking about others needs
 // the right to read permissions where the question is asked.
 func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
@@ -59,13 +71,17 @@ func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resou
 	return p.authorize(tx, a, opAccessInspect, res)
 }
 
+// revisionWait bounds how long a request asking for a revision this server
+// has not reached waits for it.
+const revisionWait = 2 * time.Second
+
 // waitRevision makes sure the engine reflects at least revision rev (read
 // your writes across servers), pulling the change log if needed.
 func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
 	if rev <= p.engine.Revision() {
 		return nil
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(revisionWait)
 	for {
 		if err := p.sync(ctx); err != nil {
 			return err
@@ -74,7 +90,7 @@ func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fail(ErrConflict, "revision %d is not known yet (this server is at %d)", rev, p.engine.Revision())
+			return fail(ErrConflict, "Revision %d is not known to this server after waiting %v (it is at revision %d): a newer revision than the database holds, or this server cannot read the change log; retry", rev, revisionWait, p.engine.Revision())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -134,14 +150,23 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		}
 		perms[i] = perm
 	}
-	ix := p.engine.Index() // one consistent revision for the whole batch
-	res, resolved := p.resolveInMemory(ix, orgID, checks)
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	var (
+		out []bool
+		rev int64
+	)
+	err := p.read(ctx, func(tx store.Tx) error {
+		ix := p.engine.Index() // one consistent revision for the whole batch
+		res, resolved := p.resolveInMemory(ix, orgID, checks)
 		if !resolved {
 			// Something is unknown to the engine: resolve through the
 			// store, which words the 4xx precisely.
 			o, err := p.organization(tx, orgID)
 			if err != nil {
+				return err
+			}
+			// Members only, before anything about the organization's
+			// resources is said.
+			if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
 				return err
 			}
 			byRes := map[AccessResource]authz.Resource{}
@@ -182,16 +207,20 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			}
 			inspected[k] = true
 		}
-		return nil
+		out, rev = make([]bool, len(checks)), ix.Revision()
+		denied := false
+		for i, c := range checks {
+			out[i] = ix.Check(c.UserID, perms[i], res[i])
+			denied = denied || !out[i]
+		}
+		// A "no" decided while the store holds newer changes is asked
+		// again after catching up.
+		return p.staleAnswer(tx, denied, rev)
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]bool, len(checks))
-	for i, c := range checks {
-		out[i] = ix.Check(c.UserID, perms[i], res[i])
-	}
-	return out, ix.Revision(), nil
+	return out, rev, nil
 }
 
 // Explain says why a user may or may not do permission on a resource.
@@ -200,21 +229,29 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 	if err != nil {
 		return authz.Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	var r authz.Resource
-	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if _, err := p.organization(tx, orgID); err != nil {
+	var (
+		out authz.Explanation
+		rev int64
+	)
+	err = p.read(ctx, func(tx store.Tx) error {
+		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
-		if r, err = p.accessResource(tx, orgID, c.Resource); err != nil {
+		r, err := p.accessResource(tx, orgID, c.Resource)
+		if err != nil {
 			return err
 		}
-		return p.mayInspect(tx, a, c.UserID, r)
+		if err := p.mayInspect(tx, a, c.UserID, r); err != nil {
+			return err
+		}
+		ix := p.engine.Index()
+		out, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		return p.staleAnswer(tx, !out.Allowed, rev)
 	})
 	if err != nil {
 		return authz.Explanation{}, 0, err
 	}
-	ix := p.engine.Index()
-	return ix.Explain(c.UserID, perm, r), ix.Revision(), nil
+	return out, rev, nil
 }
 
 // AccessibleResources lists the projects or services of an organization on
@@ -238,8 +275,13 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	var ix *authz.Index
 	inOrg := map[string]bool{}
-	err = p.store.Read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Tx) error {
+		clear(inOrg)
+		if err := p.accessMember(tx, a, orgID); err != nil {
+			return err
+		}
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -249,21 +291,30 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 		}
 		if k == authz.KindUnit {
 			us, err := tx.ListUnits(o.ID)
+			if err != nil {
+				return err
+			}
 			for _, u := range us {
 				inOrg[u.ID] = true
 			}
-			return err
+			ix = p.engine.Index()
+			return p.staleAnswer(tx, true, ix.Revision())
 		}
 		ps, err := tx.ListProjects(o.ID)
+		if err != nil {
+			return err
+		}
 		for _, pr := range ps {
 			inOrg[pr.Name] = true
 		}
-		return err
+		// A listing leaves out what is denied: when the store is ahead
+		// of the engine, list after catching up.
+		ix = p.engine.Index()
+		return p.staleAnswer(tx, true, ix.Revision())
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	ix := p.engine.Index()
 	var out []string
 	for len(out) < limit {
 		ids, next := ix.Resources(userID, perm, k, after, limit)
@@ -294,20 +345,25 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	if err != nil {
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	var res authz.Resource
-	err = p.store.Read(ctx, func(tx store.Tx) error {
-		if _, err := p.organization(tx, orgID); err != nil {
+	err = p.read(ctx, func(tx store.Tx) error {
+		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
-		if res, err = p.accessResource(tx, orgID, r); err != nil {
+		res, err := p.accessResource(tx, orgID, r)
+		if err != nil {
 			return err
 		}
-		return p.authorize(tx, a, opAccessInspect, res)
+		if err := p.authorize(tx, a, opAccessInspect, res); err != nil {
+			return err
+		}
+		ix := p.engine.Index()
+		users, groups = ix.Principals(res, perm)
+		rev = ix.Revision()
+		// A listing leaves out whoever is denied.
+		return p.staleAnswer(tx, true, rev)
 	})
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	ix := p.engine.Index()
-	users, groups = ix.Principals(res, perm)
-	return users, groups, ix.Revision(), nil
+	return users, groups, rev, nil
 }

@@ -136,7 +136,7 @@ func (p *Plane) orgAndApplicationUser(tx store.Tx, a *Actor, op, orgID, userID s
 // ListApplicationUsers lists an organization's application users.
 func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string) ([]identity.User, error) {
 	var out []identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -153,7 +153,7 @@ func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string
 // GetApplicationUser returns one application user.
 func (p *Plane) GetApplicationUser(ctx context.Context, a *Actor, orgID, userID string) (identity.User, error) {
 	var u identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		_, u, err = p.orgAndApplicationUser(tx, a, opApplicationUserGet, orgID, userID)
 		return err
@@ -287,7 +287,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 // ListApplicationTokens lists an application user's valid tokens.
 func (p *Plane) ListApplicationTokens(ctx context.Context, a *Actor, orgID, userID string) ([]TokenInfo, error) {
 	var ts []token.Token
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokensList, orgID, userID)
 		if err != nil {
 			return err

@@ -90,7 +90,7 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cachedToken, error) {
 	e := &cachedToken{fetched: now}
 	var st tokenState
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		st.token, err = tx.GetToken(hash)
 		if errors.Is(err, store.ErrNotFound) {
@@ -146,7 +146,7 @@ func (p *Plane) refuse(ctx context.Context, r refusal) {
 	if !p.refusals.allow(r.hash+"\x00"+r.reason, p.now()) {
 		return
 	}
-	err := p.store.Write(ctx, func(tx store.Tx) error {
+	err := p.mustWrite(ctx, func(tx store.Tx) error {
 		orgIDs := r.orgIDs
 		if orgIDs == nil {
 			var err error
@@ -165,7 +165,7 @@ func (p *Plane) refuse(ctx context.Context, r refusal) {
 
 // Logout revokes the session token the actor used, and nothing else.
 func (p *Plane) Logout(ctx context.Context, a *Actor) error {
-	err := p.store.Write(ctx, func(tx store.Tx) error { return tx.DeleteToken(a.Token.Hash) })
+	err := p.mustWrite(ctx, func(tx store.Tx) error { return tx.DeleteToken(a.Token.Hash) })
 	p.tokens.drop(a.Token.Hash)
 	return err
 }

@@ -22,11 +22,18 @@ func (p *Plane) authorize(tx store.Tx, a *Actor, op string, res authz.Resource) 
 
 // staleDenial is a denial made while the store held changes the engine had
 // not applied yet (another request's write committed a moment ago, or
-// another server's). p.write catches the engine up and runs the
-// transaction once more; everyone else sees an ordinary 403.
+// another server's). Plane.decide catches the engine up and runs the
+// transaction once more; it never reaches a caller. err is nil for an
+// answer that holds denials but is not an error itself (a check answering
+// false, a filtered listing): it stands as it is if still stale.
 type staleDenial struct{ err error }
 
-func (s *staleDenial) Error() string { return s.err.Error() }
+func (s *staleDenial) Error() string {
+	if s.err == nil {
+		return "decided on a lagging decision engine"
+	}
+	return s.err.Error()
+}
 func (s *staleDenial) Unwrap() error { return s.err }
 
 // maybeStale marks a 403 as stale when the transaction sees a newer
@@ -36,10 +43,27 @@ func (p *Plane) maybeStale(tx store.Tx, err error) error {
 	if !errors.Is(err, ErrForbidden) {
 		return err
 	}
-	if rev, rerr := tx.Revision(); rerr == nil && rev > p.engine.Revision() {
+	if p.lagging(tx, p.engine.Revision()) {
 		return &staleDenial{err}
 	}
 	return err
+}
+
+// lagging reports whether tx sees change-log entries newer than rev, the
+// revision a decision was made at. Callers ask only after a denial.
+func (p *Plane) lagging(tx store.Tx, rev int64) bool {
+	cur, err := tx.Revision()
+	return err == nil && cur > rev
+}
+
+// staleAnswer is what an answer holding denials returns from its
+// transaction when those denials may be stale: decide then catches up and
+// answers again.
+func (p *Plane) staleAnswer(tx store.Tx, denied bool, rev int64) error {
+	if denied && p.lagging(tx, rev) {
+		return &staleDenial{}
+	}
+	return nil
 }
 
 func (p *Plane) checkRule(tx store.Tx, a *Actor, op string, res authz.Resource) error {

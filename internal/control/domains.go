@@ -122,7 +122,7 @@ func (p *Plane) orgDomain(tx store.Tx, a *Actor, op, orgID, id string) (org.Orga
 // GetDomain returns one domain with its challenge token.
 func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.Domain, error) {
 	var d org.Domain
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		_, d, err = p.orgDomain(tx, a, opDomainGet, orgID, id)
 		return err
@@ -133,7 +133,7 @@ func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.
 // ListDomains returns an organization's domains.
 func (p *Plane) ListDomains(ctx context.Context, a *Actor, orgID string) ([]org.Domain, error) {
 	var out []org.Domain
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (p *Plane) UpdateDomain(ctx context.Context, a *Actor, orgID, id, verificat
 func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (org.Domain, error) {
 	var d org.Domain
 	// The lookup happens outside any transaction: it may take seconds.
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		_, d, err = p.orgDomain(tx, a, opDomainVerify, orgID, id)
 		return err

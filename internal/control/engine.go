@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authz"
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
@@ -82,23 +83,75 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 }
 
 // write runs fn in a write transaction and then brings the local engine up
-// to date, so the caller reads its own writes on this server.
+// to date, so the caller reads its own writes on this server. A denial
+// decided on an engine that lagged the store is decided once more after
+// catching up (see decide).
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
-	err := p.store.Write(ctx, fn)
-	var stale *staleDenial
-	if errors.As(err, &stale) {
-		// Denied on an engine that lagged the store: catch up (the
-		// transaction has rolled back, so no connection is held) and
-		// decide once more.
-		if serr := p.sync(ctx); serr != nil {
-			return err
-		}
-		err = p.store.Write(ctx, fn)
-	}
-	if err != nil {
+	if err := p.decide(ctx, p.store.Write, fn); err != nil {
 		return err
 	}
-	return p.sync(context.WithoutCancel(ctx))
+	return p.synced(ctx)
+}
+
+// synced brings the engine up to date after a committed write and notes
+// the revision it reached, which covers the write, for the response.
+func (p *Plane) synced(ctx context.Context) error {
+	err := p.sync(context.WithoutCancel(ctx))
+	noteRevision(ctx, p.engine.Revision())
+	return err
+}
+
+// bookkeepingTimeout bounds a write that outlives its request.
+const bookkeepingTimeout = 10 * time.Second
+
+// mustWrite runs fn in a write transaction that the request's end does not
+// cancel, under a deadline of its own: audit and security bookkeeping
+// (failed logins, refused tokens, used two-factor codes, logouts) must be
+// written even when the client hangs up mid-request.
+func (p *Plane) mustWrite(ctx context.Context, fn func(tx store.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
+	return p.store.Write(ctx, fn)
+}
+
+// read runs fn in a read transaction; like write, a denial decided on an
+// engine that lagged the store is decided once more after catching up, so
+// a project created on another server a moment ago is never a 403 here.
+func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
+	return p.decide(ctx, p.store.Read, fn)
+}
+
+// decide runs fn through run (a store transaction). When fn ends in a
+// denial (or returns a staleDenial itself, for answers that hold denials)
+// and the transaction saw change-log entries the engine has not applied,
+// it catches the engine up (the transaction has ended, so no connection
+// is held) and runs fn once more. A denial on an up-to-date engine costs
+// one revision query inside its transaction, nothing more; an allowed
+// request costs nothing. fn must be safe to run twice: it resets what it
+// collects.
+func (p *Plane) decide(ctx context.Context, run func(context.Context, func(store.Tx) error) error, fn func(store.Tx) error) error {
+	marked := func(tx store.Tx) error {
+		err := fn(tx)
+		var stale *staleDenial
+		if errors.Is(err, ErrForbidden) && !errors.As(err, &stale) {
+			return p.maybeStale(tx, err)
+		}
+		return err
+	}
+	err := run(ctx, marked)
+	var stale *staleDenial
+	if errors.As(err, &stale) {
+		if serr := p.sync(ctx); serr != nil {
+			return stale.err
+		}
+		err = run(ctx, marked)
+	}
+	if errors.As(err, &stale) {
+		// Still behind: other writes keep landing. The answer stands as
+		// decided (at a revision newer than the first attempt's).
+		return stale.err
+	}
+	return err
 }
 
 // sync applies change-log entries newer than the engine's revision.

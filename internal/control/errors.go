@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -31,8 +32,9 @@ var (
 // failure is an error with a message meant for the API's caller and a kind
 // (one of the sentinels above) that decides the status code.
 type failure struct {
-	kind error
-	msg  string
+	kind  error
+	msg   string
+	retry time.Duration // for ErrTooManyRequests: when to try again
 }
 
 func (f *failure) Error() string { return f.msg }
@@ -40,6 +42,21 @@ func (f *failure) Unwrap() error { return f.kind }
 
 func fail(kind error, format string, args ...any) error {
 	return &failure{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// tooMany is a 429 telling the caller to retry after wait.
+func tooMany(wait time.Duration, format string, args ...any) error {
+	return &failure{kind: ErrTooManyRequests, msg: fmt.Sprintf(format, args...), retry: wait}
+}
+
+// RetryAfter reports how long the caller refused with err should wait
+// before trying again, when the refusal says so.
+func RetryAfter(err error) (time.Duration, bool) {
+	var f *failure
+	if errors.As(err, &f) && f.retry > 0 {
+		return f.retry, true
+	}
+	return 0, false
 }
 
 // notFound turns a store "not found" into a 404 with the API's wording and

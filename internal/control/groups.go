@@ -97,7 +97,7 @@ func (p *Plane) orgGroup(tx store.Tx, a *Actor, op, orgID, id string) (org.Organ
 // ListGroups lists an organization's groups with member counts.
 func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]GroupWithCount, error) {
 	var out []GroupWithCount
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -124,7 +124,7 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 // GetGroup returns one group.
 func (p *Plane) GetGroup(ctx context.Context, a *Actor, orgID, id string) (identity.Group, error) {
 	var g identity.Group
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		_, g, err = p.orgGroup(tx, a, opUserGroupGet, orgID, id)
 		return err
@@ -203,7 +203,7 @@ type GroupMember struct {
 // ListGroupMembers lists a group's members.
 func (p *Plane) ListGroupMembers(ctx context.Context, a *Actor, orgID, id string) ([]GroupMember, error) {
 	var out []GroupMember
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, g, err := p.orgGroup(tx, a, opUserGroupMembersList, orgID, id)
 		if err != nil {
 			return err
@@ -276,7 +276,7 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 // UserGroups lists the groups of an organization a member belongs to.
 func (p *Plane) UserGroups(ctx context.Context, a *Actor, orgID, userID string) ([]identity.Group, error) {
 	var out []identity.Group
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -154,7 +154,7 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 		p.log.Error("mailing an invitation failed; the accept link is shown to admins in the invitation listing",
 			"organization", o.ID, "email", email, "err", sendErr)
 	}
-	return p.store.Write(ctx, func(tx store.Tx) error {
+	return p.mustWrite(ctx, func(tx store.Tx) error {
 		inv.AcceptLink = link
 		return tx.UpdateInvitation(inv)
 	})
@@ -180,7 +180,7 @@ func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.In
 // mailed.
 func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
 	var out []identity.Invitation
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -337,7 +337,7 @@ func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation,
 // to a project, to the holder of its code.
 func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationInfo, error) {
 	var info InvitationInfo
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		inv, o, err := p.invitationByCode(tx, code)
 		switch {
 		case err == nil:
@@ -432,7 +432,7 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 		if err := identity.CheckPasswordPolicy(password); err != nil {
 			return LoginResult{}, err
 		}
-		hash, err := p.passwords.Hash(password)
+		hash, err := p.hashPassword(ctx, password)
 		if err != nil {
 			return LoginResult{}, err
 		}

@@ -49,7 +49,6 @@ func init() {
 		opSchemaRegistryACLAdd: w, opSchemaRegistryACLDel: w, opSchemaRegistryACLList: w,
 		opKafkaAuthorize: w, opKafkaSync: w,
 	})
-	serviceCreateHooks = append(serviceCreateHooks, addDefaultKafkaACLs)
 }
 
 // addDefaultKafkaACLs gives a new Kafka service Aiven's default entries
@@ -149,7 +148,7 @@ func (p *Plane) KafkaACLs(ctx context.Context, a *Actor, op, project, service st
 		return kafkaacl.Rules{}, fmt.Errorf("KafkaACLs: %q is not a listing operation", op)
 	}
 	var r kafkaacl.Rules
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, s, err := p.kafkaService(tx, a, op, project, service)
 		if err != nil {
 			return err
@@ -332,7 +331,7 @@ func (p *Plane) DeleteSchemaRegistryACL(ctx context.Context, a *Actor, project, 
 // KafkaNativeACL returns one Kafka-native entry.
 func (p *Plane) KafkaNativeACL(ctx context.Context, a *Actor, project, service, id string) (kafkaacl.NativeEntry, error) {
 	var out kafkaacl.NativeEntry
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, s, err := p.kafkaService(tx, a, opKafkaNativeACLGet, project, service)
 		if err != nil {
 			return err
@@ -380,7 +379,7 @@ func (p *Plane) AuthorizeKafka(ctx context.Context, a *Actor, project, service s
 func (p *Plane) kafkaAuthorizer(ctx context.Context, a *Actor, op, project, service string) (*kafkaacl.Authorizer, error) {
 	now := p.now()
 	var az *kafkaacl.Authorizer
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, s, err := p.kafkaService(tx, a, op, project, service)
 		if err != nil {
 			return err

@@ -46,7 +46,7 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 		orgID string
 		accID string
 	)
-	err = p.store.Read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Tx) error {
 		pr, s, err := p.kafkaService(tx, a, opKafkaSync, project, service)
 		if err != nil {
 			return err

@@ -54,12 +54,21 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 // two-factor authentication, their TOTP code; it reports whether a second
 // factor was checked. Failures are throttled and logged.
 func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clientIP string) (identity.User, bool, error) {
+	// An attempt once received is decided and, when it fails, recorded,
+	// even if the client hangs up meanwhile: hanging up must not be a way
+	// to guess passwords off the record.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || password == "" {
 		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
 	}
-	if wait := p.limiter.blocked(email, clientIP); wait > 0 {
-		return identity.User{}, false, fail(ErrTooManyRequests, "too many failed login attempts; try again in %d seconds", int(wait.Seconds())+1)
+	// The attempt counts as a failure from before the hash is computed,
+	// so concurrent guesses cannot all pass the check before any is
+	// recorded; a right password gives the reservation back.
+	at, wait := p.limiter.reserve(email, clientIP)
+	if wait > 0 {
+		return identity.User{}, false, tooMany(wait, "too many failed login attempts; try again in %d seconds", seconds(wait))
 	}
 	var (
 		u  identity.User
@@ -77,32 +86,38 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		p.limiter.cancel(email, clientIP, at)
 		return u, false, err
 	}
-	// Verify spends the same time whether or not the user exists.
-	ok := p.passwords.Verify(u.PasswordHash, password) && err == nil && !u.IsApplication && u.Active()
-	if !ok {
-		p.limiter.failed(email, clientIP)
+	// The hash costs the same whether or not the user exists.
+	match, herr := p.verifyPassword(ctx, u.PasswordHash, password)
+	if herr != nil {
+		p.limiter.cancel(email, clientIP, at) // nothing was tried
+		return identity.User{}, false, herr
+	}
+	if !match || err != nil || u.IsApplication || !u.Active() {
 		p.recordLoginFailure(ctx, u, email, clientIP)
 		return identity.User{}, false, fail(identity.ErrBadCredentials, "Authentication failed")
 	}
 	if !tf.Confirmed {
-		p.limiter.succeeded(email)
+		p.limiter.succeeded(email, clientIP, at)
 		return u, false, nil
 	}
 	if otp == "" {
 		// The password was right; asking for the code is the normal second
 		// step, not a failure.
+		p.limiter.cancel(email, clientIP, at)
 		return identity.User{}, false, fail(identity.ErrBadCredentials, "Two-factor authentication code required: send it as otp")
 	}
 	if err := p.useTOTP(ctx, u.ID, otp); err != nil {
 		if errors.Is(err, identity.ErrBadCredentials) {
-			p.limiter.failed(email, clientIP)
 			p.recordLoginFailure(ctx, u, email, clientIP)
+		} else {
+			p.limiter.cancel(email, clientIP, at)
 		}
 		return identity.User{}, false, err
 	}
-	p.limiter.succeeded(email)
+	p.limiter.succeeded(email, clientIP, at)
 	return u, true, nil
 }
 
@@ -132,7 +147,7 @@ func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, 
 	if u.ID == "" {
 		return // no organization to log an unknown email against
 	}
-	err := p.store.Write(ctx, func(tx store.Tx) error {
+	err := p.mustWrite(ctx, func(tx store.Tx) error {
 		return p.eventForUserOrgs(tx, u, clientIP, "user_login_failed", "Failed login attempt for "+email)
 	})
 	if err != nil {
@@ -166,6 +181,11 @@ func (p *Plane) eventForUserOrgs(tx store.Tx, u identity.User, clientIP, action,
 // further attempts are refused until the window has passed. The address
 // threshold is higher because many people can share one address (NAT, an
 // office proxy) and one person's typos must not lock out the rest.
+//
+// An attempt is reserved (counted as a failure) before the password is
+// hashed, in the same critical section as the check, and given back when
+// it succeeds: however many guesses arrive at once, at most the limit are
+// ever hashed.
 type loginLimiter struct {
 	mu    sync.Mutex
 	now   func() time.Time
@@ -183,12 +203,17 @@ func newLoginLimiter(now func() time.Time) *loginLimiter {
 	return &loginLimiter{now: now, fails: make(map[string][]time.Time)}
 }
 
-func (l *loginLimiter) blocked(email, ip string) time.Duration {
+func limiterKeys(email, ip string) [2]string { return [2]string{"e:" + email, "i:" + ip} }
+
+// reserve counts one attempt for email and ip, unless either is at its
+// limit: then it reports how long to wait and counts nothing. The returned
+// time names the reservation for cancel and succeeded.
+func (l *loginLimiter) reserve(email, ip string) (time.Time, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	var wait time.Duration
-	for _, k := range []string{"e:" + email, "i:" + ip} {
+	for _, k := range limiterKeys(email, ip) {
 		ts := l.prune(k, now)
 		limit := maxFailures
 		if k[0] == 'i' {
@@ -200,25 +225,51 @@ func (l *loginLimiter) blocked(email, ip string) time.Duration {
 			}
 		}
 	}
-	return wait
-}
-
-func (l *loginLimiter) failed(email, ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if wait > 0 {
+		return time.Time{}, wait
+	}
 	if len(l.fails) >= maxLimiterKeys {
 		clear(l.fails)
 	}
-	now := l.now()
-	for _, k := range []string{"e:" + email, "i:" + ip} {
-		l.fails[k] = append(l.prune(k, now), now)
+	for _, k := range limiterKeys(email, ip) {
+		l.fails[k] = append(l.fails[k], now)
+	}
+	return now, 0
+}
+
+// cancel gives back a reservation whose attempt was never judged (the
+// password could not be checked).
+func (l *loginLimiter) cancel(email, ip string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range limiterKeys(email, ip) {
+		l.drop(k, at)
 	}
 }
 
-func (l *loginLimiter) succeeded(email string) {
+// succeeded forgets email's failures and gives back the address's
+// reservation: a right password is no failure.
+func (l *loginLimiter) succeeded(email, ip string, at time.Time) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	delete(l.fails, "e:"+email)
-	l.mu.Unlock()
+	l.drop("i:"+ip, at)
+}
+
+// drop removes one entry at time at from key k.
+func (l *loginLimiter) drop(k string, at time.Time) {
+	ts := l.fails[k]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, k)
+		return
+	}
+	l.fails[k] = ts
 }
 
 func (l *loginLimiter) prune(k string, now time.Time) []time.Time {
@@ -235,3 +286,6 @@ func (l *loginLimiter) prune(k string, now time.Time) []time.Time {
 	l.fails[k] = ts
 	return ts
 }
+
+// seconds rounds a wait up to whole seconds for messages.
+func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
@@ -146,9 +148,10 @@ func (p *Plane) forgetUsers(ids []string) {
 }
 
 // managedUser loads a user orgID manages, after checking the actor's
-// right for op on the organization. A user the organization does not
-// manage is refused with a message that says so.
-func (p *Plane) managedUser(tx store.Tx, a *Actor, op, orgID, userID string) (org.Organization, identity.User, error) {
+// right for op on the organization and that the actor holds at least the
+// user's access (guardTarget; verb says what is refused). A user the
+// organization does not manage is refused with a message that says so.
+func (p *Plane) managedUser(tx store.Tx, a *Actor, op, verb, orgID, userID string) (org.Organization, identity.User, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.User{}, err
@@ -166,14 +169,61 @@ func (p *Plane) managedUser(tx store.Tx, a *Actor, op, orgID, userID string) (or
 	if u.ManagingOrgID != o.ID {
 		return o, u, fail(ErrForbidden, "User %s is not managed by organization %s: only users on its verified domains are", u.ID, o.ID)
 	}
-	return o, u, nil
+	return o, u, p.guardTarget(tx, a, o, u, verb)
+}
+
+// guardTarget refuses an action on person u taken by an actor with less
+// access: a password reset, a token or a profile edit can hand the
+// account over, so acting on someone must never give the actor more than
+// it already holds. A super admin of any organization is acted on only by
+// a super admin of o; anyone else only by an actor holding, on o and on
+// every resource of o the target holds grants on (its own or its groups'),
+// everything the target holds there, whether or not the target is
+// active (a deactivated admin reactivated later must not be handed over).
+// Acting on oneself is always allowed.
+func (p *Plane) guardTarget(tx store.Tx, a *Actor, o org.Organization, u identity.User, verb string) error {
+	if u.ID == a.User.ID {
+		return nil
+	}
+	actorSuper := p.engine.IsSuperAdmin(o.ID, a.User.ID)
+	if actorSuper {
+		return nil
+	}
+	ms, err := tx.ListUserMemberships(u.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.IsSuperAdmin {
+			return fail(ErrForbidden, "Only a super admin of organization %s can %s %s: that user is a super admin", o.ID, verb, u.Email)
+		}
+	}
+	ix := p.engine.Index()
+	grants := ix.GrantsOf(authz.PrincipalUser, u.ID)
+	groups, err := tx.ListUserGroups(o.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		grants = append(grants, ix.GrantsOf(authz.PrincipalGroup, g.ID)...)
+	}
+	for _, g := range grants {
+		if id, ok := ix.OrgOf(g.Resource); !ok || id != o.ID {
+			continue
+		}
+		if more := g.Perms.Expand() &^ ix.Effective(a.User.ID, g.Resource); more != 0 {
+			return fail(ErrForbidden, "You cannot %s %s: that user holds %s on %s %s, which you do not",
+				verb, u.Email, strings.Join(more.Strings(), ", "), g.Resource.Kind, displayID(g.Resource))
+		}
+	}
+	return nil
 }
 
 // ManagedUserTokens lists the tokens of a user the organization manages.
 func (p *Plane) ManagedUserTokens(ctx context.Context, a *Actor, orgID, userID string) ([]token.Token, error) {
 	var out []token.Token
-	err := p.store.Read(ctx, func(tx store.Tx) error {
-		_, u, err := p.managedUser(tx, a, opUserTokensList, orgID, userID)
+	err := p.read(ctx, func(tx store.Tx) error {
+		_, u, err := p.managedUser(tx, a, opUserTokensList, "list the tokens of", orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -191,7 +241,7 @@ func (p *Plane) RevokeManagedUserToken(ctx context.Context, a *Actor, orgID, use
 	}
 	var hash string
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, u, err := p.managedUser(tx, a, opUserRevokeToken, orgID, userID)
+		o, u, err := p.managedUser(tx, a, opUserRevokeToken, "revoke tokens of", orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -221,14 +271,15 @@ type PasswordReset struct {
 }
 
 // ResetManagedUserPassword replaces a managed user's password with a new
-// random one and emails it to the user. The user's tokens stay valid: an
-// admin revokes them separately when the account was compromised.
+// random one and emails it to the user. Every session and personal token
+// of the user ends with it: a reset is what an admin does when the account
+// may be in someone else's hands, and a token left alive would outlast it.
 func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, userID string) (PasswordReset, error) {
 	// Check the caller and the user before paying for a password hash
 	// (32 MiB and tens of milliseconds): otherwise any signed-in caller
 	// could make the server hash on demand with made-up IDs.
-	if err := p.store.Read(ctx, func(tx store.Tx) error {
-		_, u, err := p.managedUser(tx, a, opUserPasswordReset, orgID, userID)
+	if err := p.read(ctx, func(tx store.Tx) error {
+		_, u, err := p.managedUser(tx, a, opUserPasswordReset, "reset the password of", orgID, userID)
 		if err == nil && u.IsApplication {
 			err = fail(ErrInvalid, "Application users have no password")
 		}
@@ -237,7 +288,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 		return PasswordReset{}, err
 	}
 	pw := identity.GeneratePassword(20)
-	hash, err := p.passwords.Hash(pw)
+	hash, err := p.hashPassword(ctx, pw)
 	if err != nil {
 		return PasswordReset{}, err
 	}
@@ -247,19 +298,21 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 	)
 	err = p.write(ctx, func(tx store.Tx) error {
 		var err error
-		if o, u, err = p.managedUser(tx, a, opUserPasswordReset, orgID, userID); err != nil {
+		if o, u, err = p.managedUser(tx, a, opUserPasswordReset, "reset the password of", orgID, userID); err != nil {
 			return err
 		}
 		if u.IsApplication {
 			return fail(ErrInvalid, "Application users have no password")
 		}
-		now := p.now().UTC()
-		u.PasswordHash, u.PasswordUpdated, u.UpdateTime = hash, &now, now
-		if err := tx.UpdateUser(u); err != nil {
+		if err := p.setUserPassword(tx, u, hash); err != nil {
+			return err
+		}
+		n, err := p.revokeUserTokens(tx, u, "managed password reset")
+		if err != nil {
 			return err
 		}
 		return p.event(tx, a, o.ID, o.AccountID, "", "", "managed_user_password_reset",
-			fmt.Sprintf("Reset the password of managed user %s", u.Email))
+			fmt.Sprintf("Reset the password of managed user %s; revoked their %d sessions and tokens", u.Email, n))
 	})
 	if err != nil {
 		return PasswordReset{}, err
@@ -291,7 +344,7 @@ type ManagedUser struct {
 // or not: the organization sees all users of its domains.
 func (p *Plane) ListManagedUsers(ctx context.Context, a *Actor, orgID string) ([]ManagedUser, error) {
 	var out []ManagedUser
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ type Me struct {
 // Me describes the actor.
 func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
 	out := Me{Projects: map[string][]string{}}
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		u, err := tx.GetUser(a.User.ID)
 		if err != nil {
 			return err
@@ -44,6 +44,14 @@ func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
 			return err
 		}
 		for _, m := range ms {
+			// As in ListProjects: an organization whose authentication
+			// policy refuses how the actor signed in shows nothing.
+			if err := p.enforcePolicy(tx, a, orgRes(m.OrganizationID)); err != nil {
+				if errors.Is(err, ErrForbidden) {
+					continue
+				}
+				return err
+			}
 			prs, err := tx.ListProjects(m.OrganizationID)
 			if err != nil {
 				return err

@@ -44,7 +44,7 @@ type Member struct {
 // when includeApps is set (Aiven's default).
 func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, includeApps bool) ([]Member, error) {
 	var out []Member
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (p *Plane) member(tx store.Tx, o org.Organization, userID string) (Member, 
 // GetMember returns one member.
 func (p *Plane) GetMember(ctx context.Context, a *Actor, orgID, userID string) (Member, error) {
 	var out Member
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -180,10 +180,11 @@ type MemberUpdate struct {
 }
 
 // UpdateMember changes a member. Profile edits and state changes apply to
-// users the organization manages (their verified domain); only super
-// admins change the super-admin flag, never on application users, and the
-// last super admin can be neither demoted nor deactivated. Deactivation
-// ends the user's sessions and tokens at once.
+// users the organization manages (their verified domain), by an actor
+// holding at least the user's access (guardTarget); only super admins
+// change the super-admin flag, never on application users, and the last
+// super admin can be neither demoted nor deactivated. Deactivation ends
+// the user's sessions and tokens at once.
 func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string, in MemberUpdate) (Member, error) {
 	if err := in.validate(); err != nil {
 		return Member{}, err
@@ -218,6 +219,9 @@ func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string
 			}
 			if m.User.ID == a.User.ID && m.User.ManagingOrgID != "" && !managed {
 				return fail(ErrForbidden, "Managed users cannot edit their own profile; ask an admin of the managing organization")
+			}
+			if err := p.guardTarget(tx, a, o, m.User, "edit the profile of"); err != nil {
+				return err
 			}
 			if changed := in.ProfileUpdate.apply(&m.User, &m.Profile); len(changed) > 0 {
 				if err := saveProfile(tx, m.User, m.Profile, now); err != nil {
@@ -315,8 +319,8 @@ func (p *Plane) setState(tx store.Tx, a *Actor, o org.Organization, m *Member, s
 	if m.User.ManagingOrgID != o.ID {
 		return nil, fail(ErrForbidden, "Only users managed by this organization (through a verified domain) can be deactivated or reactivated; remove other users instead")
 	}
-	if m.IsSuperAdmin && !p.engine.IsSuperAdmin(o.ID, a.User.ID) {
-		return nil, fail(ErrForbidden, "Only super admins can deactivate or reactivate a super admin")
+	if err := p.guardTarget(tx, a, o, m.User, "deactivate or reactivate"); err != nil {
+		return nil, err
 	}
 	if state == identity.StateDeactivated {
 		if m.User.ID == a.User.ID {
@@ -344,7 +348,8 @@ func (p *Plane) setState(tx store.Tx, a *Actor, o org.Organization, m *Member, s
 // RemoveMember removes a person from an organization, with their group
 // memberships, grants (on the organization, its units and its projects)
 // and super-admin flag there, in one transaction: their access to the
-// organization ends with the commit. Their account stays.
+// organization ends with the commit. Their account stays. Only an actor
+// holding at least the person's access removes them (guardTarget).
 func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string) error {
 	return p.write(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
@@ -363,11 +368,11 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 			return fail(ErrInvalid, "%s is an application user: delete it with DELETE /v1/organization/%s/application-users/%s, which also revokes its tokens",
 				m.User.Email, o.ID, m.User.ID)
 		}
+		if err := p.guardTarget(tx, a, o, m.User, "remove"); err != nil {
+			return err
+		}
 		var changes []authz.Change
 		if m.IsSuperAdmin {
-			if !p.engine.IsSuperAdmin(o.ID, a.User.ID) {
-				return fail(ErrForbidden, "Only super admins can remove a super admin")
-			}
 			if err := p.keepASuperAdmin(tx, o.ID, m.User.ID, "remove"); err != nil {
 				return err
 			}

@@ -80,7 +80,7 @@ func (p *Plane) createOrganization(tx store.Tx, owner identity.User, name, tier,
 // ListOrganizations returns the organizations the actor belongs to.
 func (p *Plane) ListOrganizations(ctx context.Context, a *Actor) ([]org.Organization, error) {
 	var out []org.Organization
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (p *Plane) ListOrganizations(ctx context.Context, a *Actor) ([]org.Organiza
 // GetOrganization returns an organization the actor belongs to.
 func (p *Plane) GetOrganization(ctx context.Context, a *Actor, id string) (org.Organization, error) {
 	var o org.Organization
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		if o, err = p.organization(tx, id); err != nil {
 			return err

@@ -43,7 +43,7 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 	if err := p.checkOwnPassword(ctx, a, current); err != nil {
 		return "", err
 	}
-	hash, err := p.passwords.Hash(next)
+	hash, err := p.hashPassword(ctx, next)
 	if err != nil {
 		return "", err
 	}
@@ -86,14 +86,14 @@ func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string
 	if _, err := org.ValidateEmail("email", email); err != nil {
 		return err
 	}
-	// Requests count like failed logins, per address and email, so the
-	// endpoint cannot be used to flood a mailbox.
-	if wait := p.limiter.blocked(email, clientIP); wait > 0 {
-		return fail(ErrTooManyRequests, "too many requests; try again in %d seconds", int(wait.Seconds())+1)
+	// Requests are limited per address and email, so the endpoint cannot
+	// be used to flood a mailbox; in a limiter of their own, so anyone
+	// knowing an email cannot lock its owner's login with them.
+	if _, wait := p.resets.reserve(email, clientIP); wait > 0 {
+		return tooMany(wait, "too many requests; try again in %d seconds", seconds(wait))
 	}
-	p.limiter.failed(email, clientIP)
 	var u identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		u, err = tx.GetUserByEmail(email)
 		return err
@@ -148,7 +148,7 @@ func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) 
 	if !validCode(code) {
 		return fail(ErrNotFound, "Password reset code not found")
 	}
-	hash, err := p.passwords.Hash(next)
+	hash, err := p.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (p *Plane) grantTarget(tx store.Tx, orgID, typ, id string) (grantTarget, er
 // Permissions lists the grants on one resource.
 func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string) ([]grant.Grant, error) {
 	var out []grant.Grant
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		t, err := p.grantTarget(tx, orgID, typ, id)
 		if err != nil {
 			return err

@@ -36,7 +36,9 @@ type Plane struct {
 
 	syncMu sync.Mutex // serialises applying change-log entries to the engine
 
-	limiter  *loginLimiter
+	limiter  *loginLimiter // failed logins and password re-checks
+	resets   *loginLimiter // anonymous password-reset requests, apart so they never lock a login
+	hashing  *hashSlots
 	tokens   *tokenCache
 	refusals *eventLimiter // rate-limits refused-token events
 	uses     *useBatch     // token uses waiting to be written
@@ -70,11 +72,15 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	for _, o := range opts {
 		o(p)
 	}
+	if p.hashing == nil {
+		p.hashing = newHashSlots(0, 0)
+	}
 	p.cfg.applyDefaults()
 	if p.cfg.keyringErr != nil {
 		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
 	}
 	p.limiter = newLoginLimiter(p.now)
+	p.resets = newLoginLimiter(p.now)
 	p.tokens = newTokenCache()
 	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
 	p.uses = newUseBatch()

@@ -207,7 +207,7 @@ func (p *Plane) enforcePolicy(tx store.Tx, a *Actor, res authz.Resource) error {
 // GetAuthPolicy returns an organization's authentication policy.
 func (p *Plane) GetAuthPolicy(ctx context.Context, a *Actor, orgID string) (identity.AuthPolicy, error) {
 	var pol identity.AuthPolicy
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -167,7 +167,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 		out.Mailed, out.AcceptURL = true, ""
 		// Best effort: the listing tells admins which invitations they
 		// must pass on themselves.
-		if err := p.store.Write(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		if err := p.mustWrite(ctx, func(tx store.Tx) error {
 			return tx.MarkProjectInvitationMailed(inv.Project, inv.Email, inv.CodeHash)
 		}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			p.log.Warn("recording that a project invitation was mailed failed", "project", inv.Project, "email", email, "err", err)
@@ -373,7 +373,7 @@ type ProjectMembers struct {
 // the members of the groups that hold a grant on it.
 func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string) (ProjectMembers, error) {
 	var out ProjectMembers
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opProjectUserList, project)
 		if err != nil {
 			return err
@@ -520,7 +520,7 @@ type ProjectGroupAccess struct {
 // ListProjectAccess lists the groups holding a grant on a project.
 func (p *Plane) ListProjectAccess(ctx context.Context, a *Actor, project string) ([]ProjectGroupAccess, error) {
 	var out []ProjectGroupAccess
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opProjectAccessList, project)
 		if err != nil {
 			return err

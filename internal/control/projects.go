@@ -152,7 +152,7 @@ func (p *Plane) projectIn(tx store.Tx, orgID, name string) (org.Project, error) 
 // GetProject returns a project the actor may see.
 func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (org.Project, error) {
 	var pr org.Project
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		if pr, err = p.projectIn(tx, orgID, name); err != nil {
 			return err
@@ -166,7 +166,9 @@ func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (o
 // actor's organizations when orgID is empty) that the actor may see.
 func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org.Project, error) {
 	var out []org.Project
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
+		out = out[:0]
+		rev, denied := p.engine.Revision(), false
 		var orgs []string
 		if orgID != "" {
 			o, err := p.organization(tx, orgID)
@@ -202,10 +204,12 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 			for _, pr := range ps {
 				if p.allowed(a, opProjectGet, projectRes(pr.Name)) {
 					out = append(out, pr)
+				} else {
+					denied = true
 				}
 			}
 		}
-		return nil
+		return p.staleAnswer(tx, denied, rev)
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err

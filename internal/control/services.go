@@ -31,11 +31,6 @@ type ServiceInput struct {
 	DefaultACL *bool
 }
 
-// serviceCreateHooks run inside the transaction that registers a service,
-// after it is stored: each feature adds what a new service gets (default
-// Kafka ACLs, the primary service user ...) in an init function.
-var serviceCreateHooks []func(tx store.Tx, s org.Service, in ServiceInput) error
-
 // CreateService registers a service under a project.
 func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (org.Service, error) {
 	if err := org.ValidateServiceName(in.Name); err != nil {
@@ -85,13 +80,11 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 		if err := tx.CreateService(s); err != nil {
 			return fmt.Errorf("service %q: %w", s.Name, err)
 		}
-		for _, hook := range serviceCreateHooks {
-			if err := hook(tx, s, in); err != nil {
-				return err
-			}
+		// What a new service gets, in the same transaction: Kafka's
+		// default ACLs and the primary service user.
+		if err := addDefaultKafkaACLs(tx, s, in); err != nil {
+			return err
 		}
-		// The primary user needs the Plane's secret keys, which the
-		// package-level hooks do not see.
 		if err := p.registerServiceUsers(tx, s, in.ConnectionURI); err != nil {
 			return err
 		}
@@ -116,7 +109,7 @@ func (p *Plane) service(tx store.Tx, project, name string) (org.Service, error) 
 // GetService returns a service the actor may see.
 func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) (org.Service, error) {
 	var s org.Service
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opServiceGet, project)
 		if err != nil {
 			return err
@@ -130,7 +123,7 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 // ListServices returns a project's services.
 func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]org.Service, error) {
 	var out []org.Service
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, opServiceList, project)
 		if err != nil {
 			return err

@@ -281,7 +281,7 @@ const undoTimeout = 30 * time.Second
 // together or not at all.
 func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo func(context.Context) error, err error)) error {
 	var undo func(context.Context) error
-	err := p.store.Write(ctx, func(tx store.Tx) error {
+	err := p.decide(ctx, p.store.Write, func(tx store.Tx) error {
 		u, err := fn(tx)
 		if err != nil {
 			return err
@@ -301,7 +301,7 @@ func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo fun
 		}
 		return err
 	}
-	return p.sync(context.WithoutCancel(ctx))
+	return p.synced(ctx)
 }
 
 // CreateServiceUser adds a user to a service, with a generated password,
@@ -387,7 +387,7 @@ func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, servic
 // read secrets.
 func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, username string) (ServiceUser, error) {
 	var out ServiceUser
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, s, err := p.serviceFor(tx, a, opServiceUserGet, project, service)
 		if err != nil {
 			return err
@@ -406,7 +406,7 @@ func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, 
 // only to callers who may read secrets.
 func (p *Plane) ListServiceUsers(ctx context.Context, a *Actor, project, service string) ([]ServiceUser, error) {
 	var out []ServiceUser
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		_, s, err := p.serviceFor(tx, a, opServiceUserList, project, service)
 		if err != nil {
 			return err
@@ -825,7 +825,7 @@ func (p *Plane) SyncServiceUsers(ctx context.Context, a *Actor, project, service
 		uri   string
 		users []ServiceUser
 	)
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		if pr, s, err = p.serviceFor(tx, a, opServiceUserSync, project, service); err != nil {
 			return err

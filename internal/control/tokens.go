@@ -258,6 +258,24 @@ func (p *Plane) remember(tx store.Tx, u identity.User, orgIDs []string, reason s
 	return tx.AddRevokedTokens(recs...)
 }
 
+// revokeUserTokens revokes every token of a person (sessions and personal
+// tokens) and returns how many there were. The caller drops them from the
+// token cache after commit (p.tokens.dropUser).
+func (p *Plane) revokeUserTokens(tx store.Tx, u identity.User, reason string) (int, error) {
+	ts, err := tx.ListTokens(u.ID)
+	if err != nil {
+		return 0, err
+	}
+	orgs, err := userOrgs(tx, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.remember(tx, u, orgs, reason, ts...); err != nil {
+		return 0, err
+	}
+	return tx.DeleteUserTokens(u.ID)
+}
+
 // userOrgs returns the IDs of the organizations a user belongs to.
 func userOrgs(tx store.Tx, userID string) ([]string, error) {
 	ms, err := tx.ListUserMemberships(userID)
@@ -373,7 +391,7 @@ func expiryNote(t token.Token) string {
 // ListAccessTokens lists the caller's valid tokens, sessions included.
 func (p *Plane) ListAccessTokens(ctx context.Context, a *Actor) ([]TokenInfo, error) {
 	var ts []token.Token
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		if err := p.authorize(tx, a, opAccessTokenList, noParent); err != nil {
 			return err
 		}

@@ -160,7 +160,8 @@ func (p *Plane) matchTOTP(secret, code string, last int64) (int64, bool) {
 // useTOTP checks a login code against a user's confirmed enrolment and
 // records its step so that it cannot be used again.
 func (p *Plane) useTOTP(ctx context.Context, userID, code string) error {
-	return p.store.Write(ctx, func(tx store.Tx) error {
+	// Detached: a code checked must be recorded as used, whoever hangs up.
+	return p.mustWrite(ctx, func(tx store.Tx) error {
 		tf, err := tx.GetTwoFactor(userID)
 		if err != nil {
 			return err
@@ -184,21 +185,28 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 	if a.User.IsApplication {
 		return fail(ErrForbidden, "Application users have no password")
 	}
-	if wait := p.limiter.blocked(a.User.Email, a.ClientIP); wait > 0 {
-		return fail(ErrTooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
+	at, wait := p.limiter.reserve(a.User.Email, a.ClientIP)
+	if wait > 0 {
+		return tooMany(wait, "too many failed attempts; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		u, err = tx.GetUser(a.User.ID)
 		return err
 	})
 	if err != nil {
+		p.limiter.cancel(a.User.Email, a.ClientIP, at)
 		return err
 	}
-	if !p.passwords.Verify(u.PasswordHash, password) {
-		p.limiter.failed(a.User.Email, a.ClientIP)
+	ok, err := p.verifyPassword(ctx, u.PasswordHash, password)
+	if err != nil {
+		p.limiter.cancel(a.User.Email, a.ClientIP, at)
+		return err
+	}
+	if !ok {
 		return fail(ErrForbidden, "Current password is incorrect")
 	}
+	p.limiter.succeeded(a.User.Email, a.ClientIP, at)
 	return nil
 }

@@ -103,7 +103,7 @@ func subtreeHeight(units []org.Unit, id string) int {
 // GetUnit returns a unit of an organization the actor belongs to.
 func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, error) {
 	var u org.Unit
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = p.unit(tx, id); err != nil {
 			return err
@@ -117,7 +117,7 @@ func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, err
 // organizations the actor belongs to.
 func (p *Plane) ListUnits(ctx context.Context, a *Actor) ([]org.Unit, error) {
 	var out []org.Unit
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Tx) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
 		if err != nil {
 			return err

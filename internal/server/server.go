@@ -23,12 +23,17 @@ import (
 
 // Config is the server's configuration.
 type Config struct {
-	Listen        string // host:port; default 127.0.0.1:8080
-	Database      string // SQLite file path or postgres:// URL
-	AdminEmail    string // first user's email (bootstrap only)
-	AdminPassword string // first user's password; generated when empty
+	Listen   string // host:port; default 127.0.0.1:8080
+	Database string // SQLite file path or postgres:// URL
+	// SQLiteSynchronous is SQLite's synchronous mode: NORMAL, FULL (the
+	// default) or EXTRA (see sqlstore.WithSynchronous).
+	SQLiteSynchronous string
+	AdminEmail        string // first user's email (bootstrap only)
+	AdminPassword     string // first user's password; generated when empty
 	// FollowInterval is how often a server polls the shared store's change
-	// log for other servers' writes.
+	// log for other servers' writes. Negative: it never follows on its own,
+	// only when a request asks for a newer revision (tests of
+	// read-your-writes).
 	FollowInterval time.Duration
 	// TrustedProxies lists, comma-separated, the reverse proxies (addresses
 	// or CIDR ranges) whose X-Forwarded-For header is believed when
@@ -70,12 +75,20 @@ type Config struct {
 	// (what "gatehouse serve" leaves it) means
 	// identity.DefaultPasswordParams. Tests lower it.
 	PasswordParams identity.PasswordParams
+	// PasswordHashSlots bounds how many password hashes run at once (0:
+	// GOMAXPROCS) and PasswordHashWait how long a request waits for one
+	// before a 429 (0: two seconds).
+	PasswordHashSlots int
+	PasswordHashWait  time.Duration
 }
 
 // Defaults.
 const (
 	DefaultListen   = "127.0.0.1:8080"
 	DefaultDatabase = "gatehouse.db"
+	// DefaultSQLiteSynchronous: an access-control store keeps what it
+	// acknowledged, across an OS crash or power loss too.
+	DefaultSQLiteSynchronous = sqlstore.SynchronousFull
 )
 
 // Run serves until ctx is cancelled. ready, if not nil, receives the bound
@@ -87,7 +100,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.Database == "" {
 		cfg.Database = DefaultDatabase
 	}
-	if cfg.FollowInterval <= 0 {
+	if cfg.FollowInterval == 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
 	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
@@ -102,7 +115,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(ctx, cfg.Database)
+	st, err := sqlstore.Open(ctx, cfg.Database, sqlstore.WithSynchronous(cfg.SQLiteSynchronous))
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
@@ -128,7 +141,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
 		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
-		control.WithPasswordParams(cfg.PasswordParams)}
+		control.WithPasswordParams(cfg.PasswordParams),
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -165,7 +179,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 
 	fctx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
-	go plane.Follow(fctx, cfg.FollowInterval)
+	if cfg.FollowInterval > 0 {
+		go plane.Follow(fctx, cfg.FollowInterval)
+	}
 	usesDone := make(chan struct{})
 	go func() { defer close(usesDone); plane.RecordTokenUse(fctx, time.Second) }()
 	// Token uses are written once more on the way out, before the store

@@ -79,12 +79,54 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// SQLite synchronous modes (PRAGMA synchronous) a store may run with.
+// In WAL mode, NORMAL syncs only at checkpoints: an OS crash or power loss
+// can drop the last commits, so an acknowledged revocation could come back.
+// FULL syncs the WAL at every commit; EXTRA also syncs the directory.
+const (
+	SynchronousNormal = "NORMAL"
+	SynchronousFull   = "FULL"
+	SynchronousExtra  = "EXTRA"
+)
+
+// ErrSynchronous is returned for an unknown synchronous mode.
+var ErrSynchronous = errors.New("sqlite synchronous mode must be NORMAL, FULL or EXTRA")
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	synchronous string
+}
+
+// WithSynchronous sets SQLite's synchronous mode (SynchronousFull by
+// default: an access-control store keeps what it acknowledged). Case does
+// not matter; PostgreSQL ignores it.
+func WithSynchronous(mode string) Option {
+	return func(o *options) { o.synchronous = strings.ToUpper(strings.TrimSpace(mode)) }
+}
+
+// ParseSynchronous checks a synchronous mode ("" is the default, FULL).
+func ParseSynchronous(mode string) (string, error) {
+	switch m := strings.ToUpper(strings.TrimSpace(mode)); m {
+	case "":
+		return SynchronousFull, nil
+	case SynchronousNormal, SynchronousFull, SynchronousExtra:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w, not %q", ErrSynchronous, mode)
+}
+
 // Open opens the store named by dsn and applies pending migrations. A DSN
 // starting with postgres:// or postgresql:// selects PostgreSQL; anything
 // else is a SQLite file path (optionally with modernc.org/sqlite query
 // parameters). In-memory SQLite databases are refused: the separate reader
 // and writer pools would each see their own empty database.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var (
 		s   *Store
 		err error
@@ -93,7 +135,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s, err = openPostgres(ctx, dsn)
 	default:
-		s, err = openSQLite(ctx, dsn)
+		var sync string
+		if sync, err = ParseSynchronous(o.synchronous); err != nil {
+			return nil, err
+		}
+		s, err = openSQLite(ctx, dsn, sync)
 	}
 	if err != nil {
 		return nil, err
@@ -105,7 +151,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-func openSQLite(ctx context.Context, path string) (*Store, error) {
+func openSQLite(ctx context.Context, path, synchronous string) (*Store, error) {
 	if path == "" || strings.Contains(path, ":memory:") || strings.Contains(path, "mode=memory") {
 		return nil, fmt.Errorf("sqlite: %q: an on-disk database file is required", path)
 	}
@@ -117,7 +163,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// wait for another process holding the write lock.
 	common := "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
 	writer, err := sql.Open("sqlite", path+sep+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous("+synchronous+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}

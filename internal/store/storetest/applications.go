@@ -8,8 +8,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-func init() { extraAreas = append(extraAreas, area{"Applications", runApplications}) }
-
 func runApplications(t *testing.T, open Opener) {
 	t.Run("ListApplicationUsers", func(t *testing.T) { testListApplicationUsers(t, open) })
 	t.Run("TokenDescriptionAndDeleteAll", func(t *testing.T) { testTokenBulk(t, open) })

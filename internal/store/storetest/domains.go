@@ -9,8 +9,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-func init() { extraAreas = append(extraAreas, area{"Domains", testDomains}) }
-
 func newDomain(orgID, id, name string) org.Domain {
 	return org.Domain{ID: id, OrganizationID: orgID, Name: name, ChallengeToken: "token-" + id,
 		VerificationType: org.VerifyDNS, State: org.DomainUnverified, CreateTime: at(0)}

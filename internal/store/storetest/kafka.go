@@ -6,8 +6,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-func init() { extraAreas = append(extraAreas, area{"KafkaACLs", testKafkaACLs}) }
-
 func newKafkaACL(project, service, id, kind string, sec int) store.KafkaACL {
 	return store.KafkaACL{Project: project, Service: service, ID: id, Kind: kind,
 		Entry: []byte(`{"id":"` + id + `","username":"u-` + id + `"}`), CreateTime: at(sec)}

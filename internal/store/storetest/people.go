@@ -8,17 +8,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
-func init() {
-	extraAreas = append(extraAreas,
-		area{"Invitations", testInvitations},
-		area{"TwoFactor", testTwoFactor},
-		area{"PasswordResets", testPasswordResets},
-		area{"AuthPolicies", testAuthPolicies},
-		area{"TokenAuthMethod", testTokenAuthMethod},
-		area{"Profiles", testProfiles},
-	)
-}
-
 func newOrgInvitation(orgID, hash, email string, sec int) identity.Invitation {
 	return identity.Invitation{CodeHash: hash, OrganizationID: orgID, Email: email, InvitedBy: "u1",
 		InvitedByEmail: "u1@example.com", State: identity.InvitationPending, CreateTime: at(sec),

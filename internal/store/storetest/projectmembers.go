@@ -6,8 +6,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-func init() { extraAreas = append(extraAreas, area{"ProjectMembers", testProjectMembers}) }
-
 func newInvitation(project, email, code string) store.ProjectInvitation {
 	return store.ProjectInvitation{Project: project, Email: email, MemberType: "developer",
 		InviterUserID: "u1", InviterEmail: "alice@example.com", CodeHash: "hash-" + code,

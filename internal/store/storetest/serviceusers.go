@@ -6,10 +6,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-func init() {
-	extraAreas = append(extraAreas, area{"ServiceUsers", testServiceUsers}, area{"ServiceConnections", testServiceConnections})
-}
-
 func newServiceUser(project, service, username string) store.ServiceUser {
 	return store.ServiceUser{Project: project, Service: service, Username: username, ID: project + "/" + service + "/" + username,
 		Type: "normal", AccessControl: []byte(`{"redis_acl_keys":["a:*"]}`), PasswordKeyID: "k1",
