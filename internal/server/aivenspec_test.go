@@ -171,9 +171,3 @@ func parseAivenOps() (map[string]aivenOp, error) {
 	}
 	return ops, nil
 }
-
-// aivenPattern turns a client path ("/v1/project/{}/tags") into the
-// shape of a route pattern with its wildcards blanked, for comparison.
-func blankWildcards(pattern string) string {
-	return regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(pattern, "{}")
-}
