@@ -49,7 +49,8 @@ type Config struct {
 	// SecretKeyFile, when set, is read for the keys instead (same format).
 	SecretKeyFile string
 	// KafkaUserLimit caps the users of a Kafka service that sets no
-	// user_config.service_user_limit of its own; default 50.
+	// user_config.service_user_limit of its own; default
+	// control.DefaultKafkaUserLimit.
 	KafkaUserLimit int
 
 	// SMTPURL is the mail relay for invitations and password resets,
@@ -59,7 +60,8 @@ type Config struct {
 	MailFrom string // sender address; default from the URL or gatehouse@<host>
 	// PublicURL is the base of links in emails; default http://<listen address>.
 	PublicURL string
-	// InvitationTTL is how long invitations stay valid; default 7 days.
+	// InvitationTTL is how long invitations stay valid; default
+	// control.DefaultInvitationTTL.
 	InvitationTTL time.Duration
 
 	// Domain verification: the DNS server asked (host:port, "" = the
