@@ -17,6 +17,7 @@ import (
 )
 
 func TestTokenInMaxAge(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		in      *float64
@@ -82,6 +83,7 @@ func ptrTo[T any](v T) *T { return &v }
 // TestTokenExpiryHeader: responses tell a client its token is due for
 // rotation.
 func TestTokenExpiryHeader(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }

@@ -32,6 +32,7 @@ func newServer(t *testing.T) *api.Server {
 // operation the authorization table knows, and every non-public endpoint
 // refuses a request without credentials.
 func TestEveryRouteIsGuarded(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	routes := srv.Routes()
 	if len(routes) < 40 {

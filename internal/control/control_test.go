@@ -110,6 +110,7 @@ func wantErr(t *testing.T, err, kind error) {
 }
 
 func TestGrantsGuardEndpoints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	unit, err := f.p.CreateUnit(ctx, f.admin, "Engineering", f.org.ID)
@@ -170,6 +171,7 @@ func TestGrantsGuardEndpoints(t *testing.T) {
 }
 
 func TestGroupsAndEscalationGuards(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "backend-dev"}); err != nil {
@@ -232,6 +234,7 @@ func TestGroupsAndEscalationGuards(t *testing.T) {
 }
 
 func TestSuperAdminOnlyOperations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	orgAdmin := f.member(t, "orgadmin@example.com")
@@ -260,6 +263,7 @@ func ptr[T any](v T) *T { return &v }
 // request (or server) that the engine has not applied yet must not turn
 // into a 403 for the next writer.
 func TestDenialOnALaggingEngineIsDecidedAgain(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	// Commit a project and its change-log entry without letting the

@@ -86,6 +86,7 @@ func (f *memberFixture) invite(t *testing.T, a *Actor, email, memberType string)
 }
 
 func TestProjectMembershipLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateService(ctx, f.admin, ServiceInput{Project: "web", Name: "pg-1", Type: "pg", Plan: "startup-4"}); err != nil {
@@ -249,6 +250,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 }
 
 func TestProjectInvitationRules(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	lead := f.member(t, "lead@example.com")
@@ -353,6 +355,7 @@ func TestProjectInvitationRules(t *testing.T) {
 }
 
 func TestProjectInvitationWithoutMail(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		err  error
@@ -383,6 +386,7 @@ func TestProjectInvitationWithoutMail(t *testing.T) {
 }
 
 func TestProjectGroupAccess(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	alice := f.member(t, "alice@example.com")
@@ -471,6 +475,7 @@ func TestProjectGroupAccess(t *testing.T) {
 }
 
 func TestMemberTypeOf(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		perms []string

@@ -96,6 +96,7 @@ func rootAccount(t *testing.T, c aiven.Client) string {
 }
 
 func TestServiceUsersThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -271,6 +272,7 @@ func canLogIn(ctx context.Context, t *testing.T, engine, adminURI, user, pw stri
 // through Aiven's client: a created user logs in with the returned
 // password, a re-keyed one only with the new one, a deleted one not at all.
 func TestRealServiceUsersThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	engines := []struct {
 		serviceType, engine string
 		uri                 func(testing.TB) string
