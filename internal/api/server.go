@@ -183,7 +183,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if wait, ok := control.RetryAfter(err); ok && status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
-	if status >= 500 {
+	if status >= 500 && status != http.StatusNotImplemented {
 		if errors.Is(err, context.Canceled) {
 			return
 		}

@@ -18,3 +18,12 @@ func TestServeTrustedProxiesFlag(t *testing.T) {
 		t.Fatalf("default %q, want the environment's value", f.DefValue)
 	}
 }
+
+// TestServeOutboundAllowFlag: --outbound-allow defaults to the environment.
+func TestServeOutboundAllowFlag(t *testing.T) {
+	t.Setenv("GATEHOUSE_OUTBOUND_ALLOW", "10.0.0.0/8,192.0.2.1")
+	f := newServe(io.Discard, io.Discard).Flags().Lookup("outbound-allow")
+	if f == nil || f.DefValue != "10.0.0.0/8,192.0.2.1" {
+		t.Fatalf("flag %+v, want one defaulting to the environment's value", f)
+	}
+}

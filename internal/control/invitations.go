@@ -177,7 +177,9 @@ func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.In
 
 // ListInvitations returns an organization's pending, unexpired
 // invitations, newest first. AcceptLink is set on those that could not be
-// mailed.
+// mailed, and only for the admin who sent them: the link is the invitee's
+// secret, and another holder of organization:users:write reading it could
+// accept as the invitee.
 func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
 	var out []identity.Invitation
 	err := p.read(ctx, func(tx store.Tx) error {
@@ -194,9 +196,13 @@ func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]
 		}
 		now := p.now()
 		for _, inv := range invs {
-			if !inv.Expired(now) {
-				out = append(out, inv)
+			if inv.Expired(now) {
+				continue
 			}
+			if inv.InvitedBy != a.User.ID {
+				inv.AcceptLink = ""
+			}
+			out = append(out, inv)
 		}
 		return nil
 	})
@@ -314,6 +320,9 @@ type InvitationInfo struct {
 	InvitedByEmail string
 	ExpiryTime     string
 	HasAccount     bool // accept with the existing password, not a new one
+	// Mailed: the code reached the invitee's mailbox (through the relay)
+	// rather than being shown to the inviter to pass on.
+	Mailed bool
 }
 
 // invitationByCode loads an invitation by code and its organization,
@@ -342,7 +351,8 @@ func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationIn
 		switch {
 		case err == nil:
 			info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Email: inv.Email,
-				InvitedByEmail: inv.InvitedByEmail, ExpiryTime: inv.ExpiryTime.Format("2006-01-02T15:04:05Z")}
+				InvitedByEmail: inv.InvitedByEmail, ExpiryTime: inv.ExpiryTime.Format("2006-01-02T15:04:05Z"),
+				Mailed: inv.AcceptLink == ""}
 		case errors.Is(err, ErrNotFound):
 			pinv, err := p.projectInvitationByCode(tx, "", code)
 			if err != nil {
@@ -357,7 +367,7 @@ func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationIn
 			}
 			info = InvitationInfo{OrganizationID: o.ID, OrganizationName: o.Name, Project: pinv.Project,
 				MemberType: pinv.MemberType, Email: pinv.Email, InvitedByEmail: pinv.InviterEmail,
-				ExpiryTime: pinv.ExpiryTime.UTC().Format("2006-01-02T15:04:05Z")}
+				ExpiryTime: pinv.ExpiryTime.UTC().Format("2006-01-02T15:04:05Z"), Mailed: pinv.Mailed}
 		default:
 			return err
 		}
@@ -405,7 +415,40 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 			return p.joinProject(tx, &Actor{User: u, ClientIP: clientIP}, inv)
 		}
 	}
-	return p.acceptAsPerson(ctx, info.Email, info.HasAccount, realName, password, otp, clientIP, userAgent, join)
+	// A link shown to the inviter proves nothing about the mailbox: it
+	// creates no account on another organization's verified domain.
+	signup := func(tx store.Tx) error {
+		if info.Mailed {
+			return nil
+		}
+		return p.refuseUnmailedSignup(tx, info.Email, info.OrganizationID)
+	}
+	return p.acceptAsPerson(ctx, info.Email, info.HasAccount, realName, password, otp, clientIP, userAgent, signup, join)
+}
+
+// refuseUnmailedSignup refuses to create an account for email through an
+// invitation of inviterOrgID that was not emailed (the inviter was shown
+// the link) when email is on a domain another organization verified:
+// otherwise anyone could invite someone@victim.example to a project of
+// their own, accept it themselves and hold an account the victim's
+// organization manages.
+func (p *Plane) refuseUnmailedSignup(tx store.Tx, email, inviterOrgID string) error {
+	name := org.EmailDomain(email)
+	if name == "" {
+		return nil
+	}
+	d, err := tx.GetVerifiedDomain(name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	if d.OrganizationID == inviterOrgID {
+		return nil
+	}
+	return fail(ErrForbidden, "An account for %s cannot be created with an invitation link that was not emailed: %s is a verified domain of another organization, "+
+		"so the invitation must be emailed to the address (configure a mail relay), or that organization must invite it", email, d.Name)
 }
 
 // acceptAsPerson is the account side of accepting any invitation without
@@ -414,8 +457,11 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 // password, under the password rules and managed from the start when the
 // email is on a verified domain. join then makes the person a member; the
 // account, the membership and the new session are one transaction.
+//
+// A newcomer's account is made only if signup accepts it, checked before
+// the password is hashed and again in the transaction.
 func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount bool, realName, password, otp, clientIP, userAgent string,
-	join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
+	signup func(tx store.Tx) error, join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
 	var (
 		u         identity.User
 		twoFactor bool
@@ -432,6 +478,9 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 		if err := identity.CheckPasswordPolicy(password); err != nil {
 			return LoginResult{}, err
 		}
+		if err := p.read(ctx, signup); err != nil {
+			return LoginResult{}, err
+		}
 		hash, err := p.hashPassword(ctx, password)
 		if err != nil {
 			return LoginResult{}, err
@@ -443,6 +492,9 @@ func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount boo
 	var secret string
 	err = p.write(ctx, func(tx store.Tx) error {
 		if !hasAccount {
+			if err := signup(tx); err != nil {
+				return err
+			}
 			if err := p.markManaged(tx, &u); err != nil {
 				return err
 			}

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl"
 	"github.com/gatehouse-dev/gatehouse/internal/kafkaacl/kafkasync"
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -36,7 +41,7 @@ const kafkaSyncTimeout = 60 * time.Second
 // Wildcard entries Kafka cannot express are listed and get no bindings.
 func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string, c KafkaCluster, dryRun bool) (KafkaSyncResult, error) {
 	res := KafkaSyncResult{DryRun: dryRun}
-	adm, closeClient, err := kafkasync.Dial(c.Cluster)
+	adm, closeClient, err := kafkasync.Dial(c.Cluster, p.cfg.outbound.Dialer(10*time.Second))
 	if err != nil {
 		return res, fail(ErrInvalid, "%s", strings.TrimPrefix(err.Error(), kafkasync.ErrConfig.Error()+": "))
 	}
@@ -83,7 +88,7 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 		desc := fmt.Sprintf("Synced the ACLs of service %q to Kafka at %s: %d bindings created, %d deleted, %d entries not expressible",
 			service, strings.Join(c.BootstrapServers, ","), len(res.Created), len(res.Deleted), len(res.NotExpressible))
 		if syncErr != nil {
-			desc += " (stopped early: " + syncErr.Error() + ")"
+			desc += " (stopped early: " + kafkaFailure(syncErr) + ")"
 		}
 		if err := p.write(context.WithoutCancel(ctx), func(tx store.Tx) error {
 			return p.event(tx, a, orgID, accID, project, service, "kafka_acl_sync", desc)
@@ -98,9 +103,31 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 }
 
 // kafkaUnavailable reports a failure talking to the cluster as a 502.
-func kafkaUnavailable(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fail(ErrUpstream, "Kafka did not answer within %s: %v", kafkaSyncTimeout, err)
+func kafkaUnavailable(err error) error { return fail(ErrUpstream, "Kafka: %s", kafkaFailure(err)) }
+
+// kafkaFailure describes a failure talking to a cluster in words from a
+// fixed set: Kafka's own error codes, or what went wrong connecting. What
+// a peer that is not a Kafka broker answered (the client quotes its bytes
+// as a message size) never leaves, so a sync cannot read other services.
+func kafkaFailure(err error) string {
+	var (
+		ke     *kerr.Error
+		dnsErr *net.DNSError
+		netErr net.Error
+	)
+	switch {
+	case errors.Is(err, outbound.ErrRefused):
+		return "a broker's address is outside the networks this server may connect to (GATEHOUSE_OUTBOUND_ALLOW)"
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("the cluster did not answer within %s", kafkaSyncTimeout)
+	case errors.As(err, &ke):
+		return ke.Message + ": " + ke.Description
+	case errors.As(err, &dnsErr):
+		return "a broker's host name does not resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
 	}
-	return fail(ErrUpstream, "Kafka: %v", err)
+	return "the server did not answer as a Kafka broker"
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 	"github.com/gatehouse-dev/gatehouse/internal/secret"
 	"github.com/gatehouse-dev/gatehouse/internal/serviceuser/backend"
@@ -31,6 +32,9 @@ type settings struct {
 	// backends connects to the real server behind a service (tests
 	// replace it to make a server fail).
 	backends func(ctx context.Context, uri string) (backend.Backend, error)
+	// outbound limits where service connections and Kafka syncs may
+	// connect; default outbound.Default().
+	outbound *outbound.Policy
 
 	dnsResolver     string             // host:port of the DNS server domain verification asks; "" = system
 	domainRecheck   time.Duration      // how often verified domains are re-checked; 0 = never
@@ -76,6 +80,10 @@ func WithChallengeRecord(name string) Option {
 	return func(p *Plane) { p.cfg.challengeRecord = name }
 }
 
+// WithOutbound sets the networks service connections (connection_uri) and
+// Kafka syncs may connect to; nil keeps outbound.Default().
+func WithOutbound(pol *outbound.Policy) Option { return func(p *Plane) { p.cfg.outbound = pol } }
+
 // WithKafkaUserLimit sets the default service-user cap of Kafka services.
 func WithKafkaUserLimit(n int) Option { return func(p *Plane) { p.cfg.kafkaUserLimit = n } }
 
@@ -101,7 +109,11 @@ func (s *settings) applyDefaults() {
 	if s.kafkaUserLimit <= 0 {
 		s.kafkaUserLimit = DefaultKafkaUserLimit
 	}
+	if s.outbound == nil {
+		s.outbound = outbound.Default()
+	}
 	if s.backends == nil {
-		s.backends = backend.Open
+		pol := s.outbound
+		s.backends = func(ctx context.Context, uri string) (backend.Backend, error) { return backend.OpenVia(ctx, uri, pol) }
 	}
 }

@@ -30,7 +30,7 @@ func TestProjectInvitationNewcomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := InvitationInfo{OrganizationID: f.org.ID, OrganizationName: "Acme", Project: "web", MemberType: "developer",
-		Email: "new@example.com", InvitedByEmail: "admin@example.com", ExpiryTime: info.ExpiryTime}
+		Email: "new@example.com", InvitedByEmail: "admin@example.com", ExpiryTime: info.ExpiryTime, Mailed: true}
 	if info != want || info.ExpiryTime == "" {
 		t.Fatalf("InvitationByCode = %+v, want %+v", info, want)
 	}

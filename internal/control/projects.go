@@ -55,8 +55,12 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 	if err := validateProjectInput(in); err != nil {
 		return org.Project{}, err
 	}
+	ca, err := newProjectCA(in.Name, p.now().UTC())
+	if err != nil {
+		return org.Project{}, err
+	}
 	var pr org.Project
-	err := p.write(ctx, func(tx store.Tx) error {
+	err = p.write(ctx, func(tx store.Tx) error {
 		parentID := orgID
 		if in.ParentID != nil && *in.ParentID != "" {
 			parentID = *in.ParentID
@@ -93,6 +97,9 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		}
 		if err := tx.CreateProject(pr); err != nil {
 			return fmt.Errorf("project %q: %w", pr.Name, err)
+		}
+		if err := tx.CreateProjectCA(pr.Name, ca); err != nil {
+			return err
 		}
 		g := grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
 			ResourceType: grant.ResourceProject, ResourceID: pr.Name, Permissions: []string{"admin"}, CreateTime: now, UpdateTime: now}

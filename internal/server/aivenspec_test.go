@@ -171,3 +171,10 @@ func parseAivenOps() (map[string]aivenOp, error) {
 	}
 	return ops, nil
 }
+
+// blankWildcards turns a path pattern ("/v1/project/{project}/tags") into
+// its shape with the wildcards blanked ("/v1/project/{}/tags"), for
+// comparison.
+func blankWildcards(pattern string) string {
+	return regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(pattern, "{}")
+}

@@ -3,7 +3,10 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	aiven "github.com/aiven/go-client-codegen"
@@ -228,4 +231,153 @@ func TestManagedResetEndsEverySessionAndToken(t *testing.T) {
 		}
 		login(t, w.srv.URL, "user@example.com", reset.TemporaryPassword)
 	})
+}
+
+// outsider makes a person on a domain nobody verified who owns an
+// organization of their own and belongs to no other: the attacker from
+// outside. It returns the session token and the organization's IDs.
+func (w managedOrg) outsider(t *testing.T, email string) (tok, orgID, accountID string) {
+	t.Helper()
+	id, tok := w.person(t, email)
+	o, err := client(t, w.srv.URL, tok).UserOrganizationCreate(t.Context(), &organization.UserOrganizationCreateIn{OrganizationName: "Outside", Tier: organization.TierTypeBusiness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.admin.OrganizationUserDelete(t.Context(), w.orgID, id); err != nil {
+		t.Fatal(err)
+	}
+	return tok, o.OrganizationId, o.AccountId
+}
+
+// TestUnmailedLinkCannotSquatAVerifiedDomain is issue 13's third hole:
+// without a mail relay the inviter sees the accept link, so an outsider
+// invited ceo@example.com (example.com verified by another organization)
+// and accepted it themselves, holding an account that organization
+// manages. A link that was not emailed creates no account on another
+// organization's verified domain, for organization and project
+// invitations alike; elsewhere it still works.
+func TestUnmailedLinkCannotSquatAVerifiedDomain(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		w := newManagedOrg(t, db)
+		tok, orgID, accountID := w.outsider(t, "mallory@outside.test")
+		mallory := client(t, w.srv.URL, tok)
+		if _, err := mallory.ProjectCreate(t.Context(), &project.ProjectCreateIn{Project: "lure", AccountId: ptr(accountID)}); err != nil {
+			t.Fatal(err)
+		}
+		orgLink := func(t *testing.T, email string) string {
+			if err := mallory.OrganizationUserInvite(t.Context(), orgID, &organizationuser.OrganizationUserInviteIn{UserEmail: email}); err != nil {
+				t.Fatal(err)
+			}
+			var list struct {
+				Invitations []struct {
+					UserEmail  string `json:"user_email"`
+					AcceptLink string `json:"accept_link"`
+				} `json:"invitations"`
+			}
+			getJSON(t, w.srv.URL+"/v1/organization/"+orgID+"/invitation", tok, &list)
+			for _, inv := range list.Invitations {
+				if inv.UserEmail == email && inv.AcceptLink != "" {
+					return inv.AcceptLink
+				}
+			}
+			t.Fatalf("no link for %s in %+v", email, list)
+			return ""
+		}
+		projectLink := func(t *testing.T, email string) string {
+			var out struct {
+				AcceptURL string `json:"accept_url"`
+			}
+			if st := callJSON(t, "POST", w.srv.URL+"/v1/project/lure/invite", tok, map[string]string{"user_email": email}, &out); st != http.StatusOK || out.AcceptURL == "" {
+				t.Fatalf("project invite: %d %+v", st, out)
+			}
+			return out.AcceptURL
+		}
+		for _, tc := range []struct {
+			name   string
+			email  string
+			link   func(*testing.T, string) string
+			status int
+		}{
+			{"organization invitation on the victim's domain", "ceo@example.com", orgLink, http.StatusForbidden},
+			{"project invitation on the victim's domain", "cfo@example.com", projectLink, http.StatusForbidden},
+			{"organization invitation on an unverified domain", "friend@outside.test", orgLink, http.StatusOK},
+			{"project invitation on an unverified domain", "pal@outside.test", projectLink, http.StatusOK},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				link := tc.link(t, tc.email)
+				body := map[string]string{"real_name": "Squatter", "password": "chosen by the squatter"}
+				var msg struct {
+					Message string `json:"message"`
+				}
+				st := rawStatus(t, "POST", link, body, &msg)
+				if st != tc.status {
+					t.Fatalf("accept = %d %q, want %d", st, msg.Message, tc.status)
+				}
+				_, err := client(t, w.srv.URL, "unused").UserAuth(t.Context(), &user.UserAuthIn{Email: tc.email, Password: body["password"]})
+				if tc.status != http.StatusOK {
+					if !strings.Contains(msg.Message, "must be emailed") {
+						t.Fatalf("refusal message = %q", msg.Message)
+					}
+					wantStatus(t, err, http.StatusUnauthorized) // no account was made
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	})
+}
+
+// TestInvitationLinksOnlyForTheirInviter: the accept link of an invitation
+// that was not emailed is the invitee's secret; another holder of
+// organization:users:write listing invitations must not see it (and so
+// cannot accept as the invitee).
+func TestInvitationLinksOnlyForTheirInviter(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		w := newManagedOrg(t, db)
+		_, writerToken := w.person(t, "writer@example.com", "organization:users:write")
+		if err := w.admin.OrganizationUserInvite(t.Context(), w.orgID, &organizationuser.OrganizationUserInviteIn{UserEmail: "newhire@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		links := func(tok string) map[string]string {
+			var list struct {
+				Invitations []struct {
+					UserEmail  string `json:"user_email"`
+					AcceptLink string `json:"accept_link"`
+				} `json:"invitations"`
+			}
+			getJSON(t, w.srv.URL+"/v1/organization/"+w.orgID+"/invitation", tok, &list)
+			out := map[string]string{}
+			for _, inv := range list.Invitations {
+				out[inv.UserEmail] = inv.AcceptLink
+			}
+			return out
+		}
+		seen := links(writerToken)
+		if l, ok := seen["newhire@example.com"]; !ok || l != "" {
+			t.Fatalf("another users:write holder sees the invitation as %q (listed: %v)", l, ok)
+		}
+		if links(w.adminToken)["newhire@example.com"] == "" {
+			t.Fatal("the inviter lost the link")
+		}
+	})
+}
+
+// rawStatus posts in without a token and decodes any answer into out.
+func rawStatus(t *testing.T, method, url string, in, out any) int {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
@@ -82,6 +83,13 @@ type Config struct {
 	// before a 429 (0: two seconds).
 	PasswordHashSlots int
 	PasswordHashWait  time.Duration
+
+	// OutboundAllow lists, comma-separated, the networks (CIDR ranges or
+	// addresses) that service connections (connection_uri) and Kafka
+	// syncs may connect to, checked on the resolved address when the
+	// socket connects. Empty: any address except link-local ranges and
+	// the cloud metadata address 169.254.169.254.
+	OutboundAllow string
 }
 
 // Defaults.
@@ -108,6 +116,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
+	}
+	outboundPolicy, err := outbound.Parse(cfg.OutboundAllow)
+	if err != nil {
+		return fmt.Errorf("outbound allow-list: %w", err)
 	}
 	// Refuse a PostgreSQL start without a key before touching the
 	// database (opening it applies migrations).
@@ -144,7 +156,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
 		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
 		control.WithPasswordParams(cfg.PasswordParams),
-		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait)}
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait), control.WithOutbound(outboundPolicy)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -201,7 +213,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect())
+	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect(), "outbound", outboundPolicy.String())
 	if ready != nil {
 		ready <- addr
 	}

@@ -73,6 +73,7 @@ type Tx interface {
 	ServiceUserTx
 	DomainTx
 	ProjectMemberTx
+	ProjectCATx
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -43,8 +44,10 @@ func (c Cluster) mechanism() (sasl.Mechanism, error) {
 }
 
 // Dial returns an Admin API client for c and a function that closes it.
-// Connecting happens lazily, on the first request.
-func Dial(c Cluster) (*kadm.Client, func(), error) {
+// Connecting happens lazily, on the first request; every connection to a
+// broker (the seeds and the brokers they name) goes through d, whose
+// Control hook may refuse the address.
+func Dial(c Cluster, d *net.Dialer) (*kadm.Client, func(), error) {
 	if len(c.BootstrapServers) == 0 {
 		return nil, nil, fmt.Errorf("%w: bootstrap_servers must name at least one broker (host:port)", ErrConfig)
 	}
@@ -60,13 +63,15 @@ func Dial(c Cluster) (*kadm.Client, func(), error) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.BootstrapServers...),
 		kgo.RetryTimeout(10 * time.Second),
-		kgo.DialTimeout(10 * time.Second),
 	}
 	if mech != nil {
 		opts = append(opts, kgo.SASL(mech))
 	}
 	if c.TLS {
-		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+		td := &tls.Dialer{NetDialer: d, Config: &tls.Config{MinVersion: tls.VersionTLS12}}
+		opts = append(opts, kgo.Dialer(td.DialContext))
+	} else {
+		opts = append(opts, kgo.Dialer(d.DialContext))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {

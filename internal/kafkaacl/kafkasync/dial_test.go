@@ -2,6 +2,7 @@ package kafkasync
 
 import (
 	"errors"
+	"net"
 	"testing"
 )
 
@@ -16,13 +17,13 @@ func TestDialRefusesUnworkableSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, _, err := Dial(c.c); !errors.Is(err, ErrConfig) {
+			if _, _, err := Dial(c.c, &net.Dialer{}); !errors.Is(err, ErrConfig) {
 				t.Fatalf("Dial = %v, want ErrConfig", err)
 			}
 		})
 	}
 	for _, mech := range []string{"", "PLAIN", "scram-sha-256", "SCRAM-SHA-512"} {
-		adm, closeClient, err := Dial(Cluster{BootstrapServers: []string{"127.0.0.1:9092"}, SASLMechanism: mech, Username: "u", Password: "p"})
+		adm, closeClient, err := Dial(Cluster{BootstrapServers: []string{"127.0.0.1:9092"}, SASLMechanism: mech, Username: "u", Password: "p"}, &net.Dialer{})
 		if err != nil || adm == nil {
 			t.Fatalf("mechanism %q: %v", mech, err)
 		}

@@ -7,11 +7,19 @@ package backend
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/serviceuser"
 )
 
@@ -100,20 +108,115 @@ func EngineFor(serviceType string) string {
 	return ""
 }
 
-// Open connects to the server uri names and checks that it answers.
+// Open connects to the server uri names and checks that it answers,
+// under outbound.Default().
 func Open(ctx context.Context, uri string) (Backend, error) {
+	return OpenVia(ctx, uri, outbound.Default())
+}
+
+// OpenVia connects to the server uri names and checks that it answers.
+// Every connection, including later ones (MySQL's login checks, Redis
+// reconnects), is dialled through pol, which refuses addresses outside
+// the allowed networks after name resolution. A failure to connect is
+// reported in a few fixed words (ErrConnect): what answered is never
+// echoed, so the connection cannot be used to read other services.
+func OpenVia(ctx context.Context, uri string, pol *outbound.Policy) (Backend, error) {
 	engine, err := EngineOf(uri)
 	if err != nil {
 		return nil, err
 	}
+	d := pol.Dialer(connectTimeout)
+	var b Backend
 	switch engine {
 	case EnginePostgres:
-		return openPostgres(ctx, uri)
+		b, err = openPostgres(ctx, uri, d)
 	case EngineMySQL:
-		return openMySQL(ctx, uri)
+		b, err = openMySQL(ctx, uri, d)
 	default:
-		return openRedis(ctx, uri)
+		b, err = openRedis(ctx, uri, d)
 	}
+	if err != nil && !errors.Is(err, ErrBadURI) {
+		return nil, connectFailure(engine, err)
+	}
+	return b, err
+}
+
+// ErrConnect reports that a server could not be reached or did not answer
+// as the engine it was said to be.
+var ErrConnect = errors.New("cannot connect")
+
+// connectFailure turns a failure to connect into a short description from
+// a fixed set. Drivers quote what the peer sent when it is not the
+// protocol they expect (an HTTP page, a banner): none of that leaves.
+func connectFailure(engine string, err error) error {
+	var (
+		dnsErr *net.DNSError
+		pgErr  *pgconn.PgError
+		myErr  *mysql.MySQLError
+		netErr net.Error
+	)
+	why := "the server did not answer as a " + engineName(engine) + " server"
+	switch {
+	case errors.Is(err, outbound.ErrRefused):
+		why = "the address is outside the networks this server may connect to (GATEHOUSE_OUTBOUND_ALLOW)"
+	case errors.As(err, &dnsErr):
+		why = "the host name does not resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		why = "connection refused"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		why = "no answer in time"
+	case errors.As(err, &pgErr):
+		why = "the server refused the connection (SQLSTATE " + sqlstate(pgErr.Code) + ")"
+		if strings.HasPrefix(pgErr.Code, "28") {
+			why = "authentication failed"
+		}
+	case errors.As(err, &myErr):
+		why = fmt.Sprintf("the server refused the connection (error %d)", myErr.Number)
+		if myErr.Number == 1045 {
+			why = "authentication failed"
+		}
+	case isRedisAuth(err):
+		why = "authentication failed"
+	case isTLS(err):
+		why = "TLS handshake failed"
+	}
+	return fmt.Errorf("%w: %s", ErrConnect, why)
+}
+
+func engineName(engine string) string {
+	switch engine {
+	case EnginePostgres:
+		return "PostgreSQL"
+	case EngineMySQL:
+		return "MySQL"
+	}
+	return "Redis"
+}
+
+// sqlstate keeps a five-character SQLSTATE code and nothing else.
+func sqlstate(code string) string {
+	if len(code) != 5 {
+		return "?"
+	}
+	for _, c := range code {
+		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') {
+			return "?"
+		}
+	}
+	return code
+}
+
+func isRedisAuth(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") || strings.Contains(msg, "invalid password")
+}
+
+func isTLS(err error) bool {
+	var rec tls.RecordHeaderError
+	var cert *tls.CertificateVerificationError
+	var unk x509.UnknownAuthorityError
+	var host x509.HostnameError
+	return errors.As(err, &rec) || errors.As(err, &cert) || errors.As(err, &unk) || errors.As(err, &host)
 }
 
 // Redact returns uri without its password, for display and logs.

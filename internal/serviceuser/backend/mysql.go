@@ -51,11 +51,12 @@ func mysqlConfig(uri string) (*mysql.Config, error) {
 	return cfg, nil
 }
 
-func openMySQL(ctx context.Context, uri string) (*mysqlServer, error) {
+func openMySQL(ctx context.Context, uri string, d *net.Dialer) (*mysqlServer, error) {
 	cfg, err := mysqlConfig(uri)
 	if err != nil {
 		return nil, err
 	}
+	cfg.DialFunc = d.DialContext
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, uri))
@@ -64,7 +65,7 @@ func openMySQL(ctx context.Context, uri string) (*mysqlServer, error) {
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, errors.New(redactErr(err, uri))
+		return nil, err // OpenVia words it (connectFailure)
 	}
 	var version string
 	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {

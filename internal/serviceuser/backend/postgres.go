@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ const scramIterations = 4096
 
 type postgres struct{ conn *pgx.Conn }
 
-func openPostgres(ctx context.Context, uri string) (*postgres, error) {
+func openPostgres(ctx context.Context, uri string, d *net.Dialer) (*postgres, error) {
 	cfg, err := pgx.ParseConfig(uri)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, uri))
@@ -37,9 +38,10 @@ func openPostgres(ctx context.Context, uri string) (*postgres, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
+	cfg.DialFunc = d.DialContext
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, errors.New(redactErr(err, uri))
+		return nil, err // OpenVia words it (connectFailure)
 	}
 	return &postgres{conn: conn}, nil
 }

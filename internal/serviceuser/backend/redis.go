@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
@@ -18,7 +20,7 @@ type redisServer struct {
 	admin  string
 }
 
-func openRedis(ctx context.Context, uri string) (*redisServer, error) {
+func openRedis(ctx context.Context, uri string, d *net.Dialer) (*redisServer, error) {
 	// valkey:// is redis:// to the client.
 	if rest, ok := strings.CutPrefix(uri, "valkey://"); ok {
 		uri = "redis://" + rest
@@ -30,13 +32,22 @@ func openRedis(ctx context.Context, uri string) (*redisServer, error) {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, uri))
 	}
 	opts.DialTimeout = connectTimeout
+	// go-redis's own dialer would bypass d; TLS is then ours to add.
+	tlsConfig := opts.TLSConfig
+	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if tlsConfig == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		return (&tls.Dialer{NetDialer: d, Config: tlsConfig}).DialContext(ctx, network, addr)
+	}
 	opts.MaxRetries = 0
+	opts.DialerRetries = 1
 	opts.PoolSize = 1
 	opts.Protocol = 2 // replies as arrays, which every server version speaks
 	c := redis.NewClient(opts)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()
-		return nil, errors.New(redactErr(err, uri))
+		return nil, err // OpenVia words it (connectFailure)
 	}
 	admin := opts.Username
 	if admin == "" {

@@ -54,6 +54,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TokenAuthMethod", testTokenAuthMethod},
 		{"Profiles", testProfiles},
 		{"ProjectMembers", testProjectMembers},
+		{"ProjectCAs", testProjectCAs},
 		{"ServiceUsers", testServiceUsers},
 		{"ServiceConnections", testServiceConnections},
 	}

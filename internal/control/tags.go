@@ -1,0 +1,154 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Tags of projects and services, through their own endpoints (Aiven's
+// `avn project tags`, and Terraform's aiven_kafka, which sets a new
+// service's tags with a PUT after creating it).
+const (
+	opProjectTagsList          = "ProjectTagsList"
+	opProjectTagsReplace       = "ProjectTagsReplace"
+	opProjectTagsUpdate        = "ProjectTagsUpdate"
+	opProjectServiceTagsList   = "ProjectServiceTagsList"
+	opProjectServiceTagsUpdate = "ProjectServiceTagsUpdate"
+	opProjectServiceTagsSet    = "ProjectServiceTagsReplace"
+)
+
+func init() {
+	addRequirements(map[string]rule{
+		opProjectTagsList:    anyOf("project:services:read"),
+		opProjectTagsReplace: anyOf("organization:projects:write", "admin", "operator"),
+		opProjectTagsUpdate:  anyOf("organization:projects:write", "admin", "operator"),
+		// Service tags change the service: ServiceUpdate's rule.
+		opProjectServiceTagsList:   anyOf("project:services:read"),
+		opProjectServiceTagsUpdate: anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
+		opProjectServiceTagsSet:    anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
+	})
+}
+
+// TagChange is a change of tags: Replace sets exactly Tags; otherwise
+// Tags are merged in, and a nil value removes its key.
+type TagChange struct {
+	Replace bool
+	Tags    map[string]*string
+}
+
+func (c TagChange) apply(old map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	if !c.Replace {
+		maps.Copy(out, old)
+	}
+	for k, v := range c.Tags {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		out[k] = *v
+	}
+	if err := org.ValidateTags(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ProjectTags returns a project's tags.
+func (p *Plane) ProjectTags(ctx context.Context, a *Actor, project string) (map[string]string, error) {
+	var tags map[string]string
+	err := p.read(ctx, func(tx store.Tx) error {
+		pr, err := p.authorizedProject(tx, a, opProjectTagsList, project)
+		tags = pr.Tags
+		return err
+	})
+	return nonNilMap(tags), err
+}
+
+// ChangeProjectTags replaces or updates a project's tags.
+func (p *Plane) ChangeProjectTags(ctx context.Context, a *Actor, project string, c TagChange) (map[string]string, error) {
+	op := opProjectTagsUpdate
+	if c.Replace {
+		op = opProjectTagsReplace
+	}
+	var tags map[string]string
+	err := p.write(ctx, func(tx store.Tx) error {
+		pr, err := p.authorizedProject(tx, a, op, project)
+		if err != nil {
+			return err
+		}
+		if tags, err = c.apply(pr.Tags); err != nil {
+			return err
+		}
+		old := pr.Name
+		pr.Tags, pr.UpdateTime = tags, p.now().UTC()
+		if err := tx.UpdateProject(old, pr); err != nil {
+			return err
+		}
+		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_tags_update", fmt.Sprintf("Set the tags of project %q", pr.Name))
+	})
+	return tags, err
+}
+
+// ServiceTags returns a service's tags.
+func (p *Plane) ServiceTags(ctx context.Context, a *Actor, project, service string) (map[string]string, error) {
+	var tags map[string]string
+	err := p.read(ctx, func(tx store.Tx) error {
+		pr, err := p.project(tx, project)
+		if err != nil {
+			return err
+		}
+		s, err := p.service(tx, pr.Name, service)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, opProjectServiceTagsList, serviceRes(pr.Name, s.Name)); err != nil {
+			return err
+		}
+		tags = s.Tags
+		return nil
+	})
+	return nonNilMap(tags), err
+}
+
+// ChangeServiceTags replaces or updates a service's tags.
+func (p *Plane) ChangeServiceTags(ctx context.Context, a *Actor, project, service string, c TagChange) (map[string]string, error) {
+	op := opProjectServiceTagsUpdate
+	if c.Replace {
+		op = opProjectServiceTagsSet
+	}
+	var tags map[string]string
+	err := p.write(ctx, func(tx store.Tx) error {
+		pr, err := p.project(tx, project)
+		if err != nil {
+			return err
+		}
+		s, err := p.service(tx, pr.Name, service)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, op, serviceRes(pr.Name, s.Name)); err != nil {
+			return err
+		}
+		if tags, err = c.apply(s.Tags); err != nil {
+			return err
+		}
+		s.Tags, s.UpdateTime = tags, p.now().UTC()
+		if err := tx.UpdateService(s); err != nil {
+			return err
+		}
+		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_tags_update", fmt.Sprintf("Set the tags of service %q", s.Name))
+	})
+	return tags, err
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

@@ -1,0 +1,157 @@
+//lint:file-ignore SA1019 Gatehouse serves Aiven's deprecated project endpoints for the clients that still call them; these tests call them on purpose.
+
+package server_test
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aiven/go-client-codegen/handler/kafka"
+	"github.com/aiven/go-client-codegen/handler/project"
+	"github.com/aiven/go-client-codegen/handler/service"
+
+	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
+)
+
+// servedHandlers are go-client-codegen's handlers for what Gatehouse
+// serves: each of their operations is served or listed as unserved.
+var servedHandlers = []string{"organization", "account", "organizationuser", "usergroup", "applicationuser", "domain",
+	"project", "organizationprojects", "service", "kafka", "kafkaschemaregistry", "user", "staticip"}
+
+// TestEveryAivenRouteServedOrListed compares the route table and the
+// unserved list with Aiven's client: no operation of the handlers above is
+// missing from both, none is in both, and no unserved row is stale.
+func TestEveryAivenRouteServedOrListed(t *testing.T) {
+	served := map[string]bool{}
+	for _, r := range api.RouteTable() {
+		served[blankWildcards(r.Pattern)] = true
+	}
+	unserved := map[string]string{}
+	for _, u := range api.UnservedRoutes() {
+		unserved[blankWildcards(u.Pattern)] = u.Operation
+	}
+	aiven := map[string]bool{}
+	for _, op := range aivenOps(t) {
+		if !slices.Contains(servedHandlers, op.Handler) {
+			continue
+		}
+		key := op.Method + " " + op.Path
+		aiven[key] = true
+		switch {
+		case served[key] && unserved[key] != "":
+			t.Errorf("%s (%s) is served and listed as unserved", key, op.ID)
+		case !served[key] && unserved[key] == "":
+			t.Errorf("%s (%s, handler %s) is neither served nor listed in api.unservedRoutes", key, op.ID, op.Handler)
+		case unserved[key] != "" && unserved[key] != op.ID:
+			t.Errorf("%s is listed as %s; Aiven calls it %s", key, unserved[key], op.ID)
+		}
+	}
+	for key, op := range unserved {
+		if !aiven[key] {
+			t.Errorf("unserved %s (%s) is not an operation of Aiven's client", key, op)
+		}
+	}
+}
+
+// TestClientRegressions replays what avn and Terraform's provider failed on
+// (issue: missing keys and endpoints), through the server.
+func TestClientRegressions(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		ctx := t.Context()
+		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		c := client(t, srv.URL, token)
+		kafkaProject(t, c)
+
+		// An unserved Aiven endpoint answers 501 saying so, in Aiven's
+		// error shape, not a bare 404.
+		st, body := rawCall(t, "PUT", srv.URL+"/v1/project/stream/service/kafka-1/maintenance/start", token, nil)
+		if msg, _ := body["message"].(string); st != http.StatusNotImplemented || !strings.Contains(msg, "Gatehouse does not provide ServiceMaintenanceStart") || body["errors"] == nil {
+			t.Fatalf("unserved route: %d %v", st, body)
+		}
+		// Unknown paths stay 404.
+		if st, _ := rawCall(t, "GET", srv.URL+"/v1/no/such/thing", token, nil); st != http.StatusNotFound {
+			t.Fatalf("unknown path: %d", st)
+		}
+
+		// avn project tags list / update / replace.
+		if err := c.ProjectTagsReplace(ctx, "stream", &project.ProjectTagsReplaceIn{Tags: map[string]string{"team": "data", "env": "prod"}}); err != nil {
+			t.Fatal(err)
+		}
+		st, body = rawCall(t, "PATCH", srv.URL+"/v1/project/stream/tags", token, []byte(`{"tags":{"env":null,"owner":"ops"}}`))
+		if st != http.StatusOK {
+			t.Fatalf("patch tags: %d %v", st, body)
+		}
+		tags, err := c.ProjectTagsList(ctx, "stream")
+		if err != nil || len(tags) != 2 || tags["team"] != "data" || tags["owner"] != "ops" {
+			t.Fatalf("project tags = %v, %v", tags, err)
+		}
+		got, err := c.ProjectGet(ctx, "stream")
+		if err != nil || got.Tags["owner"] != "ops" {
+			t.Fatalf("project after tags = %+v, %v", got, err)
+		}
+		if st, _ := rawCall(t, "PUT", srv.URL+"/v1/project/stream/tags", token, []byte(`{}`)); st != http.StatusBadRequest {
+			t.Fatalf("PUT tags without tags: %d", st)
+		}
+
+		// Terraform's aiven_kafka: PUT service tags after create, then
+		// reads maintenance and connection_info, and the static IPs.
+		if err := c.ProjectServiceTagsReplace(ctx, "stream", "kafka-1", &service.ProjectServiceTagsReplaceIn{Tags: map[string]string{"tier": "gold"}}); err != nil {
+			t.Fatal(err)
+		}
+		stags, err := c.ProjectServiceTagsList(ctx, "stream", "kafka-1")
+		if err != nil || len(stags) != 1 || stags["tier"] != "gold" {
+			t.Fatalf("service tags = %v, %v", stags, err)
+		}
+		if _, err := c.ServiceKafkaAclAdd(ctx, "stream", "kafka-1", &kafka.ServiceKafkaAclAddIn{Username: "app", Permission: "read", Topic: "orders"}); err != nil {
+			t.Fatal(err)
+		}
+		svc, err := c.ServiceGet(ctx, "stream", "kafka-1")
+		if err != nil || svc.Maintenance == nil || svc.ConnectionInfo == nil || svc.Tags["tier"] != "gold" {
+			t.Fatalf("service = %+v, %v", svc, err)
+		}
+		// avn service acl-list reads the ACLs from the service object.
+		if len(svc.Acl) != 2 || svc.Acl[1].Username != "app" || len(svc.SchemaRegistryAcl) != 2 {
+			t.Fatalf("service ACLs = %+v / %+v", svc.Acl, svc.SchemaRegistryAcl)
+		}
+		ips, err := c.StaticIPList(ctx, "stream")
+		if err != nil || ips == nil || len(ips) != 0 {
+			t.Fatalf("static IPs = %v, %v", ips, err)
+		}
+
+		// aiven_organization_project waits for the project's CA.
+		ca, err := c.ProjectKmsGetCA(ctx, "stream")
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode([]byte(ca))
+		if block == nil {
+			t.Fatalf("CA is not PEM: %q", ca)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil || !cert.IsCA || cert.CheckSignatureFrom(cert) != nil || !strings.Contains(cert.Subject.CommonName, "stream") {
+			t.Fatalf("CA certificate = %+v, %v", cert, err)
+		}
+		again, err := c.ProjectKmsGetCA(ctx, "stream")
+		if err != nil || again != ca {
+			t.Fatalf("the CA must be kept: %v", err)
+		}
+		if _, err := c.ProjectKmsGetCA(ctx, "no-such-project"); err == nil {
+			t.Fatal("CA of a missing project")
+		} else {
+			wantStatus(t, err, http.StatusNotFound)
+		}
+
+		// Writes answer with a message (avn prints it).
+		st, body = rawCall(t, "POST", srv.URL+"/v1/project/stream/service/kafka-1/kafka/schema-registry/acl", token,
+			[]byte(`{"username":"app","permission":"schema_registry_read","resource":"Subject:orders"}`))
+		if st != http.StatusOK || body["message"] == nil {
+			t.Fatalf("schema registry ACL add: %d %v", st, body)
+		}
+	})
+}
