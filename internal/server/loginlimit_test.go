@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
@@ -120,6 +121,9 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) {
 		c.PasswordHashSlots, c.PasswordHashWait = 1, time.Millisecond
+		// Test servers hash in microseconds; the slot is only contended
+		// at production cost.
+		c.PasswordParams = identity.DefaultPasswordParams
 	})
 	emails := make([]string, 24)
 	passwords := make([]string, 24)
