@@ -20,14 +20,23 @@ const maxBody = 1 << 20
 // ignored so newer clients keep working; every other problem is a 400 that
 // names what was wrong.
 func decodeReq(r *http.Request, dst any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := readBody(r)
 	if err != nil {
-		return badRequest("Could not read request body")
-	}
-	if len(body) > maxBody {
-		return badRequest(fmt.Sprintf("Request body is larger than %d bytes", maxBody))
+		return err
 	}
 	return decodeBytes(body, dst)
+}
+
+// readBody reads a request body of at most maxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, badRequest("Could not read request body")
+	}
+	if len(body) > maxBody {
+		return nil, badRequest(fmt.Sprintf("Request body is larger than %d bytes", maxBody))
+	}
+	return body, nil
 }
 
 func decodeBytes(body []byte, dst any) error {

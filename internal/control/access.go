@@ -223,14 +223,24 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 	return out, rev, nil
 }
 
-// Explain says why a user may or may not do permission on a resource.
-func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessCheck) (authz.Explanation, int64, error) {
+// Explanation is the engine's explanation plus, for each of its grants
+// (same order), where the grant's access came from: "permission" (the
+// permissions API), "membership" (project membership: the creator, an
+// accepted invitation) or "membership+permission" when both give it.
+type Explanation struct {
+	authz.Explanation
+	Sources []string
+}
+
+// Explain answers a check with the reasons: the path, every grant on it
+// and which ones give the permission, and where each grant came from.
+func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessCheck) (Explanation, int64, error) {
 	perm, err := authz.Parse(c.Permission)
 	if err != nil {
-		return authz.Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
+		return Explanation{}, 0, fail(ErrInvalid, "permission: %v", err)
 	}
 	var (
-		out authz.Explanation
+		out Explanation
 		rev int64
 	)
 	err = p.read(ctx, func(tx store.Tx) error {
@@ -245,13 +255,50 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 			return err
 		}
 		ix := p.engine.Index()
-		out, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		out.Explanation, rev = ix.Explain(c.UserID, perm, r), ix.Revision()
+		if out.Sources, err = grantSources(tx, c.UserID, perm, out.Grants); err != nil {
+			return err
+		}
 		return p.staleAnswer(tx, !out.Allowed, rev)
 	})
 	if err != nil {
-		return authz.Explanation{}, 0, err
+		return Explanation{}, 0, err
 	}
 	return out, rev, nil
+}
+
+// grantSources tells, for each explained grant, whether it came from the
+// permissions API, a project membership, or both (see Explanation).
+func grantSources(tx store.Tx, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
+	out := make([]string, len(grants))
+	for i, eg := range grants {
+		out[i] = "permission"
+		if eg.Level.Kind != authz.KindProject {
+			continue // memberships exist on projects only
+		}
+		pt, pid := grant.PrincipalUser, userID
+		if eg.Group != "" {
+			pt, pid = grant.PrincipalGroup, eg.Group
+		}
+		g, ok, err := principalGrant(tx, eg.Level.ID, pt, pid)
+		if err != nil || !ok || len(g.Membership) == 0 {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		gives := func(ss []string) bool {
+			set, _ := authz.ParseSet(ss)
+			return set.Expand().Has(perm)
+		}
+		switch byM, byP := gives(g.Membership), gives(g.Permissions); {
+		case byM && byP:
+			out[i] = "membership+permission"
+		case byM, len(g.Permissions) == 0:
+			out[i] = "membership"
+		}
+	}
+	return out, nil
 }
 
 // AccessibleResources lists the projects or services of an organization on

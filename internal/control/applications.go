@@ -243,7 +243,7 @@ func (p *Plane) guardApplicationToken(tx store.Tx, a *Actor, o org.Organization,
 	}
 	for _, g := range held {
 		res := grantResource(g)
-		for _, s := range g.Permissions {
+		for _, s := range g.Access() {
 			perm, err := authz.Parse(s)
 			if err != nil || !p.engine.Check(a.User.ID, perm, res) {
 				return fail(ErrForbidden, "Application user %q holds %s on %s %s, which you do not hold there: creating its tokens needs at least its permissions (%s alone covers only application users without permissions)",

@@ -52,11 +52,12 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 	now := p.now()
 	e, ok := p.tokens.get(hash, now)
 	if !ok {
+		gen := p.tokens.generation()
 		var err error
 		if e, err = p.loadToken(ctx, hash, now); err != nil {
 			return nil, err
 		}
-		p.tokens.put(hash, e)
+		p.tokens.put(hash, e, gen)
 	}
 	if e.revoked != nil {
 		p.refuse(ctx, refusal{hash: hash, prefix: e.revoked.Prefix, kind: e.revoked.Kind, userID: e.revoked.UserID,
@@ -223,6 +224,10 @@ func (c *cachedToken) touched(u tokenUse) {
 type tokenCache struct {
 	mu sync.RWMutex
 	m  map[string]*cachedToken
+	// gen counts invalidations: a token read before one is not cached
+	// after it, so a revocation pushed while a request was reading the
+	// token cannot be undone by that request's put.
+	gen uint64
 }
 
 const tokenCacheMax = 100_000
@@ -239,8 +244,19 @@ func (c *tokenCache) get(hash string, now time.Time) (*cachedToken, bool) {
 	return e, true
 }
 
-func (c *tokenCache) put(hash string, e *cachedToken) {
+// generation is read before loading a token, and handed to put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *tokenCache) put(hash string, e *cachedToken, gen uint64) {
 	c.mu.Lock()
+	if gen != c.gen {
+		c.mu.Unlock()
+		return // invalidated while it was read: read again next time
+	}
 	if len(c.m) >= tokenCacheMax {
 		clear(c.m) // crude but bounded; entries are re-read within a second anyway
 	}
@@ -251,6 +267,15 @@ func (c *tokenCache) put(hash string, e *cachedToken) {
 func (c *tokenCache) drop(hash string) {
 	c.mu.Lock()
 	delete(c.m, hash)
+	c.gen++
+	c.mu.Unlock()
+}
+
+// dropAll forgets every cached token (invalidations may have been missed).
+func (c *tokenCache) dropAll() {
+	c.mu.Lock()
+	clear(c.m)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -262,6 +287,7 @@ func (c *tokenCache) dropUser(userID string) {
 			delete(c.m, h)
 		}
 	}
+	c.gen++
 	c.mu.Unlock()
 }
 

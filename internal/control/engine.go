@@ -46,7 +46,7 @@ func userChange(id string, active bool) authz.Change { return authz.SetUser(id, 
 // granted, so a parse failure here means corrupt data and is skipped by
 // grantSet's caller reporting it.
 func grantChange(g grant.Grant) authz.Change {
-	set, _ := authz.ParseSet(g.Permissions)
+	set, _ := authz.ParseSet(g.Access())
 	return authz.SetGrant(principalOf(g), grantResource(g), set)
 }
 
@@ -281,7 +281,7 @@ func snapshot(tx store.Tx) (authz.Snapshot, error) {
 		return s, err
 	}
 	for _, g := range grants {
-		set, err := authz.ParseSet(g.Permissions)
+		set, err := authz.ParseSet(g.Access())
 		if err != nil {
 			return s, fmt.Errorf("stored grant of %s %s on %s %s: %w", g.PrincipalType, g.PrincipalID, g.ResourceType, g.ResourceID, err)
 		}

@@ -396,7 +396,7 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 			if g.OrganizationID != o.ID {
 				continue
 			}
-			g.Permissions, g.UpdateTime = nil, p.now().UTC()
+			g.Permissions, g.Membership, g.UpdateTime = nil, nil, p.now().UTC()
 			if err := tx.SetGrant(g); err != nil {
 				return err
 			}

@@ -77,7 +77,15 @@ func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string
 		if err := p.authorize(tx, a, opPermissionsGet, t.res); err != nil {
 			return err
 		}
-		out, err = tx.ListGrants(t.typ, t.id)
+		gs, err := tx.ListGrants(t.typ, t.id)
+		// Project memberships are listed with the project's users, not
+		// here: a new project's permission list is empty, as on Aiven.
+		for _, g := range gs {
+			if len(g.Permissions) > 0 {
+				g.Membership = nil
+				out = append(out, g)
+			}
+		}
 		return err
 	})
 	return out, err
@@ -183,7 +191,8 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 			g := grant.Grant{OrganizationID: t.org.ID, PrincipalType: pt, PrincipalID: pid, ResourceType: t.typ, ResourceID: t.id,
 				Permissions: want, CreateTime: now, UpdateTime: now}
 			if prev, ok := old[k]; ok {
-				g.CreateTime = prev.CreateTime
+				// Memberships are neither listed nor replaced here.
+				g.CreateTime, g.Membership = prev.CreateTime, prev.Membership
 			}
 			if err := tx.SetGrant(g); err != nil {
 				return err

@@ -99,19 +99,45 @@ func (p *Plane) Engine() *authz.Engine { return p.engine }
 func (p *Plane) Revision() int64 { return p.engine.Revision() }
 
 // Follow applies other servers' changes from the shared store's change log
-// until ctx ends, polling every interval. A grant made on one server is
-// reflected on every follower within about one interval.
+// until ctx ends. The store pushes each commit (PostgreSQL: LISTEN/NOTIFY
+// on a dedicated connection), so a grant, revocation or deactivation made
+// on one server reaches every follower within milliseconds; deleted tokens
+// leave the token cache by the same push. The poll every interval is the
+// fallback while the push is down (it reconnects by itself).
 func (p *Plane) Follow(ctx context.Context, interval time.Duration) {
+	wake := make(chan struct{}, 1)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		p.store.Listen(ctx, func(n store.Notice) {
+			switch {
+			case n.TokenHash != "":
+				p.tokens.drop(n.TokenHash)
+			case n.TokenUserID != "":
+				p.tokens.dropUser(n.TokenUserID)
+			case n.Resync:
+				p.tokens.dropAll()
+			}
+			if n.Resync || n.Revision > p.engine.Revision() {
+				select {
+				case wake <- struct{}{}:
+				default: // a sync is already due; it reads every entry
+				}
+			}
+		})
+	}()
+	defer func() { <-listening }()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-wake:
 		case <-t.C:
-			if err := p.sync(ctx); err != nil && ctx.Err() == nil {
-				p.log.Warn("following the change log failed", "err", err)
-			}
+		}
+		if err := p.sync(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("following the change log failed", "err", err)
 		}
 	}
 }

@@ -162,7 +162,8 @@ func TestProjectInvitationByCodeRefusals(t *testing.T) {
 	}
 	f.clock.Add(2 * time.Minute)
 	orphaned := f.invite(t, lead, "o@example.com", "operator")
-	if err := f.p.RemoveProjectMember(ctx, f.admin, "web", "lead@example.com"); err != nil {
+	if err := f.p.UpdatePermissions(ctx, f.admin, f.org.ID, grant.ResourceProject, "web", "revoke",
+		[]PrincipalPermissions{{grant.PrincipalUser, lead.User.ID, []string{"admin"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// An organization invitation's code works at the same link.

@@ -298,7 +298,7 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 		g = grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
 			ResourceType: grant.ResourceProject, ResourceID: pr.Name, CreateTime: now}
 	}
-	g.Permissions, g.UpdateTime = union(g.Permissions, []string{inv.MemberType}), now
+	g.Membership, g.UpdateTime = union(g.Membership, []string{inv.MemberType}), now
 	if err := tx.SetGrant(g); err != nil {
 		return err
 	}
@@ -385,6 +385,11 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 		for _, g := range gs {
 			mt := memberTypeOf(g.Permissions)
 			if g.PrincipalType == grant.PrincipalUser {
+				// Users are the project's members; permissions given
+				// through the permissions API are not memberships.
+				if len(g.Membership) == 0 {
+					continue
+				}
 				u, err := tx.GetUser(g.PrincipalID)
 				if err != nil {
 					return err
@@ -393,7 +398,7 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 				if u.PasswordHash != "" {
 					auth = append(auth, "password")
 				}
-				out.Users = append(out.Users, ProjectMember{User: u, Auth: auth, MemberType: mt, Permissions: g.Permissions, CreateTime: g.CreateTime})
+				out.Users = append(out.Users, ProjectMember{User: u, Auth: auth, MemberType: memberTypeOf(g.Membership), Permissions: g.Membership, CreateTime: g.CreateTime})
 				continue
 			}
 			ms, err := tx.ListGroupMembers(g.PrincipalID)
@@ -438,7 +443,7 @@ func (p *Plane) memberByEmail(tx store.Tx, project, email string) (identity.User
 	if err != nil {
 		return u, g, err
 	}
-	if !ok {
+	if !ok || len(g.Membership) == 0 {
 		return u, g, notMember
 	}
 	return u, g, nil
@@ -464,14 +469,14 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 			return err
 		}
 		want := []string{memberType}
-		if err := p.guardEscalation(a, minus(want, g.Permissions), res, grant.ResourceProject, pr.Name); err != nil {
+		if err := p.guardEscalation(a, minus(want, g.Membership), res, grant.ResourceProject, pr.Name); err != nil {
 			return err
 		}
-		before := strings.Join(normalize(g.Permissions), ", ")
+		before := strings.Join(normalize(g.Membership), ", ")
 		if before == memberType {
 			return nil
 		}
-		g.Permissions, g.UpdateTime = want, p.now().UTC()
+		g.Membership, g.UpdateTime = want, p.now().UTC()
 		if err := tx.SetGrant(g); err != nil {
 			return err
 		}
@@ -495,8 +500,8 @@ func (p *Plane) RemoveProjectMember(ctx context.Context, a *Actor, project, emai
 		if err != nil {
 			return err
 		}
-		before := strings.Join(normalize(g.Permissions), ", ")
-		g.Permissions = nil
+		before := strings.Join(normalize(g.Membership), ", ")
+		g.Membership = nil
 		if err := tx.SetGrant(g); err != nil {
 			return err
 		}

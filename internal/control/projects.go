@@ -46,8 +46,9 @@ func validateProjectInput(in ProjectInput) error {
 }
 
 // CreateProject creates a project in an organization (or in one of its
-// units). The creator becomes the project's admin, so a project made
-// through the API is never left without members.
+// units). The creator becomes the project's admin member (a membership,
+// listed with the project's users and not among its permissions, as on
+// Aiven), so a project made through the API is never left without members.
 func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in ProjectInput) (org.Project, error) {
 	if err := org.ValidateProjectName(in.Name); err != nil {
 		return org.Project{}, err
@@ -102,7 +103,7 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 			return err
 		}
 		g := grant.Grant{OrganizationID: pr.OrganizationID, PrincipalType: grant.PrincipalUser, PrincipalID: a.User.ID,
-			ResourceType: grant.ResourceProject, ResourceID: pr.Name, Permissions: []string{"admin"}, CreateTime: now, UpdateTime: now}
+			ResourceType: grant.ResourceProject, ResourceID: pr.Name, Membership: []string{"admin"}, CreateTime: now, UpdateTime: now}
 		if err := tx.SetGrant(g); err != nil {
 			return err
 		}

@@ -90,8 +90,8 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 //   - every write answers with its revision, and a request carrying it
 //     (Gatehouse-At-Least-Revision) is decided at least that new on a server
 //     that had not caught up; past the bounded wait it is a 409;
-//   - how long a revocation on A takes to be refused on B and C is logged
-//     (p50/p99), not asserted.
+//   - how long a revocation and a token revocation on A take to be refused
+//     on B and C is logged (p50/p99), not asserted.
 func TestReplicasAgree(t *testing.T) {
 	t.Parallel()
 	db := servertest.Postgres(t)
@@ -234,6 +234,47 @@ func TestReplicasAgree(t *testing.T) {
 			wg.Wait()
 		}
 		t.Logf("revocation refused on the other servers after p50 %v, p99 %v, max %v (%d samples)",
+			percentile(lags, 0.5), percentile(lags, 0.99), percentile(lags, 1), len(lags))
+	})
+
+	t.Run("token revocation propagation", func(t *testing.T) {
+		var lags []time.Duration
+		for range 20 {
+			tk, err := admin.ApplicationUserAccessTokenCreate(ctx, orgID, app.UserId, &applicationuser.ApplicationUserAccessTokenCreateIn{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Used on B and C first, so that both have it cached.
+			for _, s := range []*servertest.Instance{b, c} {
+				if got := exchange(t, http.MethodGet, s.URL+"/v1/me", tk.FullToken, nil, nil); got.status != http.StatusOK {
+					t.Fatalf("new token refused on %s: %d %s", s.URL, got.status, got.body)
+				}
+			}
+			if err := admin.ApplicationUserAccessTokenDelete(ctx, orgID, app.UserId, tk.TokenPrefix); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			for _, s := range []*servertest.Instance{b, c} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for exchange(t, http.MethodGet, s.URL+"/v1/me", tk.FullToken, nil, nil).status == http.StatusOK {
+						if time.Since(start) > 5*time.Second {
+							t.Errorf("%s still accepts a token revoked 5s ago", s.URL)
+							return
+						}
+						time.Sleep(time.Millisecond)
+					}
+					mu.Lock()
+					lags = append(lags, time.Since(start))
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+		}
+		t.Logf("token revocation refused on the other servers after p50 %v, p99 %v, max %v (%d samples)",
 			percentile(lags, 0.5), percentile(lags, 0.99), percentile(lags, 1), len(lags))
 	})
 }

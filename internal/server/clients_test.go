@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/aiven/go-client-codegen/handler/kafka"
+	"github.com/aiven/go-client-codegen/handler/organization"
+	"github.com/aiven/go-client-codegen/handler/organizationprojects"
 	"github.com/aiven/go-client-codegen/handler/project"
 	"github.com/aiven/go-client-codegen/handler/service"
+	"github.com/aiven/go-client-codegen/handler/usergroup"
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
@@ -152,6 +155,73 @@ func TestClientRegressions(t *testing.T) {
 			[]byte(`{"username":"app","permission":"schema_registry_read","resource":"Subject:orders"}`))
 		if st != http.StatusOK || body["message"] == nil {
 			t.Fatalf("schema registry ACL add: %d %v", st, body)
+		}
+	})
+}
+
+// TestMembershipsApartFromPermissions replays Terraform's
+// aiven_organization_permission on a new project: the permission list
+// starts empty (the creator's admin is a membership, listed with the
+// project's users), a PUT neither lists nor replaces memberships, and
+// explain names where access came from.
+func TestMembershipsApartFromPermissions(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		c := client(t, srv.URL, token)
+		ctx := t.Context()
+		orgs, err := c.UserOrganizationsList(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgID := orgs[0].OrganizationId
+		if _, err := c.OrganizationProjectsCreate(ctx, orgID, &organizationprojects.OrganizationProjectsCreateIn{ProjectId: "tf-prj"}); err != nil {
+			t.Fatal(err)
+		}
+		me, err := c.UserInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perms, err := c.PermissionsGet(ctx, orgID, organization.ResourceTypeProject, "tf-prj")
+		if err != nil || len(perms) != 0 {
+			t.Fatalf("a new project's permissions = %+v, %v; want none", perms, err)
+		}
+		users, err := c.ProjectUserList(ctx, "tf-prj")
+		if err != nil || len(users.Users) != 1 || users.Users[0].UserEmail != servertest.AdminEmail || users.Users[0].MemberType != "admin" {
+			t.Fatalf("project users = %+v, %v", users, err)
+		}
+		g, err := c.UserGroupCreate(ctx, orgID, &usergroup.UserGroupCreateIn{UserGroupName: "readers", Description: ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Terraform sets the whole list with PUT.
+		if err := c.PermissionsSet(ctx, orgID, organization.ResourceTypeProject, "tf-prj", &organization.PermissionsSetIn{
+			Permissions: []organization.PermissionIn{{PrincipalType: organization.PrincipalTypeUserGroup, PrincipalId: g.UserGroupId, Permissions: []string{"read_only"}}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		perms, err = c.PermissionsGet(ctx, orgID, organization.ResourceTypeProject, "tf-prj")
+		if err != nil || len(perms) != 1 || perms[0].PrincipalId != g.UserGroupId || strings.Join(perms[0].Permissions, ",") != "read_only" {
+			t.Fatalf("permissions after PUT = %+v, %v", perms, err)
+		}
+		// Read back exactly as written: no drift for Terraform's plan.
+		users, err = c.ProjectUserList(ctx, "tf-prj")
+		if err != nil || len(users.Users) != 1 || users.Users[0].MemberType != "admin" {
+			t.Fatalf("the PUT must keep the creator's membership: %+v, %v", users, err)
+		}
+		// Both feed decisions; explain says which gave access.
+		st, body := rawCall(t, "POST", srv.URL+"/v1/organization/"+orgID+"/access/explain", token, []byte(
+			`{"principal_type":"user","principal_id":"`+me.UserId+`","permission":"project:services:write","resource_type":"project","resource_id":"tf-prj"}`))
+		grants, _ := body["grants"].([]any)
+		if st != http.StatusOK || body["allowed"] != true || len(grants) == 0 || grants[0].(map[string]any)["source"] != "membership" {
+			t.Fatalf("explain = %d %v", st, body)
+		}
+		// An empty PUT clears the permissions, never the membership.
+		if err := c.PermissionsSet(ctx, orgID, organization.ResourceTypeProject, "tf-prj", &organization.PermissionsSetIn{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ServiceCreate(ctx, "tf-prj", &service.ServiceCreateIn{ServiceName: "pg-1", ServiceType: "pg", Plan: "startup-4"}); err != nil {
+			t.Fatalf("the creator keeps admin: %v", err)
 		}
 	})
 }

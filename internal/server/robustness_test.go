@@ -164,6 +164,13 @@ type world struct {
 
 func buildWorld(t *testing.T, url, token string) world {
 	t.Helper()
+	return buildNamedWorld(t, url, token, "robust")
+}
+
+// buildNamedWorld is buildWorld with names starting with name, so that
+// several organizations on one server each get a world.
+func buildNamedWorld(t *testing.T, url, token, name string) world {
+	t.Helper()
 	ctx := t.Context()
 	c := client(t, url, token)
 	me, err := c.UserInfo(ctx)
@@ -181,7 +188,7 @@ func buildWorld(t *testing.T, url, token string) world {
 		t.Fatal(err)
 	}
 	w.unit = unit.AccountId
-	w.project = "robust-prj"
+	w.project = name + "-prj"
 	if _, err := c.OrganizationProjectsCreate(ctx, w.org, &organizationprojects.OrganizationProjectsCreateIn{ProjectId: w.project, ParentId: ptr(w.unit)}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +220,7 @@ func buildWorld(t *testing.T, url, token string) world {
 		t.Fatalf("schema registry acl: %v %v", sr, err)
 	}
 	w.srACLID = *sr[0].Id
-	d, err := c.OrganizationDomainAdd(ctx, w.org, &domain.OrganizationDomainAddIn{DomainName: "robust.example"})
+	d, err := c.OrganizationDomainAdd(ctx, w.org, &domain.OrganizationDomainAddIn{DomainName: name + ".example"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,10 +39,25 @@ type Store interface {
 	// Changes returns change-log entries with revision > after, oldest
 	// first, at most limit of them.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+	// Listen calls fn with what the database commits, from this process's
+	// writes and every other server's on the same database, until ctx
+	// ends. It first calls fn with a Resync notice once listening has
+	// begun, and again after every reconnection (notices may have been
+	// missed meanwhile). fn runs on Listen's goroutine and must not block.
+	Listen(ctx context.Context, fn func(Notice))
 	// Ping checks the connection.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Notice is something a committed write changed that servers cache: a new
+// change-log entry or deleted tokens. Exactly one field is set.
+type Notice struct {
+	Revision    int64  // a change-log entry with this revision committed
+	TokenHash   string // the token with this hash was deleted
+	TokenUserID string // tokens of this user were deleted
+	Resync      bool   // notices may have been missed: re-read what is cached
 }
 
 // Change is one entry of the authorization change log. Payload is opaque to

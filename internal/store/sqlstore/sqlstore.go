@@ -75,6 +75,10 @@ type Store struct {
 	writeSem chan struct{}
 	// applied counts the migrations Open applied (for tests).
 	applied int
+	// dsn is PostgreSQL's, for the dedicated listen connection.
+	dsn string
+	// listeners get SQLite's notices (PostgreSQL's come from the server).
+	listeners listeners
 }
 
 var _ store.Store = (*Store)(nil)
@@ -200,7 +204,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	return &Store{dialect: DialectPostgres, writer: db, reader: db, writeSem: make(chan struct{}, 1)}, nil
+	return &Store{dialect: DialectPostgres, writer: db, reader: db, writeSem: make(chan struct{}, 1), dsn: dsn}, nil
 }
 
 // migrate applies the embedded migrations of s's dialect.
@@ -288,12 +292,24 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 			return fmt.Errorf("write lock: %w", err)
 		}
 	}
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, pg: pg}); err != nil {
+	t := &tx{ctx: ctx, tx: sqlTx, pg: pg}
+	if err := fn(t); err != nil {
 		return err
+	}
+	if pg && len(t.notices) > 0 {
+		// Queued in the transaction: PostgreSQL delivers them to every
+		// listener when, and only if, it commits, in commit order.
+		if err := notifyInTx(ctx, sqlTx, t.notices); err != nil {
+			return err
+		}
 	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if !pg {
+		// One server per SQLite file: its own listeners are all there is.
+		s.listeners.deliver(t.notices)
 	}
 	return nil
 }

@@ -23,7 +23,11 @@ type tx struct {
 	ctx context.Context
 	tx  *sql.Tx
 	pg  bool
+	// notices are what this write tells listeners once it commits.
+	notices []store.Notice
 }
+
+func (t *tx) notify(n store.Notice) { t.notices = append(t.notices, n) }
 
 var _ store.Tx = (*tx)(nil)
 

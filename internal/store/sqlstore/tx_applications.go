@@ -35,6 +35,9 @@ func (t *tx) DeleteUserTokens(userID string) (int, error) {
 	if err != nil {
 		return 0, writeErr(fmt.Sprintf("tokens of user %q", userID), err)
 	}
+	if n > 0 {
+		t.notify(store.Notice{TokenUserID: userID})
+	}
 	return int(n), nil
 }
 

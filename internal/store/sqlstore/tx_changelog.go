@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"fmt"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 var (
@@ -30,5 +32,6 @@ func (t *tx) AppendChange(payload []byte) (int64, error) {
 	if err := t.queryRow(qAppendChange, payload, micros(time.Now())).Scan(&rev); err != nil {
 		return 0, fmt.Errorf("append change: %w", err)
 	}
+	t.notify(store.Notice{Revision: rev})
 	return rev, nil
 }

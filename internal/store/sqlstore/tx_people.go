@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
@@ -142,6 +143,9 @@ func (t *tx) DeleteSessions(userID string) (int, error) {
 	n, err := t.exec(qDeleteSessions, userID, string(token.KindSession))
 	if err != nil {
 		return 0, fmt.Errorf("sessions of user %q: %w", userID, err)
+	}
+	if n > 0 {
+		t.notify(store.Notice{TokenUserID: userID})
 	}
 	return int(n), nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
@@ -84,6 +85,9 @@ func (t *tx) TouchToken(hash string, at time.Time, ip, userAgent string, expiry 
 
 func (t *tx) DeleteToken(hash string) error {
 	n, err := t.exec(qDeleteToken, hash)
+	if err == nil && n > 0 {
+		t.notify(store.Notice{TokenHash: hash})
+	}
 	return mustAffect("token", n, err)
 }
 

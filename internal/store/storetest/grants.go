@@ -53,6 +53,24 @@ func testGrants(t *testing.T, open Opener) {
 		del.Permissions = []string{}
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
 	})
+	t.Run("MembershipApartFromPermissions", func(t *testing.T) {
+		// A membership alone keeps the grant; both lists read back apart.
+		m := newGrant("org1", grant.PrincipalUser, "u3", grant.ResourceProject, "p2")
+		m.Membership = []string{"admin"}
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		get := func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
+		equal(t, "membership only", readVal(t, s, get), []grant.Grant{m})
+		both := m
+		both.Permissions = []string{"developer"}
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(both) })
+		equal(t, "membership and permissions", readVal(t, s, get), []grant.Grant{both})
+		// Clearing the permissions keeps the membership.
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		equal(t, "permissions cleared", readVal(t, s, get), []grant.Grant{m})
+		m.Membership = nil
+		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
+		equal(t, "both cleared", len(readVal(t, s, get)), 0)
+	})
 	runErrCases(t, s, []errCase{
 		{"MissingOrganization", func(tx store.Tx) error {
 			return tx.SetGrant(newGrant("nope", grant.PrincipalUser, "u1", grant.ResourceOrganization, "nope", "admin"))

@@ -39,6 +39,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Grants", testGrants},
 		{"ChangeLog", testChangeLog},
+		{"Notices", testNotices},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Cascades", testCascades},
 		{"Rollback", testRollback},

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// checkBodySeeds covers what the purpose-built decoder takes itself and
+// what it must leave to encoding/json.
+var checkBodySeeds = []string{
+	``, `null`, `{}`, `[]`, ` {"checks":[]} `, `{"checks":null}`,
+	`{"principal_id":"u","permission":"project:services:read","resource_type":"project","resource_id":"p"}`,
+	`{"checks":[{"principal_id":"u","permission":"p","resource_type":"project","resource_id":"p1"},{"principal_type":"user","principal_id":"v","permission":"q","resource_type":"service","resource_id":"p/s"}],"at_least_revision":42}`,
+	`{"at_least_revision":-0}`, `{"at_least_revision":1.0}`, `{"at_least_revision":1e3}`, `{"at_least_revision":01}`,
+	`{"at_least_revision":9223372036854775808}`, `{"at_least_revision":"1"}`, `{"at_least_revision":null}`,
+	`{"principal_id":1}`, `{"checks":5}`, `{"checks":[5]}`, `{"checks":[null]}`, `{"checks":[{"principal_id":true}]}`,
+	`{"Principal_ID":"x"}`, `{"principal_id":"a","PRINCIPAL_ID":"b"}`, "{\"principal_\u212aid\":\"x\"}", `{"checks":[{"permission":"a"}],"checks":[{"resource_id":"b"}]}`,
+	`{"principal_id":"a","principal_id":null}`, `{"principal_id":"a\u0000"}`, `{"principal_id":"a\"b"}`, "{\"principal_id\":\"\xff\"}",
+	`{"future":{"a":[1,-2.5e+3,true,false,null,"x\n\u00e9"]},"principal_id":"u"}`, `{"future":01}`, `{"future":"\x"}`, `{"future":[1,]}`,
+	`{"checks":[{"principal_id":"u"}]} x`, `{"checks":[{"principal_id":"u"}]`, `{"checks":[{"principal_id":"u",}]}`, `{"principal_id" "u"}`,
+	"\v{\"principal_id\":\"u\"}", `{"future":` + strings.Repeat("[", 1100) + strings.Repeat("]", 1100) + `}`,
+}
+
+// FuzzCheckBody holds decodeCheckBody to decodeBytes (encoding/json): the
+// same values decoded, or the same error message.
+func FuzzCheckBody(f *testing.F) {
+	for _, s := range checkBodySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, slow accessCheckBody
+		errFast := decodeCheckBody(b, &fast)
+		errSlow := decodeBytes(b, &slow)
+		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) {
+			t.Fatalf("body %q: error %v, encoding/json %v", b, errFast, errSlow)
+		}
+		if errSlow == nil && !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("body %q: decoded %+v, encoding/json %+v", b, fast, slow)
+		}
+	})
+}
+
+func TestCheckBodyFastPath(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		fast bool // decoded without encoding/json
+	}{
+		{"batch", checkBodySeeds[7], true},
+		{"single", checkBodySeeds[6], true},
+		{"unknown fields skipped", checkBodySeeds[28], true},
+		{"escape goes to encoding/json", `{"principal_id":"a\"b"}`, false},
+		{"letter case goes to encoding/json", `{"Principal_ID":"x"}`, false},
+		{"wrong type goes to encoding/json", `{"principal_id":1}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var in accessCheckBody
+			d := checkDecoder{s: strings.TrimSpace(tc.body)}
+			if got := d.body(&in); got != tc.fast {
+				t.Fatalf("fast path took it: %v, want %v", got, tc.fast)
+			}
+		})
+	}
+}
+
+func batchBody(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"checks":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"principal_id":"u1234567890","permission":"project:services:read","resource_type":"project","resource_id":"p%d"}`, i)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// BenchmarkCheckBody decodes a batch of 100 checks.
+func BenchmarkCheckBody(b *testing.B) {
+	body := batchBody(100)
+	b.Run("purpose-built", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var in accessCheckBody
+			if err := decodeCheckBody(body, &in); err != nil || len(in.Checks) != 100 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var in accessCheckBody
+			if err := decodeBytes(body, &in); err != nil || len(in.Checks) != 100 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
