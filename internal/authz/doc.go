@@ -5,9 +5,9 @@
 //
 // The store feeds it facts — a Snapshot at start, then Changes stamped with
 // a revision — and it keeps an immutable Index per revision. Index.Apply
-// copies only what a change touches (persistent hash tries and chunked
-// vectors), so an Engine can publish each revision with one atomic pointer
-// swap while readers keep querying the previous one without locks.
+// copies only what a change touches (persistent hash tries and small-leaf
+// radix vectors), so an Engine can publish each revision with one atomic
+// pointer swap while readers keep querying the previous one without locks.
 //
 // Semantics, following Aiven: grants are cumulative and never deny; a grant
 // on a node applies to its whole subtree; a user's effective permissions on

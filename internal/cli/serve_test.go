@@ -70,7 +70,7 @@ func TestServeHashesPasswordsAtProductionCost(t *testing.T) {
 	}
 	defer st.Close()
 	var admin identity.User
-	if err := st.Read(t.Context(), func(tx store.Tx) error {
+	if err := st.Read(t.Context(), func(tx store.Reader) error {
 		admin, err = tx.GetUserByEmail("admin@localhost")
 		return err
 	}); err != nil {

@@ -29,7 +29,7 @@ type AccessCheck struct {
 // maxBatch bounds a batch check.
 const maxBatch = 1000
 
-func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (authz.Resource, error) {
+func (p *Plane) accessResource(tx store.Reader, orgID string, r AccessResource) (authz.Resource, error) {
 	switch r.Type {
 	case grant.ResourceOrganization, grant.ResourceUnit, grant.ResourceProject:
 		t, err := p.grantTarget(tx, orgID, r.Type, r.ID)
@@ -54,7 +54,7 @@ func (p *Plane) accessResource(tx store.Tx, orgID string, r AccessResource) (aut
 // is about: membership of the organization (as access/check), and that
 // the organization's authentication policy accepts how the actor signed
 // in. Only then is anything about its resources said, even about oneself.
-func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
+func (p *Plane) accessMember(tx store.Reader, a *Actor, orgID string) error {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (p *Plane) accessMember(tx store.Tx, a *Actor, orgID string) error {
 
 // mayInspect: anyone may ask about themselves; asking about others needs
 // the right to read permissions where the question is asked.
-func (p *Plane) mayInspect(tx store.Tx, a *Actor, userID string, res authz.Resource) error {
+func (p *Plane) mayInspect(tx store.Reader, a *Actor, userID string, res authz.Resource) error {
 	if userID == a.User.ID {
 		return nil
 	}
@@ -154,7 +154,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 		out []bool
 		rev int64
 	)
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		ix := p.engine.Index() // one consistent revision for the whole batch
 		res, resolved := p.resolveInMemory(ix, orgID, checks)
 		if !resolved {
@@ -243,7 +243,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 		out Explanation
 		rev int64
 	)
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 
 // grantSources tells, for each explained grant, whether it came from the
 // permissions API, a project membership, or both (see Explanation).
-func grantSources(tx store.Tx, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
+func grantSources(tx store.Reader, userID string, perm authz.Permission, grants []authz.ExplainedGrant) ([]string, error) {
 	out := make([]string, len(grants))
 	for i, eg := range grants {
 		out[i] = "permission"
@@ -324,7 +324,7 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	}
 	var ix *authz.Index
 	inOrg := map[string]bool{}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		clear(inOrg)
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
@@ -392,7 +392,7 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 	if err != nil {
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		if err := p.accessMember(tx, a, orgID); err != nil {
 			return err
 		}

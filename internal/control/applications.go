@@ -101,7 +101,7 @@ func (p *Plane) CreateApplicationUser(ctx context.Context, a *Actor, orgID, name
 }
 
 // applicationUser loads an application user of orgID.
-func (p *Plane) applicationUser(tx store.Tx, orgID, id string) (identity.User, error) {
+func (p *Plane) applicationUser(tx store.Reader, orgID, id string) (identity.User, error) {
 	const msg = "Application user not found"
 	if err := org.ValidateID("user_id", org.PrefixUser, id); err != nil {
 		return identity.User{}, fail(ErrNotFound, msg)
@@ -121,7 +121,7 @@ func (p *Plane) applicationUser(tx store.Tx, orgID, id string) (identity.User, e
 
 // orgAndApplicationUser loads the organization, authorizes op on it, and
 // loads the application user.
-func (p *Plane) orgAndApplicationUser(tx store.Tx, a *Actor, op, orgID, userID string) (org.Organization, identity.User, error) {
+func (p *Plane) orgAndApplicationUser(tx store.Reader, a *Actor, op, orgID, userID string) (org.Organization, identity.User, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.User{}, err
@@ -136,7 +136,7 @@ func (p *Plane) orgAndApplicationUser(tx store.Tx, a *Actor, op, orgID, userID s
 // ListApplicationUsers lists an organization's application users.
 func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string) ([]identity.User, error) {
 	var out []identity.User
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -153,7 +153,7 @@ func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string
 // GetApplicationUser returns one application user.
 func (p *Plane) GetApplicationUser(ctx context.Context, a *Actor, orgID, userID string) (identity.User, error) {
 	var u identity.User
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		_, u, err = p.orgAndApplicationUser(tx, a, opApplicationUserGet, orgID, userID)
 		return err
@@ -225,7 +225,7 @@ func (p *Plane) DeleteApplicationUser(ctx context.Context, a *Actor, orgID, user
 // alone therefore covers only application users holding nothing; one that
 // holds role:organization:admin needs an organization admin (or a super
 // admin).
-func (p *Plane) guardApplicationToken(tx store.Tx, a *Actor, o org.Organization, app identity.User) error {
+func (p *Plane) guardApplicationToken(tx store.Reader, a *Actor, o org.Organization, app identity.User) error {
 	held, err := tx.ListPrincipalGrants(grant.PrincipalUser, app.ID)
 	if err != nil {
 		return err
@@ -287,7 +287,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 // ListApplicationTokens lists an application user's valid tokens.
 func (p *Plane) ListApplicationTokens(ctx context.Context, a *Actor, orgID, userID string) ([]TokenInfo, error) {
 	var ts []token.Token
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokensList, orgID, userID)
 		if err != nil {
 			return err

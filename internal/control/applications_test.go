@@ -36,7 +36,7 @@ func (f *fixture) grant(t *testing.T, typ, id, principalType, principalID string
 func (f *fixture) events(t *testing.T, action string) []audit.Event {
 	t.Helper()
 	var out []audit.Event
-	err := f.p.store.Read(t.Context(), func(tx store.Tx) error {
+	err := f.p.store.Read(t.Context(), func(tx store.Reader) error {
 		all, err := tx.ListEvents(store.EventFilter{OrganizationID: f.org.ID, Limit: 1000})
 		for _, e := range all {
 			if e.ActionType == action {
@@ -64,7 +64,7 @@ func (f *fixture) storedToken(t *testing.T, hash string) token.Token {
 func (f *fixture) unflushedToken(t *testing.T, hash string) token.Token {
 	t.Helper()
 	var tk token.Token
-	if err := f.p.store.Read(t.Context(), func(tx store.Tx) (err error) { tk, err = tx.GetToken(hash); return err }); err != nil {
+	if err := f.p.store.Read(t.Context(), func(tx store.Reader) (err error) { tk, err = tx.GetToken(hash); return err }); err != nil {
 		t.Fatal(err)
 	}
 	return tk
@@ -681,7 +681,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	var admin identity.User
-	if err := st.Read(b.Context(), func(tx store.Tx) (err error) { admin, err = tx.GetUserByEmail("admin@example.com"); return err }); err != nil {
+	if err := st.Read(b.Context(), func(tx store.Reader) (err error) { admin, err = tx.GetUserByEmail("admin@example.com"); return err }); err != nil {
 		b.Fatal(err)
 	}
 	app, err := p.CreateApplicationUser(b.Context(), &Actor{User: admin}, boot.Organization.ID, "bench", nil)
@@ -804,7 +804,7 @@ type countingStore struct {
 	reads, writes int
 }
 
-func (c *countingStore) Read(ctx context.Context, fn func(store.Tx) error) error {
+func (c *countingStore) Read(ctx context.Context, fn func(store.Reader) error) error {
 	c.mu.Lock()
 	c.reads++
 	c.mu.Unlock()

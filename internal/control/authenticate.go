@@ -91,7 +91,7 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 func (p *Plane) loadToken(ctx context.Context, hash string, now time.Time) (*cachedToken, error) {
 	e := &cachedToken{fetched: now}
 	var st tokenState
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		st.token, err = tx.GetToken(hash)
 		if errors.Is(err, store.ErrNotFound) {

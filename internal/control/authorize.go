@@ -13,7 +13,7 @@ import (
 // requirements table gives op, and then that the authentication policy of
 // res's organization accepts how the actor signed in and where from.
 // Unknown operations are denied: deny by default.
-func (p *Plane) authorize(tx store.Tx, a *Actor, op string, res authz.Resource) error {
+func (p *Plane) authorize(tx store.Reader, a *Actor, op string, res authz.Resource) error {
 	if err := p.checkRule(tx, a, op, res); err != nil {
 		return p.maybeStale(tx, err)
 	}
@@ -39,7 +39,7 @@ func (s *staleDenial) Unwrap() error { return s.err }
 // maybeStale marks a 403 as stale when the transaction sees a newer
 // change-log revision than the engine reflects. Only the deny path pays
 // for the extra query.
-func (p *Plane) maybeStale(tx store.Tx, err error) error {
+func (p *Plane) maybeStale(tx store.Reader, err error) error {
 	if !errors.Is(err, ErrForbidden) {
 		return err
 	}
@@ -51,7 +51,7 @@ func (p *Plane) maybeStale(tx store.Tx, err error) error {
 
 // lagging reports whether tx sees change-log entries newer than rev, the
 // revision a decision was made at. Callers ask only after a denial.
-func (p *Plane) lagging(tx store.Tx, rev int64) bool {
+func (p *Plane) lagging(tx store.Reader, rev int64) bool {
 	cur, err := tx.Revision()
 	return err == nil && cur > rev
 }
@@ -59,14 +59,14 @@ func (p *Plane) lagging(tx store.Tx, rev int64) bool {
 // staleAnswer is what an answer holding denials returns from its
 // transaction when those denials may be stale: decide then catches up and
 // answers again.
-func (p *Plane) staleAnswer(tx store.Tx, denied bool, rev int64) error {
+func (p *Plane) staleAnswer(tx store.Reader, denied bool, rev int64) error {
 	if denied && p.lagging(tx, rev) {
 		return &staleDenial{}
 	}
 	return nil
 }
 
-func (p *Plane) checkRule(tx store.Tx, a *Actor, op string, res authz.Resource) error {
+func (p *Plane) checkRule(tx store.Reader, a *Actor, op string, res authz.Resource) error {
 	r, ok := requirements[op]
 	if !ok {
 		p.log.Error("operation has no authorization rule; denying", "op", op)

@@ -71,7 +71,7 @@ func newFixtureOn(t testing.TB, st store.Store, opts ...Option) (f *fixture, cre
 func (f *fixture) actor(t testing.TB, email string) *Actor {
 	t.Helper()
 	var u identity.User
-	if err := f.p.store.Read(t.Context(), func(tx store.Tx) error {
+	if err := f.p.store.Read(t.Context(), func(tx store.Reader) error {
 		var err error
 		u, err = tx.GetUserByEmail(email)
 		return err

@@ -48,7 +48,7 @@ func (p *Plane) WatchDomains(ctx context.Context) {
 // cannot be answered (timeout, server failure) changes nothing.
 func (p *Plane) RecheckDomains(ctx context.Context) error {
 	var domains []org.Domain
-	if err := p.read(ctx, func(tx store.Tx) error {
+	if err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		domains, err = tx.ListVerifiedDomains()
 		return err

@@ -93,7 +93,7 @@ func (p *Plane) AddDomain(ctx context.Context, a *Actor, orgID, name, verificati
 }
 
 // domain loads a domain of an organization, or answers 404.
-func (p *Plane) domain(tx store.Tx, orgID, id string) (org.Domain, error) {
+func (p *Plane) domain(tx store.Reader, orgID, id string) (org.Domain, error) {
 	if err := org.ValidateID("domain_id", org.PrefixDomain, id); err != nil {
 		return org.Domain{}, err
 	}
@@ -107,7 +107,7 @@ func (p *Plane) domain(tx store.Tx, orgID, id string) (org.Domain, error) {
 
 // orgDomain loads and authorizes: the organization, the actor's right for
 // op on it, and the domain.
-func (p *Plane) orgDomain(tx store.Tx, a *Actor, op, orgID, id string) (org.Organization, org.Domain, error) {
+func (p *Plane) orgDomain(tx store.Reader, a *Actor, op, orgID, id string) (org.Organization, org.Domain, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, org.Domain{}, err
@@ -122,7 +122,7 @@ func (p *Plane) orgDomain(tx store.Tx, a *Actor, op, orgID, id string) (org.Orga
 // GetDomain returns one domain with its challenge token.
 func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.Domain, error) {
 	var d org.Domain
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		_, d, err = p.orgDomain(tx, a, opDomainGet, orgID, id)
 		return err
@@ -133,7 +133,7 @@ func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.
 // ListDomains returns an organization's domains.
 func (p *Plane) ListDomains(ctx context.Context, a *Actor, orgID string) ([]org.Domain, error) {
 	var out []org.Domain
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (p *Plane) UpdateDomain(ctx context.Context, a *Actor, orgID, id, verificat
 func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (org.Domain, error) {
 	var d org.Domain
 	// The lookup happens outside any transaction: it may take seconds.
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		_, d, err = p.orgDomain(tx, a, opDomainVerify, orgID, id)
 		return err

@@ -79,7 +79,7 @@ func (f *domainFixture) outsider(t *testing.T, email string, app bool) identity.
 func (f *domainFixture) events(t *testing.T, orgID, action string) []audit.Event {
 	t.Helper()
 	var out []audit.Event
-	err := f.p.store.Read(t.Context(), func(tx store.Tx) error {
+	err := f.p.store.Read(t.Context(), func(tx store.Reader) error {
 		all, err := tx.ListEvents(store.EventFilter{OrganizationID: orgID, Limit: 1000})
 		for _, e := range all {
 			if e.ActionType == action {
@@ -666,7 +666,7 @@ func BenchmarkRecheckDomains(b *testing.B) {
 		b.Fatal(err)
 	}
 	var admin Actor
-	if err := st.Read(ctx, func(tx store.Tx) error {
+	if err := st.Read(ctx, func(tx store.Reader) error {
 		admin.User, err = tx.GetUserByEmail("admin@localhost")
 		return err
 	}); err != nil {

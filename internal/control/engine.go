@@ -87,7 +87,7 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 // decided on an engine that lagged the store is decided once more after
 // catching up (see decide).
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := p.decide(ctx, p.store.Write, fn); err != nil {
+	if err := decide(ctx, p, p.store.Write, fn); err != nil {
 		return err
 	}
 	return p.synced(ctx)
@@ -117,8 +117,8 @@ func (p *Plane) mustWrite(ctx context.Context, fn func(tx store.Tx) error) error
 // read runs fn in a read transaction; like write, a denial decided on an
 // engine that lagged the store is decided once more after catching up, so
 // a project created on another server a moment ago is never a 403 here.
-func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
-	return p.decide(ctx, p.store.Read, fn)
+func (p *Plane) read(ctx context.Context, fn func(tx store.Reader) error) error {
+	return decide(ctx, p, p.store.Read, fn)
 }
 
 // decide runs fn through run (a store transaction). When fn ends in a
@@ -129,8 +129,10 @@ func (p *Plane) read(ctx context.Context, fn func(tx store.Tx) error) error {
 // one revision query inside its transaction, nothing more; an allowed
 // request costs nothing. fn must be safe to run twice: it resets what it
 // collects.
-func (p *Plane) decide(ctx context.Context, run func(context.Context, func(store.Tx) error) error, fn func(store.Tx) error) error {
-	marked := func(tx store.Tx) error {
+// It is generic over the transaction, a store.Reader for read and a
+// store.Tx for write.
+func decide[T store.Reader](ctx context.Context, p *Plane, run func(context.Context, func(T) error) error, fn func(T) error) error {
+	marked := func(tx T) error {
 		err := fn(tx)
 		var stale *staleDenial
 		if errors.Is(err, ErrForbidden) && !errors.As(err, &stale) {
@@ -184,7 +186,7 @@ func (p *Plane) sync(ctx context.Context) error {
 func (p *Plane) loadEngine(ctx context.Context) error {
 	var snap authz.Snapshot
 	var rev int64
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.store.Read(ctx, func(tx store.Reader) error {
 		var err error
 		if rev, err = tx.Revision(); err != nil {
 			return err
@@ -203,7 +205,7 @@ func (p *Plane) loadEngine(ctx context.Context) error {
 	return nil
 }
 
-func snapshot(tx store.Tx) (authz.Snapshot, error) {
+func snapshot(tx store.Reader) (authz.Snapshot, error) {
 	var s authz.Snapshot
 	orgs, err := tx.ListOrganizations()
 	if err != nil {

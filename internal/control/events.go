@@ -39,7 +39,7 @@ func (p *Plane) event(tx store.Tx, a *Actor, orgID, accountID, project, service,
 // newest first. beforeID pages backwards.
 func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, limit int, beforeID int64) ([]audit.Event, error) {
 	var out []audit.Event
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		u, err := p.unitOrOrgRoot(tx, accountID)
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func subtreeIDs(units []org.Unit, id string) []string {
 // ProjectEvents returns a project's event log, newest first.
 func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
 	var out []audit.Event
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectEventList, project)
 		if err != nil {
 			return err

@@ -66,7 +66,7 @@ func (p *Plane) CreateGroup(ctx context.Context, a *Actor, orgID, name, desc str
 }
 
 // group loads a group of orgID.
-func (p *Plane) group(tx store.Tx, orgID, id string) (identity.Group, error) {
+func (p *Plane) group(tx store.Reader, orgID, id string) (identity.Group, error) {
 	if err := org.ValidateID("user_group_id", org.PrefixGroup, id); err != nil {
 		return identity.Group{}, err
 	}
@@ -82,7 +82,7 @@ func (p *Plane) group(tx store.Tx, orgID, id string) (identity.Group, error) {
 
 // orgGroup loads an organization, authorizes op on it, and loads one of its
 // groups: the opening of every operation on a group.
-func (p *Plane) orgGroup(tx store.Tx, a *Actor, op, orgID, id string) (org.Organization, identity.Group, error) {
+func (p *Plane) orgGroup(tx store.Reader, a *Actor, op, orgID, id string) (org.Organization, identity.Group, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.Group{}, err
@@ -97,7 +97,7 @@ func (p *Plane) orgGroup(tx store.Tx, a *Actor, op, orgID, id string) (org.Organ
 // ListGroups lists an organization's groups with member counts.
 func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]GroupWithCount, error) {
 	var out []GroupWithCount
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -124,7 +124,7 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 // GetGroup returns one group.
 func (p *Plane) GetGroup(ctx context.Context, a *Actor, orgID, id string) (identity.Group, error) {
 	var g identity.Group
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		_, g, err = p.orgGroup(tx, a, opUserGroupGet, orgID, id)
 		return err
@@ -183,7 +183,7 @@ func (p *Plane) DeleteGroup(ctx context.Context, a *Actor, orgID, id string) err
 // alone manages only groups that hold no permissions; changing who is in a
 // group that holds permissions needs role:organization:admin on the
 // organization (or super admin), since it hands those permissions out.
-func (p *Plane) guardGroupWithGrants(tx store.Tx, a *Actor, o org.Organization, g identity.Group) error {
+func (p *Plane) guardGroupWithGrants(tx store.Reader, a *Actor, o org.Organization, g identity.Group) error {
 	grants, err := tx.ListPrincipalGrants(grant.PrincipalGroup, g.ID)
 	if err != nil || len(grants) == 0 {
 		return err
@@ -203,7 +203,7 @@ type GroupMember struct {
 // ListGroupMembers lists a group's members.
 func (p *Plane) ListGroupMembers(ctx context.Context, a *Actor, orgID, id string) ([]GroupMember, error) {
 	var out []GroupMember
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, g, err := p.orgGroup(tx, a, opUserGroupMembersList, orgID, id)
 		if err != nil {
 			return err
@@ -276,7 +276,7 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 // UserGroups lists the groups of an organization a member belongs to.
 func (p *Plane) UserGroups(ctx context.Context, a *Actor, orgID, userID string) ([]identity.Group, error) {
 	var out []identity.Group
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -162,7 +162,7 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 
 // pendingInvitation returns the pending invitation of email to orgID
 // (expired or not). ErrNotFound when there is none.
-func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.Invitation, error) {
+func (p *Plane) pendingInvitation(tx store.Reader, orgID, email string) (identity.Invitation, error) {
 	invs, err := tx.ListInvitations(orgID, identity.InvitationPending)
 	if err != nil {
 		return identity.Invitation{}, err
@@ -182,7 +182,7 @@ func (p *Plane) pendingInvitation(tx store.Tx, orgID, email string) (identity.In
 // accept as the invitee.
 func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
 	var out []identity.Invitation
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -275,7 +275,7 @@ func (p *Plane) AcceptInvitation(ctx context.Context, a *Actor, orgID, email str
 }
 
 // whyNoInvitation explains why email has no pending invitation to orgID.
-func (p *Plane) whyNoInvitation(tx store.Tx, orgID, email string) error {
+func (p *Plane) whyNoInvitation(tx store.Reader, orgID, email string) error {
 	invs, err := tx.ListInvitations(orgID, "")
 	if err != nil {
 		return err
@@ -327,7 +327,7 @@ type InvitationInfo struct {
 
 // invitationByCode loads an invitation by code and its organization,
 // refusing unusable ones.
-func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation, org.Organization, error) {
+func (p *Plane) invitationByCode(tx store.Reader, code string) (identity.Invitation, org.Organization, error) {
 	if !validCode(code) {
 		return identity.Invitation{}, org.Organization{}, fail(ErrNotFound, "Invitation not found")
 	}
@@ -346,7 +346,7 @@ func (p *Plane) invitationByCode(tx store.Tx, code string) (identity.Invitation,
 // to a project, to the holder of its code.
 func (p *Plane) InvitationByCode(ctx context.Context, code string) (InvitationInfo, error) {
 	var info InvitationInfo
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		inv, o, err := p.invitationByCode(tx, code)
 		switch {
 		case err == nil:
@@ -417,7 +417,7 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 	}
 	// A link shown to the inviter proves nothing about the mailbox: it
 	// creates no account on another organization's verified domain.
-	signup := func(tx store.Tx) error {
+	signup := func(tx store.Reader) error {
 		if info.Mailed {
 			return nil
 		}
@@ -432,7 +432,7 @@ func (p *Plane) AcceptByCode(ctx context.Context, code, realName, password, otp,
 // otherwise anyone could invite someone@victim.example to a project of
 // their own, accept it themselves and hold an account the victim's
 // organization manages.
-func (p *Plane) refuseUnmailedSignup(tx store.Tx, email, inviterOrgID string) error {
+func (p *Plane) refuseUnmailedSignup(tx store.Reader, email, inviterOrgID string) error {
 	name := org.EmailDomain(email)
 	if name == "" {
 		return nil
@@ -461,7 +461,7 @@ func (p *Plane) refuseUnmailedSignup(tx store.Tx, email, inviterOrgID string) er
 // A newcomer's account is made only if signup accepts it, checked before
 // the password is hashed and again in the transaction.
 func (p *Plane) acceptAsPerson(ctx context.Context, email string, hasAccount bool, realName, password, otp, clientIP, userAgent string,
-	signup func(tx store.Tx) error, join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
+	signup func(tx store.Reader) error, join func(tx store.Tx, u identity.User) error) (LoginResult, error) {
 	var (
 		u         identity.User
 		twoFactor bool

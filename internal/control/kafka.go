@@ -122,7 +122,7 @@ func invalidKafkaACL(err error) error {
 }
 
 // kafkaService loads and authorizes a Kafka service inside tx.
-func (p *Plane) kafkaService(tx store.Tx, a *Actor, op, project, service string) (org.Project, org.Service, error) {
+func (p *Plane) kafkaService(tx store.Reader, a *Actor, op, project, service string) (org.Project, org.Service, error) {
 	pr, err := p.project(tx, project)
 	if err != nil {
 		return pr, org.Service{}, err
@@ -148,7 +148,7 @@ func (p *Plane) KafkaACLs(ctx context.Context, a *Actor, op, project, service st
 		return kafkaacl.Rules{}, fmt.Errorf("KafkaACLs: %q is not a listing operation", op)
 	}
 	var r kafkaacl.Rules
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, s, err := p.kafkaService(tx, a, op, project, service)
 		if err != nil {
 			return err
@@ -331,7 +331,7 @@ func (p *Plane) DeleteSchemaRegistryACL(ctx context.Context, a *Actor, project, 
 // KafkaNativeACL returns one Kafka-native entry.
 func (p *Plane) KafkaNativeACL(ctx context.Context, a *Actor, project, service, id string) (kafkaacl.NativeEntry, error) {
 	var out kafkaacl.NativeEntry
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, s, err := p.kafkaService(tx, a, opKafkaNativeACLGet, project, service)
 		if err != nil {
 			return err
@@ -379,7 +379,7 @@ func (p *Plane) AuthorizeKafka(ctx context.Context, a *Actor, project, service s
 func (p *Plane) kafkaAuthorizer(ctx context.Context, a *Actor, op, project, service string) (*kafkaacl.Authorizer, error) {
 	now := p.now()
 	var az *kafkaacl.Authorizer
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, s, err := p.kafkaService(tx, a, op, project, service)
 		if err != nil {
 			return err

@@ -51,7 +51,7 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 		orgID string
 		accID string
 	)
-	err = p.read(ctx, func(tx store.Tx) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		pr, s, err := p.kafkaService(tx, a, opKafkaSync, project, service)
 		if err != nil {
 			return err

@@ -74,7 +74,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 		u  identity.User
 		tf identity.TwoFactor
 	)
-	err := p.store.Read(ctx, func(tx store.Tx) error {
+	err := p.store.Read(ctx, func(tx store.Reader) error {
 		var err error
 		if u, err = tx.GetUserByEmail(email); err != nil {
 			return err

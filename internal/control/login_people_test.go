@@ -65,7 +65,7 @@ func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
 
 	// The stored secret is sealed: the URI's secret is nowhere in the row.
 	var tf identity.TwoFactor
-	_ = f.p.store.Read(ctx, func(tx store.Tx) error { tf, err = tx.GetTwoFactor(a.User.ID); return err })
+	_ = f.p.store.Read(ctx, func(tx store.Reader) error { tf, err = tx.GetTwoFactor(a.User.ID); return err })
 	key, _ := otp.NewKeyFromURL(setup.URI)
 	if strings.Contains(tf.Secret, key.Secret()) || !strings.HasPrefix(tf.Secret, sealedPrefix) {
 		t.Fatalf("secret stored unsealed: %q", tf.Secret)
@@ -154,7 +154,7 @@ func TestPasswordChangeAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left []token.Token
-	_ = f.p.store.Read(ctx, func(tx store.Tx) error { left, err = tx.ListTokens(a.User.ID); return err })
+	_ = f.p.store.Read(ctx, func(tx store.Reader) error { left, err = tx.ListTokens(a.User.ID); return err })
 	for _, tk := range left {
 		if tk.Hash == other.Token.Hash || tk.Hash == a.Token.Hash {
 			t.Errorf("session %s survived the password change", tk.Prefix)

@@ -40,7 +40,7 @@ func init() {
 // person calls it on the user before tx.CreateUser (bootstrap, invitation
 // acceptance, sign-up), so a later user on a verified domain is managed
 // from its first moment.
-func (p *Plane) markManaged(tx store.Tx, u *identity.User) error {
+func (p *Plane) markManaged(tx store.Reader, u *identity.User) error {
 	if u.IsApplication {
 		return nil
 	}
@@ -101,7 +101,7 @@ func (p *Plane) releaseDomainUsers(tx store.Tx, d org.Domain) ([]string, error) 
 
 // domainUsers returns the users whose email is on d, spelled in ASCII
 // or, for an internationalized domain, in Unicode.
-func domainUsers(tx store.Tx, d org.Domain) ([]identity.User, error) {
+func domainUsers(tx store.Reader, d org.Domain) ([]identity.User, error) {
 	var out []identity.User
 	for _, name := range org.DomainSpellings(d.Name) {
 		users, err := tx.ListUsersByEmailDomain(name)
@@ -151,7 +151,7 @@ func (p *Plane) forgetUsers(ids []string) {
 // right for op on the organization and that the actor holds at least the
 // user's access (guardTarget; verb says what is refused). A user the
 // organization does not manage is refused with a message that says so.
-func (p *Plane) managedUser(tx store.Tx, a *Actor, op, verb, orgID, userID string) (org.Organization, identity.User, error) {
+func (p *Plane) managedUser(tx store.Reader, a *Actor, op, verb, orgID, userID string) (org.Organization, identity.User, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.User{}, err
@@ -181,7 +181,7 @@ func (p *Plane) managedUser(tx store.Tx, a *Actor, op, verb, orgID, userID strin
 // everything the target holds there, whether or not the target is
 // active (a deactivated admin reactivated later must not be handed over).
 // Acting on oneself is always allowed.
-func (p *Plane) guardTarget(tx store.Tx, a *Actor, o org.Organization, u identity.User, verb string) error {
+func (p *Plane) guardTarget(tx store.Reader, a *Actor, o org.Organization, u identity.User, verb string) error {
 	if u.ID == a.User.ID {
 		return nil
 	}
@@ -222,7 +222,7 @@ func (p *Plane) guardTarget(tx store.Tx, a *Actor, o org.Organization, u identit
 // ManagedUserTokens lists the tokens of a user the organization manages.
 func (p *Plane) ManagedUserTokens(ctx context.Context, a *Actor, orgID, userID string) ([]token.Token, error) {
 	var out []token.Token
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, u, err := p.managedUser(tx, a, opUserTokensList, "list the tokens of", orgID, userID)
 		if err != nil {
 			return err
@@ -278,7 +278,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 	// Check the caller and the user before paying for a password hash
 	// (32 MiB and tens of milliseconds): otherwise any signed-in caller
 	// could make the server hash on demand with made-up IDs.
-	if err := p.read(ctx, func(tx store.Tx) error {
+	if err := p.read(ctx, func(tx store.Reader) error {
 		_, u, err := p.managedUser(tx, a, opUserPasswordReset, "reset the password of", orgID, userID)
 		if err == nil && u.IsApplication {
 			err = fail(ErrInvalid, "Application users have no password")
@@ -344,7 +344,7 @@ type ManagedUser struct {
 // or not: the organization sees all users of its domains.
 func (p *Plane) ListManagedUsers(ctx context.Context, a *Actor, orgID string) ([]ManagedUser, error) {
 	var out []ManagedUser
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ type Me struct {
 // Me describes the actor.
 func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
 	out := Me{Projects: map[string][]string{}}
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		u, err := tx.GetUser(a.User.ID)
 		if err != nil {
 			return err

@@ -44,7 +44,7 @@ type Member struct {
 // when includeApps is set (Aiven's default).
 func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, includeApps bool) ([]Member, error) {
 	var out []Member
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -71,7 +71,7 @@ func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, include
 	return out, err
 }
 
-func (p *Plane) loadMember(tx store.Tx, m identity.Membership) (Member, error) {
+func (p *Plane) loadMember(tx store.Reader, m identity.Membership) (Member, error) {
 	u, err := tx.GetUser(m.UserID)
 	if err != nil {
 		return Member{}, err
@@ -84,7 +84,7 @@ func (p *Plane) loadMember(tx store.Tx, m identity.Membership) (Member, error) {
 }
 
 // member loads one member of o, or answers 404.
-func (p *Plane) member(tx store.Tx, o org.Organization, userID string) (Member, error) {
+func (p *Plane) member(tx store.Reader, o org.Organization, userID string) (Member, error) {
 	if err := org.ValidateID("member_user_id", org.PrefixUser, userID); err != nil {
 		return Member{}, err
 	}
@@ -98,7 +98,7 @@ func (p *Plane) member(tx store.Tx, o org.Organization, userID string) (Member, 
 // GetMember returns one member.
 func (p *Plane) GetMember(ctx context.Context, a *Actor, orgID, userID string) (Member, error) {
 	var out Member
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err
@@ -291,7 +291,7 @@ func (p *Plane) setSuperAdmin(tx store.Tx, a *Actor, o org.Organization, m *Memb
 
 // keepASuperAdmin refuses an action that would leave the organization
 // without an active super admin.
-func (p *Plane) keepASuperAdmin(tx store.Tx, orgID, userID, verb string) error {
+func (p *Plane) keepASuperAdmin(tx store.Reader, orgID, userID, verb string) error {
 	ms, err := tx.ListMembers(orgID)
 	if err != nil {
 		return err

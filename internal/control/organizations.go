@@ -80,7 +80,7 @@ func (p *Plane) createOrganization(tx store.Tx, owner identity.User, name, tier,
 // ListOrganizations returns the organizations the actor belongs to.
 func (p *Plane) ListOrganizations(ctx context.Context, a *Actor) ([]org.Organization, error) {
 	var out []org.Organization
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (p *Plane) ListOrganizations(ctx context.Context, a *Actor) ([]org.Organiza
 // GetOrganization returns an organization the actor belongs to.
 func (p *Plane) GetOrganization(ctx context.Context, a *Actor, id string) (org.Organization, error) {
 	var o org.Organization
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		if o, err = p.organization(tx, id); err != nil {
 			return err
@@ -111,7 +111,7 @@ func (p *Plane) GetOrganization(ctx context.Context, a *Actor, id string) (org.O
 }
 
 // organization loads an organization, or answers 404 in Aiven's words.
-func (p *Plane) organization(tx store.Tx, id string) (org.Organization, error) {
+func (p *Plane) organization(tx store.Reader, id string) (org.Organization, error) {
 	if err := org.ValidateID("organization_id", org.PrefixOrganization, id); err != nil {
 		return org.Organization{}, err
 	}

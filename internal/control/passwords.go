@@ -93,7 +93,7 @@ func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string
 		return tooMany(wait, "too many requests; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		u, err = tx.GetUserByEmail(email)
 		return err

@@ -80,7 +80,7 @@ func (f *peopleFixture) inviteCode(t *testing.T, email string) string {
 func (f *peopleFixture) events(t *testing.T) []audit.Event {
 	t.Helper()
 	var evs []audit.Event
-	err := f.p.store.Read(t.Context(), func(tx store.Tx) error {
+	err := f.p.store.Read(t.Context(), func(tx store.Reader) error {
 		var err error
 		evs, err = tx.ListEvents(store.EventFilter{OrganizationID: f.org.ID, Limit: 1000})
 		return err
@@ -271,7 +271,7 @@ func TestInvitationWithoutMail(t *testing.T) {
 		t.Fatalf("accept through the listed link: %v", err)
 	}
 	var inv identity.Invitation
-	_ = f.p.store.Read(ctx, func(tx store.Tx) error {
+	_ = f.p.store.Read(ctx, func(tx store.Reader) error {
 		var err error
 		inv, err = tx.GetInvitation(codeHash(m[1]))
 		return err
@@ -315,7 +315,7 @@ func TestRemoveMemberEndsAccessAtOnce(t *testing.T) {
 	wantErr(t, err, ErrForbidden)
 	var grants []grant.Grant
 	var groups []identity.Group
-	_ = f.p.store.Read(ctx, func(tx store.Tx) error {
+	_ = f.p.store.Read(ctx, func(tx store.Reader) error {
 		grants, _ = tx.ListPrincipalGrants(grant.PrincipalUser, m.User.ID)
 		groups, _ = tx.ListUserGroups(f.org.ID, m.User.ID)
 		return nil

@@ -30,7 +30,7 @@ type grantTarget struct {
 	project   string
 }
 
-func (p *Plane) grantTarget(tx store.Tx, orgID, typ, id string) (grantTarget, error) {
+func (p *Plane) grantTarget(tx store.Reader, orgID, typ, id string) (grantTarget, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return grantTarget{}, err
@@ -69,7 +69,7 @@ func (p *Plane) grantTarget(tx store.Tx, orgID, typ, id string) (grantTarget, er
 // Permissions lists the grants on one resource.
 func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string) ([]grant.Grant, error) {
 	var out []grant.Grant
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		t, err := p.grantTarget(tx, orgID, typ, id)
 		if err != nil {
 			return err
@@ -235,7 +235,7 @@ func (p *Plane) guardEscalation(a *Actor, added []string, res authz.Resource, ty
 }
 
 // checkPrincipal checks that a grant's principal exists in the organization.
-func (p *Plane) checkPrincipal(tx store.Tx, orgID, typ, id string) error {
+func (p *Plane) checkPrincipal(tx store.Reader, orgID, typ, id string) error {
 	if typ == grant.PrincipalGroup {
 		_, err := p.group(tx, orgID, id)
 		return err

@@ -167,7 +167,7 @@ func (c policy) refusal(a *Actor) string {
 // the policy is read on every request against the organization, and a
 // change on another server takes effect within the same second that token
 // revocations do.
-func (p *Plane) policyFor(tx store.Tx, orgID string) (policy, error) {
+func (p *Plane) policyFor(tx store.Reader, orgID string) (policy, error) {
 	now := p.now()
 	if pol, ok := p.policies.get(orgID, now); ok {
 		return pol, nil
@@ -186,7 +186,7 @@ func (p *Plane) policyFor(tx store.Tx, orgID string) (policy, error) {
 
 // enforcePolicy refuses the actor when the policy of the organization res
 // belongs to refuses them.
-func (p *Plane) enforcePolicy(tx store.Tx, a *Actor, res authz.Resource) error {
+func (p *Plane) enforcePolicy(tx store.Reader, a *Actor, res authz.Resource) error {
 	if a.User.IsApplication {
 		return nil
 	}
@@ -207,7 +207,7 @@ func (p *Plane) enforcePolicy(tx store.Tx, a *Actor, res authz.Resource) error {
 // GetAuthPolicy returns an organization's authentication policy.
 func (p *Plane) GetAuthPolicy(ctx context.Context, a *Actor, orgID string) (identity.AuthPolicy, error) {
 	var pol identity.AuthPolicy
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
 			return err

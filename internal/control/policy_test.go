@@ -214,7 +214,7 @@ func BenchmarkEnforcePolicy(b *testing.B) {
 		b.Fatal(err)
 	}
 	var u identity.User
-	_ = st.Read(b.Context(), func(tx store.Tx) error { u, err = tx.GetUserByEmail("admin@example.com"); return err })
+	_ = st.Read(b.Context(), func(tx store.Reader) error { u, err = tx.GetUserByEmail("admin@example.com"); return err })
 	a := &Actor{User: u, Token: token.Token{Kind: token.KindSession, AuthMethod: token.AuthMethodPassword, TwoFactor: true}, ClientIP: "192.0.2.1"}
 	if _, err := p.UpdateAuthPolicy(b.Context(), a, boot.Organization.ID, PolicyUpdate{TwoFactorRequired: ptr(true), IPAllowlist: &[]string{"10.0.0.0/8", "192.0.2.0/24", "2001:db8::/32"}}); err != nil {
 		b.Fatal(err)
@@ -224,7 +224,7 @@ func BenchmarkEnforcePolicy(b *testing.B) {
 		b.Fatal(err)
 	}
 	res := projectRes(pr.Name)
-	err = st.Read(b.Context(), func(tx store.Tx) error {
+	err = st.Read(b.Context(), func(tx store.Reader) error {
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {

@@ -66,7 +66,7 @@ func newProjectCA(project string, now time.Time) (string, error) {
 // before projects had one gets it now.
 func (p *Plane) ProjectCA(ctx context.Context, a *Actor, project string) (string, error) {
 	var cert string
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectKmsGetCA, project)
 		if err != nil {
 			return err
@@ -99,7 +99,7 @@ func (p *Plane) ProjectCA(ctx context.Context, a *Actor, project string) (string
 // StaticIPs lists a project's static IP addresses: none, as Gatehouse
 // provisions nothing, but the caller must be allowed to ask.
 func (p *Plane) StaticIPs(ctx context.Context, a *Actor, project string) ([]string, error) {
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, err := p.authorizedProject(tx, a, opStaticIPList, project)
 		return err
 	})

@@ -66,7 +66,7 @@ func TestProjectInvitationNewcomer(t *testing.T) {
 		t.Fatalf("developer reads services: %v", err)
 	}
 	wantErr(t, f.p.DeleteService(ctx, a, "web", "pg-1"), ErrForbidden)
-	if err := f.p.store.Read(ctx, func(tx store.Tx) error { _, err := tx.GetMember(f.org.ID, a.User.ID); return err }); err != nil {
+	if err := f.p.store.Read(ctx, func(tx store.Reader) error { _, err := tx.GetMember(f.org.ID, a.User.ID); return err }); err != nil {
 		t.Fatalf("not an organization member: %v", err)
 	}
 	if _, err := f.p.Login(ctx, "new@example.com", "a fine new password", "", "192.0.2.1", "test"); err != nil {
@@ -194,7 +194,7 @@ func TestProjectInvitationByCodeRefusals(t *testing.T) {
 		})
 	}
 	// The refused newcomer of the orphaned invitation got no account.
-	if err := f.p.store.Read(ctx, func(tx store.Tx) error { _, err := tx.GetUserByEmail("o@example.com"); return err }); !errors.Is(err, store.ErrNotFound) {
+	if err := f.p.store.Read(ctx, func(tx store.Reader) error { _, err := tx.GetUserByEmail("o@example.com"); return err }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("account created despite the refusal: %v", err)
 	}
 	info, err := f.p.InvitationByCode(ctx, orgCode)

@@ -230,7 +230,7 @@ func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, 
 // code, of the given project unless project is empty. Like organization
 // invitations, an unknown code is ErrNotFound while a used, cancelled,
 // replaced or expired one is ErrGone saying which.
-func (p *Plane) projectInvitationByCode(tx store.Tx, project, code string) (store.ProjectInvitation, error) {
+func (p *Plane) projectInvitationByCode(tx store.Reader, project, code string) (store.ProjectInvitation, error) {
 	if !validCode(code) {
 		return store.ProjectInvitation{}, fail(ErrNotFound, "Invitation not found")
 	}
@@ -329,11 +329,11 @@ func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, 
 }
 
 // userGrant returns a user's own grant on a project, if any.
-func userGrant(tx store.Tx, project, userID string) (grant.Grant, bool, error) {
+func userGrant(tx store.Reader, project, userID string) (grant.Grant, bool, error) {
 	return principalGrant(tx, project, grant.PrincipalUser, userID)
 }
 
-func principalGrant(tx store.Tx, project, typ, id string) (grant.Grant, bool, error) {
+func principalGrant(tx store.Reader, project, typ, id string) (grant.Grant, bool, error) {
 	gs, err := tx.ListPrincipalGrants(typ, id)
 	if err != nil {
 		return grant.Grant{}, false, err
@@ -373,7 +373,7 @@ type ProjectMembers struct {
 // the members of the groups that hold a grant on it.
 func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string) (ProjectMembers, error) {
 	var out ProjectMembers
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectUserList, project)
 		if err != nil {
 			return err
@@ -430,7 +430,7 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 
 // memberByEmail loads a project member's user and own grant: 404 when the
 // email has no grant of its own on the project.
-func (p *Plane) memberByEmail(tx store.Tx, project, email string) (identity.User, grant.Grant, error) {
+func (p *Plane) memberByEmail(tx store.Reader, project, email string) (identity.User, grant.Grant, error) {
 	notMember := fail(ErrNotFound, "User %s is not a member of project %s", email, project)
 	u, err := tx.GetUserByEmail(strings.ToLower(email))
 	if errors.Is(err, store.ErrNotFound) {
@@ -525,7 +525,7 @@ type ProjectGroupAccess struct {
 // ListProjectAccess lists the groups holding a grant on a project.
 func (p *Plane) ListProjectAccess(ctx context.Context, a *Actor, project string) ([]ProjectGroupAccess, error) {
 	var out []ProjectGroupAccess
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectAccessList, project)
 		if err != nil {
 			return err

@@ -107,7 +107,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 
 	// Only the code's hash is stored.
 	var inv store.ProjectInvitation
-	if err := f.p.store.Read(ctx, func(tx store.Tx) (err error) {
+	if err := f.p.store.Read(ctx, func(tx store.Reader) (err error) {
 		inv, err = tx.GetProjectInvitation("web", "dev@example.com")
 		return err
 	}); err != nil {
@@ -159,7 +159,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 	}
 
 	// The invitee joined the organization and acts as developer, not beyond.
-	if err := f.p.store.Read(ctx, func(tx store.Tx) error { _, err := tx.GetMember(f.org.ID, dev.User.ID); return err }); err != nil {
+	if err := f.p.store.Read(ctx, func(tx store.Reader) error { _, err := tx.GetMember(f.org.ID, dev.User.ID); return err }); err != nil {
 		t.Fatalf("not an organization member after accepting: %v", err)
 	}
 	if _, err := f.p.GetService(ctx, dev, "web", "pg-1"); err != nil {

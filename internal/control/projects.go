@@ -124,7 +124,7 @@ func parentOf(u org.Unit) string {
 	return u.ID
 }
 
-func (p *Plane) project(tx store.Tx, name string) (org.Project, error) {
+func (p *Plane) project(tx store.Reader, name string) (org.Project, error) {
 	if err := org.ValidateProjectName(name); err != nil {
 		return org.Project{}, notFound(store.ErrNotFound, "Project does not exist")
 	}
@@ -137,7 +137,7 @@ func (p *Plane) project(tx store.Tx, name string) (org.Project, error) {
 
 // authorizedProject loads a project and authorizes op on it: the opening
 // of the operations that act on one project.
-func (p *Plane) authorizedProject(tx store.Tx, a *Actor, op, name string) (org.Project, error) {
+func (p *Plane) authorizedProject(tx store.Reader, a *Actor, op, name string) (org.Project, error) {
 	pr, err := p.project(tx, name)
 	if err != nil {
 		return pr, err
@@ -146,7 +146,7 @@ func (p *Plane) authorizedProject(tx store.Tx, a *Actor, op, name string) (org.P
 }
 
 // projectIn loads a project and checks it belongs to orgID (when given).
-func (p *Plane) projectIn(tx store.Tx, orgID, name string) (org.Project, error) {
+func (p *Plane) projectIn(tx store.Reader, orgID, name string) (org.Project, error) {
 	pr, err := p.project(tx, name)
 	if err != nil {
 		return pr, err
@@ -160,7 +160,7 @@ func (p *Plane) projectIn(tx store.Tx, orgID, name string) (org.Project, error) 
 // GetProject returns a project the actor may see.
 func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (org.Project, error) {
 	var pr org.Project
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		if pr, err = p.projectIn(tx, orgID, name); err != nil {
 			return err
@@ -174,7 +174,7 @@ func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (o
 // actor's organizations when orgID is empty) that the actor may see.
 func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org.Project, error) {
 	var out []org.Project
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		out = out[:0]
 		rev, denied := p.engine.Revision(), false
 		var orgs []string

@@ -96,7 +96,7 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 	return s, err
 }
 
-func (p *Plane) service(tx store.Tx, project, name string) (org.Service, error) {
+func (p *Plane) service(tx store.Reader, project, name string) (org.Service, error) {
 	s, err := tx.GetService(project, name)
 	if err != nil {
 		// Not Aiven's "Service X does not exist" wording: the official
@@ -109,7 +109,7 @@ func (p *Plane) service(tx store.Tx, project, name string) (org.Service, error) 
 // GetService returns a service the actor may see.
 func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) (org.Service, error) {
 	var s org.Service
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opServiceGet, project)
 		if err != nil {
 			return err
@@ -123,7 +123,7 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 // ListServices returns a project's services.
 func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]org.Service, error) {
 	var out []org.Service
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opServiceList, project)
 		if err != nil {
 			return err

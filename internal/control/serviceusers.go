@@ -152,7 +152,7 @@ func (p *Plane) mayReadSecrets(a *Actor, project, service string) bool {
 
 // serviceFor loads a project and one of its services and authorizes op on
 // the service.
-func (p *Plane) serviceFor(tx store.Tx, a *Actor, op, project, service string) (org.Project, org.Service, error) {
+func (p *Plane) serviceFor(tx store.Reader, a *Actor, op, project, service string) (org.Project, org.Service, error) {
 	pr, err := p.project(tx, project)
 	if err != nil {
 		return pr, org.Service{}, err
@@ -172,7 +172,7 @@ func (p *Plane) serviceFor(tx store.Tx, a *Actor, op, project, service string) (
 	return pr, s, p.authorize(tx, a, op, serviceRes(pr.Name, s.Name))
 }
 
-func (p *Plane) serviceUser(tx store.Tx, project, service, username string) (store.ServiceUser, error) {
+func (p *Plane) serviceUser(tx store.Reader, project, service, username string) (store.ServiceUser, error) {
 	u, err := tx.GetServiceUser(project, service, username)
 	if err != nil {
 		return u, notFound(err, fmt.Sprintf("Service user %q not found in service %q", username, service))
@@ -224,7 +224,7 @@ func backendUser(s org.Service, u ServiceUser, pw string) backend.User {
 
 // connection returns the admin connection URI of a service's real server;
 // ok is false for a record-only service.
-func (p *Plane) connection(tx store.Tx, s org.Service) (uri string, ok bool, err error) {
+func (p *Plane) connection(tx store.Reader, s org.Service) (uri string, ok bool, err error) {
 	c, err := tx.GetServiceConnection(s.Project, s.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", false, nil
@@ -281,7 +281,7 @@ const undoTimeout = 30 * time.Second
 // together or not at all.
 func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo func(context.Context) error, err error)) error {
 	var undo func(context.Context) error
-	err := p.decide(ctx, p.store.Write, func(tx store.Tx) error {
+	err := decide(ctx, p, p.store.Write, func(tx store.Tx) error {
 		u, err := fn(tx)
 		if err != nil {
 			return err
@@ -387,7 +387,7 @@ func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, servic
 // read secrets.
 func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, username string) (ServiceUser, error) {
 	var out ServiceUser
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, s, err := p.serviceFor(tx, a, opServiceUserGet, project, service)
 		if err != nil {
 			return err
@@ -406,7 +406,7 @@ func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, 
 // only to callers who may read secrets.
 func (p *Plane) ListServiceUsers(ctx context.Context, a *Actor, project, service string) ([]ServiceUser, error) {
 	var out []ServiceUser
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		_, s, err := p.serviceFor(tx, a, opServiceUserList, project, service)
 		if err != nil {
 			return err
@@ -418,7 +418,7 @@ func (p *Plane) ListServiceUsers(ctx context.Context, a *Actor, project, service
 }
 
 // usersOf returns a service's users as the actor may see them.
-func (p *Plane) usersOf(tx store.Tx, a *Actor, s org.Service) ([]ServiceUser, error) {
+func (p *Plane) usersOf(tx store.Reader, a *Actor, s org.Service) ([]ServiceUser, error) {
 	users, err := tx.ListServiceUsers(s.Project, s.Name)
 	if err != nil {
 		return nil, err
@@ -825,7 +825,7 @@ func (p *Plane) SyncServiceUsers(ctx context.Context, a *Actor, project, service
 		uri   string
 		users []ServiceUser
 	)
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		if pr, s, err = p.serviceFor(tx, a, opServiceUserSync, project, service); err != nil {
 			return err

@@ -326,7 +326,7 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw store.ServiceUser
-	if err := st.Read(ctx, func(tx store.Tx) (err error) { raw, err = tx.GetServiceUser("p1", "pg-1", "app"); return err }); err != nil {
+	if err := st.Read(ctx, func(tx store.Reader) (err error) { raw, err = tx.GetServiceUser("p1", "pg-1", "app"); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(raw.Password), *u.Password) || raw.PasswordKeyID != secret.KeyID(oldKey) {
@@ -690,7 +690,10 @@ func BenchmarkServiceUsers(b *testing.B) {
 		b.Fatal(err)
 	}
 	var admin Actor
-	if err := st.Read(b.Context(), func(tx store.Tx) (err error) { admin.User, err = tx.GetUserByEmail("admin@example.com"); return err }); err != nil {
+	if err := st.Read(b.Context(), func(tx store.Reader) (err error) {
+		admin.User, err = tx.GetUserByEmail("admin@example.com")
+		return err
+	}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := p.CreateProject(b.Context(), &admin, boot.Organization.ID, ProjectInput{Name: "p1"}); err != nil {

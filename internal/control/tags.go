@@ -61,7 +61,7 @@ func (c TagChange) apply(old map[string]string) (map[string]string, error) {
 // ProjectTags returns a project's tags.
 func (p *Plane) ProjectTags(ctx context.Context, a *Actor, project string) (map[string]string, error) {
 	var tags map[string]string
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, opProjectTagsList, project)
 		tags = pr.Tags
 		return err
@@ -97,7 +97,7 @@ func (p *Plane) ChangeProjectTags(ctx context.Context, a *Actor, project string,
 // ServiceTags returns a service's tags.
 func (p *Plane) ServiceTags(ctx context.Context, a *Actor, project, service string) (map[string]string, error) {
 	var tags map[string]string
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.project(tx, project)
 		if err != nil {
 			return err

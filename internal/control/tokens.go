@@ -277,7 +277,7 @@ func (p *Plane) revokeUserTokens(tx store.Tx, u identity.User, reason string) (i
 }
 
 // userOrgs returns the IDs of the organizations a user belongs to.
-func userOrgs(tx store.Tx, userID string) ([]string, error) {
+func userOrgs(tx store.Reader, userID string) ([]string, error) {
 	ms, err := tx.ListUserMemberships(userID)
 	if err != nil {
 		return nil, err
@@ -320,7 +320,7 @@ func (p *Plane) personalEvent(tx store.Tx, a *Actor, action, desc string) error 
 
 // ownToken finds one of userID's tokens by prefix or, as Aiven also
 // accepts, by the full token.
-func ownToken(tx store.Tx, userID, ref string) (token.Token, error) {
+func ownToken(tx store.Reader, userID, ref string) (token.Token, error) {
 	if ref == "" || len(ref) > 128 {
 		return token.Token{}, fail(ErrNotFound, "Token not found")
 	}
@@ -391,7 +391,7 @@ func expiryNote(t token.Token) string {
 // ListAccessTokens lists the caller's valid tokens, sessions included.
 func (p *Plane) ListAccessTokens(ctx context.Context, a *Actor) ([]TokenInfo, error) {
 	var ts []token.Token
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		if err := p.authorize(tx, a, opAccessTokenList, noParent); err != nil {
 			return err
 		}

@@ -190,7 +190,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 		return tooMany(wait, "too many failed attempts; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		u, err = tx.GetUser(a.User.ID)
 		return err

@@ -48,7 +48,7 @@ func (p *Plane) CreateUnit(ctx context.Context, a *Actor, name, parentID string)
 
 // unitOrOrgRoot resolves an ID that may name an organization (meaning its
 // root account) or a unit.
-func (p *Plane) unitOrOrgRoot(tx store.Tx, id string) (org.Unit, error) {
+func (p *Plane) unitOrOrgRoot(tx store.Reader, id string) (org.Unit, error) {
 	if err := org.ValidateID("organization_id", org.PrefixOrganization, id); err == nil {
 		o, err := tx.GetOrganization(id)
 		if err != nil {
@@ -59,7 +59,7 @@ func (p *Plane) unitOrOrgRoot(tx store.Tx, id string) (org.Unit, error) {
 	return p.unit(tx, id)
 }
 
-func (p *Plane) unit(tx store.Tx, id string) (org.Unit, error) {
+func (p *Plane) unit(tx store.Reader, id string) (org.Unit, error) {
 	if err := org.ValidateID("account_id", org.PrefixUnit, id); err != nil {
 		return org.Unit{}, err
 	}
@@ -72,7 +72,7 @@ func (p *Plane) unit(tx store.Tx, id string) (org.Unit, error) {
 
 // unitDepth is how many units lie between u and the root account (the root
 // itself is depth 0).
-func unitDepth(tx store.Tx, u org.Unit) (int, error) {
+func unitDepth(tx store.Reader, u org.Unit) (int, error) {
 	d := 0
 	for !u.IsRoot() {
 		d++
@@ -103,7 +103,7 @@ func subtreeHeight(units []org.Unit, id string) int {
 // GetUnit returns a unit of an organization the actor belongs to.
 func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, error) {
 	var u org.Unit
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
 		if u, err = p.unit(tx, id); err != nil {
 			return err
@@ -117,7 +117,7 @@ func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, err
 // organizations the actor belongs to.
 func (p *Plane) ListUnits(ctx context.Context, a *Actor) ([]org.Unit, error) {
 	var out []org.Unit
-	err := p.read(ctx, func(tx store.Tx) error {
+	err := p.read(ctx, func(tx store.Reader) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
 		if err != nil {
 			return err

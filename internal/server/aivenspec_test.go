@@ -30,6 +30,10 @@ type aivenOp struct {
 	// Out is the type the client returns (a struct, pointer or slice), nil
 	// for operations that return only an error.
 	Out reflect.Type
+	// In is the request body type, nil when the client sends none.
+	In reflect.Type
+	// Summary is the client's one-line description of the operation.
+	Summary string
 }
 
 var (
@@ -70,12 +74,14 @@ func parseAivenOps() (map[string]aivenOp, error) {
 		if !e.IsDir() {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name(), e.Name()+".go"), nil, 0)
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name(), e.Name()+".go"), nil, parser.ParseComments)
 		if err != nil {
 			return nil, err
 		}
 		// Wrapper structs: type name → Go field name → JSON key.
 		wrappers := map[string]map[string]string{}
+		// The handler interface's method comments: method → summary.
+		summaries := map[string]string{}
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok {
@@ -84,6 +90,14 @@ func parseAivenOps() (map[string]aivenOp, error) {
 			for _, s := range gd.Specs {
 				ts, ok := s.(*ast.TypeSpec)
 				if !ok {
+					continue
+				}
+				if it, ok := ts.Type.(*ast.InterfaceType); ok {
+					for _, m := range it.Methods.List {
+						if len(m.Names) == 1 && m.Doc != nil && len(m.Doc.List) > 0 {
+							summaries[m.Names[0].Name] = summaryOf(m.Names[0].Name, m.Doc.List[0].Text)
+						}
+					}
 					continue
 				}
 				st, ok := ts.Type.(*ast.StructType)
@@ -163,18 +177,37 @@ func parseAivenOps() (map[string]aivenOp, error) {
 			if op.ID == "" || op.Method == "" {
 				continue
 			}
-			if m, ok := client.MethodByName(fd.Name.Name); ok && m.Type.NumOut() == 2 {
-				op.Out = m.Type.Out(0)
+			if m, ok := client.MethodByName(fd.Name.Name); ok {
+				if m.Type.NumOut() == 2 {
+					op.Out = m.Type.Out(0)
+				}
+				if n := m.Type.NumIn(); n > 1 {
+					if last := m.Type.In(n - 1); last.Kind() == reflect.Pointer && last.Elem().Kind() == reflect.Struct {
+						op.In = last.Elem()
+					}
+				}
 			}
+			op.Summary = summaries[fd.Name.Name]
 			ops[op.ID] = op
 		}
 	}
 	return ops, nil
 }
 
-// blankWildcards turns a path pattern ("/v1/project/{project}/tags") into
-// its shape with the wildcards blanked ("/v1/project/{}/tags"), for
-// comparison.
+// summaryOf turns "// Deprecated: AccountCreate create a new account"
+// into "Create a new account".
+func summaryOf(method, comment string) string {
+	c := strings.TrimSpace(strings.TrimPrefix(comment, "//"))
+	c = strings.TrimPrefix(c, "Deprecated: ")
+	c = strings.TrimSpace(strings.TrimPrefix(c, method))
+	if c == "" {
+		return ""
+	}
+	return strings.ToUpper(c[:1]) + c[1:]
+}
+
+// aivenPattern turns a client path ("/v1/project/{}/tags") into the
+// shape of a route pattern with its wildcards blanked, for comparison.
 func blankWildcards(pattern string) string {
 	return regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(pattern, "{}")
 }

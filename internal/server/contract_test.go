@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/ownership/ownershiptest"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
@@ -97,7 +99,8 @@ func TestResponseContract(t *testing.T) {
 			mux.HandleFunc(r.Pattern, func(http.ResponseWriter, *http.Request) {})
 		}
 		hit := map[string]bool{}
-		var keys, routes int
+		var keys, routes, validated int
+		spec := loadOpenAPI(t)
 		var problems []string
 
 		do := func(s walkStep) {
@@ -152,6 +155,14 @@ func TestResponseContract(t *testing.T) {
 				return
 			}
 			routes++
+			// The recorded answer also matches the OpenAPI document.
+			if schema := spec.responseSchema(s.route); schema == nil {
+				t.Errorf("%s: not in the OpenAPI document", s.route)
+			} else if err := schema.VisitJSON(body, openapi3.EnableJSONSchema2020()); err != nil {
+				t.Errorf("%s: answer does not match the OpenAPI document: %v", s.route, err)
+			} else {
+				validated++
+			}
 			op, isAiven := aivenOpOf(ops, s.route)
 			if !isAiven {
 				return
@@ -197,7 +208,7 @@ func TestResponseContract(t *testing.T) {
 		for _, p := range problems {
 			t.Error(p)
 		}
-		t.Logf("contract walk: %d requests answered, %d keys checked, %d routes excepted:", routes, keys, len(walkExceptions))
+		t.Logf("contract walk: %d requests answered (%d validated against the OpenAPI document), %d keys checked, %d routes excepted:", routes, validated, keys, len(walkExceptions))
 		for _, r := range slices.Sorted(mapsKeys(walkExceptions)) {
 			t.Logf("  %s: %s", r, walkExceptions[r])
 		}
@@ -585,4 +596,40 @@ func contractVictims(t *testing.T, url, token string, w *world, dns *ownershipte
 	// The project's admin group: the access routes act on it.
 	call("PUT", "/v1/project/"+w.project+"/access/groups/"+v.group, `{"role":"developer"}`)
 	return v
+}
+
+// openAPISpec is the committed OpenAPI document, loaded for validation.
+type openAPISpec struct{ doc *openapi3.T }
+
+func loadOpenAPI(t *testing.T) openAPISpec {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromFile(openAPIFiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openAPISpec{doc}
+}
+
+// responseSchema is the 200 answer's schema of a route pattern.
+func (s openAPISpec) responseSchema(pattern string) *openapi3.Schema {
+	method, path, _ := strings.Cut(pattern, " ")
+	for p, item := range s.doc.Paths.Map() {
+		if blankWildcards(p) != blankWildcards(path) {
+			continue
+		}
+		op := item.GetOperation(method)
+		if op == nil {
+			return nil
+		}
+		resp := op.Responses.Value("200")
+		if resp == nil || resp.Value == nil {
+			return nil
+		}
+		mt := resp.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			return nil
+		}
+		return mt.Schema.Value
+	}
+	return nil
 }

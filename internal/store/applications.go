@@ -21,13 +21,21 @@ type RevokedToken struct {
 	RevokeTime      time.Time
 }
 
-// ApplicationTx holds the storage of application users and of the token
-// operations beyond the core: descriptions, revoking all of a user's
-// tokens, and revoked-token records.
-type ApplicationTx interface {
+// ApplicationReader reads the storage of application users and of the
+// token operations beyond the core: descriptions, revoking all of a
+// user's tokens, and revoked-token records.
+type ApplicationReader interface {
 	// ListApplicationUsers returns the application users that are members
 	// of orgID, ordered by ID.
 	ListApplicationUsers(orgID string) ([]identity.User, error)
+	// GetRevokedToken returns a revoked-token record by hash. ErrNotFound.
+	GetRevokedToken(hash string) (RevokedToken, error)
+}
+
+// ApplicationTx is ApplicationReader with the writes.
+type ApplicationTx interface {
+	ApplicationReader
+
 	// UpdateTokenDescription changes a token's description. ErrNotFound.
 	UpdateTokenDescription(hash, description string) error
 	// DeleteUserTokens removes every token of a user and returns how many
@@ -36,8 +44,6 @@ type ApplicationTx interface {
 	// AddRevokedTokens records revoked tokens; a hash already recorded is
 	// left as it is.
 	AddRevokedTokens(ts ...RevokedToken) error
-	// GetRevokedToken returns a revoked-token record by hash. ErrNotFound.
-	GetRevokedToken(hash string) (RevokedToken, error)
 	// PruneRevokedTokens removes the records of tokens revoked before t
 	// and returns how many.
 	PruneRevokedTokens(before time.Time) (int, error)

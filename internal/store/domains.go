@@ -5,20 +5,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
 
-// DomainTx holds the storage of an organization's domains and their
+// DomainReader reads the storage of an organization's domains and their
 // verification state.
-type DomainTx interface {
-	// CreateDomain stores a domain. ErrNotFound if the organization is
-	// missing, ErrConflict if it already has a domain of that name.
-	CreateDomain(d org.Domain) error
+type DomainReader interface {
 	// GetDomain returns a domain by ID. ErrNotFound.
 	GetDomain(id string) (org.Domain, error)
-	// UpdateDomain replaces a domain's verification type, state and
-	// verification times. ErrNotFound; ErrConflict when d is verified and
-	// another organization has verified the same name.
-	UpdateDomain(d org.Domain) error
-	// DeleteDomain removes a domain. ErrNotFound.
-	DeleteDomain(id string) error
 	// ListDomains returns an organization's domains, ordered by name.
 	ListDomains(orgID string) ([]org.Domain, error)
 	// ListVerifiedDomains returns every verified domain, ordered by name.
@@ -32,4 +23,19 @@ type DomainTx interface {
 	// ListManagedUsers returns the users an organization manages, ordered
 	// by ID.
 	ListManagedUsers(orgID string) ([]identity.User, error)
+}
+
+// DomainTx is DomainReader with the writes.
+type DomainTx interface {
+	DomainReader
+
+	// CreateDomain stores a domain. ErrNotFound if the organization is
+	// missing, ErrConflict if it already has a domain of that name.
+	CreateDomain(d org.Domain) error
+	// UpdateDomain replaces a domain's verification type, state and
+	// verification times. ErrNotFound; ErrConflict when d is verified and
+	// another organization has verified the same name.
+	UpdateDomain(d org.Domain) error
+	// DeleteDomain removes a domain. ErrNotFound.
+	DeleteDomain(id string) error
 }

@@ -14,13 +14,19 @@ type KafkaACL struct {
 	CreateTime time.Time
 }
 
-// KafkaTx holds the storage of Kafka ACLs.
+// KafkaReader reads the storage of Kafka ACLs.
+type KafkaReader interface {
+	// ListKafkaACLs returns a service's entries, oldest first.
+	ListKafkaACLs(project, service string) ([]KafkaACL, error)
+}
+
+// KafkaTx is KafkaReader with the writes.
 type KafkaTx interface {
+	KafkaReader
+
 	// AddKafkaACL stores an entry. ErrNotFound if the service is missing,
 	// ErrConflict if the service already has an entry with that ID.
 	AddKafkaACL(a KafkaACL) error
 	// DeleteKafkaACL removes an entry of kind. ErrNotFound.
 	DeleteKafkaACL(project, service, kind, id string) error
-	// ListKafkaACLs returns a service's entries, oldest first.
-	ListKafkaACLs(project, service string) ([]KafkaACL, error)
 }

@@ -38,22 +38,34 @@ type EndedProjectInvitation struct {
 	EndTime  time.Time
 }
 
-// ProjectMemberTx holds the storage of project membership invitations.
-// Membership itself is a grant on the project (SetGrant); invitations go
-// with their project (deleted with it, renamed with it).
-type ProjectMemberTx interface {
-	// PutProjectInvitation stores inv, replacing an earlier invitation of
-	// the same email to the same project, which is ended as
-	// ProjectInvitationReplaced at inv.CreateTime. ErrNotFound if the
-	// project does not exist; ErrConflict if the code hash is or was in
-	// use (ended codes included: a code works once).
-	PutProjectInvitation(inv ProjectInvitation) error
+// ProjectMemberReader reads the storage of project membership
+// invitations. Membership itself is a grant on the project (SetGrant);
+// invitations go with their project (deleted with it, renamed with it).
+type ProjectMemberReader interface {
 	// GetProjectInvitation returns the invitation of email to project.
 	// ErrNotFound.
 	GetProjectInvitation(project, email string) (ProjectInvitation, error)
 	// GetProjectInvitationByCode returns the invitation whose code has
 	// the given hash. ErrNotFound.
 	GetProjectInvitationByCode(codeHash string) (ProjectInvitation, error)
+	// GetEndedProjectInvitation returns the ended invitation whose code has
+	// the given hash. ErrNotFound.
+	GetEndedProjectInvitation(codeHash string) (EndedProjectInvitation, error)
+	// ListProjectInvitations returns a project's invitations, expired ones
+	// included, ordered by email.
+	ListProjectInvitations(project string) ([]ProjectInvitation, error)
+}
+
+// ProjectMemberTx is ProjectMemberReader with the writes.
+type ProjectMemberTx interface {
+	ProjectMemberReader
+
+	// PutProjectInvitation stores inv, replacing an earlier invitation of
+	// the same email to the same project, which is ended as
+	// ProjectInvitationReplaced at inv.CreateTime. ErrNotFound if the
+	// project does not exist; ErrConflict if the code hash is or was in
+	// use (ended codes included: a code works once).
+	PutProjectInvitation(inv ProjectInvitation) error
 	// MarkProjectInvitationMailed records that the invitation with this
 	// code hash was mailed; ErrNotFound if it was replaced or is gone.
 	MarkProjectInvitationMailed(project, email, codeHash string) error
@@ -63,10 +75,4 @@ type ProjectMemberTx interface {
 	// project and keeps its code hash as ended in state at the given time.
 	// ErrNotFound.
 	EndProjectInvitation(project, email, state string, at time.Time) error
-	// GetEndedProjectInvitation returns the ended invitation whose code has
-	// the given hash. ErrNotFound.
-	GetEndedProjectInvitation(codeHash string) (EndedProjectInvitation, error)
-	// ListProjectInvitations returns a project's invitations, expired ones
-	// included, ordered by email.
-	ListProjectInvitations(project string) ([]ProjectInvitation, error)
 }

@@ -42,19 +42,11 @@ type ServiceConnection struct {
 	CreateTime time.Time
 }
 
-// ServiceUserTx holds the storage of service users, their sealed
+// ServiceUserReader reads the storage of service users, their sealed
 // credentials and the sealed connections of real services.
-type ServiceUserTx interface {
-	// CreateServiceUser inserts u. ErrNotFound if the service is missing,
-	// ErrConflict if it already has a user of that name.
-	CreateServiceUser(u ServiceUser) error
+type ServiceUserReader interface {
 	// GetServiceUser returns one user. ErrNotFound.
 	GetServiceUser(project, service, username string) (ServiceUser, error)
-	// UpdateServiceUser replaces a user's authentication, access control,
-	// sealed password and password update time. ErrNotFound.
-	UpdateServiceUser(u ServiceUser) error
-	// DeleteServiceUser removes a user. ErrNotFound.
-	DeleteServiceUser(project, service, username string) error
 	// ListServiceUsers returns a service's users, ordered by username.
 	ListServiceUsers(project, service string) ([]ServiceUser, error)
 	// CountServiceUsers returns how many users a service has.
@@ -62,11 +54,26 @@ type ServiceUserTx interface {
 	// ListAllServiceUsers returns every service user (key rotation).
 	ListAllServiceUsers() ([]ServiceUser, error)
 
-	// SetServiceConnection stores or replaces a service's connection.
-	// ErrNotFound if the service is missing.
-	SetServiceConnection(c ServiceConnection) error
 	// GetServiceConnection returns a service's connection. ErrNotFound.
 	GetServiceConnection(project, service string) (ServiceConnection, error)
 	// ListAllServiceConnections returns every connection (key rotation).
 	ListAllServiceConnections() ([]ServiceConnection, error)
+}
+
+// ServiceUserTx is ServiceUserReader with the writes.
+type ServiceUserTx interface {
+	ServiceUserReader
+
+	// CreateServiceUser inserts u. ErrNotFound if the service is missing,
+	// ErrConflict if it already has a user of that name.
+	CreateServiceUser(u ServiceUser) error
+	// UpdateServiceUser replaces a user's authentication, access control,
+	// sealed password and password update time. ErrNotFound.
+	UpdateServiceUser(u ServiceUser) error
+	// DeleteServiceUser removes a user. ErrNotFound.
+	DeleteServiceUser(project, service, username string) error
+
+	// SetServiceConnection stores or replaces a service's connection.
+	// ErrNotFound if the service is missing.
+	SetServiceConnection(c ServiceConnection) error
 }

@@ -249,8 +249,11 @@ func (s *Store) Dialect() string { return s.dialect }
 // Read runs fn in a read-only transaction. On PostgreSQL it is REPEATABLE
 // READ so that fn sees one snapshot across its statements, as a SQLite read
 // transaction does in WAL mode (a follower reading Revision and then the
-// full state must get a consistent pair).
-func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
+// full state must get a consistent pair). fn's Reader has no writes; the
+// database refuses them too (READ ONLY here, query_only on SQLite's read
+// pool), which keeps the read pool from writing behind the writer's back
+// should raw SQL ever reach it.
+func (s *Store) Read(ctx context.Context, fn func(store.Reader) error) error {
 	var opts *sql.TxOptions
 	if s.dialect == DialectPostgres {
 		opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
@@ -261,7 +264,7 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// Nothing to commit: rolling back also covers fn panicking.
 	defer sqlTx.Rollback()
-	return fn(&tx{ctx: ctx, tx: sqlTx, pg: s.dialect == DialectPostgres})
+	return fn(&reader{ctx: ctx, tx: sqlTx, pg: s.dialect == DialectPostgres})
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
@@ -292,7 +295,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 			return fmt.Errorf("write lock: %w", err)
 		}
 	}
-	t := &tx{ctx: ctx, tx: sqlTx, pg: pg}
+	t := &tx{reader: &reader{ctx: ctx, tx: sqlTx, pg: pg}}
 	if err := fn(t); err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func TestSQLiteReopen(t *testing.T) {
 	if s.applied != 0 {
 		t.Errorf("reopen applied %d migrations", s.applied)
 	}
-	err = s.Read(t.Context(), func(tx store.Tx) error {
+	err = s.Read(t.Context(), func(tx store.Reader) error {
 		_, err := tx.GetUser("u1")
 		return err
 	})
@@ -107,7 +107,7 @@ func TestSQLiteReadDuringWrite(t *testing.T) {
 	}()
 	<-inWrite
 	var n int
-	err := s.Read(t.Context(), func(tx store.Tx) (err error) {
+	err := s.Read(t.Context(), func(tx store.Reader) (err error) {
 		n, err = tx.CountUsers()
 		return err
 	})
@@ -211,6 +211,30 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	}
 	if applied != len(entries) {
 		t.Errorf("%d migrations applied in all, want %d (each once)", applied, len(entries))
+	}
+}
+
+// TestReadRefusesSQLWrites checks the database's own defence under the
+// Reader type: a statement that writes fails on the read path of both
+// dialects (query_only on SQLite's read pool, READ ONLY on PostgreSQL).
+func TestReadRefusesSQLWrites(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		open func(*testing.T) store.Store
+	}{
+		{"SQLite", openSQLiteTest},
+		{"Postgres", openPostgresTest},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := c.open(t)
+			err := s.Read(t.Context(), func(r store.Reader) error {
+				_, err := r.(*reader).tx.ExecContext(t.Context(), "DELETE FROM users")
+				return err
+			})
+			if err == nil {
+				t.Fatal("a DELETE on the read path succeeded")
+			}
+		})
 	}
 }
 

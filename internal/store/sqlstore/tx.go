@@ -9,7 +9,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-// tx implements store.Tx over one *sql.Tx.
+// reader implements store.Reader over one *sql.Tx, and tx adds the writes
+// of store.Tx. Read hands fn a *reader, which has no write methods, so
+// not even a type assertion reaches one; the database refuses writes on
+// the read path as well (see Store.Read).
 //
 // Uniqueness is enforced without letting the statement fail where
 // possible: inserts use ON CONFLICT DO NOTHING and report ErrConflict when
@@ -19,17 +22,24 @@ import (
 // an ErrConflict (treating "already a member" as success, say); this keeps
 // both dialects behaving alike. Constraint errors that still happen are
 // mapped by writeErr.
-type tx struct {
+type reader struct {
 	ctx context.Context
 	tx  *sql.Tx
 	pg  bool
+}
+
+type tx struct {
+	*reader
 	// notices are what this write tells listeners once it commits.
 	notices []store.Notice
 }
 
 func (t *tx) notify(n store.Notice) { t.notices = append(t.notices, n) }
 
-var _ store.Tx = (*tx)(nil)
+var (
+	_ store.Reader = (*reader)(nil)
+	_ store.Tx     = (*tx)(nil)
+)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -41,12 +51,12 @@ func (t *tx) exec(q query, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
-func (t *tx) queryRow(q query, args ...any) *sql.Row {
+func (t *reader) queryRow(q query, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(t.ctx, q.text(t.pg), args...)
 }
 
 // get scans the single row q returns, mapping no row to ErrNotFound.
-func get[T any](t *tx, what string, q query, scan func(scanner) (T, error), args ...any) (T, error) {
+func get[T any](t *reader, what string, q query, scan func(scanner) (T, error), args ...any) (T, error) {
 	v, err := scan(t.queryRow(q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("%s: %w", what, store.ErrNotFound)
@@ -58,7 +68,7 @@ func get[T any](t *tx, what string, q query, scan func(scanner) (T, error), args
 }
 
 // list scans every row of a query.
-func list[T any](t *tx, what, sqlText string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+func list[T any](t *reader, what, sqlText string, scan func(scanner) (T, error), args ...any) ([]T, error) {
 	rows, err := t.tx.QueryContext(t.ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
@@ -78,12 +88,12 @@ func list[T any](t *tx, what, sqlText string, scan func(scanner) (T, error), arg
 	return out, nil
 }
 
-func listQ[T any](t *tx, what string, q query, scan func(scanner) (T, error), args ...any) ([]T, error) {
+func listQ[T any](t *reader, what string, q query, scan func(scanner) (T, error), args ...any) ([]T, error) {
 	return list(t, what, q.text(t.pg), scan, args...)
 }
 
 // exists reports whether q returns a row.
-func (t *tx) exists(q query, args ...any) (bool, error) {
+func (t *reader) exists(q query, args ...any) (bool, error) {
 	var one int
 	err := t.queryRow(q, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -97,7 +107,7 @@ func (t *tx) exists(q query, args ...any) (bool, error) {
 // It reports ErrNotFound if self is missing and ErrConflict if another row
 // holds the value.
 func (t *tx) checkKey(what, self string, q query, args ...any) error {
-	keys, err := listQ(t, what, q, func(r scanner) (k string, err error) { return k, r.Scan(&k) }, args...)
+	keys, err := listQ(t.reader, what, q, func(r scanner) (k string, err error) { return k, r.Scan(&k) }, args...)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qPruneRevokedTokens = newQuery(`DELETE FROM revoked_tokens WHERE revoke_time < ?`)
 )
 
-func (t *tx) ListApplicationUsers(orgID string) ([]identity.User, error) {
+func (t *reader) ListApplicationUsers(orgID string) ([]identity.User, error) {
 	return listQ(t, "application users", qListApplicationUsers, scanUser, true, orgID)
 }
 
@@ -69,7 +69,7 @@ func scanRevokedToken(r scanner) (store.RevokedToken, error) {
 	return rt, fromJSON(orgs, &rt.OrganizationIDs)
 }
 
-func (t *tx) GetRevokedToken(hash string) (store.RevokedToken, error) {
+func (t *reader) GetRevokedToken(hash string) (store.RevokedToken, error) {
 	return get(t, "revoked token", qGetRevokedToken, scanRevokedToken, hash)
 }
 

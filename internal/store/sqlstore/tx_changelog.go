@@ -13,7 +13,7 @@ var (
 VALUES ((SELECT COALESCE(MAX(revision), 0) + 1 FROM changes), ?, ?) RETURNING revision`)
 )
 
-func (t *tx) Revision() (int64, error) {
+func (t *reader) Revision() (int64, error) {
 	var rev int64
 	if err := t.queryRow(qRevision).Scan(&rev); err != nil {
 		return 0, fmt.Errorf("revision: %w", err)

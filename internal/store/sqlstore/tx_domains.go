@@ -78,7 +78,7 @@ func (t *tx) CreateDomain(d org.Domain) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetDomain(id string) (org.Domain, error) {
+func (t *reader) GetDomain(id string) (org.Domain, error) {
 	return get(t, fmt.Sprintf("domain %q", id), qGetDomain, scanDomain, id)
 }
 
@@ -96,23 +96,23 @@ func (t *tx) DeleteDomain(id string) error {
 	return mustAffect(fmt.Sprintf("domain %q", id), n, err)
 }
 
-func (t *tx) ListDomains(orgID string) ([]org.Domain, error) {
+func (t *reader) ListDomains(orgID string) ([]org.Domain, error) {
 	return listQ(t, "domains", qListDomains, scanDomain, orgID)
 }
 
-func (t *tx) ListVerifiedDomains() ([]org.Domain, error) {
+func (t *reader) ListVerifiedDomains() ([]org.Domain, error) {
 	return listQ(t, "verified domains", qListVerifiedDomains, scanDomain)
 }
 
-func (t *tx) GetVerifiedDomain(name string) (org.Domain, error) {
+func (t *reader) GetVerifiedDomain(name string) (org.Domain, error) {
 	return get(t, fmt.Sprintf("verified domain %q", name), qGetVerifiedDomain, scanDomain, name)
 }
 
-func (t *tx) ListUsersByEmailDomain(name string) ([]identity.User, error) {
+func (t *reader) ListUsersByEmailDomain(name string) ([]identity.User, error) {
 	suffix := "@" + name
 	return listQ(t, "users on domain "+name, qUsersByEmailDomain, scanUser, suffix, suffix, suffix)
 }
 
-func (t *tx) ListManagedUsers(orgID string) ([]identity.User, error) {
+func (t *reader) ListManagedUsers(orgID string) ([]identity.User, error) {
 	return listQ(t, "managed users", qManagedUsers, scanUser, orgID)
 }

@@ -38,7 +38,7 @@ func (t *tx) AppendEvent(e audit.Event) (int64, error) {
 
 // ListEvents builds its query per filter; each condition is backed by an
 // index on (column, id DESC).
-func (t *tx) ListEvents(f store.EventFilter) ([]audit.Event, error) {
+func (t *reader) ListEvents(f store.EventFilter) ([]audit.Event, error) {
 	var (
 		conds []string
 		args  []any

@@ -81,15 +81,15 @@ func (t *tx) SetGrant(g grant.Grant) error {
 	return nil
 }
 
-func (t *tx) ListGrants(resourceType, resourceID string) ([]grant.Grant, error) {
+func (t *reader) ListGrants(resourceType, resourceID string) ([]grant.Grant, error) {
 	return listQ(t, "grants", qListGrants, scanGrant, resourceType, resourceID)
 }
 
-func (t *tx) ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error) {
+func (t *reader) ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error) {
 	return listQ(t, "grants", qListPrincipalGrants, scanGrant, principalType, principalID)
 }
 
-func (t *tx) ListAllGrants() ([]grant.Grant, error) {
+func (t *reader) ListAllGrants() ([]grant.Grant, error) {
 	return listQ(t, "grants", qListAllGrants, scanGrant)
 }
 

@@ -62,7 +62,7 @@ func (t *tx) CreateGroup(g identity.Group) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetGroup(id string) (identity.Group, error) {
+func (t *reader) GetGroup(id string) (identity.Group, error) {
 	return get(t, fmt.Sprintf("group %q", id), qGetGroup, scanGroup, id)
 }
 
@@ -89,7 +89,7 @@ func (t *tx) DeleteGroup(id string) error {
 	return nil
 }
 
-func (t *tx) ListGroups(orgID string) ([]identity.Group, error) {
+func (t *reader) ListGroups(orgID string) ([]identity.Group, error) {
 	return listQ(t, "groups", qListGroups, scanGroup, orgID)
 }
 
@@ -112,18 +112,18 @@ func (t *tx) RemoveGroupMember(groupID, userID string) error {
 	return nil
 }
 
-func (t *tx) ListGroupMembers(groupID string) ([]identity.GroupMember, error) {
+func (t *reader) ListGroupMembers(groupID string) ([]identity.GroupMember, error) {
 	return listQ(t, "group members", qListGroupMembs, scanGroupMember, groupID)
 }
 
-func (t *tx) ListUserGroups(orgID, userID string) ([]identity.Group, error) {
+func (t *reader) ListUserGroups(orgID, userID string) ([]identity.Group, error) {
 	return listQ(t, "groups", qListUserGroups, scanGroup, orgID, userID)
 }
 
-func (t *tx) ListAllGroups() ([]identity.Group, error) {
+func (t *reader) ListAllGroups() ([]identity.Group, error) {
 	return listQ(t, "groups", qListAllGroups, scanGroup)
 }
 
-func (t *tx) ListAllGroupMembers() ([]identity.GroupMember, error) {
+func (t *reader) ListAllGroupMembers() ([]identity.GroupMember, error) {
 	return listQ(t, "group members", qListAllGroupMembs, scanGroupMember)
 }

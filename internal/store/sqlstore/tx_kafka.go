@@ -56,6 +56,6 @@ func (t *tx) DeleteKafkaACL(project, service, kind, id string) error {
 	return mustAffect(kafkaACLWhat(project, service, id), n, err)
 }
 
-func (t *tx) ListKafkaACLs(project, service string) ([]store.KafkaACL, error) {
+func (t *reader) ListKafkaACLs(project, service string) ([]store.KafkaACL, error) {
 	return listQ(t, "Kafka ACLs", qListKafkaACLs, scanKafkaACL, project, service)
 }

@@ -44,7 +44,7 @@ func (t *tx) AddMember(m identity.Membership) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetMember(orgID, userID string) (identity.Membership, error) {
+func (t *reader) GetMember(orgID, userID string) (identity.Membership, error) {
 	return get(t, memberWhat(orgID, userID), qGetMember, scanMember, orgID, userID)
 }
 
@@ -58,14 +58,14 @@ func (t *tx) RemoveMember(orgID, userID string) error {
 	return mustAffect(memberWhat(orgID, userID), n, err)
 }
 
-func (t *tx) ListMembers(orgID string) ([]identity.Membership, error) {
+func (t *reader) ListMembers(orgID string) ([]identity.Membership, error) {
 	return listQ(t, "members", qListMembers, scanMember, orgID)
 }
 
-func (t *tx) ListUserMemberships(userID string) ([]identity.Membership, error) {
+func (t *reader) ListUserMemberships(userID string) ([]identity.Membership, error) {
 	return listQ(t, "memberships", qListUserMember, scanMember, userID)
 }
 
-func (t *tx) ListAllMembers() ([]identity.Membership, error) {
+func (t *reader) ListAllMembers() ([]identity.Membership, error) {
 	return listQ(t, "members", qListAllMembers, scanMember)
 }

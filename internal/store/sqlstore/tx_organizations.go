@@ -34,7 +34,7 @@ func (t *tx) CreateOrganization(o org.Organization) error {
 	return mustInsert(fmt.Sprintf("organization %q", o.ID), n, err)
 }
 
-func (t *tx) GetOrganization(id string) (org.Organization, error) {
+func (t *reader) GetOrganization(id string) (org.Organization, error) {
 	return get(t, fmt.Sprintf("organization %q", id), qGetOrg, scanOrg, id)
 }
 
@@ -59,6 +59,6 @@ func (t *tx) DeleteOrganization(id string) error {
 	return nil
 }
 
-func (t *tx) ListOrganizations() ([]org.Organization, error) {
+func (t *reader) ListOrganizations() ([]org.Organization, error) {
 	return listQ(t, "organizations", qListOrgs, scanOrg)
 }

@@ -44,12 +44,12 @@ func (t *tx) CreateInvitation(inv identity.Invitation) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetInvitation(codeHash string) (identity.Invitation, error) {
+func (t *reader) GetInvitation(codeHash string) (identity.Invitation, error) {
 	// The hash is a secret's digest: keep it out of error messages.
 	return get(t, "invitation", qGetInvitation, scanInvitation, codeHash)
 }
 
-func (t *tx) ListInvitations(orgID, state string) ([]identity.Invitation, error) {
+func (t *reader) ListInvitations(orgID, state string) ([]identity.Invitation, error) {
 	return listQ(t, "invitations", qListInvitations, scanInvitation, orgID, state, state)
 }
 
@@ -78,7 +78,7 @@ func scanTwoFactor(r scanner) (identity.TwoFactor, error) {
 	return tf, err
 }
 
-func (t *tx) GetTwoFactor(userID string) (identity.TwoFactor, error) {
+func (t *reader) GetTwoFactor(userID string) (identity.TwoFactor, error) {
 	return get(t, fmt.Sprintf("two-factor enrolment of user %q", userID), qGetTwoFactor, scanTwoFactor, userID)
 }
 
@@ -128,7 +128,7 @@ func (t *tx) CreatePasswordReset(r identity.PasswordReset) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetPasswordReset(codeHash string) (identity.PasswordReset, error) {
+func (t *reader) GetPasswordReset(codeHash string) (identity.PasswordReset, error) {
 	return get(t, "password reset", qGetPasswordReset, scanPasswordReset, codeHash)
 }
 
@@ -194,7 +194,7 @@ func scanAuthPolicy(r scanner) (identity.AuthPolicy, error) {
 	return p, nil
 }
 
-func (t *tx) GetAuthPolicy(orgID string) (identity.AuthPolicy, error) {
+func (t *reader) GetAuthPolicy(orgID string) (identity.AuthPolicy, error) {
 	return get(t, fmt.Sprintf("authentication policy of organization %q", orgID), qGetAuthPolicy, scanAuthPolicy, orgID)
 }
 
@@ -233,7 +233,7 @@ func scanProfile(r scanner) (identity.Profile, error) {
 	return p, err
 }
 
-func (t *tx) GetProfile(userID string) (identity.Profile, error) {
+func (t *reader) GetProfile(userID string) (identity.Profile, error) {
 	return get(t, fmt.Sprintf("profile of user %q", userID), qGetProfile, scanProfile, userID)
 }
 

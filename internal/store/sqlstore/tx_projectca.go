@@ -18,7 +18,7 @@ func (t *tx) CreateProjectCA(project, certificatePEM string) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetProjectCA(project string) (string, error) {
+func (t *reader) GetProjectCA(project string) (string, error) {
 	return get(t, fmt.Sprintf("CA of project %q", project), qGetProjectCA, func(r scanner) (string, error) {
 		var pem string
 		err := r.Scan(&pem)

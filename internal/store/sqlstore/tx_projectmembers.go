@@ -81,11 +81,11 @@ func (t *tx) PutProjectInvitation(inv store.ProjectInvitation) error {
 	return nil
 }
 
-func (t *tx) GetProjectInvitation(project, email string) (store.ProjectInvitation, error) {
+func (t *reader) GetProjectInvitation(project, email string) (store.ProjectInvitation, error) {
 	return get(t, projectInvitationWhat(project, email), qGetProjectInvitation, scanProjectInvitation, project, email)
 }
 
-func (t *tx) GetProjectInvitationByCode(codeHash string) (store.ProjectInvitation, error) {
+func (t *reader) GetProjectInvitationByCode(codeHash string) (store.ProjectInvitation, error) {
 	return get(t, "project invitation", qGetProjectInvitationByCode, scanProjectInvitation, codeHash)
 }
 
@@ -108,7 +108,7 @@ func (t *tx) EndProjectInvitation(project, email, state string, at time.Time) er
 	return t.DeleteProjectInvitation(project, email)
 }
 
-func (t *tx) GetEndedProjectInvitation(codeHash string) (store.EndedProjectInvitation, error) {
+func (t *reader) GetEndedProjectInvitation(codeHash string) (store.EndedProjectInvitation, error) {
 	return get(t, "ended project invitation", qGetEndedProjectInvitation, func(r scanner) (store.EndedProjectInvitation, error) {
 		var (
 			e  store.EndedProjectInvitation
@@ -120,6 +120,6 @@ func (t *tx) GetEndedProjectInvitation(codeHash string) (store.EndedProjectInvit
 	}, codeHash)
 }
 
-func (t *tx) ListProjectInvitations(project string) ([]store.ProjectInvitation, error) {
+func (t *reader) ListProjectInvitations(project string) ([]store.ProjectInvitation, error) {
 	return listQ(t, "project invitations", qListProjectInvitations, scanProjectInvitation, project)
 }

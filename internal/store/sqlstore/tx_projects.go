@@ -71,7 +71,7 @@ func (t *tx) CreateProject(p org.Project) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetProject(name string) (org.Project, error) {
+func (t *reader) GetProject(name string) (org.Project, error) {
 	return get(t, fmt.Sprintf("project %q", name), qGetProject, scanProject, name)
 }
 
@@ -122,14 +122,14 @@ func (t *tx) DeleteProject(name string) error {
 	return nil
 }
 
-func (t *tx) ListProjects(orgID string) ([]org.Project, error) {
+func (t *reader) ListProjects(orgID string) ([]org.Project, error) {
 	return listQ(t, "projects", qListProjects, scanProject, orgID)
 }
 
-func (t *tx) ListProjectsIn(parentID string) ([]org.Project, error) {
+func (t *reader) ListProjectsIn(parentID string) ([]org.Project, error) {
 	return listQ(t, "projects", qListProjectsIn, scanProject, parentID)
 }
 
-func (t *tx) ListAllProjects() ([]org.Project, error) {
+func (t *reader) ListAllProjects() ([]org.Project, error) {
 	return listQ(t, "projects", qListAllProjects, scanProject)
 }

@@ -71,7 +71,7 @@ func (t *tx) CreateService(s org.Service) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetService(project, name string) (org.Service, error) {
+func (t *reader) GetService(project, name string) (org.Service, error) {
 	return get(t, serviceWhat(project, name), qGetService, scanService, project, name)
 }
 
@@ -94,10 +94,10 @@ func (t *tx) DeleteService(project, name string) error {
 	return mustAffect(serviceWhat(project, name), n, err)
 }
 
-func (t *tx) ListServices(project string) ([]org.Service, error) {
+func (t *reader) ListServices(project string) ([]org.Service, error) {
 	return listQ(t, "services", qListServices, scanService, project)
 }
 
-func (t *tx) ListAllServices() ([]org.Service, error) {
+func (t *reader) ListAllServices() ([]org.Service, error) {
 	return listQ(t, "services", qListAllServices, scanService)
 }

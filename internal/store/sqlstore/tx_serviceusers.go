@@ -99,7 +99,7 @@ func (t *tx) CreateServiceUser(u store.ServiceUser) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetServiceUser(project, service, username string) (store.ServiceUser, error) {
+func (t *reader) GetServiceUser(project, service, username string) (store.ServiceUser, error) {
 	return get(t, serviceUserWhat(project, service, username), qGetServiceUser, scanServiceUser, project, service, username)
 }
 
@@ -114,11 +114,11 @@ func (t *tx) DeleteServiceUser(project, service, username string) error {
 	return mustAffect(serviceUserWhat(project, service, username), n, err)
 }
 
-func (t *tx) ListServiceUsers(project, service string) ([]store.ServiceUser, error) {
+func (t *reader) ListServiceUsers(project, service string) ([]store.ServiceUser, error) {
 	return listQ(t, "service users", qListServiceUsers, scanServiceUser, project, service)
 }
 
-func (t *tx) CountServiceUsers(project, service string) (int, error) {
+func (t *reader) CountServiceUsers(project, service string) (int, error) {
 	var n int
 	if err := t.queryRow(qCountServiceUsers, project, service).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count service users: %w", err)
@@ -126,7 +126,7 @@ func (t *tx) CountServiceUsers(project, service string) (int, error) {
 	return n, nil
 }
 
-func (t *tx) ListAllServiceUsers() ([]store.ServiceUser, error) {
+func (t *reader) ListAllServiceUsers() ([]store.ServiceUser, error) {
 	return listQ(t, "service users", qListAllServiceUsers, scanServiceUser)
 }
 
@@ -143,10 +143,10 @@ func (t *tx) SetServiceConnection(c store.ServiceConnection) error {
 	return mustAffect(what, n, err)
 }
 
-func (t *tx) GetServiceConnection(project, service string) (store.ServiceConnection, error) {
+func (t *reader) GetServiceConnection(project, service string) (store.ServiceConnection, error) {
 	return get(t, "connection of "+serviceWhat(project, service), qGetServiceConnection, scanServiceConnection, project, service)
 }
 
-func (t *tx) ListAllServiceConnections() ([]store.ServiceConnection, error) {
+func (t *reader) ListAllServiceConnections() ([]store.ServiceConnection, error) {
 	return listQ(t, "service connections", qListAllServiceConnections, scanServiceConnection)
 }

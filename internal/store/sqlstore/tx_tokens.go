@@ -69,12 +69,12 @@ func (t *tx) CreateToken(tk token.Token) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetToken(hash string) (token.Token, error) {
+func (t *reader) GetToken(hash string) (token.Token, error) {
 	// The hash is a secret's digest: keep it out of error messages.
 	return get(t, "token", qGetToken, scanToken, hash)
 }
 
-func (t *tx) GetTokenByPrefix(userID, prefix string) (token.Token, error) {
+func (t *reader) GetTokenByPrefix(userID, prefix string) (token.Token, error) {
 	return get(t, fmt.Sprintf("token %q of user %q", prefix, userID), qGetTokenByPrefix, scanToken, prefix, userID)
 }
 
@@ -91,6 +91,6 @@ func (t *tx) DeleteToken(hash string) error {
 	return mustAffect("token", n, err)
 }
 
-func (t *tx) ListTokens(userID string) ([]token.Token, error) {
+func (t *reader) ListTokens(userID string) ([]token.Token, error) {
 	return listQ(t, "tokens", qListTokens, scanToken, userID)
 }

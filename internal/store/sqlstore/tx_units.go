@@ -57,7 +57,7 @@ func (t *tx) CreateUnit(u org.Unit) error {
 	return mustInsert(what, n, err)
 }
 
-func (t *tx) GetUnit(id string) (org.Unit, error) {
+func (t *reader) GetUnit(id string) (org.Unit, error) {
 	return get(t, fmt.Sprintf("unit %q", id), qGetUnit, scanUnit, id)
 }
 
@@ -93,10 +93,10 @@ func (t *tx) DeleteUnit(id string) error {
 	return nil
 }
 
-func (t *tx) ListUnits(orgID string) ([]org.Unit, error) {
+func (t *reader) ListUnits(orgID string) ([]org.Unit, error) {
 	return listQ(t, "units", qListUnits, scanUnit, orgID)
 }
 
-func (t *tx) ListAllUnits() ([]org.Unit, error) {
+func (t *reader) ListAllUnits() ([]org.Unit, error) {
 	return listQ(t, "units", qListAllUnits, scanUnit)
 }

@@ -41,7 +41,7 @@ func scanUser(r scanner) (identity.User, error) {
 	return u, err
 }
 
-func (t *tx) CountUsers() (int, error) {
+func (t *reader) CountUsers() (int, error) {
 	var n int
 	if err := t.queryRow(qCountUsers).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
@@ -56,11 +56,11 @@ func (t *tx) CreateUser(u identity.User) error {
 	return mustInsert(fmt.Sprintf("user %q (email %q)", u.ID, u.Email), n, err)
 }
 
-func (t *tx) GetUser(id string) (identity.User, error) {
+func (t *reader) GetUser(id string) (identity.User, error) {
 	return get(t, fmt.Sprintf("user %q", id), qGetUser, scanUser, id)
 }
 
-func (t *tx) GetUserByEmail(email string) (identity.User, error) {
+func (t *reader) GetUserByEmail(email string) (identity.User, error) {
 	return get(t, fmt.Sprintf("user with email %q", email), qGetUserByEmail, scanUser, email)
 }
 
@@ -91,6 +91,6 @@ func (t *tx) DeleteUser(id string) error {
 	return nil
 }
 
-func (t *tx) ListUsers() ([]identity.User, error) {
+func (t *reader) ListUsers() ([]identity.User, error) {
 	return listQ(t, "users", qListUsers, scanUser)
 }

@@ -52,7 +52,7 @@ func testListApplicationUsers(t *testing.T, open Opener) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			equal(t, "ListApplicationUsers", readVal(t, s, func(tx store.Tx) ([]identity.User, error) { return tx.ListApplicationUsers(c.org) }), c.want)
+			equal(t, "ListApplicationUsers", readVal(t, s, func(tx store.Reader) ([]identity.User, error) { return tx.ListApplicationUsers(c.org) }), c.want)
 		})
 	}
 }
@@ -79,14 +79,14 @@ func testTokenBulk(t *testing.T, open Opener) {
 	})
 	want := t1
 	want.Description = "renamed"
-	equal(t, "description", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(t1.Hash) }), want)
+	equal(t, "description", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(t1.Hash) }), want)
 	runErrCases(t, s, []errCase{
 		{"DescribeMissing", func(tx store.Tx) error { return tx.UpdateTokenDescription(mk("u1", 0).Hash, "x") }, store.ErrNotFound},
 	})
 	n := readValW(t, s, func(tx store.Tx) (int, error) { return tx.DeleteUserTokens("u1") })
 	equal(t, "deleted", n, 2)
-	equal(t, "u1 tokens left", readVal(t, s, func(tx store.Tx) ([]token.Token, error) { return tx.ListTokens("u1") }), []token.Token(nil))
-	equal(t, "u2 tokens left", len(readVal(t, s, func(tx store.Tx) ([]token.Token, error) { return tx.ListTokens("u2") })), 1)
+	equal(t, "u1 tokens left", readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListTokens("u1") }), []token.Token(nil))
+	equal(t, "u2 tokens left", len(readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListTokens("u2") })), 1)
 	equal(t, "deleting none", readValW(t, s, func(tx store.Tx) (int, error) { return tx.DeleteUserTokens("u1") }), 0)
 }
 
@@ -100,19 +100,19 @@ func testRevokedTokens(t *testing.T, open Opener) {
 		OrganizationIDs: []string{"org1", "org2"}, Reason: "user deleted", RevokeTime: at(20)}
 	// Records outlive users: no user rows exist here at all.
 	write(t, s, func(tx store.Tx) error { return tx.AddRevokedTokens(r1, r2) })
-	equal(t, "get r1", readVal(t, s, func(tx store.Tx) (store.RevokedToken, error) { return tx.GetRevokedToken(h1) }), r1)
-	equal(t, "get r2", readVal(t, s, func(tx store.Tx) (store.RevokedToken, error) { return tx.GetRevokedToken(h2) }), r2)
+	equal(t, "get r1", readVal(t, s, func(tx store.Reader) (store.RevokedToken, error) { return tx.GetRevokedToken(h1) }), r1)
+	equal(t, "get r2", readVal(t, s, func(tx store.Reader) (store.RevokedToken, error) { return tx.GetRevokedToken(h2) }), r2)
 
 	again := r1
 	again.Reason = "expired all"
 	write(t, s, func(tx store.Tx) error { return tx.AddRevokedTokens(again) })
-	equal(t, "a second record keeps the first", readVal(t, s, func(tx store.Tx) (store.RevokedToken, error) { return tx.GetRevokedToken(h1) }), r1)
+	equal(t, "a second record keeps the first", readVal(t, s, func(tx store.Reader) (store.RevokedToken, error) { return tx.GetRevokedToken(h1) }), r1)
 
 	equal(t, "pruned", readValW(t, s, func(tx store.Tx) (int, error) { return tx.PruneRevokedTokens(at(15)) }), 1)
 	runErrCases(t, s, []errCase{
 		{"GetPruned", func(tx store.Tx) error { _, err := tx.GetRevokedToken(h1); return err }, store.ErrNotFound},
 	})
-	equal(t, "kept", readVal(t, s, func(tx store.Tx) (store.RevokedToken, error) { return tx.GetRevokedToken(h2) }), r2)
+	equal(t, "kept", readVal(t, s, func(tx store.Reader) (store.RevokedToken, error) { return tx.GetRevokedToken(h2) }), r2)
 }
 
 // readValW runs one write and returns its value.

@@ -78,7 +78,7 @@ type snapshot struct {
 func takeSnapshot(t *testing.T, s store.Store) snapshot {
 	t.Helper()
 	var sn snapshot
-	read(t, s, func(tx store.Tx) error {
+	read(t, s, func(tx store.Reader) error {
 		orgs, err := tx.ListOrganizations()
 		if err != nil {
 			return err

@@ -13,7 +13,7 @@ import (
 
 func testChangeLog(t *testing.T, open Opener) {
 	s := open(t)
-	if rev := readVal(t, s, store.Tx.Revision); rev != 0 {
+	if rev := readVal(t, s, store.Reader.Revision); rev != 0 {
 		t.Fatalf("Revision of empty log = %d", rev)
 	}
 	payloads := [][]byte{[]byte("one"), []byte(`{"two":2}`), {0, 1, 2, 255}, []byte("four"), []byte("five")}
@@ -52,7 +52,7 @@ func testChangeLog(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	if rev := readVal(t, s, store.Tx.Revision); rev != 5 {
+	if rev := readVal(t, s, store.Reader.Revision); rev != 5 {
 		t.Errorf("Revision = %d, want 5", rev)
 	}
 

@@ -33,19 +33,19 @@ func testDomains(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetDomain", readVal(t, s, func(tx store.Tx) (org.Domain, error) { return tx.GetDomain("dom1") }), acme)
-	equal(t, "ListDomains", readVal(t, s, func(tx store.Tx) ([]org.Domain, error) { return tx.ListDomains("org1") }),
+	equal(t, "GetDomain", readVal(t, s, func(tx store.Reader) (org.Domain, error) { return tx.GetDomain("dom1") }), acme)
+	equal(t, "ListDomains", readVal(t, s, func(tx store.Reader) ([]org.Domain, error) { return tx.ListDomains("org1") }),
 		[]org.Domain{acme, other})
-	equal(t, "ListVerifiedDomains before", readVal(t, s, store.Tx.ListVerifiedDomains), []org.Domain(nil))
+	equal(t, "ListVerifiedDomains before", readVal(t, s, store.Reader.ListVerifiedDomains), []org.Domain(nil))
 
 	verified := acme
 	verified.State = org.DomainVerified
 	verified.VerificationType = org.VerifyHTTP
 	verified.VerifyTime, verified.CheckTime, verified.MissingSince = ptr(at(5)), ptr(at(6)), ptr(at(7))
 	write(t, s, func(tx store.Tx) error { return tx.UpdateDomain(verified) })
-	equal(t, "GetDomain after update", readVal(t, s, func(tx store.Tx) (org.Domain, error) { return tx.GetDomain("dom1") }), verified)
-	equal(t, "GetVerifiedDomain", readVal(t, s, func(tx store.Tx) (org.Domain, error) { return tx.GetVerifiedDomain("example.com") }), verified)
-	equal(t, "ListVerifiedDomains", readVal(t, s, store.Tx.ListVerifiedDomains), []org.Domain{verified})
+	equal(t, "GetDomain after update", readVal(t, s, func(tx store.Reader) (org.Domain, error) { return tx.GetDomain("dom1") }), verified)
+	equal(t, "GetVerifiedDomain", readVal(t, s, func(tx store.Reader) (org.Domain, error) { return tx.GetVerifiedDomain("example.com") }), verified)
+	equal(t, "ListVerifiedDomains", readVal(t, s, store.Reader.ListVerifiedDomains), []org.Domain{verified})
 
 	runErrCases(t, s, []errCase{
 		{"CreateDuplicateName", func(tx store.Tx) error { return tx.CreateDomain(newDomain("org1", "dom9", "example.com")) }, store.ErrConflict},
@@ -96,16 +96,16 @@ func testDomains(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "ListUsersByEmailDomain", readVal(t, s, func(tx store.Tx) ([]identity.User, error) {
+	equal(t, "ListUsersByEmailDomain", readVal(t, s, func(tx store.Reader) ([]identity.User, error) {
 		return tx.ListUsersByEmailDomain("example.com")
 	}), []identity.User{users[0], users[3]})
-	equal(t, "ListUsersByEmailDomain wildcard", readVal(t, s, func(tx store.Tx) ([]identity.User, error) {
+	equal(t, "ListUsersByEmailDomain wildcard", readVal(t, s, func(tx store.Reader) ([]identity.User, error) {
 		return tx.ListUsersByEmailDomain("example_com")
 	}), []identity.User{users[5]})
-	equal(t, "ListUsersByEmailDomain none", readVal(t, s, func(tx store.Tx) ([]identity.User, error) {
+	equal(t, "ListUsersByEmailDomain none", readVal(t, s, func(tx store.Reader) ([]identity.User, error) {
 		return tx.ListUsersByEmailDomain("example.net")
 	}), []identity.User(nil))
-	equal(t, "ListManagedUsers", readVal(t, s, func(tx store.Tx) ([]identity.User, error) { return tx.ListManagedUsers("org1") }),
+	equal(t, "ListManagedUsers", readVal(t, s, func(tx store.Reader) ([]identity.User, error) { return tx.ListManagedUsers("org1") }),
 		[]identity.User{users[3]})
 
 	// Deleting frees the name for another organization; deleting an
@@ -117,9 +117,9 @@ func testDomains(t *testing.T, open Opener) {
 		return tx.UpdateDomain(d)
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteOrganization("org2") })
-	if _, err := readValErr(s, t, func(tx store.Tx) (org.Domain, error) { return tx.GetDomain("dom3") }); !errors.Is(err, store.ErrNotFound) {
+	if _, err := readValErr(s, t, func(tx store.Reader) (org.Domain, error) { return tx.GetDomain("dom3") }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("domain of a deleted organization: %v", err)
 	}
-	equal(t, "ListDomains after deletes", readVal(t, s, func(tx store.Tx) ([]org.Domain, error) { return tx.ListDomains("org1") }),
+	equal(t, "ListDomains after deletes", readVal(t, s, func(tx store.Reader) ([]org.Domain, error) { return tx.ListDomains("org1") }),
 		[]org.Domain{other})
 }

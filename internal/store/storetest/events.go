@@ -66,7 +66,7 @@ func testEvents(t *testing.T, open Opener) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := readVal(t, s, func(tx store.Tx) ([]audit.Event, error) { return tx.ListEvents(c.f) })
+			got := readVal(t, s, func(tx store.Reader) ([]audit.Event, error) { return tx.ListEvents(c.f) })
 			equal(t, "ListEvents", got, c.want)
 		})
 	}
@@ -75,7 +75,7 @@ func testEvents(t *testing.T, open Opener) {
 		var got []audit.Event
 		f := store.EventFilter{Limit: 5}
 		for {
-			page := readVal(t, s, func(tx store.Tx) ([]audit.Event, error) { return tx.ListEvents(f) })
+			page := readVal(t, s, func(tx store.Reader) ([]audit.Event, error) { return tx.ListEvents(f) })
 			if len(page) == 0 {
 				break
 			}

@@ -24,13 +24,13 @@ func testGrants(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "ListGrants by principal", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+	equal(t, "ListGrants by principal", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 		return tx.ListGrants(grant.ResourceProject, "p1")
 	}), []grant.Grant{gu, gg})
-	equal(t, "ListPrincipalGrants", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+	equal(t, "ListPrincipalGrants", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 		return tx.ListPrincipalGrants(grant.PrincipalUser, "u1")
 	}), []grant.Grant{go1, gu})
-	equal(t, "ListAllGrants", readVal(t, s, store.Tx.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
+	equal(t, "ListAllGrants", readVal(t, s, store.Reader.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
 
 	t.Run("Replace", func(t *testing.T) {
 		repl := gu
@@ -38,7 +38,7 @@ func testGrants(t *testing.T, open Opener) {
 		repl.CreateTime, repl.UpdateTime = at(50), at(50)
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(repl) })
 		repl.CreateTime = gu.CreateTime // the original create time stays
-		equal(t, "after replace", readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) {
+		equal(t, "after replace", readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) {
 			return tx.ListGrants(grant.ResourceProject, "p1")
 		}), []grant.Grant{repl, gg})
 	})
@@ -46,7 +46,7 @@ func testGrants(t *testing.T, open Opener) {
 		del := gg
 		del.Permissions = nil
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(del) })
-		if got := readVal(t, s, func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p1") }); len(got) != 1 {
+		if got := readVal(t, s, func(tx store.Reader) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p1") }); len(got) != 1 {
 			t.Errorf("after delete = %+v", got)
 		}
 		// Deleting a grant that does not exist is fine.
@@ -58,7 +58,7 @@ func testGrants(t *testing.T, open Opener) {
 		m := newGrant("org1", grant.PrincipalUser, "u3", grant.ResourceProject, "p2")
 		m.Membership = []string{"admin"}
 		write(t, s, func(tx store.Tx) error { return tx.SetGrant(m) })
-		get := func(tx store.Tx) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
+		get := func(tx store.Reader) ([]grant.Grant, error) { return tx.ListGrants(grant.ResourceProject, "p2") }
 		equal(t, "membership only", readVal(t, s, get), []grant.Grant{m})
 		both := m
 		both.Permissions = []string{"developer"}

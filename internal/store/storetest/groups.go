@@ -31,15 +31,15 @@ func testGroups(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetGroup", readVal(t, s, func(tx store.Tx) (identity.Group, error) { return tx.GetGroup("ug1") }), g1)
-	equal(t, "ListGroups by name", readVal(t, s, func(tx store.Tx) ([]identity.Group, error) { return tx.ListGroups("org1") }),
+	equal(t, "GetGroup", readVal(t, s, func(tx store.Reader) (identity.Group, error) { return tx.GetGroup("ug1") }), g1)
+	equal(t, "ListGroups by name", readVal(t, s, func(tx store.Reader) ([]identity.Group, error) { return tx.ListGroups("org1") }),
 		[]identity.Group{g2, g1})
-	equal(t, "ListAllGroups", readVal(t, s, store.Tx.ListAllGroups), []identity.Group{g1, g2, g3})
+	equal(t, "ListAllGroups", readVal(t, s, store.Reader.ListAllGroups), []identity.Group{g1, g2, g3})
 
 	upd := g2
 	upd.Name, upd.Description, upd.UpdateTime = "beta", "renamed", at(5)
 	write(t, s, func(tx store.Tx) error { return tx.UpdateGroup(upd) })
-	equal(t, "after update", readVal(t, s, func(tx store.Tx) (identity.Group, error) { return tx.GetGroup("ug2") }), upd)
+	equal(t, "after update", readVal(t, s, func(tx store.Reader) (identity.Group, error) { return tx.GetGroup("ug2") }), upd)
 	// Keeping one's own name is not a conflict.
 	write(t, s, func(tx store.Tx) error { return tx.UpdateGroup(upd) })
 
@@ -62,14 +62,14 @@ func testGroups(t *testing.T, open Opener) {
 		// Removing a non-member is a no-op.
 		return tx.RemoveGroupMember("ug2", "u2")
 	})
-	equal(t, "ListGroupMembers", readVal(t, s, func(tx store.Tx) ([]identity.GroupMember, error) { return tx.ListGroupMembers("ug1") }),
+	equal(t, "ListGroupMembers", readVal(t, s, func(tx store.Reader) ([]identity.GroupMember, error) { return tx.ListGroupMembers("ug1") }),
 		[]identity.GroupMember{m2, m1})
-	equal(t, "ListUserGroups", readVal(t, s, func(tx store.Tx) ([]identity.Group, error) { return tx.ListUserGroups("org1", "u1") }),
+	equal(t, "ListUserGroups", readVal(t, s, func(tx store.Reader) ([]identity.Group, error) { return tx.ListUserGroups("org1", "u1") }),
 		[]identity.Group{upd, g1})
-	equal(t, "ListAllGroupMembers", readVal(t, s, store.Tx.ListAllGroupMembers), []identity.GroupMember{m2, m1, m3, m4})
+	equal(t, "ListAllGroupMembers", readVal(t, s, store.Reader.ListAllGroupMembers), []identity.GroupMember{m2, m1, m3, m4})
 
 	write(t, s, func(tx store.Tx) error { return tx.RemoveGroupMember("ug1", "u2") })
-	equal(t, "after remove", readVal(t, s, func(tx store.Tx) ([]identity.GroupMember, error) { return tx.ListGroupMembers("ug1") }),
+	equal(t, "after remove", readVal(t, s, func(tx store.Reader) ([]identity.GroupMember, error) { return tx.ListGroupMembers("ug1") }),
 		[]identity.GroupMember{m2})
 
 	runErrCases(t, s, []errCase{

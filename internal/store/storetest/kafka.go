@@ -42,7 +42,7 @@ func testKafkaACLs(t *testing.T, open Opener) {
 		return nil
 	})
 	list := func(service string) []store.KafkaACL {
-		return readVal(t, s, func(tx store.Tx) ([]store.KafkaACL, error) { return tx.ListKafkaACLs("p1", service) })
+		return readVal(t, s, func(tx store.Reader) ([]store.KafkaACL, error) { return tx.ListKafkaACLs("p1", service) })
 	}
 	equal(t, "ListKafkaACLs kafka-1", list("kafka-1"), []store.KafkaACL{a1, n1, r1})
 	equal(t, "ListKafkaACLs kafka-2", list("kafka-2"), []store.KafkaACL{other})
@@ -75,7 +75,7 @@ func testKafkaACLs(t *testing.T, open Opener) {
 		p.Name = "p1-renamed"
 		return tx.UpdateProject("p1", p)
 	})
-	renamed := readVal(t, s, func(tx store.Tx) ([]store.KafkaACL, error) { return tx.ListKafkaACLs("p1-renamed", "kafka-1") })
+	renamed := readVal(t, s, func(tx store.Reader) ([]store.KafkaACL, error) { return tx.ListKafkaACLs("p1-renamed", "kafka-1") })
 	if len(renamed) != 3 || renamed[0].Project != "p1-renamed" {
 		t.Errorf("after project rename: %+v", renamed)
 	}

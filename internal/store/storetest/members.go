@@ -28,16 +28,16 @@ func testMembers(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetMember", readVal(t, s, func(tx store.Tx) (identity.Membership, error) { return tx.GetMember("org1", "u2") }), m1)
-	equal(t, "ListMembers", readVal(t, s, func(tx store.Tx) ([]identity.Membership, error) { return tx.ListMembers("org1") }),
+	equal(t, "GetMember", readVal(t, s, func(tx store.Reader) (identity.Membership, error) { return tx.GetMember("org1", "u2") }), m1)
+	equal(t, "ListMembers", readVal(t, s, func(tx store.Reader) ([]identity.Membership, error) { return tx.ListMembers("org1") }),
 		[]identity.Membership{m2, m1})
-	equal(t, "ListUserMemberships", readVal(t, s, func(tx store.Tx) ([]identity.Membership, error) { return tx.ListUserMemberships("u1") }),
+	equal(t, "ListUserMemberships", readVal(t, s, func(tx store.Reader) ([]identity.Membership, error) { return tx.ListUserMemberships("u1") }),
 		[]identity.Membership{m2, m3})
-	equal(t, "ListAllMembers", readVal(t, s, store.Tx.ListAllMembers), []identity.Membership{m2, m1, m3})
+	equal(t, "ListAllMembers", readVal(t, s, store.Reader.ListAllMembers), []identity.Membership{m2, m1, m3})
 
 	m1.IsSuperAdmin = false
 	write(t, s, func(tx store.Tx) error { return tx.UpdateMember(m1) })
-	equal(t, "GetMember after update", readVal(t, s, func(tx store.Tx) (identity.Membership, error) { return tx.GetMember("org1", "u2") }), m1)
+	equal(t, "GetMember after update", readVal(t, s, func(tx store.Reader) (identity.Membership, error) { return tx.GetMember("org1", "u2") }), m1)
 
 	runErrCases(t, s, []errCase{
 		{"AddDuplicate", func(tx store.Tx) error { return tx.AddMember(m2) }, store.ErrConflict},
@@ -55,9 +55,9 @@ func testMembers(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.RemoveMember("org1", "u1") })
-	equal(t, "ListMembers after remove", readVal(t, s, func(tx store.Tx) ([]identity.Membership, error) { return tx.ListMembers("org1") }),
+	equal(t, "ListMembers after remove", readVal(t, s, func(tx store.Reader) ([]identity.Membership, error) { return tx.ListMembers("org1") }),
 		[]identity.Membership{m1})
-	if got := readVal(t, s, func(tx store.Tx) ([]identity.Membership, error) { return tx.ListMembers("org-none") }); len(got) != 0 {
+	if got := readVal(t, s, func(tx store.Reader) ([]identity.Membership, error) { return tx.ListMembers("org-none") }); len(got) != 0 {
 		t.Errorf("ListMembers of unknown organization = %+v", got)
 	}
 }

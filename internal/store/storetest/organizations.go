@@ -16,8 +16,8 @@ func testOrganizations(t *testing.T, open Opener) {
 		}
 		return tx.CreateOrganization(o2)
 	})
-	equal(t, "GetOrganization", readVal(t, s, func(tx store.Tx) (org.Organization, error) { return tx.GetOrganization("org2") }), o1)
-	equal(t, "ListOrganizations", readVal(t, s, store.Tx.ListOrganizations), []org.Organization{o2, o1})
+	equal(t, "GetOrganization", readVal(t, s, func(tx store.Reader) (org.Organization, error) { return tx.GetOrganization("org2") }), o1)
+	equal(t, "ListOrganizations", readVal(t, s, store.Reader.ListOrganizations), []org.Organization{o2, o1})
 
 	// Only name, tier and update time change.
 	upd := o1
@@ -25,7 +25,7 @@ func testOrganizations(t *testing.T, open Opener) {
 	in := upd
 	in.AccountID, in.CreateTime = "other", at(99)
 	write(t, s, func(tx store.Tx) error { return tx.UpdateOrganization(in) })
-	equal(t, "after update", readVal(t, s, func(tx store.Tx) (org.Organization, error) { return tx.GetOrganization("org2") }), upd)
+	equal(t, "after update", readVal(t, s, func(tx store.Reader) (org.Organization, error) { return tx.GetOrganization("org2") }), upd)
 
 	runErrCases(t, s, []errCase{
 		{"CreateDuplicate", func(tx store.Tx) error { return tx.CreateOrganization(newOrg("org1")) }, store.ErrConflict},
@@ -34,5 +34,5 @@ func testOrganizations(t *testing.T, open Opener) {
 		{"DeleteMissing", func(tx store.Tx) error { return tx.DeleteOrganization("nope") }, store.ErrNotFound},
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteOrganization("org1") })
-	equal(t, "after delete", readVal(t, s, store.Tx.ListOrganizations), []org.Organization{upd})
+	equal(t, "after delete", readVal(t, s, store.Reader.ListOrganizations), []org.Organization{upd})
 }

@@ -33,8 +33,8 @@ func testInvitations(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetInvitation", readVal(t, s, func(tx store.Tx) (identity.Invitation, error) { return tx.GetInvitation("h2") }), i2)
-	equal(t, "ListInvitations newest first", readVal(t, s, func(tx store.Tx) ([]identity.Invitation, error) {
+	equal(t, "GetInvitation", readVal(t, s, func(tx store.Reader) (identity.Invitation, error) { return tx.GetInvitation("h2") }), i2)
+	equal(t, "ListInvitations newest first", readVal(t, s, func(tx store.Reader) ([]identity.Invitation, error) {
 		return tx.ListInvitations("org1", identity.InvitationPending)
 	}), []identity.Invitation{i2, i1})
 
@@ -48,11 +48,11 @@ func testInvitations(t *testing.T, open Opener) {
 		}
 		return tx.UpdateInvitation(cancelled)
 	})
-	equal(t, "updated", readVal(t, s, func(tx store.Tx) (identity.Invitation, error) { return tx.GetInvitation("h2") }), cancelled)
-	equal(t, "no pending left", len(readVal(t, s, func(tx store.Tx) ([]identity.Invitation, error) {
+	equal(t, "updated", readVal(t, s, func(tx store.Reader) (identity.Invitation, error) { return tx.GetInvitation("h2") }), cancelled)
+	equal(t, "no pending left", len(readVal(t, s, func(tx store.Reader) ([]identity.Invitation, error) {
 		return tx.ListInvitations("org1", identity.InvitationPending)
 	})), 0)
-	equal(t, "every state", readVal(t, s, func(tx store.Tx) ([]identity.Invitation, error) {
+	equal(t, "every state", readVal(t, s, func(tx store.Reader) ([]identity.Invitation, error) {
 		return tx.ListInvitations("org1", "")
 	}), []identity.Invitation{cancelled, accepted})
 
@@ -71,7 +71,7 @@ func testInvitations(t *testing.T, open Opener) {
 
 	t.Run("GoWithOrganization", func(t *testing.T) {
 		write(t, s, func(tx store.Tx) error { return tx.DeleteOrganization("org2") })
-		_, err := readValErr(s, t, func(tx store.Tx) (identity.Invitation, error) { return tx.GetInvitation("h3") })
+		_, err := readValErr(s, t, func(tx store.Reader) (identity.Invitation, error) { return tx.GetInvitation("h3") })
 		equal(t, "invitation of deleted organization", err != nil, true)
 	})
 }
@@ -81,10 +81,10 @@ func testTwoFactor(t *testing.T, open Opener) {
 	write(t, s, func(tx store.Tx) error { return tx.CreateUser(newUser("u1", "u1@example.com")) })
 	pending := identity.TwoFactor{UserID: "u1", Secret: "sealed-1", UpdateTime: at(1)}
 	write(t, s, func(tx store.Tx) error { return tx.SetTwoFactor(pending) })
-	equal(t, "pending", readVal(t, s, func(tx store.Tx) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") }), pending)
+	equal(t, "pending", readVal(t, s, func(tx store.Reader) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") }), pending)
 	confirmed := identity.TwoFactor{UserID: "u1", Secret: "sealed-2", Confirmed: true, LastStep: 58000000, UpdateTime: at(2)}
 	write(t, s, func(tx store.Tx) error { return tx.SetTwoFactor(confirmed) })
-	equal(t, "replaced", readVal(t, s, func(tx store.Tx) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") }), confirmed)
+	equal(t, "replaced", readVal(t, s, func(tx store.Reader) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") }), confirmed)
 
 	runErrCases(t, s, []errCase{
 		{"SetForMissingUser", func(tx store.Tx) error { return tx.SetTwoFactor(identity.TwoFactor{UserID: "nope"}) }, store.ErrNotFound},
@@ -92,13 +92,13 @@ func testTwoFactor(t *testing.T, open Opener) {
 		{"DeleteMissing", func(tx store.Tx) error { return tx.DeleteTwoFactor("nope") }, store.ErrNotFound},
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteTwoFactor("u1") })
-	_, err := readValErr(s, t, func(tx store.Tx) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") })
+	_, err := readValErr(s, t, func(tx store.Reader) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") })
 	equal(t, "deleted", err != nil, true)
 
 	t.Run("GoesWithUser", func(t *testing.T) {
 		write(t, s, func(tx store.Tx) error { return tx.SetTwoFactor(confirmed) })
 		write(t, s, func(tx store.Tx) error { return tx.DeleteUser("u1") })
-		_, err := readValErr(s, t, func(tx store.Tx) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") })
+		_, err := readValErr(s, t, func(tx store.Reader) (identity.TwoFactor, error) { return tx.GetTwoFactor("u1") })
 		equal(t, "enrolment of deleted user", err != nil, true)
 	})
 }
@@ -126,7 +126,7 @@ func testPasswordResets(t *testing.T, open Opener) {
 		}
 		return tx.CreateToken(token.Token{Hash: ph, Prefix: pp, Kind: token.KindPersonal, UserID: "u1", CreateTime: at(1)})
 	})
-	equal(t, "GetPasswordReset", readVal(t, s, func(tx store.Tx) (identity.PasswordReset, error) { return tx.GetPasswordReset("h2") }), r2)
+	equal(t, "GetPasswordReset", readVal(t, s, func(tx store.Reader) (identity.PasswordReset, error) { return tx.GetPasswordReset("h2") }), r2)
 	runErrCases(t, s, []errCase{
 		{"CreateDuplicate", func(tx store.Tx) error { return tx.CreatePasswordReset(r1) }, store.ErrConflict},
 		{"CreateForMissingUser", func(tx store.Tx) error {
@@ -136,15 +136,15 @@ func testPasswordResets(t *testing.T, open Opener) {
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeletePasswordResets("u1") })
 	for _, h := range []string{"h1", "h2"} {
-		_, err := readValErr(s, t, func(tx store.Tx) (identity.PasswordReset, error) { return tx.GetPasswordReset(h) })
+		_, err := readValErr(s, t, func(tx store.Reader) (identity.PasswordReset, error) { return tx.GetPasswordReset(h) })
 		equal(t, "reset "+h+" deleted", err != nil, true)
 	}
-	equal(t, "other user's reset kept", readVal(t, s, func(tx store.Tx) (identity.PasswordReset, error) { return tx.GetPasswordReset("h3") }), r3)
+	equal(t, "other user's reset kept", readVal(t, s, func(tx store.Reader) (identity.PasswordReset, error) { return tx.GetPasswordReset("h3") }), r3)
 
 	t.Run("DeleteSessions", func(t *testing.T) {
 		n := readValWrite(t, s, func(tx store.Tx) (int, error) { return tx.DeleteSessions("u1") })
 		equal(t, "sessions deleted", n, 1)
-		left := readVal(t, s, func(tx store.Tx) ([]token.Token, error) { return tx.ListTokens("u1") })
+		left := readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListTokens("u1") })
 		if len(left) != 1 || left[0].Hash != ph {
 			t.Errorf("tokens left = %+v, want only the personal token", left)
 		}
@@ -165,18 +165,18 @@ func readValWrite[T any](t *testing.T, s store.Store, fn func(store.Tx) (T, erro
 func testAuthPolicies(t *testing.T, open Opener) {
 	s := open(t)
 	write(t, s, func(tx store.Tx) error { return seedOrg(tx, "org1") })
-	_, err := readValErr(s, t, func(tx store.Tx) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") })
+	_, err := readValErr(s, t, func(tx store.Reader) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") })
 	equal(t, "no policy yet is not found", err != nil, true)
 
 	p := identity.DefaultAuthPolicy("org1")
 	p.TwoFactorRequired, p.IPAllowlist, p.UpdateTime = true, []string{"10.0.0.0/8", "2001:db8::/32"}, at(1)
 	write(t, s, func(tx store.Tx) error { return tx.SetAuthPolicy(p) })
-	equal(t, "GetAuthPolicy", readVal(t, s, func(tx store.Tx) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") }), p)
+	equal(t, "GetAuthPolicy", readVal(t, s, func(tx store.Reader) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") }), p)
 
 	q := p
 	q.PasswordAuthEnabled, q.PersonalTokensEnabled, q.IPAllowlist, q.UpdateTime = false, false, nil, at(2)
 	write(t, s, func(tx store.Tx) error { return tx.SetAuthPolicy(q) })
-	equal(t, "replaced", readVal(t, s, func(tx store.Tx) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") }), q)
+	equal(t, "replaced", readVal(t, s, func(tx store.Reader) (identity.AuthPolicy, error) { return tx.GetAuthPolicy("org1") }), q)
 
 	runErrCases(t, s, []errCase{
 		{"SetForMissingOrg", func(tx store.Tx) error { return tx.SetAuthPolicy(identity.DefaultAuthPolicy("nope")) }, store.ErrNotFound},
@@ -200,25 +200,25 @@ func testTokenAuthMethod(t *testing.T, open Opener) {
 		}
 		return tx.CreateToken(t2)
 	})
-	equal(t, "password and 2FA kept", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h1) }), t1)
-	equal(t, "defaults", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h2) }), t2)
+	equal(t, "password and 2FA kept", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h1) }), t1)
+	equal(t, "defaults", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h2) }), t2)
 }
 
 func testProfiles(t *testing.T, open Opener) {
 	s := open(t)
 	write(t, s, func(tx store.Tx) error { return tx.CreateUser(newUser("u1", "u1@example.com")) })
-	_, err := readValErr(s, t, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") })
+	_, err := readValErr(s, t, func(tx store.Reader) (identity.Profile, error) { return tx.GetProfile("u1") })
 	equal(t, "no profile yet is not found", err != nil, true)
 	p := identity.Profile{UserID: "u1", JobTitle: "Engineer", Department: "Platform", City: "Helsinki", Country: "FI"}
 	write(t, s, func(tx store.Tx) error { return tx.SetProfile(p) })
-	equal(t, "GetProfile", readVal(t, s, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
+	equal(t, "GetProfile", readVal(t, s, func(tx store.Reader) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
 	p.City = "Espoo"
 	write(t, s, func(tx store.Tx) error { return tx.SetProfile(p) })
-	equal(t, "replaced", readVal(t, s, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
+	equal(t, "replaced", readVal(t, s, func(tx store.Reader) (identity.Profile, error) { return tx.GetProfile("u1") }), p)
 	runErrCases(t, s, []errCase{
 		{"SetForMissingUser", func(tx store.Tx) error { return tx.SetProfile(identity.Profile{UserID: "nope"}) }, store.ErrNotFound},
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteUser("u1") })
-	_, err = readValErr(s, t, func(tx store.Tx) (identity.Profile, error) { return tx.GetProfile("u1") })
+	_, err = readValErr(s, t, func(tx store.Reader) (identity.Profile, error) { return tx.GetProfile("u1") })
 	equal(t, "profile goes with its user", err != nil, true)
 }

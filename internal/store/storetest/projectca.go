@@ -19,8 +19,8 @@ func testProjectCAs(t *testing.T, open Opener) {
 		}
 		return tx.CreateProjectCA("p1", "PEM one")
 	})
-	get := func(project string) func(store.Tx) (string, error) {
-		return func(tx store.Tx) (string, error) { return tx.GetProjectCA(project) }
+	get := func(project string) func(store.Reader) (string, error) {
+		return func(tx store.Reader) (string, error) { return tx.GetProjectCA(project) }
 	}
 	equal(t, "GetProjectCA", readVal(t, s, get("p1")), "PEM one")
 	runErrCases(t, s, []errCase{

@@ -37,13 +37,13 @@ func testProjectMembers(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "list p1", readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+	equal(t, "list p1", readVal(t, s, func(tx store.Reader) ([]store.ProjectInvitation, error) {
 		return tx.ListProjectInvitations("p1")
 	}), []store.ProjectInvitation{bob, carol})
-	equal(t, "get", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+	equal(t, "get", readVal(t, s, func(tx store.Reader) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitation("p2", "bob@example.com")
 	}), bobP2)
-	equal(t, "by code", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+	equal(t, "by code", readVal(t, s, func(tx store.Reader) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitationByCode("hash-c")
 	}), carol)
 
@@ -52,13 +52,13 @@ func testProjectMembers(t *testing.T, open Opener) {
 	bob2 := bob
 	bob2.MemberType, bob2.CodeHash, bob2.CreateTime, bob2.ExpiryTime = "role:project:read", "hash-b-new", at(10), at(7200)
 	write(t, s, func(tx store.Tx) error { return tx.PutProjectInvitation(bob2) })
-	equal(t, "replaced", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+	equal(t, "replaced", readVal(t, s, func(tx store.Reader) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitation("p1", "bob@example.com")
 	}), bob2)
 
 	// The replaced code is kept as ended, so its holder learns why it
 	// stopped working.
-	equal(t, "replaced code ended", readVal(t, s, func(tx store.Tx) (store.EndedProjectInvitation, error) {
+	equal(t, "replaced code ended", readVal(t, s, func(tx store.Reader) (store.EndedProjectInvitation, error) {
 		return tx.GetEndedProjectInvitation("hash-b")
 	}), store.EndedProjectInvitation{CodeHash: "hash-b", Project: "p1", Email: "bob@example.com",
 		State: store.ProjectInvitationReplaced, EndTime: at(10)})
@@ -68,7 +68,7 @@ func testProjectMembers(t *testing.T, open Opener) {
 	// Only the current code's invitation is marked mailed.
 	write(t, s, func(tx store.Tx) error { return tx.MarkProjectInvitationMailed("p1", "bob@example.com", "hash-b-new") })
 	bob2.Mailed = true
-	equal(t, "mailed", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+	equal(t, "mailed", readVal(t, s, func(tx store.Reader) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitation("p1", "bob@example.com")
 	}), bob2)
 
@@ -94,12 +94,12 @@ func testProjectMembers(t *testing.T, open Opener) {
 		{"delete missing", func(tx store.Tx) error { return tx.DeleteProjectInvitation("p1", "x@example.com") }, store.ErrNotFound},
 	})
 	// A refused write leaves the store usable and unchanged.
-	equal(t, "after refusals", len(readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+	equal(t, "after refusals", len(readVal(t, s, func(tx store.Reader) ([]store.ProjectInvitation, error) {
 		return tx.ListProjectInvitations("p2")
 	})), 1)
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteProjectInvitation("p1", "carol@example.com") })
-	equal(t, "after delete", readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+	equal(t, "after delete", readVal(t, s, func(tx store.Reader) ([]store.ProjectInvitation, error) {
 		return tx.ListProjectInvitations("p1")
 	}), []store.ProjectInvitation{bob2})
 
@@ -110,10 +110,10 @@ func testProjectMembers(t *testing.T, open Opener) {
 	write(t, s, func(tx store.Tx) error {
 		return tx.EndProjectInvitation("p1", "dave@example.com", store.ProjectInvitationAccepted, at(30))
 	})
-	equal(t, "after end", readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+	equal(t, "after end", readVal(t, s, func(tx store.Reader) ([]store.ProjectInvitation, error) {
 		return tx.ListProjectInvitations("p1")
 	}), []store.ProjectInvitation{bob2})
-	equal(t, "accepted code ended", readVal(t, s, func(tx store.Tx) (store.EndedProjectInvitation, error) {
+	equal(t, "accepted code ended", readVal(t, s, func(tx store.Reader) (store.EndedProjectInvitation, error) {
 		return tx.GetEndedProjectInvitation("hash-d")
 	}), store.EndedProjectInvitation{CodeHash: "hash-d", Project: "p1", Email: "dave@example.com",
 		State: store.ProjectInvitationAccepted, EndTime: at(30)})
@@ -135,10 +135,10 @@ func testProjectMembers(t *testing.T, open Opener) {
 	})
 	renamed := bob2
 	renamed.Project = "p1-renamed"
-	equal(t, "renamed", readVal(t, s, func(tx store.Tx) (store.ProjectInvitation, error) {
+	equal(t, "renamed", readVal(t, s, func(tx store.Reader) (store.ProjectInvitation, error) {
 		return tx.GetProjectInvitationByCode("hash-b-new")
 	}), renamed)
-	equal(t, "ended renamed", readVal(t, s, func(tx store.Tx) (string, error) {
+	equal(t, "ended renamed", readVal(t, s, func(tx store.Reader) (string, error) {
 		e, err := tx.GetEndedProjectInvitation("hash-d")
 		return e.Project, err
 	}), "p1-renamed")
@@ -152,7 +152,7 @@ func testProjectMembers(t *testing.T, open Opener) {
 	})
 	// And with their organization.
 	write(t, s, func(tx store.Tx) error { return tx.DeleteOrganization("org1") })
-	equal(t, "deleted with organization", len(readVal(t, s, func(tx store.Tx) ([]store.ProjectInvitation, error) {
+	equal(t, "deleted with organization", len(readVal(t, s, func(tx store.Reader) ([]store.ProjectInvitation, error) {
 		return tx.ListProjectInvitations("p1-renamed")
 	})), 0)
 }

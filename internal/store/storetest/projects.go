@@ -31,13 +31,13 @@ func testProjects(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetProject", readVal(t, s, func(tx store.Tx) (org.Project, error) { return tx.GetProject("beta") }), p1)
-	equal(t, "GetProject nil lists", readVal(t, s, func(tx store.Tx) (org.Project, error) { return tx.GetProject("alpha") }), p2)
-	equal(t, "ListProjects", readVal(t, s, func(tx store.Tx) ([]org.Project, error) { return tx.ListProjects("org1") }),
+	equal(t, "GetProject", readVal(t, s, func(tx store.Reader) (org.Project, error) { return tx.GetProject("beta") }), p1)
+	equal(t, "GetProject nil lists", readVal(t, s, func(tx store.Reader) (org.Project, error) { return tx.GetProject("alpha") }), p2)
+	equal(t, "ListProjects", readVal(t, s, func(tx store.Reader) ([]org.Project, error) { return tx.ListProjects("org1") }),
 		[]org.Project{p2, p1})
-	equal(t, "ListProjectsIn", readVal(t, s, func(tx store.Tx) ([]org.Project, error) { return tx.ListProjectsIn("a1") }),
+	equal(t, "ListProjectsIn", readVal(t, s, func(tx store.Reader) ([]org.Project, error) { return tx.ListProjectsIn("a1") }),
 		[]org.Project{p2})
-	equal(t, "ListAllProjects", readVal(t, s, store.Tx.ListAllProjects), []org.Project{p2, p1, p3})
+	equal(t, "ListAllProjects", readVal(t, s, store.Reader.ListAllProjects), []org.Project{p2, p1, p3})
 
 	t.Run("UpdateInPlace", func(t *testing.T) {
 		upd := p1
@@ -45,7 +45,7 @@ func testProjects(t *testing.T, open Opener) {
 		upd.CreateTime = at(999) // ignored: the create time is fixed
 		write(t, s, func(tx store.Tx) error { return tx.UpdateProject("beta", upd) })
 		upd.CreateTime = p1.CreateTime
-		equal(t, "after update", readVal(t, s, func(tx store.Tx) (org.Project, error) { return tx.GetProject("beta") }), upd)
+		equal(t, "after update", readVal(t, s, func(tx store.Reader) (org.Project, error) { return tx.GetProject("beta") }), upd)
 		p1 = upd
 	})
 
@@ -64,7 +64,7 @@ func testProjects(t *testing.T, open Opener) {
 		renamed := p1
 		renamed.Name, renamed.UpdateTime = "delta", at(30)
 		write(t, s, func(tx store.Tx) error { return tx.UpdateProject("beta", renamed) })
-		read(t, s, func(tx store.Tx) error {
+		read(t, s, func(tx store.Reader) error {
 			if _, err := tx.GetProject("beta"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("old name: err = %v, want ErrNotFound", err)
 			}
@@ -115,7 +115,7 @@ func testProjects(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteProject("alpha") })
-	if got := readVal(t, s, func(tx store.Tx) ([]org.Project, error) { return tx.ListProjects("org1") }); len(got) != 1 || got[0].Name != "delta" {
+	if got := readVal(t, s, func(tx store.Reader) ([]org.Project, error) { return tx.ListProjects("org1") }); len(got) != 1 || got[0].Name != "delta" {
 		t.Errorf("ListProjects after delete = %+v", got)
 	}
 }

@@ -32,16 +32,16 @@ func testServices(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetService", readVal(t, s, func(tx store.Tx) (org.Service, error) { return tx.GetService("p1", "pg-1") }), s1)
-	equal(t, "ListServices", readVal(t, s, func(tx store.Tx) ([]org.Service, error) { return tx.ListServices("p1") }),
+	equal(t, "GetService", readVal(t, s, func(tx store.Reader) (org.Service, error) { return tx.GetService("p1", "pg-1") }), s1)
+	equal(t, "ListServices", readVal(t, s, func(tx store.Reader) ([]org.Service, error) { return tx.ListServices("p1") }),
 		[]org.Service{s2, s1})
-	equal(t, "ListAllServices", readVal(t, s, store.Tx.ListAllServices), []org.Service{s2, s1, s3})
+	equal(t, "ListAllServices", readVal(t, s, store.Reader.ListAllServices), []org.Service{s2, s1, s3})
 
 	upd := s1
 	upd.Plan, upd.Cloud, upd.TerminationProtection, upd.UpdateTime = "startup-4", "aws-eu-west-1", false, at(40)
 	upd.Tags, upd.TechEmails, upd.UserConfig = nil, nil, map[string]any{"pg_version": "17"}
 	write(t, s, func(tx store.Tx) error { return tx.UpdateService(upd) })
-	equal(t, "after update", readVal(t, s, func(tx store.Tx) (org.Service, error) { return tx.GetService("p1", "pg-1") }), upd)
+	equal(t, "after update", readVal(t, s, func(tx store.Reader) (org.Service, error) { return tx.GetService("p1", "pg-1") }), upd)
 
 	runErrCases(t, s, []errCase{
 		{"CreateDuplicate", func(tx store.Tx) error { return tx.CreateService(newService("p1", "kafka-1")) }, store.ErrConflict},
@@ -52,6 +52,6 @@ func testServices(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteService("p1", "kafka-1") })
-	equal(t, "ListServices after delete", readVal(t, s, func(tx store.Tx) ([]org.Service, error) { return tx.ListServices("p1") }),
+	equal(t, "ListServices after delete", readVal(t, s, func(tx store.Reader) ([]org.Service, error) { return tx.ListServices("p1") }),
 		[]org.Service{upd})
 }

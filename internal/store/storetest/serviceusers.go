@@ -51,14 +51,14 @@ func testServiceUsers(t *testing.T, open Opener) {
 	})
 	admin.AccessControl = []byte("null")
 	get := func(service, name string) store.ServiceUser {
-		return readVal(t, s, func(tx store.Tx) (store.ServiceUser, error) { return tx.GetServiceUser("p1", service, name) })
+		return readVal(t, s, func(tx store.Reader) (store.ServiceUser, error) { return tx.GetServiceUser("p1", service, name) })
 	}
 	equal(t, "GetServiceUser", get("a", "alice"), alice)
 	equal(t, "GetServiceUser without password", get("a", "avnadmin"), admin)
-	equal(t, "ListServiceUsers", readVal(t, s, func(tx store.Tx) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p1", "a") }),
+	equal(t, "ListServiceUsers", readVal(t, s, func(tx store.Reader) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p1", "a") }),
 		[]store.ServiceUser{alice, admin})
-	equal(t, "CountServiceUsers", readVal(t, s, func(tx store.Tx) (int, error) { return tx.CountServiceUsers("p1", "a") }), 2)
-	equal(t, "ListAllServiceUsers", readVal(t, s, store.Tx.ListAllServiceUsers), []store.ServiceUser{alice, admin, other})
+	equal(t, "CountServiceUsers", readVal(t, s, func(tx store.Reader) (int, error) { return tx.CountServiceUsers("p1", "a") }), 2)
+	equal(t, "ListAllServiceUsers", readVal(t, s, store.Reader.ListAllServiceUsers), []store.ServiceUser{alice, admin, other})
 
 	upd := alice
 	upd.Authentication, upd.AccessControl, upd.PasswordKeyID, upd.Password, upd.PasswordUpdateTime = "", []byte(`{}`), "k2", []byte("sealed"), at(9)
@@ -88,20 +88,20 @@ func testServiceUsers(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteServiceUser("p1", "a", "alice") })
-	equal(t, "after delete", readVal(t, s, func(tx store.Tx) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p1", "a") }),
+	equal(t, "after delete", readVal(t, s, func(tx store.Reader) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p1", "a") }),
 		[]store.ServiceUser{admin})
 
 	// Users follow a project rename and go with their service.
 	renamed := newProject("org1", "p2", "org1")
 	write(t, s, func(tx store.Tx) error { return tx.UpdateProject("p1", renamed) })
-	moved := readVal(t, s, func(tx store.Tx) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p2", "b") })
+	moved := readVal(t, s, func(tx store.Reader) ([]store.ServiceUser, error) { return tx.ListServiceUsers("p2", "b") })
 	if len(moved) != 2 || moved[0].ID != other.ID {
 		t.Fatalf("users after project rename: %+v", moved)
 	}
 	write(t, s, func(tx store.Tx) error { return tx.DeleteService("p2", "b") })
-	equal(t, "count after service delete", readVal(t, s, func(tx store.Tx) (int, error) { return tx.CountServiceUsers("p2", "b") }), 0)
+	equal(t, "count after service delete", readVal(t, s, func(tx store.Reader) (int, error) { return tx.CountServiceUsers("p2", "b") }), 0)
 	write(t, s, func(tx store.Tx) error { return tx.DeleteProject("p2") })
-	equal(t, "all after project delete", len(readVal(t, s, store.Tx.ListAllServiceUsers)), 0)
+	equal(t, "all after project delete", len(readVal(t, s, store.Reader.ListAllServiceUsers)), 0)
 }
 
 func testServiceConnections(t *testing.T, open Opener) {
@@ -110,14 +110,14 @@ func testServiceConnections(t *testing.T, open Opener) {
 	c := store.ServiceConnection{Project: "p1", Service: "a", ID: "c1", Engine: "pg", KeyID: "k1", URI: []byte{9, 8, 7}, CreateTime: at(3)}
 	write(t, s, func(tx store.Tx) error { return tx.SetServiceConnection(c) })
 	getConn := func() store.ServiceConnection {
-		return readVal(t, s, func(tx store.Tx) (store.ServiceConnection, error) { return tx.GetServiceConnection("p1", "a") })
+		return readVal(t, s, func(tx store.Reader) (store.ServiceConnection, error) { return tx.GetServiceConnection("p1", "a") })
 	}
 	equal(t, "GetServiceConnection", getConn(), c)
 	c2 := c
 	c2.ID, c2.Engine, c2.KeyID, c2.URI, c2.CreateTime = "c2", "redis", "k2", []byte("x"), at(4)
 	write(t, s, func(tx store.Tx) error { return tx.SetServiceConnection(c2) })
 	equal(t, "replaced", getConn(), c2)
-	equal(t, "ListAllServiceConnections", readVal(t, s, store.Tx.ListAllServiceConnections), []store.ServiceConnection{c2})
+	equal(t, "ListAllServiceConnections", readVal(t, s, store.Reader.ListAllServiceConnections), []store.ServiceConnection{c2})
 	runErrCases(t, s, []errCase{
 		{"SetMissingService", func(tx store.Tx) error {
 			return tx.SetServiceConnection(store.ServiceConnection{Project: "p1", Service: "zz", ID: "c3", URI: []byte("x")})
@@ -125,5 +125,5 @@ func testServiceConnections(t *testing.T, open Opener) {
 		{"GetMissing", func(tx store.Tx) error { _, err := tx.GetServiceConnection("p1", "b"); return err }, store.ErrNotFound},
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteService("p1", "a") })
-	equal(t, "after service delete", len(readVal(t, s, store.Tx.ListAllServiceConnections)), 0)
+	equal(t, "after service delete", len(readVal(t, s, store.Reader.ListAllServiceConnections)), 0)
 }

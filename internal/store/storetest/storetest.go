@@ -81,7 +81,7 @@ func write(t *testing.T, s store.Store, fn func(store.Tx) error) {
 	}
 }
 
-func read(t *testing.T, s store.Store, fn func(store.Tx) error) {
+func read(t *testing.T, s store.Store, fn func(store.Reader) error) {
 	t.Helper()
 	if err := s.Read(t.Context(), fn); err != nil {
 		t.Fatalf("Read: %v", err)
@@ -89,10 +89,10 @@ func read(t *testing.T, s store.Store, fn func(store.Tx) error) {
 }
 
 // readVal runs one read and returns its value.
-func readVal[T any](t *testing.T, s store.Store, fn func(store.Tx) (T, error)) T {
+func readVal[T any](t *testing.T, s store.Store, fn func(store.Reader) (T, error)) T {
 	t.Helper()
 	var v T
-	read(t, s, func(tx store.Tx) (err error) {
+	read(t, s, func(tx store.Reader) (err error) {
 		v, err = fn(tx)
 		return err
 	})

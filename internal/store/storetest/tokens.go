@@ -32,21 +32,21 @@ func testTokens(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	equal(t, "GetToken", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h1) }), t1)
-	equal(t, "GetToken with empty lists", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h3) }), t3)
-	equal(t, "GetTokenByPrefix", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetTokenByPrefix("u1", p2) }), t2)
-	equal(t, "ListTokens newest first", readVal(t, s, func(tx store.Tx) ([]token.Token, error) { return tx.ListTokens("u1") }),
+	equal(t, "GetToken", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h1) }), t1)
+	equal(t, "GetToken with empty lists", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h3) }), t3)
+	equal(t, "GetTokenByPrefix", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetTokenByPrefix("u1", p2) }), t2)
+	equal(t, "ListTokens newest first", readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListTokens("u1") }),
 		[]token.Token{t2, t1})
 
 	t.Run("TouchExtends", func(t *testing.T) {
 		write(t, s, func(tx store.Tx) error { return tx.TouchToken(h1, at(50), "10.1.2.3", "curl/8", ptr(at(200))) })
 		want := t1
 		want.LastUsedTime, want.LastIP, want.LastUserAgent, want.ExpiryTime = ptr(at(50)), "10.1.2.3", "curl/8", ptr(at(200))
-		equal(t, "touched", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h1) }), want)
+		equal(t, "touched", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h1) }), want)
 		// A nil expiry leaves the stored expiry as it is.
 		write(t, s, func(tx store.Tx) error { return tx.TouchToken(h1, at(60), "10.1.2.4", "curl/9", nil) })
 		want.LastUsedTime, want.LastIP, want.LastUserAgent = ptr(at(60)), "10.1.2.4", "curl/9"
-		equal(t, "touched without expiry", readVal(t, s, func(tx store.Tx) (token.Token, error) { return tx.GetToken(h1) }), want)
+		equal(t, "touched without expiry", readVal(t, s, func(tx store.Reader) (token.Token, error) { return tx.GetToken(h1) }), want)
 	})
 
 	_, h4, p4 := token.New(token.KindPersonal)
@@ -71,7 +71,7 @@ func testTokens(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteToken(h2) })
-	if got := readVal(t, s, func(tx store.Tx) ([]token.Token, error) { return tx.ListTokens("u1") }); len(got) != 1 || got[0].Hash != h1 {
+	if got := readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListTokens("u1") }); len(got) != 1 || got[0].Hash != h1 {
 		t.Errorf("ListTokens after delete = %+v", got)
 	}
 }

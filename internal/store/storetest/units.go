@@ -26,20 +26,20 @@ func testUnits(t *testing.T, open Opener) {
 		}
 		return nil
 	})
-	got := readVal(t, s, func(tx store.Tx) (org.Unit, error) { return tx.GetUnit("a0") })
+	got := readVal(t, s, func(tx store.Reader) (org.Unit, error) { return tx.GetUnit("a0") })
 	equal(t, "GetUnit root", got, root)
 	if !got.IsRoot() {
 		t.Error("root unit lost its empty parent")
 	}
-	equal(t, "ListUnits", readVal(t, s, func(tx store.Tx) ([]org.Unit, error) { return tx.ListUnits("org1") }),
+	equal(t, "ListUnits", readVal(t, s, func(tx store.Reader) ([]org.Unit, error) { return tx.ListUnits("org1") }),
 		[]org.Unit{root, grandchild, child})
-	equal(t, "ListAllUnits", readVal(t, s, store.Tx.ListAllUnits), []org.Unit{root, grandchild, child, other})
+	equal(t, "ListAllUnits", readVal(t, s, store.Reader.ListAllUnits), []org.Unit{root, grandchild, child, other})
 
 	// Move the grandchild directly under the root and rename it.
 	moved := grandchild
 	moved.ParentID, moved.Name, moved.UpdateTime = "a0", "Moved", at(7)
 	write(t, s, func(tx store.Tx) error { return tx.UpdateUnit(moved) })
-	equal(t, "after update", readVal(t, s, func(tx store.Tx) (org.Unit, error) { return tx.GetUnit("a1") }), moved)
+	equal(t, "after update", readVal(t, s, func(tx store.Reader) (org.Unit, error) { return tx.GetUnit("a1") }), moved)
 
 	runErrCases(t, s, []errCase{
 		{"CreateDuplicate", func(tx store.Tx) error { return tx.CreateUnit(newUnit("org1", "a0", "")) }, store.ErrConflict},
@@ -54,6 +54,6 @@ func testUnits(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteUnit("a2") })
-	equal(t, "ListUnits after delete", readVal(t, s, func(tx store.Tx) ([]org.Unit, error) { return tx.ListUnits("org1") }),
+	equal(t, "ListUnits after delete", readVal(t, s, func(tx store.Reader) ([]org.Unit, error) { return tx.ListUnits("org1") }),
 		[]org.Unit{root, moved})
 }

@@ -17,7 +17,7 @@ func testUsers(t *testing.T, open Opener) {
 	bob.IsApplication = true
 	bob.PasswordHash = ""
 
-	if n := readVal(t, s, store.Tx.CountUsers); n != 0 {
+	if n := readVal(t, s, store.Reader.CountUsers); n != 0 {
 		t.Fatalf("CountUsers on empty store = %d", n)
 	}
 	write(t, s, func(tx store.Tx) error {
@@ -27,14 +27,14 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		return tx.CreateUser(alice)
 	})
-	if n := readVal(t, s, store.Tx.CountUsers); n != 2 {
+	if n := readVal(t, s, store.Reader.CountUsers); n != 2 {
 		t.Errorf("CountUsers = %d, want 2", n)
 	}
-	equal(t, "GetUser", readVal(t, s, func(tx store.Tx) (identity.User, error) { return tx.GetUser("u1") }), alice)
-	equal(t, "GetUserByEmail", readVal(t, s, func(tx store.Tx) (identity.User, error) {
+	equal(t, "GetUser", readVal(t, s, func(tx store.Reader) (identity.User, error) { return tx.GetUser("u1") }), alice)
+	equal(t, "GetUserByEmail", readVal(t, s, func(tx store.Reader) (identity.User, error) {
 		return tx.GetUserByEmail("bob@example.com")
 	}), bob)
-	equal(t, "ListUsers", readVal(t, s, store.Tx.ListUsers), []identity.User{alice, bob})
+	equal(t, "ListUsers", readVal(t, s, store.Reader.ListUsers), []identity.User{alice, bob})
 
 	upd := alice
 	upd.Email = "alice2@example.com"
@@ -46,8 +46,8 @@ func testUsers(t *testing.T, open Opener) {
 	upd.LastActivity = nil
 	upd.PasswordUpdated = ptr(at(10))
 	write(t, s, func(tx store.Tx) error { return tx.UpdateUser(upd) })
-	equal(t, "GetUser after update", readVal(t, s, func(tx store.Tx) (identity.User, error) { return tx.GetUser("u1") }), upd)
-	if _, err := readValErr(s, t, func(tx store.Tx) (identity.User, error) { return tx.GetUserByEmail("alice@example.com") }); !errors.Is(err, store.ErrNotFound) {
+	equal(t, "GetUser after update", readVal(t, s, func(tx store.Reader) (identity.User, error) { return tx.GetUser("u1") }), upd)
+	if _, err := readValErr(s, t, func(tx store.Reader) (identity.User, error) { return tx.GetUserByEmail("alice@example.com") }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("old email still found: %v", err)
 	}
 	// Keeping one's own email is not a conflict.
@@ -68,13 +68,13 @@ func testUsers(t *testing.T, open Opener) {
 	})
 
 	write(t, s, func(tx store.Tx) error { return tx.DeleteUser("u2") })
-	equal(t, "ListUsers after delete", readVal(t, s, store.Tx.ListUsers), []identity.User{upd})
+	equal(t, "ListUsers after delete", readVal(t, s, store.Reader.ListUsers), []identity.User{upd})
 }
 
 // readValErr is readVal for calls expected to fail.
-func readValErr[T any](s store.Store, t *testing.T, fn func(store.Tx) (T, error)) (T, error) {
+func readValErr[T any](s store.Store, t *testing.T, fn func(store.Reader) (T, error)) (T, error) {
 	var v T
-	err := s.Read(t.Context(), func(tx store.Tx) (err error) {
+	err := s.Read(t.Context(), func(tx store.Reader) (err error) {
 		v, err = fn(tx)
 		return err
 	})
