@@ -283,9 +283,9 @@ func (ix *Index) Resources(user string, perm Permission, kind Kind, after string
 			uh := ix.uhot.at(ui)
 			return ix.scan(kind, after, limit, func(n int32) bool { return ix.allows(ui, uh, n, need) })
 		}
-		return ix.scanMarked(ix.markHeld(u, need), kind, after, limit)
+		return ix.scanMarked(ix.markHeld(u, need, false), kind, after, limit)
 	}
-	marked := ix.markHeld(u, need)
+	marked := ix.markHeld(u, need, true)
 	if ids, next, ok := ix.walk(marked, kind, after, limit); ok {
 		return ids, next
 	}
@@ -305,7 +305,7 @@ var (
 
 // heldMarks marks the nodes where the user or one of its groups holds a
 // grant carrying need, and the organizations it is super admin of; roots
-// lists them in marking order.
+// lists them in marking order (for a walk only).
 type heldMarks struct {
 	bits  []uint64
 	roots []int32
@@ -313,14 +313,16 @@ type heldMarks struct {
 
 func (m *heldMarks) has(n int32) bool { return m.bits[n>>6]&(1<<(n&63)) != 0 }
 
-func (ix *Index) markHeld(u *userRec, need Set) *heldMarks {
+func (ix *Index) markHeld(u *userRec, need Set, withRoots bool) *heldMarks {
 	// A bitmap over node indexes (14 KB for 110,000 nodes): cheaper than
 	// a map when a user holds 10,000 grants.
 	m := &heldMarks{bits: make([]uint64, (ix.nodes.Len()+63)/64)}
 	mark := func(n int32) {
 		if !m.has(n) {
 			m.bits[n>>6] |= 1 << (n & 63)
-			m.roots = append(m.roots, n)
+			if withRoots {
+				m.roots = append(m.roots, n)
+			}
 		}
 	}
 	add := func(n uint32, g grantVal) bool {
@@ -432,9 +434,8 @@ func (ix *Index) scan(kind Kind, after string, limit int, reach func(int32) bool
 	if ord != nil {
 		base = ord.ents[ord.search(after):]
 	}
-	if limit > 0 {
-		ids = make([]string, 0, min(limit, len(base)+len(extra)))
-	}
+	// Room for the page, or for a bounded guess at a whole list.
+	ids = make([]string, 0, min(cmp.Or(max(limit, 0), 1<<14), len(base)+len(extra)))
 	for len(base) > 0 || len(extra) > 0 {
 		var e orderEntry
 		if len(extra) == 0 || len(base) > 0 && base[0].id < extra[0].id {

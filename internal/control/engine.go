@@ -87,17 +87,36 @@ func (p *Plane) record(tx store.Tx, changes ...authz.Change) error {
 // decided on an engine that lagged the store is decided once more after
 // catching up (see decide).
 func (p *Plane) write(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := decide(ctx, p, p.store.Write, fn); err != nil {
+	var rev int64
+	counted := func(tx store.Tx) error { return fn(revisionTx{tx, &rev}) }
+	if err := decide(ctx, p, p.store.Write, counted); err != nil {
 		return err
 	}
-	return p.synced(ctx)
+	return p.synced(ctx, rev)
 }
 
-// synced brings the engine up to date after a committed write and notes
-// the revision it reached, which covers the write, for the response.
-func (p *Plane) synced(ctx context.Context) error {
-	err := p.sync(context.WithoutCancel(ctx))
-	noteRevision(ctx, p.engine.Revision())
+// revisionTx remembers the newest change-log revision a write appended.
+type revisionTx struct {
+	store.Tx
+	rev *int64
+}
+
+func (t revisionTx) AppendChange(payload []byte) (int64, error) {
+	rev, err := t.Tx.AppendChange(payload)
+	if err == nil {
+		*t.rev = max(*t.rev, rev)
+	}
+	return rev, err
+}
+
+// synced brings the engine up to date after a committed write that
+// appended up to revision rev (0: unknown, or none) and notes the revision
+// it reached, which covers the write, for the response. When a concurrent
+// write's catch-up (or the follower) already applied rev, there is nothing
+// to pull: writes committed together pull the log once.
+func (p *Plane) synced(ctx context.Context, rev int64) error {
+	err := p.syncTo(context.WithoutCancel(ctx), rev)
+	noteRevision(ctx, max(rev, p.engine.Revision()))
 	return err
 }
 
@@ -157,9 +176,20 @@ func decide[T store.Reader](ctx context.Context, p *Plane, run func(context.Cont
 }
 
 // sync applies change-log entries newer than the engine's revision.
-func (p *Plane) sync(ctx context.Context) error {
+func (p *Plane) sync(ctx context.Context) error { return p.syncTo(ctx, 0) }
+
+// syncTo is sync for a caller that needs revision rev only (0: the newest):
+// when another caller's catch-up got there first, while this one waited
+// for the lock, it costs no query.
+func (p *Plane) syncTo(ctx context.Context, rev int64) error {
+	if rev > 0 && p.engine.Revision() >= rev {
+		return nil
+	}
 	p.syncMu.Lock()
 	defer p.syncMu.Unlock()
+	if rev > 0 && p.engine.Revision() >= rev {
+		return nil
+	}
 	for {
 		after := p.engine.Revision()
 		entries, err := p.store.Changes(ctx, after, 1000)

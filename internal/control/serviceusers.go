@@ -301,7 +301,7 @@ func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo fun
 		}
 		return err
 	}
-	return p.synced(ctx)
+	return p.synced(ctx, 0)
 }
 
 // CreateServiceUser adds a user to a service, with a generated password,

@@ -225,3 +225,42 @@ func TestMembershipsApartFromPermissions(t *testing.T) {
 		}
 	})
 }
+
+// TestTerraformOrganizationProjectReadBack replays aiven_organization_project:
+// the provider turns an organization parent_id into the root account ID
+// before creating, then reads parent_id back from the project listing and
+// compares it with the configuration (the organization ID), then reads the
+// project's CA.
+func TestTerraformOrganizationProjectReadBack(t *testing.T) {
+	srv := servertest.Start(t, servertest.SQLite(t))
+	c := client(t, srv.URL, login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword))
+	ctx := t.Context()
+	orgs, err := c.UserOrganizationsList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := orgs[0]
+	tags := map[string]string{"env": "prod"}
+	if _, err := c.OrganizationProjectsCreate(ctx, o.OrganizationId, &organizationprojects.OrganizationProjectsCreateIn{
+		ProjectId: "tf-read", ParentId: &o.AccountId, Tags: tags,
+		TechEmails: &[]organizationprojects.TechEmailIn{{Email: "ops@example.com"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.OrganizationProjectsList(ctx, o.OrganizationId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *organizationprojects.ProjectOut
+	for i := range list.Projects {
+		if list.Projects[i].ProjectId == "tf-read" {
+			got = &list.Projects[i]
+		}
+	}
+	if got == nil || got.ParentId != o.OrganizationId || got.Tags["env"] != "prod" || len(got.TechEmails) != 1 || got.TechEmails[0].Email != "ops@example.com" {
+		t.Fatalf("read back = %+v", got)
+	}
+	if _, err := c.ProjectKmsGetCA(ctx, "tf-read"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -21,6 +21,9 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -69,10 +72,10 @@ type Store struct {
 	// PostgreSQL it is the same pool as reader.
 	writer *sql.DB
 	reader *sql.DB
-	// writeSem serialises Writes within this process before they reach the
-	// database, so on PostgreSQL waiting writers queue here instead of each
-	// holding a pooled connection while blocked on the advisory lock.
-	writeSem chan struct{}
+	// batch queues Writes within this process for group commit, so on
+	// PostgreSQL waiting writers queue here instead of each holding a
+	// pooled connection while blocked on the advisory lock.
+	batch writeBatcher
 	// applied counts the migrations Open applied (for tests).
 	applied int
 	// dsn is PostgreSQL's, for the dedicated listen connection.
@@ -190,7 +193,7 @@ func openSQLite(ctx context.Context, path, synchronous string) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(sqliteReaders)
 	reader.SetMaxIdleConns(sqliteReaders)
-	return &Store{dialect: DialectSQLite, writer: writer, reader: reader, writeSem: make(chan struct{}, 1)}, nil
+	return &Store{dialect: DialectSQLite, writer: writer, reader: reader}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -204,7 +207,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	return &Store{dialect: DialectPostgres, writer: db, reader: db, writeSem: make(chan struct{}, 1), dsn: dsn}, nil
+	return &Store{dialect: DialectPostgres, writer: db, reader: db, dsn: dsn}, nil
 }
 
 // migrate applies the embedded migrations of s's dialect.
@@ -268,53 +271,245 @@ func (s *Store) Read(ctx context.Context, fn func(store.Reader) error) error {
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
-// nil. The transaction is rolled back if fn returns an error, panics (the
-// panic continues after the rollback) or calls runtime.Goexit.
+// nil. The transaction is rolled back if fn returns an error or panics (the
+// panic continues in the caller after the rollback).
+//
+// Writes are group-committed: concurrent writes queue, and one of them at a
+// time runs a batch of the queued ones in one database transaction (see
+// runBatch), each in a savepoint of its own, so each keeps its own error
+// and rollback while the batch shares one BEGIN, one write lock and one
+// COMMIT (one WAL flush). They run one after the other, in queue order, so
+// each sees the ones before it exactly as if they had committed
+// separately: the guarantees (serialised writes, gapless commit-ordered
+// revisions) are unchanged. A write whose caller gives up before its batch
+// starts is skipped; one who gives up while it runs gets it rolled back.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	select {
-	case s.writeSem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("begin write: %w", ctx.Err())
-	}
-	defer func() { <-s.writeSem }()
-
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	done := false
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	s.batch.mu.Lock()
+	s.batch.queue = append(s.batch.queue, r)
+	lead := !s.batch.leading
+	s.batch.leading = true
+	s.batch.mu.Unlock()
+	if lead {
+		go s.lead()
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			return fmt.Errorf("begin write: %w", ctx.Err())
+		}
+		<-r.done // already running: it finishes and says how
+	}
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
+}
+
+// writeReq is one Write waiting for, or run by, a batch.
+type writeReq struct {
+	ctx      context.Context // the caller's: once cancelled, the write rolls back
+	fn       func(store.Tx) error
+	state    atomic.Int32 // reqQueued, then reqTaken by a batch or reqAbandoned by its caller
+	err      error
+	panicked any
+	done     chan struct{}
+}
+
+const (
+	reqQueued int32 = iota
+	reqTaken
+	reqAbandoned
+)
+
+// writeBatcher queues writes for group commit.
+type writeBatcher struct {
+	mu      sync.Mutex
+	queue   []*writeReq
+	leading bool // a goroutine is running batches
+}
+
+// maxBatch bounds one group commit.
+var maxBatch = 128 // a variable so that benchmarks can compare one write per commit
+
+// batchTimeout bounds one batch's transaction: it outlives any single
+// caller's context, since it commits several callers' writes.
+const batchTimeout = time.Minute
+
+// lead runs batches until the queue is empty.
+func (s *Store) lead() {
+	normal := false
 	defer func() {
-		if !done {
-			// Runs during a panic too; the panic then carries on.
-			sqlTx.Rollback()
+		if normal {
+			return
+		}
+		// A write called runtime.Goexit on this goroutine: hand the
+		// queue to a new leader.
+		s.batch.mu.Lock()
+		again := len(s.batch.queue) > 0
+		s.batch.leading = again
+		s.batch.mu.Unlock()
+		if again {
+			go s.lead()
 		}
 	}()
+	for {
+		s.batch.mu.Lock()
+		n := min(len(s.batch.queue), maxBatch)
+		if n == 0 {
+			s.batch.leading = false
+			s.batch.mu.Unlock()
+			normal = true
+			return
+		}
+		batch := s.batch.queue[:n:n]
+		s.batch.queue = s.batch.queue[n:]
+		s.batch.mu.Unlock()
+		var run []*writeReq
+		for _, r := range batch {
+			if r.state.CompareAndSwap(reqQueued, reqTaken) {
+				run = append(run, r)
+			}
+		}
+		if len(run) > 0 {
+			s.runBatch(run)
+		}
+	}
+}
+
+// runBatch runs writes in one transaction and commits those that
+// succeeded. With more than one write, each runs in a savepoint: a write
+// that fails or panics is rolled back to it alone. A failed BEGIN, lock or
+// COMMIT fails every write of the batch (none of them committed).
+func (s *Store) runBatch(run []*writeReq) {
+	finished := false
+	defer func() {
+		if !finished {
+			// fn called runtime.Goexit: nothing of the batch commits.
+			for _, r := range run {
+				if r.err == nil && r.panicked == nil {
+					r.err = errors.New("write aborted: a write of its batch exited its goroutine")
+				}
+				close(r.done)
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	failAll := func(err error) {
+		for _, r := range run {
+			if r.err == nil && r.panicked == nil {
+				r.err = err
+			}
+		}
+	}
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(fmt.Errorf("begin write: %w", err))
+		finished = true
+		s.finish(run)
+		return
+	}
+	defer sqlTx.Rollback() // no-op after Commit
 	pg := s.dialect == DialectPostgres
 	if pg {
 		if _, err := sqlTx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockID); err != nil {
-			return fmt.Errorf("write lock: %w", err)
+			failAll(fmt.Errorf("write lock: %w", err))
+			finished = true
+			s.finish(run)
+			return
 		}
 	}
-	t := &tx{reader: &reader{ctx: ctx, tx: sqlTx, pg: pg}}
-	if err := fn(t); err != nil {
-		return err
-	}
-	if pg && len(t.notices) > 0 {
-		// Queued in the transaction: PostgreSQL delivers them to every
-		// listener when, and only if, it commits, in commit order.
-		if err := notifyInTx(ctx, sqlTx, t.notices); err != nil {
-			return err
+	single := len(run) == 1
+	var notices []store.Notice
+	ok := 0
+	for _, r := range run {
+		if !single {
+			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT gatehouse_write"); err != nil {
+				r.err = fmt.Errorf("savepoint: %w", err)
+				continue
+			}
+		}
+		t := &tx{reader: &reader{ctx: ctx, tx: sqlTx, pg: pg}}
+		r.err, r.panicked = callWrite(r.fn, t)
+		if r.err == nil && r.panicked == nil && r.ctx.Err() != nil {
+			// The caller gave up while its write ran: it is not
+			// committed, as a lone transaction's commit would fail.
+			r.err = fmt.Errorf("commit: %w", r.ctx.Err())
+		}
+		if r.err == nil && r.panicked == nil {
+			ok++
+			notices = append(notices, t.notices...)
+			if !single {
+				if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT gatehouse_write"); err != nil {
+					failAll(fmt.Errorf("release savepoint: %w", err))
+					finished = true
+					s.finish(run)
+					return
+				}
+			}
+			continue
+		}
+		if single {
+			break
+		}
+		if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT gatehouse_write"); err != nil {
+			failAll(fmt.Errorf("rolling back a failed write: %w", err))
+			finished = true
+			s.finish(run)
+			return
+		}
+		if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT gatehouse_write"); err != nil {
+			failAll(fmt.Errorf("release savepoint: %w", err))
+			finished = true
+			s.finish(run)
+			return
 		}
 	}
-	done = true
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if ok > 0 {
+		err := error(nil)
+		if pg && len(notices) > 0 {
+			// Queued in the transaction: PostgreSQL delivers them to
+			// every listener when, and only if, it commits, in commit
+			// order.
+			err = notifyInTx(ctx, sqlTx, notices)
+		}
+		if err == nil {
+			if err = sqlTx.Commit(); err != nil {
+				err = fmt.Errorf("commit: %w", err)
+			}
+		}
+		if err != nil {
+			failAll(err)
+		} else if !pg {
+			// One server per SQLite file: its own listeners are all
+			// there is.
+			s.listeners.deliver(notices)
+		}
 	}
-	if !pg {
-		// One server per SQLite file: its own listeners are all there is.
-		s.listeners.deliver(t.notices)
+	finished = true
+	s.finish(run)
+}
+
+// finish wakes the callers of a batch.
+func (s *Store) finish(run []*writeReq) {
+	for _, r := range run {
+		close(r.done)
 	}
-	return nil
+}
+
+// callWrite runs one write's callback, catching a panic for its caller.
+func callWrite(fn func(store.Tx) error, t *tx) (err error, panicked any) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = v
+		}
+	}()
+	return fn(t), nil
 }
 
 var qChanges = newQuery(`SELECT revision, payload, create_time FROM changes

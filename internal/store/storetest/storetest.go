@@ -41,6 +41,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeLog", testChangeLog},
 		{"Notices", testNotices},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"GroupCommit", testGroupCommit},
 		{"Cascades", testCascades},
 		{"Rollback", testRollback},
 		{"ReadOnly", testReadOnly},
