@@ -16,20 +16,20 @@ func init() { routeSets = append(routeSets, (*Server).applicationRoutes) }
 // applicationuser handler) and personal tokens (Aiven's user handler).
 func (s *Server) applicationRoutes() {
 	const app = "/v1/organization/{org}/application-users"
-	s.handle("POST "+app, "ApplicationUserCreate", s.createApplicationUser)
-	s.handle("GET "+app, "ApplicationUsersList", s.listApplicationUsers)
-	s.handle("GET "+app+"/{user}", "ApplicationUserGet", s.getApplicationUser)
-	s.handle("PATCH "+app+"/{user}", "ApplicationUserUpdate", s.updateApplicationUser)
-	s.handle("DELETE "+app+"/{user}", "ApplicationUserDelete", s.deleteApplicationUser)
-	s.handle("POST "+app+"/{user}/access-tokens", "ApplicationUserAccessTokenCreate", s.createApplicationToken)
-	s.handle("GET "+app+"/{user}/access-tokens", "ApplicationUserAccessTokensList", s.listApplicationTokens)
-	s.handle("DELETE "+app+"/{user}/access-tokens/{prefix}", "ApplicationUserAccessTokenDelete", s.revokeApplicationToken)
+	s.handle("POST "+app, control.OpApplicationUserCreate, s.createApplicationUser)
+	s.handle("GET "+app, control.OpApplicationUsersList, s.listApplicationUsers)
+	s.handle("GET "+app+"/{user}", control.OpApplicationUserGet, s.getApplicationUser)
+	s.handle("PATCH "+app+"/{user}", control.OpApplicationUserUpdate, s.updateApplicationUser)
+	s.handle("DELETE "+app+"/{user}", control.OpApplicationUserDelete, s.deleteApplicationUser)
+	s.handle("POST "+app+"/{user}/access-tokens", control.OpApplicationUserAccessTokenCreate, s.createApplicationToken)
+	s.handle("GET "+app+"/{user}/access-tokens", control.OpApplicationUserAccessTokensList, s.listApplicationTokens)
+	s.handle("DELETE "+app+"/{user}/access-tokens/{prefix}", control.OpApplicationUserAccessTokenDelete, s.revokeApplicationToken)
 
-	s.handle("POST /v1/access_token", "AccessTokenCreate", s.createAccessToken)
-	s.handle("GET /v1/access_token", "AccessTokenList", s.listAccessTokens)
-	s.handle("PUT /v1/access_token/{prefix}", "AccessTokenUpdate", s.updateAccessToken)
-	s.handle("DELETE /v1/access_token/{prefix}", "AccessTokenRevoke", s.revokeAccessToken)
-	s.handle("POST /v1/me/expire_tokens", "UserExpireTokens", s.expireTokens)
+	s.handle("POST /v1/access_token", control.OpAccessTokenCreate, s.createAccessToken)
+	s.handle("GET /v1/access_token", control.OpAccessTokenList, s.listAccessTokens)
+	s.handle("PUT /v1/access_token/{prefix}", control.OpAccessTokenUpdate, s.updateAccessToken)
+	s.handle("DELETE /v1/access_token/{prefix}", control.OpAccessTokenRevoke, s.revokeAccessToken)
+	s.handle("POST /v1/me/expire_tokens", control.OpUserExpireTokens, s.expireTokens)
 }
 
 // --- application users ---------------------------------------------------------

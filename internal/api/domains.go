@@ -15,19 +15,19 @@ func init() { routeSets = append(routeSets, (*Server).domainRoutes) }
 // domainRoutes serves an organization's domains and what its admins may
 // do to the users it manages.
 func (s *Server) domainRoutes() {
-	s.handle("POST /v1/organization/{org}/domains", "OrganizationDomainAdd", s.addDomain)
-	s.handle("GET /v1/organization/{org}/domains", "OrganizationDomainsList", s.listDomains)
-	s.handle("GET /v1/organization/{org}/domains/{domain}", "OrganizationDomainGet", s.getDomain)
-	s.handle("PATCH /v1/organization/{org}/domains/{domain}", "OrganizationDomainUpdate", s.updateDomain)
-	s.handle("POST /v1/organization/{org}/domains/{domain}/verify", "OrganizationDomainVerify", s.verifyDomain)
-	s.handle("DELETE /v1/organization/{org}/domains/{domain}", "OrganizationDomainsRemove", s.removeDomain)
+	s.handle("POST /v1/organization/{org}/domains", control.OpOrganizationDomainAdd, s.addDomain)
+	s.handle("GET /v1/organization/{org}/domains", control.OpOrganizationDomainsList, s.listDomains)
+	s.handle("GET /v1/organization/{org}/domains/{domain}", control.OpOrganizationDomainGet, s.getDomain)
+	s.handle("PATCH /v1/organization/{org}/domains/{domain}", control.OpOrganizationDomainUpdate, s.updateDomain)
+	s.handle("POST /v1/organization/{org}/domains/{domain}/verify", control.OpOrganizationDomainVerify, s.verifyDomain)
+	s.handle("DELETE /v1/organization/{org}/domains/{domain}", control.OpOrganizationDomainsRemove, s.removeDomain)
 
-	s.handle("GET /v1/organization/{org}/user/{user}/access-tokens", "OrganizationUserTokensList", s.managedUserTokens)
-	s.handle("DELETE /v1/organization/{org}/user/{user}/access-token/{prefix}", "OrganizationUserRevokeToken", s.revokeManagedUserToken)
-	s.handle("POST /v1/organization/{org}/user/{user}/reset_password", "OrganizationUserPasswordReset", s.resetManagedUserPassword)
+	s.handle("GET /v1/organization/{org}/user/{user}/access-tokens", control.OpOrganizationUserTokensList, s.managedUserTokens)
+	s.handle("DELETE /v1/organization/{org}/user/{user}/access-token/{prefix}", control.OpOrganizationUserRevokeToken, s.revokeManagedUserToken)
+	s.handle("POST /v1/organization/{org}/user/{user}/reset_password", control.OpOrganizationUserPasswordReset, s.resetManagedUserPassword)
 	// Gatehouse's own: every user of the organization's verified domains,
 	// members or not.
-	s.handle("GET /v1/organization/{org}/managed-users", "OrganizationManagedUsersList", s.listManagedUsers)
+	s.handle("GET /v1/organization/{org}/managed-users", control.OpOrganizationManagedUsersList, s.listManagedUsers)
 }
 
 // domainOut is Aiven's domain, plus how to prove ownership (Gatehouse's

@@ -15,22 +15,22 @@ func init() { routeSets = append(routeSets, (*Server).kafkaRoutes) }
 // authorizer and cluster sync.
 func (s *Server) kafkaRoutes() {
 	const svc = "/v1/project/{project}/service/{service}"
-	s.handle("POST "+svc+"/acl", "ServiceKafkaAclAdd", s.addKafkaACL)
-	s.handle("GET "+svc+"/acl", "ServiceKafkaAclList", s.listKafkaACLs)
-	s.handle("DELETE "+svc+"/acl/{id}", "ServiceKafkaAclDelete", s.deleteKafkaACL)
+	s.handle("POST "+svc+"/acl", control.OpServiceKafkaAclAdd, s.addKafkaACL)
+	s.handle("GET "+svc+"/acl", control.OpServiceKafkaAclList, s.listKafkaACLs)
+	s.handle("DELETE "+svc+"/acl/{id}", control.OpServiceKafkaAclDelete, s.deleteKafkaACL)
 
-	s.handle("POST "+svc+"/kafka/acl", "ServiceKafkaNativeAclAdd", s.addKafkaNativeACL)
-	s.handle("GET "+svc+"/kafka/acl", "ServiceKafkaNativeAclList", s.listKafkaNativeACLs)
-	s.handle("GET "+svc+"/kafka/acl/{id}", "ServiceKafkaNativeAclGet", s.getKafkaNativeACL)
-	s.handle("DELETE "+svc+"/kafka/acl/{id}", "ServiceKafkaNativeAclDelete", s.deleteKafkaNativeACL)
+	s.handle("POST "+svc+"/kafka/acl", control.OpServiceKafkaNativeAclAdd, s.addKafkaNativeACL)
+	s.handle("GET "+svc+"/kafka/acl", control.OpServiceKafkaNativeAclList, s.listKafkaNativeACLs)
+	s.handle("GET "+svc+"/kafka/acl/{id}", control.OpServiceKafkaNativeAclGet, s.getKafkaNativeACL)
+	s.handle("DELETE "+svc+"/kafka/acl/{id}", control.OpServiceKafkaNativeAclDelete, s.deleteKafkaNativeACL)
 
-	s.handle("POST "+svc+"/kafka/schema-registry/acl", "ServiceSchemaRegistryAclAdd", s.addSchemaRegistryACL)
-	s.handle("GET "+svc+"/kafka/schema-registry/acl", "ServiceSchemaRegistryAclList", s.listSchemaRegistryACLs)
-	s.handle("DELETE "+svc+"/kafka/schema-registry/acl/{id}", "ServiceSchemaRegistryAclDelete", s.deleteSchemaRegistryACL)
+	s.handle("POST "+svc+"/kafka/schema-registry/acl", control.OpServiceSchemaRegistryAclAdd, s.addSchemaRegistryACL)
+	s.handle("GET "+svc+"/kafka/schema-registry/acl", control.OpServiceSchemaRegistryAclList, s.listSchemaRegistryACLs)
+	s.handle("DELETE "+svc+"/kafka/schema-registry/acl/{id}", control.OpServiceSchemaRegistryAclDelete, s.deleteSchemaRegistryACL)
 
 	// Gatehouse's own: the authorizer brokers ask, and the push to a cluster.
-	s.handle("POST "+svc+"/kafka/authorize", "ServiceKafkaAuthorize", s.authorizeKafka)
-	s.handle("POST "+svc+"/kafka/sync", "ServiceKafkaAclSync", s.syncKafka)
+	s.handle("POST "+svc+"/kafka/authorize", control.OpServiceKafkaAuthorize, s.authorizeKafka)
+	s.handle("POST "+svc+"/kafka/sync", control.OpServiceKafkaAclSync, s.syncKafka)
 }
 
 // Nil slices would encode as null; Aiven's lists are always arrays.

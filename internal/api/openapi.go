@@ -19,7 +19,7 @@ var openAPIDocument []byte
 func init() { routeSets = append(routeSets, (*Server).openAPIRoutes) }
 
 func (s *Server) openAPIRoutes() {
-	s.public("GET /v1/openapi.json", "OpenAPIGet", func(*http.Request, *control.Actor) (int, any, error) {
+	s.public("GET /v1/openapi.json", control.OpOpenAPIGet, func(*http.Request, *control.Actor) (int, any, error) {
 		return http.StatusOK, json.RawMessage(openAPIDocument), nil
 	})
 }

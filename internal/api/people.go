@@ -15,30 +15,30 @@ func init() { routeSets = append(routeSets, (*Server).peopleRoutes) }
 // members, signing in with two factors, passwords, and organizations'
 // authentication policies.
 func (s *Server) peopleRoutes() {
-	s.handle("POST /v1/organization/{org}/invitation", "OrganizationUserInvite", s.invite)
-	s.handle("GET /v1/organization/{org}/invitation", "OrganizationUserInvitationsList", s.listInvitations)
-	s.handle("DELETE /v1/organization/{org}/invitation/{email}", "OrganizationUserInvitationDelete", s.cancelInvitation)
-	s.handle("POST /v1/organization/{org}/invitation/{email}", "OrganizationUserInvitationAccept", s.acceptInvitation)
+	s.handle("POST /v1/organization/{org}/invitation", control.OpOrganizationUserInvite, s.invite)
+	s.handle("GET /v1/organization/{org}/invitation", control.OpOrganizationUserInvitationsList, s.listInvitations)
+	s.handle("DELETE /v1/organization/{org}/invitation/{email}", control.OpOrganizationUserInvitationDelete, s.cancelInvitation)
+	s.handle("POST /v1/organization/{org}/invitation/{email}", control.OpOrganizationUserInvitationAccept, s.acceptInvitation)
 	// Gatehouse's own: the link mailed to an invitee, to an organization
 	// or to a project, usable without an account.
-	s.public("GET /v1/invitation/{code}", "InvitationGet", s.invitationByCode)
-	s.public("POST /v1/invitation/{code}", "InvitationAccept", s.acceptByCode)
+	s.public("GET /v1/invitation/{code}", control.OpInvitationGet, s.invitationByCode)
+	s.public("POST /v1/invitation/{code}", control.OpInvitationAccept, s.acceptByCode)
 
-	s.handle("GET /v1/organization/{org}/user", "OrganizationUserList", s.listMembers)
-	s.handle("GET /v1/organization/{org}/user/{user}", "OrganizationUserGet", s.getMember)
-	s.handle("PATCH /v1/organization/{org}/user/{user}", "OrganizationUserUpdate", s.updateMember)
-	s.handle("DELETE /v1/organization/{org}/user/{user}", "OrganizationUserDelete", s.removeMember)
+	s.handle("GET /v1/organization/{org}/user", control.OpOrganizationUserList, s.listMembers)
+	s.handle("GET /v1/organization/{org}/user/{user}", control.OpOrganizationUserGet, s.getMember)
+	s.handle("PATCH /v1/organization/{org}/user/{user}", control.OpOrganizationUserUpdate, s.updateMember)
+	s.handle("DELETE /v1/organization/{org}/user/{user}", control.OpOrganizationUserDelete, s.removeMember)
 
-	s.handle("GET /v1/organization/{org}/config/authentication", "OrganizationAuthenticationConfigGet", s.getAuthPolicy)
-	s.handle("PATCH /v1/organization/{org}/config/authentication", "OrganizationAuthenticationConfigUpdate", s.updateAuthPolicy)
+	s.handle("GET /v1/organization/{org}/config/authentication", control.OpOrganizationAuthenticationConfigGet, s.getAuthPolicy)
+	s.handle("PATCH /v1/organization/{org}/config/authentication", control.OpOrganizationAuthenticationConfigUpdate, s.updateAuthPolicy)
 
-	s.handle("PATCH /v1/me", "UserUpdate", s.updateMe)
-	s.handle("POST /v1/me/logout", "UserLogout", s.userLogout)
-	s.handle("PUT /v1/me/2fa", "TwoFactorAuthConfigure", s.configureTwoFactor)
-	s.handle("PUT /v1/me/2fa/otp", "TwoFactorAuthConfigureOTP", s.confirmTOTP)
-	s.handle("PUT /v1/me/password", "UserPasswordChange", s.changePassword)
-	s.public("POST /v1/user/password_reset_request", "UserPasswordResetRequest", s.requestPasswordReset)
-	s.public("POST /v1/user/password_reset/{code}", "UserPasswordReset", s.resetPassword)
+	s.handle("PATCH /v1/me", control.OpUserUpdate, s.updateMe)
+	s.handle("POST /v1/me/logout", control.OpUserLogout, s.userLogout)
+	s.handle("PUT /v1/me/2fa", control.OpTwoFactorAuthConfigure, s.configureTwoFactor)
+	s.handle("PUT /v1/me/2fa/otp", control.OpTwoFactorAuthConfigureOTP, s.confirmTOTP)
+	s.handle("PUT /v1/me/password", control.OpUserPasswordChange, s.changePassword)
+	s.public("POST /v1/user/password_reset_request", control.OpUserPasswordResetRequest, s.requestPasswordReset)
+	s.public("POST /v1/user/password_reset/{code}", control.OpUserPasswordReset, s.resetPassword)
 }
 
 // ---- invitations ----

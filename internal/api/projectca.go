@@ -12,8 +12,8 @@ func init() { routeSets = append(routeSets, (*Server).projectInfraRoutes) }
 // infrastructure: its CA certificate (a real one, kept per project) and
 // its static IP addresses (none: Gatehouse provisions nothing).
 func (s *Server) projectInfraRoutes() {
-	s.handle("GET /v1/project/{project}/kms/ca", "ProjectKmsGetCA", s.projectCA)
-	s.handle("GET /v1/project/{project}/static-ips", "StaticIPList", s.staticIPs)
+	s.handle("GET /v1/project/{project}/kms/ca", control.OpProjectKmsGetCA, s.projectCA)
+	s.handle("GET /v1/project/{project}/static-ips", control.OpStaticIPList, s.staticIPs)
 }
 
 func (s *Server) projectCA(r *http.Request, a *control.Actor) (int, any, error) {

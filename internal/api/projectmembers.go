@@ -13,15 +13,15 @@ func init() { routeSets = append(routeSets, (*Server).projectMemberRoutes) }
 // projectMemberRoutes are Aiven's legacy project membership endpoints and
 // the group-to-project binding its Terraform provider uses.
 func (s *Server) projectMemberRoutes() {
-	s.handle("POST /v1/project/{project}/invite", "ProjectInvite", s.projectInvite)
-	s.handle("POST /v1/project/{project}/invite/{invite_verification_code}", "ProjectInviteAccept", s.projectInviteAccept)
-	s.handle("DELETE /v1/project/{project}/invite/{invited_email}", "ProjectInviteDelete", s.projectInviteDelete)
-	s.handle("GET /v1/project/{project}/users", "ProjectUserList", s.projectUserList)
-	s.handle("PUT /v1/project/{project}/user/{user_email}", "ProjectUserUpdate", s.projectUserUpdate)
-	s.handle("DELETE /v1/project/{project}/user/{user_email}", "ProjectUserRemove", s.projectUserRemove)
-	s.handle("GET /v1/project/{project}/access", "ProjectAccessList", s.projectAccessList)
-	s.handle("PUT /v1/project/{project}/access/groups/{user_group_id}", "ProjectGroupAccessSet", s.projectGroupAccessSet)
-	s.handle("DELETE /v1/project/{project}/access/groups/{user_group_id}", "ProjectGroupAccessDelete", s.projectGroupAccessDelete)
+	s.handle("POST /v1/project/{project}/invite", control.OpProjectInvite, s.projectInvite)
+	s.handle("POST /v1/project/{project}/invite/{invite_verification_code}", control.OpProjectInviteAccept, s.projectInviteAccept)
+	s.handle("DELETE /v1/project/{project}/invite/{invited_email}", control.OpProjectInviteDelete, s.projectInviteDelete)
+	s.handle("GET /v1/project/{project}/users", control.OpProjectUserList, s.projectUserList)
+	s.handle("PUT /v1/project/{project}/user/{user_email}", control.OpProjectUserUpdate, s.projectUserUpdate)
+	s.handle("DELETE /v1/project/{project}/user/{user_email}", control.OpProjectUserRemove, s.projectUserRemove)
+	s.handle("GET /v1/project/{project}/access", control.OpProjectAccessList, s.projectAccessList)
+	s.handle("PUT /v1/project/{project}/access/groups/{user_group_id}", control.OpProjectGroupAccessSet, s.projectGroupAccessSet)
+	s.handle("DELETE /v1/project/{project}/access/groups/{user_group_id}", control.OpProjectGroupAccessDelete, s.projectGroupAccessDelete)
 }
 
 type projectInviteIn struct {

@@ -28,9 +28,10 @@ func newServer(t *testing.T) *api.Server {
 	return api.New(plane, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
-// TestEveryRouteIsGuarded walks the route table: every endpoint names an
-// operation the authorization table knows, and every non-public endpoint
-// refuses a request without credentials.
+// TestEveryRouteIsGuarded walks the route table: every endpoint but the
+// public ones names an operation the authorization table has a rule for
+// (a public one has none: nothing would check it), and every non-public
+// endpoint refuses a request without credentials.
 func TestEveryRouteIsGuarded(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
@@ -40,11 +41,15 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 	}
 	for _, r := range routes {
 		t.Run(r.Pattern, func(t *testing.T) {
-			if _, ok := control.RequirementOf(r.Operation); !ok {
-				t.Fatalf("operation %s has no authorization rule", r.Operation)
-			}
+			_, ok := control.RequirementOf(r.Operation)
 			if r.Public {
+				if ok {
+					t.Fatalf("public operation %s has an authorization rule nothing checks", r.Operation)
+				}
 				return
+			}
+			if !ok {
+				t.Fatalf("operation %s has no authorization rule", r.Operation)
 			}
 			method, path, _ := strings.Cut(r.Pattern, " ")
 			path = strings.NewReplacer("{org}", "org0123456789abcd", "{account}", "a0123456789abcd", "{project}", "p1",
@@ -60,5 +65,41 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 				t.Fatalf("body not in the error shape: %s", rec.Body)
 			}
 		})
+	}
+}
+
+// innerOperations are checked inside other operations, never named by a
+// route: the use case of the route checks its own operation first and then
+// this one too.
+var innerOperations = map[control.Op]string{
+	control.OpAccessInspect: "AccessCheck, AccessExplain and AccessResources asking about another principal; AccessPrincipals",
+	control.OpProjectMove:   "ProjectUpdate and OrganizationProjectsUpdate changing the parent",
+}
+
+// TestEveryRuleIsReached fails on requirement rules that no route names
+// (nor any route's use case checks inside it): a rule nothing reaches is
+// dead, or a route is wired to the wrong operation.
+func TestEveryRuleIsReached(t *testing.T) {
+	routed := map[control.Op]bool{}
+	for _, r := range api.RouteTable() {
+		routed[r.Operation] = true
+	}
+	ops := control.Operations()
+	if len(ops) < 40 {
+		t.Fatalf("only %d rules", len(ops))
+	}
+	for _, op := range ops {
+		_, inner := innerOperations[op]
+		switch {
+		case routed[op] && inner:
+			t.Errorf("operation %s is both a route's and listed as inner", op)
+		case !routed[op] && !inner:
+			t.Errorf("rule for %s is reached by no route", op)
+		}
+	}
+	for op := range innerOperations {
+		if _, ok := control.RequirementOf(op); !ok {
+			t.Errorf("inner operation %s has no rule", op)
+		}
 	}
 }

@@ -32,10 +32,11 @@ type Server struct {
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
-// ID for it (or Gatehouse's own, for endpoints Aiven lacks).
+// ID for it (or Gatehouse's own, for endpoints Aiven lacks), the same
+// constant its use case authorizes with.
 type Route struct {
 	Pattern   string
-	Operation string
+	Operation control.Op
 	Public    bool // served without authentication
 }
 
@@ -74,11 +75,11 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 // Routes lists every registered endpoint.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
-func (s *Server) handle(pattern, op string, h handlerFunc) { s.add(pattern, op, false, h) }
+func (s *Server) handle(pattern string, op control.Op, h handlerFunc) { s.add(pattern, op, false, h) }
 
-func (s *Server) public(pattern, op string, h handlerFunc) { s.add(pattern, op, true, h) }
+func (s *Server) public(pattern string, op control.Op, h handlerFunc) { s.add(pattern, op, true, h) }
 
-func (s *Server) add(pattern, op string, public bool, h handlerFunc) {
+func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Operation: op, Public: public})
 	params := wildcards(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {

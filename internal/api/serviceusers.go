@@ -17,14 +17,14 @@ func init() { routeSets = append(routeSets, (*Server).serviceUserRoutes) }
 // own listing and re-sync.
 func (s *Server) serviceUserRoutes() {
 	const base = "/v1/project/{project}/service/{service}/user"
-	s.handle("POST "+base, "ServiceUserCreate", s.createServiceUser)
-	s.handle("GET "+base, "ServiceUserList", s.listServiceUsers)
-	s.handle("GET "+base+"/{username}", "ServiceUserGet", s.getServiceUser)
-	s.handle("PUT "+base+"/{username}", "ServiceUserCredentialsModify", s.modifyServiceUser)
-	s.handle("PUT "+base+"/{username}/credentials/reset", "ServiceUserCredentialsReset", s.resetServiceUser)
-	s.handle("DELETE "+base+"/{username}", "ServiceUserDelete", s.deleteServiceUser)
+	s.handle("POST "+base, control.OpServiceUserCreate, s.createServiceUser)
+	s.handle("GET "+base, control.OpServiceUserList, s.listServiceUsers)
+	s.handle("GET "+base+"/{username}", control.OpServiceUserGet, s.getServiceUser)
+	s.handle("PUT "+base+"/{username}", control.OpServiceUserCredentialsModify, s.modifyServiceUser)
+	s.handle("PUT "+base+"/{username}/credentials/reset", control.OpServiceUserCredentialsReset, s.resetServiceUser)
+	s.handle("DELETE "+base+"/{username}", control.OpServiceUserDelete, s.deleteServiceUser)
 	// Gatehouse's own: compare with the real server and fix drift.
-	s.handle("POST /v1/project/{project}/service/{service}/user-sync", "ServiceUserSync", s.syncServiceUsers)
+	s.handle("POST /v1/project/{project}/service/{service}/user-sync", control.OpServiceUserSync, s.syncServiceUsers)
 }
 
 // accessControlOut is Aiven's AccessControlOut: unset lists are omitted.

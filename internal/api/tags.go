@@ -11,13 +11,13 @@ func init() { routeSets = append(routeSets, (*Server).tagRoutes) }
 // tagRoutes are Aiven's tag endpoints of projects and services.
 func (s *Server) tagRoutes() {
 	const project = "/v1/project/{project}/tags"
-	s.handle("GET "+project, "ProjectTagsList", s.projectTags)
-	s.handle("PUT "+project, "ProjectTagsReplace", s.changeProjectTags)
-	s.handle("PATCH "+project, "ProjectTagsUpdate", s.changeProjectTags)
+	s.handle("GET "+project, control.OpProjectTagsList, s.projectTags)
+	s.handle("PUT "+project, control.OpProjectTagsReplace, s.changeProjectTags)
+	s.handle("PATCH "+project, control.OpProjectTagsUpdate, s.changeProjectTags)
 	const service = "/v1/project/{project}/service/{service}/tags"
-	s.handle("GET "+service, "ProjectServiceTagsList", s.serviceTags)
-	s.handle("PUT "+service, "ProjectServiceTagsReplace", s.changeServiceTags)
-	s.handle("PATCH "+service, "ProjectServiceTagsUpdate", s.changeServiceTags)
+	s.handle("GET "+service, control.OpProjectServiceTagsList, s.serviceTags)
+	s.handle("PUT "+service, control.OpProjectServiceTagsReplace, s.changeServiceTags)
+	s.handle("PATCH "+service, control.OpProjectServiceTagsUpdate, s.changeServiceTags)
 }
 
 // tagsOut is the answer of every tag endpoint.

@@ -54,12 +54,13 @@ func (p *Plane) accessResource(tx store.Reader, orgID string, r AccessResource) 
 // is about: membership of the organization (as access/check), and that
 // the organization's authentication policy accepts how the actor signed
 // in. Only then is anything about its resources said, even about oneself.
-func (p *Plane) accessMember(tx store.Reader, a *Actor, orgID string) error {
+// op is the question's own operation, whose rule is membership.
+func (p *Plane) accessMember(tx store.Reader, a *Actor, op Op, orgID string) error {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return err
 	}
-	return p.authorize(tx, a, opOrganizationGet, orgRes(o.ID))
+	return p.authorize(tx, a, op, orgRes(o.ID))
 }
 
 // mayInspect: anyone may ask about themselves; asking about others needs
@@ -68,7 +69,7 @@ func (p *Plane) mayInspect(tx store.Reader, a *Actor, userID string, res authz.R
 	if userID == a.User.ID {
 		return nil
 	}
-	return p.authorize(tx, a, opAccessInspect, res)
+	return p.authorize(tx, a, OpAccessInspect, res)
 }
 
 // revisionWait bounds how long a request asking for a revision this server
@@ -166,7 +167,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 			}
 			// Members only, before anything about the organization's
 			// resources is said.
-			if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
+			if err := p.authorize(tx, a, OpAccessCheck, orgRes(o.ID)); err != nil {
 				return err
 			}
 			byRes := map[AccessResource]authz.Resource{}
@@ -181,7 +182,7 @@ func (p *Plane) Check(ctx context.Context, a *Actor, orgID string, checks []Acce
 				res[i] = r
 			}
 		}
-		if err := p.authorize(tx, a, opOrganizationGet, orgRes(orgID)); err != nil {
+		if err := p.authorize(tx, a, OpAccessCheck, orgRes(orgID)); err != nil {
 			return err
 		}
 		// Batches repeat the same question about one principal and
@@ -244,7 +245,7 @@ func (p *Plane) Explain(ctx context.Context, a *Actor, orgID string, c AccessChe
 		rev int64
 	)
 	err = p.read(ctx, func(tx store.Reader) error {
-		if err := p.accessMember(tx, a, orgID); err != nil {
+		if err := p.accessMember(tx, a, OpAccessExplain, orgID); err != nil {
 			return err
 		}
 		r, err := p.accessResource(tx, orgID, c.Resource)
@@ -326,7 +327,7 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	inOrg := map[string]bool{}
 	err = p.read(ctx, func(tx store.Reader) error {
 		clear(inOrg)
-		if err := p.accessMember(tx, a, orgID); err != nil {
+		if err := p.accessMember(tx, a, OpAccessResources, orgID); err != nil {
 			return err
 		}
 		o, err := p.organization(tx, orgID)
@@ -393,14 +394,15 @@ func (p *Plane) AccessPrincipals(ctx context.Context, a *Actor, orgID, permissio
 		return nil, nil, 0, fail(ErrInvalid, "permission: %v", err)
 	}
 	err = p.read(ctx, func(tx store.Reader) error {
-		if err := p.accessMember(tx, a, orgID); err != nil {
+		if err := p.accessMember(tx, a, OpAccessPrincipals, orgID); err != nil {
 			return err
 		}
 		res, err := p.accessResource(tx, orgID, r)
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccessInspect, res); err != nil {
+		// Who holds a permission reveals grants: the right to read them.
+		if err := p.authorize(tx, a, OpAccessInspect, res); err != nil {
 			return err
 		}
 		ix := p.engine.Index()

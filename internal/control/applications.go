@@ -17,14 +17,14 @@ import (
 
 // Application-user operation IDs (Aiven's applicationuser handler).
 const (
-	opApplicationUserCreate  = "ApplicationUserCreate"
-	opApplicationUsersList   = "ApplicationUsersList"
-	opApplicationUserGet     = "ApplicationUserGet"
-	opApplicationUserUpdate  = "ApplicationUserUpdate"
-	opApplicationUserDelete  = "ApplicationUserDelete"
-	opApplicationTokenCreate = "ApplicationUserAccessTokenCreate"
-	opApplicationTokensList  = "ApplicationUserAccessTokensList"
-	opApplicationTokenDelete = "ApplicationUserAccessTokenDelete"
+	OpApplicationUserCreate            Op = "ApplicationUserCreate"
+	OpApplicationUsersList             Op = "ApplicationUsersList"
+	OpApplicationUserGet               Op = "ApplicationUserGet"
+	OpApplicationUserUpdate            Op = "ApplicationUserUpdate"
+	OpApplicationUserDelete            Op = "ApplicationUserDelete"
+	OpApplicationUserAccessTokenCreate Op = "ApplicationUserAccessTokenCreate"
+	OpApplicationUserAccessTokensList  Op = "ApplicationUserAccessTokensList"
+	OpApplicationUserAccessTokenDelete Op = "ApplicationUserAccessTokenDelete"
 )
 
 const (
@@ -40,15 +40,15 @@ func init() {
 	// permissions.yaml: every application-user call needs
 	// organization:app_users:write on the organization. Token creation is
 	// further limited by guardApplicationToken.
-	addRequirements(map[string]rule{
-		opApplicationUserCreate:  anyOf(permAppUsersWrite),
-		opApplicationUsersList:   anyOf(permAppUsersWrite),
-		opApplicationUserGet:     anyOf(permAppUsersWrite),
-		opApplicationUserUpdate:  anyOf(permAppUsersWrite),
-		opApplicationUserDelete:  anyOf(permAppUsersWrite),
-		opApplicationTokenCreate: anyOf(permAppUsersWrite),
-		opApplicationTokensList:  anyOf(permAppUsersWrite),
-		opApplicationTokenDelete: anyOf(permAppUsersWrite),
+	addRequirements(map[Op]rule{
+		OpApplicationUserCreate:            anyOf(permAppUsersWrite),
+		OpApplicationUsersList:             anyOf(permAppUsersWrite),
+		OpApplicationUserGet:               anyOf(permAppUsersWrite),
+		OpApplicationUserUpdate:            anyOf(permAppUsersWrite),
+		OpApplicationUserDelete:            anyOf(permAppUsersWrite),
+		OpApplicationUserAccessTokenCreate: anyOf(permAppUsersWrite),
+		OpApplicationUserAccessTokensList:  anyOf(permAppUsersWrite),
+		OpApplicationUserAccessTokenDelete: anyOf(permAppUsersWrite),
 	})
 }
 
@@ -78,7 +78,7 @@ func (p *Plane) CreateApplicationUser(ctx context.Context, a *Actor, orgID, name
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opApplicationUserCreate, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpApplicationUserCreate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -121,7 +121,7 @@ func (p *Plane) applicationUser(tx store.Reader, orgID, id string) (identity.Use
 
 // orgAndApplicationUser loads the organization, authorizes op on it, and
 // loads the application user.
-func (p *Plane) orgAndApplicationUser(tx store.Reader, a *Actor, op, orgID, userID string) (org.Organization, identity.User, error) {
+func (p *Plane) orgAndApplicationUser(tx store.Reader, a *Actor, op Op, orgID, userID string) (org.Organization, identity.User, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.User{}, err
@@ -141,7 +141,7 @@ func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opApplicationUsersList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpApplicationUsersList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = tx.ListApplicationUsers(o.ID)
@@ -155,7 +155,7 @@ func (p *Plane) GetApplicationUser(ctx context.Context, a *Actor, orgID, userID 
 	var u identity.User
 	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
-		_, u, err = p.orgAndApplicationUser(tx, a, opApplicationUserGet, orgID, userID)
+		_, u, err = p.orgAndApplicationUser(tx, a, OpApplicationUserGet, orgID, userID)
 		return err
 	})
 	return u, err
@@ -171,7 +171,7 @@ func (p *Plane) UpdateApplicationUser(ctx context.Context, a *Actor, orgID, user
 	}
 	var u identity.User
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, app, err := p.orgAndApplicationUser(tx, a, opApplicationUserUpdate, orgID, userID)
+		o, app, err := p.orgAndApplicationUser(tx, a, OpApplicationUserUpdate, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -192,7 +192,7 @@ func (p *Plane) UpdateApplicationUser(ctx context.Context, a *Actor, orgID, user
 // within a second on every other server.
 func (p *Plane) DeleteApplicationUser(ctx context.Context, a *Actor, orgID, userID string) error {
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, app, err := p.orgAndApplicationUser(tx, a, opApplicationUserDelete, orgID, userID)
+		o, app, err := p.orgAndApplicationUser(tx, a, OpApplicationUserDelete, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 	}
 	var out IssuedToken
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokenCreate, orgID, userID)
+		o, app, err := p.orgAndApplicationUser(tx, a, OpApplicationUserAccessTokenCreate, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 func (p *Plane) ListApplicationTokens(ctx context.Context, a *Actor, orgID, userID string) ([]TokenInfo, error) {
 	var ts []token.Token
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokensList, orgID, userID)
+		_, app, err := p.orgAndApplicationUser(tx, a, OpApplicationUserAccessTokensList, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (p *Plane) ListApplicationTokens(ctx context.Context, a *Actor, orgID, user
 func (p *Plane) RevokeApplicationToken(ctx context.Context, a *Actor, orgID, userID, prefix string) error {
 	var t token.Token
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, app, err := p.orgAndApplicationUser(tx, a, opApplicationTokenDelete, orgID, userID)
+		o, app, err := p.orgAndApplicationUser(tx, a, OpApplicationUserAccessTokenDelete, orgID, userID)
 		if err != nil {
 			return err
 		}

@@ -166,6 +166,9 @@ func (p *Plane) refuse(ctx context.Context, r refusal) {
 
 // Logout revokes the session token the actor used, and nothing else.
 func (p *Plane) Logout(ctx context.Context, a *Actor) error {
+	if err := p.authorizeCaller(a, OpUserLogout); err != nil {
+		return err
+	}
 	err := p.mustWrite(ctx, func(tx store.Tx) error { return tx.DeleteToken(a.Token.Hash) })
 	p.tokens.drop(a.Token.Hash)
 	return err

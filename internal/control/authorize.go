@@ -13,7 +13,10 @@ import (
 // requirements table gives op, and then that the authentication policy of
 // res's organization accepts how the actor signed in and where from.
 // Unknown operations are denied: deny by default.
-func (p *Plane) authorize(tx store.Reader, a *Actor, op string, res authz.Resource) error {
+func (p *Plane) authorize(tx store.Reader, a *Actor, op Op, res authz.Resource) error {
+	if p.checked != nil {
+		p.checked(op)
+	}
 	if err := p.checkRule(tx, a, op, res); err != nil {
 		return p.maybeStale(tx, err)
 	}
@@ -66,7 +69,7 @@ func (p *Plane) staleAnswer(tx store.Reader, denied bool, rev int64) error {
 	return nil
 }
 
-func (p *Plane) checkRule(tx store.Reader, a *Actor, op string, res authz.Resource) error {
+func (p *Plane) checkRule(tx store.Reader, a *Actor, op Op, res authz.Resource) error {
 	r, ok := requirements[op]
 	if !ok {
 		p.log.Error("operation has no authorization rule; denying", "op", op)
@@ -99,8 +102,25 @@ func (p *Plane) checkRule(tx store.Reader, a *Actor, op string, res authz.Resour
 	return fail(ErrForbidden, "Permission denied: %s requires %s on %s %s", op, describe(r.anyOf), res.Kind, displayID(res))
 }
 
+// authorizeCaller authorizes an operation that acts only on the caller's
+// own data or filters what it returns, so it names no resource: its rule
+// must be "authenticated" (anything else is denied, deny by default).
+func (p *Plane) authorizeCaller(a *Actor, op Op) error {
+	if p.checked != nil {
+		p.checked(op)
+	}
+	if r, ok := requirements[op]; !ok || !r.authenticated {
+		p.log.Error("operation on the caller's own data needs an authenticated rule; denying", "op", op)
+		return fail(ErrForbidden, "Permission denied: %s", op)
+	}
+	if a == nil {
+		return fail(ErrUnauthenticated, "Authentication required")
+	}
+	return nil
+}
+
 // allowed reports whether authorize would pass, for filtering listings.
-func (p *Plane) allowed(a *Actor, op string, res authz.Resource) bool {
+func (p *Plane) allowed(a *Actor, op Op, res authz.Resource) bool {
 	r, ok := requirements[op]
 	if !ok || r.member || r.superAdmin {
 		return false

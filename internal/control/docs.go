@@ -1,4 +1,5 @@
 package control
 
-// The OpenAPI document is public: it describes the API, not any data.
-func init() { addRequirements(map[string]rule{"OpenAPIGet": {authenticated: true}}) }
+// OpOpenAPIGet serves the OpenAPI document. The route is public (the
+// document describes the API, not any data), so it has no rule.
+const OpOpenAPIGet Op = "OpenAPIGet"

@@ -13,22 +13,22 @@ import (
 // Domain operations: Aiven's, plus reading one domain (Aiven lists them
 // only; Gatehouse shows one with its proof instructions).
 const (
-	opDomainAdd    = "OrganizationDomainAdd"
-	opDomainGet    = "OrganizationDomainGet"
-	opDomainsList  = "OrganizationDomainsList"
-	opDomainUpdate = "OrganizationDomainUpdate"
-	opDomainVerify = "OrganizationDomainVerify"
-	opDomainRemove = "OrganizationDomainsRemove"
+	OpOrganizationDomainAdd     Op = "OrganizationDomainAdd"
+	OpOrganizationDomainGet     Op = "OrganizationDomainGet"
+	OpOrganizationDomainsList   Op = "OrganizationDomainsList"
+	OpOrganizationDomainUpdate  Op = "OrganizationDomainUpdate"
+	OpOrganizationDomainVerify  Op = "OrganizationDomainVerify"
+	OpOrganizationDomainsRemove Op = "OrganizationDomainsRemove"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opDomainAdd:    anyOf("organization:domains:write"),
-		opDomainGet:    anyOf("organization:domains:write"),
-		opDomainsList:  anyOf("organization:domains:write"),
-		opDomainUpdate: anyOf("organization:domains:write"),
-		opDomainVerify: anyOf("organization:domains:write"),
-		opDomainRemove: anyOf("organization:domains:write"),
+	addRequirements(map[Op]rule{
+		OpOrganizationDomainAdd:     anyOf("organization:domains:write"),
+		OpOrganizationDomainGet:     anyOf("organization:domains:write"),
+		OpOrganizationDomainsList:   anyOf("organization:domains:write"),
+		OpOrganizationDomainUpdate:  anyOf("organization:domains:write"),
+		OpOrganizationDomainVerify:  anyOf("organization:domains:write"),
+		OpOrganizationDomainsRemove: anyOf("organization:domains:write"),
 	})
 }
 
@@ -69,7 +69,7 @@ func (p *Plane) AddDomain(ctx context.Context, a *Actor, orgID, name, verificati
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opDomainAdd, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationDomainAdd, orgRes(o.ID)); err != nil {
 			return err
 		}
 		existing, err := tx.ListDomains(o.ID)
@@ -107,7 +107,7 @@ func (p *Plane) domain(tx store.Reader, orgID, id string) (org.Domain, error) {
 
 // orgDomain loads and authorizes: the organization, the actor's right for
 // op on it, and the domain.
-func (p *Plane) orgDomain(tx store.Reader, a *Actor, op, orgID, id string) (org.Organization, org.Domain, error) {
+func (p *Plane) orgDomain(tx store.Reader, a *Actor, op Op, orgID, id string) (org.Organization, org.Domain, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, org.Domain{}, err
@@ -124,7 +124,7 @@ func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.
 	var d org.Domain
 	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
-		_, d, err = p.orgDomain(tx, a, opDomainGet, orgID, id)
+		_, d, err = p.orgDomain(tx, a, OpOrganizationDomainGet, orgID, id)
 		return err
 	})
 	return d, err
@@ -138,7 +138,7 @@ func (p *Plane) ListDomains(ctx context.Context, a *Actor, orgID string) ([]org.
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opDomainsList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationDomainsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = tx.ListDomains(o.ID)
@@ -159,7 +159,7 @@ func (p *Plane) UpdateDomain(ctx context.Context, a *Actor, orgID, id, verificat
 	}
 	var d org.Domain
 	err = p.write(ctx, func(tx store.Tx) error {
-		o, dom, err := p.orgDomain(tx, a, opDomainUpdate, orgID, id)
+		o, dom, err := p.orgDomain(tx, a, OpOrganizationDomainUpdate, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (o
 	// The lookup happens outside any transaction: it may take seconds.
 	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
-		_, d, err = p.orgDomain(tx, a, opDomainVerify, orgID, id)
+		_, d, err = p.orgDomain(tx, a, OpOrganizationDomainVerify, orgID, id)
 		return err
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (o
 	}
 	var changed []string
 	err = p.write(ctx, func(tx store.Tx) error {
-		o, dom, err := p.orgDomain(tx, a, opDomainVerify, orgID, id)
+		o, dom, err := p.orgDomain(tx, a, OpOrganizationDomainVerify, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (o
 func (p *Plane) RemoveDomain(ctx context.Context, a *Actor, orgID, id string) error {
 	var changed []string
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, d, err := p.orgDomain(tx, a, opDomainRemove, orgID, id)
+		o, d, err := p.orgDomain(tx, a, OpOrganizationDomainsRemove, orgID, id)
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, l
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccountEventList, p.unitRes(u)); err != nil {
+		if err := p.authorize(tx, a, OpAccountEventList, p.unitRes(u)); err != nil {
 			return err
 		}
 		f := store.EventFilter{OrganizationID: u.OrganizationID, Limit: eventLimit(limit), BeforeID: beforeID}
@@ -73,15 +73,18 @@ func subtreeIDs(units []org.Unit, id string) []string {
 	return ids
 }
 
-// ProjectEvents returns a project's event log, newest first.
+// ProjectEvents returns a project's event log, newest first: the events
+// of this project, found by its internal ID, so a project that takes a
+// freed name starts with an empty log, and a renamed one keeps its own.
+// A deleted project's events stay only in its organization's log.
 func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
 	var out []audit.Event
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectEventList, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectGetEventLogs, project)
 		if err != nil {
 			return err
 		}
-		out, err = tx.ListEvents(store.EventFilter{Project: pr.Name, Limit: eventLimit(limit), BeforeID: beforeID})
+		out, err = tx.ListEvents(store.EventFilter{ProjectID: pr.ID, Limit: eventLimit(limit), BeforeID: beforeID})
 		return err
 	})
 	return out, err

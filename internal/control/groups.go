@@ -49,7 +49,7 @@ func (p *Plane) CreateGroup(ctx context.Context, a *Actor, orgID, name, desc str
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opUserGroupCreate, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpUserGroupCreate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -82,7 +82,7 @@ func (p *Plane) group(tx store.Reader, orgID, id string) (identity.Group, error)
 
 // orgGroup loads an organization, authorizes op on it, and loads one of its
 // groups: the opening of every operation on a group.
-func (p *Plane) orgGroup(tx store.Reader, a *Actor, op, orgID, id string) (org.Organization, identity.Group, error) {
+func (p *Plane) orgGroup(tx store.Reader, a *Actor, op Op, orgID, id string) (org.Organization, identity.Group, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.Group{}, err
@@ -102,7 +102,7 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opUserGroupsList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpUserGroupsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		gs, err := tx.ListGroups(o.ID)
@@ -126,7 +126,7 @@ func (p *Plane) GetGroup(ctx context.Context, a *Actor, orgID, id string) (ident
 	var g identity.Group
 	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
-		_, g, err = p.orgGroup(tx, a, opUserGroupGet, orgID, id)
+		_, g, err = p.orgGroup(tx, a, OpUserGroupGet, orgID, id)
 		return err
 	})
 	return g, err
@@ -139,7 +139,7 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 	}
 	var g identity.Group
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, grp, err := p.orgGroup(tx, a, opUserGroupUpdate, orgID, id)
+		o, grp, err := p.orgGroup(tx, a, OpUserGroupUpdate, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 // DeleteGroup deletes a group, its memberships and its grants.
 func (p *Plane) DeleteGroup(ctx context.Context, a *Actor, orgID, id string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		o, g, err := p.orgGroup(tx, a, opUserGroupDelete, orgID, id)
+		o, g, err := p.orgGroup(tx, a, OpUserGroupDelete, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ type GroupMember struct {
 func (p *Plane) ListGroupMembers(ctx context.Context, a *Actor, orgID, id string) ([]GroupMember, error) {
 	var out []GroupMember
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, g, err := p.orgGroup(tx, a, opUserGroupMembersList, orgID, id)
+		_, g, err := p.orgGroup(tx, a, OpUserGroupMembersList, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -237,7 +237,7 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 		return fail(ErrInvalid, "at most %d member_ids per call", maxMembersPerCall)
 	}
 	return p.write(ctx, func(tx store.Tx) error {
-		o, g, err := p.orgGroup(tx, a, opUserGroupMemberUpdate, orgID, id)
+		o, g, err := p.orgGroup(tx, a, OpUserGroupMemberUpdate, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (p *Plane) UserGroups(ctx context.Context, a *Actor, orgID, userID string) 
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opUserGroupsList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpUserUserGroupsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.GetMember(o.ID, userID); err != nil {

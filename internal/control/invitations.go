@@ -19,25 +19,24 @@ import (
 // Invitation operations: Aiven's, plus Gatehouse's public pair that lets a
 // newcomer without an account read and accept an invitation by its code.
 const (
-	opOrgUserInvite           = "OrganizationUserInvite"
-	opOrgUserInvitationsList  = "OrganizationUserInvitationsList"
-	opOrgUserInvitationDelete = "OrganizationUserInvitationDelete"
-	opOrgUserInvitationAccept = "OrganizationUserInvitationAccept"
-	opInvitationGet           = "InvitationGet"
-	opInvitationAccept        = "InvitationAccept"
+	OpOrganizationUserInvite           Op = "OrganizationUserInvite"
+	OpOrganizationUserInvitationsList  Op = "OrganizationUserInvitationsList"
+	OpOrganizationUserInvitationDelete Op = "OrganizationUserInvitationDelete"
+	OpOrganizationUserInvitationAccept Op = "OrganizationUserInvitationAccept"
+	OpInvitationGet                    Op = "InvitationGet"
+	OpInvitationAccept                 Op = "InvitationAccept"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opOrgUserInvite:          anyOf("organization:users:write"),
-		opOrgUserInvitationsList: anyOf("organization:users:write"),
+	addRequirements(map[Op]rule{
+		OpOrganizationUserInvite:          anyOf("organization:users:write"),
+		OpOrganizationUserInvitationsList: anyOf("organization:users:write"),
 		// Cancelling is the inviter's side; accepting is the invitee's,
 		// checked against the invitation's email.
-		opOrgUserInvitationDelete: anyOf("organization:users:write"),
-		opOrgUserInvitationAccept: {authenticated: true},
-		// Public: the code itself (256 random bits) is the credential.
-		opInvitationGet:    {authenticated: true},
-		opInvitationAccept: {authenticated: true},
+		OpOrganizationUserInvitationDelete: anyOf("organization:users:write"),
+		OpOrganizationUserInvitationAccept: {authenticated: true},
+		// InvitationGet and InvitationAccept are public routes and have no
+		// rule: the code itself (256 random bits) is the credential.
 	})
 }
 
@@ -93,7 +92,7 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 		if o, err = p.organization(tx, orgID); err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserInvite, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserInvite, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if u, err := tx.GetUserByEmail(email); err == nil {
@@ -187,7 +186,7 @@ func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserInvitationsList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserInvitationsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		invs, err := tx.ListInvitations(o.ID, identity.InvitationPending)
@@ -217,7 +216,7 @@ func (p *Plane) CancelInvitation(ctx context.Context, a *Actor, orgID, email str
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserInvitationDelete, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserInvitationDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		inv, err := p.pendingInvitation(tx, o.ID, email)
@@ -248,6 +247,9 @@ func (p *Plane) usable(inv identity.Invitation) error {
 // AcceptInvitation is Aiven's accept: the signed-in invitee joins with
 // the account they used to sign in, which must have the invited email.
 func (p *Plane) AcceptInvitation(ctx context.Context, a *Actor, orgID, email string) error {
+	if err := p.authorizeCaller(a, OpOrganizationUserInvitationAccept); err != nil {
+		return err
+	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a.User.IsApplication {
 		return fail(ErrForbidden, "Application users cannot accept invitations")

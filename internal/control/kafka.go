@@ -17,25 +17,25 @@ import (
 // Kafka ACL operation IDs (go-client-codegen's permissions.yaml), plus
 // Gatehouse's own authorizer and sync.
 const (
-	opKafkaACLAdd           = "ServiceKafkaAclAdd"
-	opKafkaACLDelete        = "ServiceKafkaAclDelete"
-	opKafkaACLList          = "ServiceKafkaAclList"
-	opKafkaNativeACLAdd     = "ServiceKafkaNativeAclAdd"
-	opKafkaNativeACLDelete  = "ServiceKafkaNativeAclDelete"
-	opKafkaNativeACLGet     = "ServiceKafkaNativeAclGet"
-	opKafkaNativeACLList    = "ServiceKafkaNativeAclList"
-	opSchemaRegistryACLAdd  = "ServiceSchemaRegistryAclAdd"
-	opSchemaRegistryACLDel  = "ServiceSchemaRegistryAclDelete"
-	opSchemaRegistryACLList = "ServiceSchemaRegistryAclList"
-	opKafkaAuthorize        = "ServiceKafkaAuthorize"
-	opKafkaSync             = "ServiceKafkaAclSync"
-	kindAiven               = "aiven"
-	kindNative              = "native"
-	kindSchemaRegistry      = "schema_registry"
-	maxKafkaACLsPerService  = 20000
-	maxKafkaAuthorizeBatch  = 1000
-	kafkaAuthorizerCacheTTL = time.Second
-	kafkaServiceType        = "kafka"
+	OpServiceKafkaAclAdd             Op = "ServiceKafkaAclAdd"
+	OpServiceKafkaAclDelete          Op = "ServiceKafkaAclDelete"
+	OpServiceKafkaAclList            Op = "ServiceKafkaAclList"
+	OpServiceKafkaNativeAclAdd       Op = "ServiceKafkaNativeAclAdd"
+	OpServiceKafkaNativeAclDelete    Op = "ServiceKafkaNativeAclDelete"
+	OpServiceKafkaNativeAclGet       Op = "ServiceKafkaNativeAclGet"
+	OpServiceKafkaNativeAclList      Op = "ServiceKafkaNativeAclList"
+	OpServiceSchemaRegistryAclAdd    Op = "ServiceSchemaRegistryAclAdd"
+	OpServiceSchemaRegistryAclDelete Op = "ServiceSchemaRegistryAclDelete"
+	OpServiceSchemaRegistryAclList   Op = "ServiceSchemaRegistryAclList"
+	OpServiceKafkaAuthorize          Op = "ServiceKafkaAuthorize"
+	OpServiceKafkaAclSync            Op = "ServiceKafkaAclSync"
+	kindAiven                           = "aiven"
+	kindNative                          = "native"
+	kindSchemaRegistry                  = "schema_registry"
+	maxKafkaACLsPerService              = 20000
+	maxKafkaAuthorizeBatch              = 1000
+	kafkaAuthorizerCacheTTL             = time.Second
+	kafkaServiceType                    = "kafka"
 )
 
 func init() {
@@ -43,11 +43,11 @@ func init() {
 	// the authorizer reveals no more than the listing, and syncing changes
 	// only what the listing says, so they need the same.
 	w := anyOf("service:data:write")
-	addRequirements(map[string]rule{
-		opKafkaACLAdd: w, opKafkaACLDelete: w, opKafkaACLList: w,
-		opKafkaNativeACLAdd: w, opKafkaNativeACLDelete: w, opKafkaNativeACLGet: w, opKafkaNativeACLList: w,
-		opSchemaRegistryACLAdd: w, opSchemaRegistryACLDel: w, opSchemaRegistryACLList: w,
-		opKafkaAuthorize: w, opKafkaSync: w,
+	addRequirements(map[Op]rule{
+		OpServiceKafkaAclAdd: w, OpServiceKafkaAclDelete: w, OpServiceKafkaAclList: w,
+		OpServiceKafkaNativeAclAdd: w, OpServiceKafkaNativeAclDelete: w, OpServiceKafkaNativeAclGet: w, OpServiceKafkaNativeAclList: w,
+		OpServiceSchemaRegistryAclAdd: w, OpServiceSchemaRegistryAclDelete: w, OpServiceSchemaRegistryAclList: w,
+		OpServiceKafkaAuthorize: w, OpServiceKafkaAclSync: w,
 	})
 }
 
@@ -122,7 +122,7 @@ func invalidKafkaACL(err error) error {
 }
 
 // kafkaService loads and authorizes a Kafka service inside tx.
-func (p *Plane) kafkaService(tx store.Reader, a *Actor, op, project, service string) (org.Project, org.Service, error) {
+func (p *Plane) kafkaService(tx store.Reader, a *Actor, op Op, project, service string) (org.Project, org.Service, error) {
 	pr, err := p.project(tx, project)
 	if err != nil {
 		return pr, org.Service{}, err
@@ -141,9 +141,9 @@ func (p *Plane) kafkaService(tx store.Reader, a *Actor, op, project, service str
 }
 
 // KafkaACLs returns every ACL entry of a Kafka service, of all three kinds.
-func (p *Plane) KafkaACLs(ctx context.Context, a *Actor, op, project, service string) (kafkaacl.Rules, error) {
+func (p *Plane) KafkaACLs(ctx context.Context, a *Actor, op Op, project, service string) (kafkaacl.Rules, error) {
 	switch op {
-	case opKafkaACLList, opKafkaNativeACLList, opSchemaRegistryACLList:
+	case OpServiceKafkaAclList, OpServiceKafkaNativeAclList, OpServiceSchemaRegistryAclList:
 	default:
 		return kafkaacl.Rules{}, fmt.Errorf("KafkaACLs: %q is not a listing operation", op)
 	}
@@ -165,14 +165,14 @@ func (p *Plane) KafkaACLs(ctx context.Context, a *Actor, op, project, service st
 
 // Listing operations, for callers naming what they list.
 const (
-	KafkaACLList          = opKafkaACLList
-	KafkaNativeACLList    = opKafkaNativeACLList
-	SchemaRegistryACLList = opSchemaRegistryACLList
+	KafkaACLList          = OpServiceKafkaAclList
+	KafkaNativeACLList    = OpServiceKafkaNativeAclList
+	SchemaRegistryACLList = OpServiceSchemaRegistryAclList
 )
 
 // addKafkaEntry stores one validated entry and returns the service's rules
 // after the change.
-func (p *Plane) addKafkaEntry(ctx context.Context, a *Actor, op, project, service, kind string,
+func (p *Plane) addKafkaEntry(ctx context.Context, a *Actor, op Op, project, service, kind string,
 	build func(id string) (entry any, same func(kafkaacl.Rules) bool), describe string) (kafkaacl.Rules, error) {
 	var after kafkaacl.Rules
 	err := p.write(ctx, func(tx store.Tx) error {
@@ -229,7 +229,7 @@ func (p *Plane) AddKafkaACL(ctx context.Context, a *Actor, project, service stri
 	if err := e.Validate(); err != nil {
 		return kafkaacl.Rules{}, invalidKafkaACL(err)
 	}
-	return p.addKafkaEntry(ctx, a, opKafkaACLAdd, project, service, kindAiven, func(id string) (any, func(kafkaacl.Rules) bool) {
+	return p.addKafkaEntry(ctx, a, OpServiceKafkaAclAdd, project, service, kindAiven, func(id string) (any, func(kafkaacl.Rules) bool) {
 		e.ID = id
 		return e, func(r kafkaacl.Rules) bool {
 			for _, x := range r.Aiven {
@@ -248,7 +248,7 @@ func (p *Plane) AddKafkaNativeACL(ctx context.Context, a *Actor, project, servic
 	if err := e.Validate(); err != nil {
 		return e, invalidKafkaACL(err)
 	}
-	_, err := p.addKafkaEntry(ctx, a, opKafkaNativeACLAdd, project, service, kindNative, func(id string) (any, func(kafkaacl.Rules) bool) {
+	_, err := p.addKafkaEntry(ctx, a, OpServiceKafkaNativeAclAdd, project, service, kindNative, func(id string) (any, func(kafkaacl.Rules) bool) {
 		e.ID = id
 		return e, func(r kafkaacl.Rules) bool {
 			for _, x := range r.Native {
@@ -269,7 +269,7 @@ func (p *Plane) AddSchemaRegistryACL(ctx context.Context, a *Actor, project, ser
 	if err := e.Validate(); err != nil {
 		return kafkaacl.Rules{}, invalidKafkaACL(err)
 	}
-	return p.addKafkaEntry(ctx, a, opSchemaRegistryACLAdd, project, service, kindSchemaRegistry, func(id string) (any, func(kafkaacl.Rules) bool) {
+	return p.addKafkaEntry(ctx, a, OpServiceSchemaRegistryAclAdd, project, service, kindSchemaRegistry, func(id string) (any, func(kafkaacl.Rules) bool) {
 		e.ID = id
 		return e, func(r kafkaacl.Rules) bool {
 			for _, x := range r.SchemaRegistry {
@@ -285,7 +285,7 @@ func (p *Plane) AddSchemaRegistryACL(ctx context.Context, a *Actor, project, ser
 // DeleteKafkaACL removes an entry of one kind ("aiven", "native" or
 // "schema_registry" as named by the operation) and returns the service's
 // rules after the change.
-func (p *Plane) deleteKafkaEntry(ctx context.Context, a *Actor, op, kind, project, service, id string) (kafkaacl.Rules, error) {
+func (p *Plane) deleteKafkaEntry(ctx context.Context, a *Actor, op Op, kind, project, service, id string) (kafkaacl.Rules, error) {
 	var after kafkaacl.Rules
 	err := p.write(ctx, func(tx store.Tx) error {
 		pr, s, err := p.kafkaService(tx, a, op, project, service)
@@ -313,26 +313,26 @@ func (p *Plane) deleteKafkaEntry(ctx context.Context, a *Actor, op, kind, projec
 
 // DeleteKafkaACL removes an Aiven ACL entry and returns the service's rules.
 func (p *Plane) DeleteKafkaACL(ctx context.Context, a *Actor, project, service, id string) (kafkaacl.Rules, error) {
-	return p.deleteKafkaEntry(ctx, a, opKafkaACLDelete, kindAiven, project, service, id)
+	return p.deleteKafkaEntry(ctx, a, OpServiceKafkaAclDelete, kindAiven, project, service, id)
 }
 
 // DeleteKafkaNativeACL removes a Kafka-native entry.
 func (p *Plane) DeleteKafkaNativeACL(ctx context.Context, a *Actor, project, service, id string) error {
-	_, err := p.deleteKafkaEntry(ctx, a, opKafkaNativeACLDelete, kindNative, project, service, id)
+	_, err := p.deleteKafkaEntry(ctx, a, OpServiceKafkaNativeAclDelete, kindNative, project, service, id)
 	return err
 }
 
 // DeleteSchemaRegistryACL removes a Schema Registry entry and returns the
 // service's rules.
 func (p *Plane) DeleteSchemaRegistryACL(ctx context.Context, a *Actor, project, service, id string) (kafkaacl.Rules, error) {
-	return p.deleteKafkaEntry(ctx, a, opSchemaRegistryACLDel, kindSchemaRegistry, project, service, id)
+	return p.deleteKafkaEntry(ctx, a, OpServiceSchemaRegistryAclDelete, kindSchemaRegistry, project, service, id)
 }
 
 // KafkaNativeACL returns one Kafka-native entry.
 func (p *Plane) KafkaNativeACL(ctx context.Context, a *Actor, project, service, id string) (kafkaacl.NativeEntry, error) {
 	var out kafkaacl.NativeEntry
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, s, err := p.kafkaService(tx, a, opKafkaNativeACLGet, project, service)
+		_, s, err := p.kafkaService(tx, a, OpServiceKafkaNativeAclGet, project, service)
 		if err != nil {
 			return err
 		}
@@ -364,7 +364,7 @@ func (p *Plane) AuthorizeKafka(ctx context.Context, a *Actor, project, service s
 	if len(reqs) > maxKafkaAuthorizeBatch {
 		return nil, fail(ErrInvalid, "At most %d requests per call, not %d", maxKafkaAuthorizeBatch, len(reqs))
 	}
-	az, err := p.kafkaAuthorizer(ctx, a, opKafkaAuthorize, project, service)
+	az, err := p.kafkaAuthorizer(ctx, a, OpServiceKafkaAuthorize, project, service)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +376,7 @@ func (p *Plane) AuthorizeKafka(ctx context.Context, a *Actor, project, service s
 // kafkaAuthorizerCacheTTL. Changes made through this server drop the cache
 // at once; changes made through another server sharing the database are
 // seen within the TTL.
-func (p *Plane) kafkaAuthorizer(ctx context.Context, a *Actor, op, project, service string) (*kafkaacl.Authorizer, error) {
+func (p *Plane) kafkaAuthorizer(ctx context.Context, a *Actor, op Op, project, service string) (*kafkaacl.Authorizer, error) {
 	now := p.now()
 	var az *kafkaacl.Authorizer
 	err := p.read(ctx, func(tx store.Reader) error {

@@ -52,7 +52,7 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 		accID string
 	)
 	err = p.read(ctx, func(tx store.Reader) error {
-		pr, s, err := p.kafkaService(tx, a, opKafkaSync, project, service)
+		pr, s, err := p.kafkaService(tx, a, OpServiceKafkaAclSync, project, service)
 		if err != nil {
 			return err
 		}

@@ -20,18 +20,18 @@ import (
 // revoke the user's tokens and reset the user's password; the user may not
 // create organizations. Application users are never managed.
 const (
-	opUserTokensList    = "OrganizationUserTokensList"
-	opUserRevokeToken   = "OrganizationUserRevokeToken"
-	opUserPasswordReset = "OrganizationUserPasswordReset"
-	opManagedUsersList  = "OrganizationManagedUsersList" // Gatehouse's own
+	OpOrganizationUserTokensList    Op = "OrganizationUserTokensList"
+	OpOrganizationUserRevokeToken   Op = "OrganizationUserRevokeToken"
+	OpOrganizationUserPasswordReset Op = "OrganizationUserPasswordReset"
+	OpOrganizationManagedUsersList  Op = "OrganizationManagedUsersList" // Gatehouse's own
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opUserTokensList:    anyOf("organization:users:write"),
-		opUserRevokeToken:   anyOf("organization:users:write"),
-		opUserPasswordReset: anyOf("organization:users:write"),
-		opManagedUsersList:  anyOf("organization:users:write"),
+	addRequirements(map[Op]rule{
+		OpOrganizationUserTokensList:    anyOf("organization:users:write"),
+		OpOrganizationUserRevokeToken:   anyOf("organization:users:write"),
+		OpOrganizationUserPasswordReset: anyOf("organization:users:write"),
+		OpOrganizationManagedUsersList:  anyOf("organization:users:write"),
 	})
 }
 
@@ -151,7 +151,7 @@ func (p *Plane) forgetUsers(ids []string) {
 // right for op on the organization and that the actor holds at least the
 // user's access (guardTarget; verb says what is refused). A user the
 // organization does not manage is refused with a message that says so.
-func (p *Plane) managedUser(tx store.Reader, a *Actor, op, verb, orgID, userID string) (org.Organization, identity.User, error) {
+func (p *Plane) managedUser(tx store.Reader, a *Actor, op Op, verb, orgID, userID string) (org.Organization, identity.User, error) {
 	o, err := p.organization(tx, orgID)
 	if err != nil {
 		return o, identity.User{}, err
@@ -223,7 +223,7 @@ func (p *Plane) guardTarget(tx store.Reader, a *Actor, o org.Organization, u ide
 func (p *Plane) ManagedUserTokens(ctx context.Context, a *Actor, orgID, userID string) ([]token.Token, error) {
 	var out []token.Token
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, u, err := p.managedUser(tx, a, opUserTokensList, "list the tokens of", orgID, userID)
+		_, u, err := p.managedUser(tx, a, OpOrganizationUserTokensList, "list the tokens of", orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (p *Plane) RevokeManagedUserToken(ctx context.Context, a *Actor, orgID, use
 	}
 	var hash string
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, u, err := p.managedUser(tx, a, opUserRevokeToken, "revoke tokens of", orgID, userID)
+		o, u, err := p.managedUser(tx, a, OpOrganizationUserRevokeToken, "revoke tokens of", orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -279,7 +279,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 	// (32 MiB and tens of milliseconds): otherwise any signed-in caller
 	// could make the server hash on demand with made-up IDs.
 	if err := p.read(ctx, func(tx store.Reader) error {
-		_, u, err := p.managedUser(tx, a, opUserPasswordReset, "reset the password of", orgID, userID)
+		_, u, err := p.managedUser(tx, a, OpOrganizationUserPasswordReset, "reset the password of", orgID, userID)
 		if err == nil && u.IsApplication {
 			err = fail(ErrInvalid, "Application users have no password")
 		}
@@ -298,7 +298,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 	)
 	err = p.write(ctx, func(tx store.Tx) error {
 		var err error
-		if o, u, err = p.managedUser(tx, a, opUserPasswordReset, "reset the password of", orgID, userID); err != nil {
+		if o, u, err = p.managedUser(tx, a, OpOrganizationUserPasswordReset, "reset the password of", orgID, userID); err != nil {
 			return err
 		}
 		if u.IsApplication {
@@ -349,7 +349,7 @@ func (p *Plane) ListManagedUsers(ctx context.Context, a *Actor, orgID string) ([
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opManagedUsersList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationManagedUsersList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		users, err := tx.ListManagedUsers(o.ID)

@@ -10,9 +10,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-const opUserUpdate = "UserUpdate"
+const OpUserUpdate Op = "UserUpdate"
 
-func init() { addRequirements(map[string]rule{opUserUpdate: {authenticated: true}}) }
+func init() { addRequirements(map[Op]rule{OpUserUpdate: {authenticated: true}}) }
 
 // Me is what the signed-in person sees about themself (Aiven's UserInfo).
 type Me struct {
@@ -24,6 +24,9 @@ type Me struct {
 
 // Me describes the actor.
 func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
+	if err := p.authorizeCaller(a, OpUserInfo); err != nil {
+		return Me{}, err
+	}
 	out := Me{Projects: map[string][]string{}}
 	err := p.read(ctx, func(tx store.Reader) error {
 		u, err := tx.GetUser(a.User.ID)
@@ -70,6 +73,9 @@ func (p *Plane) Me(ctx context.Context, a *Actor) (Me, error) {
 // UpdateMe edits the actor's own profile. Managed users cannot: their
 // managing organization's admins do it for them.
 func (p *Plane) UpdateMe(ctx context.Context, a *Actor, in ProfileUpdate) (Me, error) {
+	if err := p.authorizeCaller(a, OpUserUpdate); err != nil {
+		return Me{}, err
+	}
 	if in.RealName != nil && *in.RealName == "" {
 		in.RealName = nil // Aiven's client always sends real_name, empty when unset
 	}

@@ -17,19 +17,19 @@ import (
 
 // Member operations (Aiven's organization user handler).
 const (
-	opOrgUserList   = "OrganizationUserList"
-	opOrgUserGet    = "OrganizationUserGet"
-	opOrgUserUpdate = "OrganizationUserUpdate"
-	opOrgUserDelete = "OrganizationUserDelete"
+	OpOrganizationUserList   Op = "OrganizationUserList"
+	OpOrganizationUserGet    Op = "OrganizationUserGet"
+	OpOrganizationUserUpdate Op = "OrganizationUserUpdate"
+	OpOrganizationUserDelete Op = "OrganizationUserDelete"
 )
 
 func init() {
-	addRequirements(map[string]rule{
+	addRequirements(map[Op]rule{
 		// Aiven lists no permission for reading members: any member may.
-		opOrgUserList:   {member: true},
-		opOrgUserGet:    {member: true},
-		opOrgUserUpdate: anyOf("organization:users:write"),
-		opOrgUserDelete: anyOf("organization:users:write"),
+		OpOrganizationUserList:   {member: true},
+		OpOrganizationUserGet:    {member: true},
+		OpOrganizationUserUpdate: anyOf("organization:users:write"),
+		OpOrganizationUserDelete: anyOf("organization:users:write"),
 	})
 }
 
@@ -49,7 +49,7 @@ func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, include
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserList, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		ms, err := tx.ListMembers(o.ID)
@@ -103,7 +103,7 @@ func (p *Plane) GetMember(ctx context.Context, a *Actor, orgID, userID string) (
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserGet, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = p.member(tx, o, userID)
@@ -203,7 +203,7 @@ func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserUpdate, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserUpdate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		m, err := p.member(tx, o, userID)
@@ -356,7 +356,7 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrgUserDelete, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUserDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		m, err := p.member(tx, o, userID)

@@ -29,6 +29,9 @@ func validateTier(t string) (string, error) {
 // CreateOrganization creates an organization with its root account; the
 // creator becomes its super admin.
 func (p *Plane) CreateOrganization(ctx context.Context, a *Actor, name, tier string) (org.Organization, error) {
+	if err := p.authorizeCaller(a, OpUserOrganizationCreate); err != nil {
+		return org.Organization{}, err
+	}
 	if err := org.ValidateName("organization_name", name); err != nil {
 		return org.Organization{}, err
 	}
@@ -79,6 +82,9 @@ func (p *Plane) createOrganization(tx store.Tx, owner identity.User, name, tier,
 
 // ListOrganizations returns the organizations the actor belongs to.
 func (p *Plane) ListOrganizations(ctx context.Context, a *Actor) ([]org.Organization, error) {
+	if err := p.authorizeCaller(a, OpUserOrganizationsList); err != nil {
+		return nil, err
+	}
 	var out []org.Organization
 	err := p.read(ctx, func(tx store.Reader) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
@@ -105,7 +111,7 @@ func (p *Plane) GetOrganization(ctx context.Context, a *Actor, id string) (org.O
 		if o, err = p.organization(tx, id); err != nil {
 			return err
 		}
-		return p.authorize(tx, a, opOrganizationGet, orgRes(o.ID))
+		return p.authorize(tx, a, OpOrganizationGet, orgRes(o.ID))
 	})
 	return o, err
 }
@@ -141,7 +147,7 @@ func (p *Plane) UpdateOrganization(ctx context.Context, a *Actor, id string, nam
 		if o, err = p.organization(tx, id); err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrganizationUpdate, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationUpdate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		var changes []string
@@ -174,7 +180,7 @@ func (p *Plane) DeleteOrganization(ctx context.Context, a *Actor, id string, rec
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opOrganizationDelete, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if !recursive {

@@ -15,18 +15,16 @@ import (
 
 // Password operations (Aiven's user and organization user handlers).
 const (
-	opUserPasswordChange       = "UserPasswordChange"
-	opUserPasswordResetRequest = "UserPasswordResetRequest"
-	opPasswordResetConfirm     = "UserPasswordReset"
+	OpUserPasswordChange       Op = "UserPasswordChange"
+	OpUserPasswordResetRequest Op = "UserPasswordResetRequest"
+	OpUserPasswordReset        Op = "UserPasswordReset"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opUserPasswordChange: {authenticated: true},
+	addRequirements(map[Op]rule{
+		OpUserPasswordChange: {authenticated: true},
 		// Public: requesting says nothing about whether the email exists,
 		// and the emailed code (256 random bits) is the credential.
-		opUserPasswordResetRequest: {authenticated: true},
-		opPasswordResetConfirm:     {authenticated: true},
 	})
 }
 
@@ -37,6 +35,9 @@ const passwordResetTTL = time.Hour
 // one. Every session of the person ends, including the one used; the new
 // session token returned replaces it (Aiven's behaviour).
 func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next string) (string, error) {
+	if err := p.authorizeCaller(a, OpUserPasswordChange); err != nil {
+		return "", err
+	}
 	if err := identity.CheckPasswordPolicy(next); err != nil {
 		return "", err
 	}

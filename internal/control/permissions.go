@@ -74,7 +74,7 @@ func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opPermissionsGet, t.res); err != nil {
+		if err := p.authorize(tx, a, OpPermissionsGet, t.res); err != nil {
 			return err
 		}
 		gs, err := tx.ListGrants(t.typ, t.id)
@@ -93,7 +93,7 @@ func (p *Plane) Permissions(ctx context.Context, a *Actor, orgID, typ, id string
 
 // SetPermissions replaces the whole grant list of a resource (PUT).
 func (p *Plane) SetPermissions(ctx context.Context, a *Actor, orgID, typ, id string, entries []PrincipalPermissions) error {
-	return p.changePermissions(ctx, a, orgID, typ, id, "replace", entries)
+	return p.changePermissions(ctx, a, OpPermissionsSet, orgID, typ, id, "replace", entries)
 }
 
 // UpdatePermissions grants, revokes or sets the listed principals'
@@ -105,12 +105,12 @@ func (p *Plane) UpdatePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 	if operation != "grant" && operation != "revoke" && operation != "set" {
 		return fail(ErrInvalid, "operation must be grant, revoke or set, not %q", operation)
 	}
-	return p.changePermissions(ctx, a, orgID, typ, id, operation, entries)
+	return p.changePermissions(ctx, a, OpPermissionsUpdate, orgID, typ, id, operation, entries)
 }
 
 const maxPermissionEntries = 1000
 
-func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id, operation string, entries []PrincipalPermissions) error {
+func (p *Plane) changePermissions(ctx context.Context, a *Actor, op Op, orgID, typ, id, operation string, entries []PrincipalPermissions) error {
 	if len(entries) > maxPermissionEntries {
 		return fail(ErrInvalid, "at most %d permission entries per request", maxPermissionEntries)
 	}
@@ -137,7 +137,7 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, orgID, typ, id,
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opPermissionsSet, t.res); err != nil {
+		if err := p.authorize(tx, a, op, t.res); err != nil {
 			return err
 		}
 		current, err := tx.ListGrants(t.typ, t.id)

@@ -49,6 +49,8 @@ type Plane struct {
 	cfg settings
 
 	kafka kafkaAuthorizers // compiled Kafka ACLs per service
+
+	checked func(Op) // told every operation authorize checks (tests); nil otherwise
 }
 
 // Option configures a Plane.
@@ -56,6 +58,11 @@ type Option func(*Plane)
 
 // WithClock replaces the wall clock (tests).
 func WithClock(now func() time.Time) Option { return func(p *Plane) { p.now = now } }
+
+// WithCheckRecorder has f told the operation of every authorization check,
+// so tests can prove each route authorizes with its own operation. f must
+// be safe for concurrent use. Without it authorize pays one nil check.
+func WithCheckRecorder(f func(Op)) Option { return func(p *Plane) { p.checked = f } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(p *Plane) { p.log = l } }

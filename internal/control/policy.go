@@ -17,15 +17,15 @@ import (
 
 // Authentication policy operations (Aiven's organization handler).
 const (
-	opAuthConfigGet    = "OrganizationAuthenticationConfigGet"
-	opAuthConfigUpdate = "OrganizationAuthenticationConfigUpdate"
+	OpOrganizationAuthenticationConfigGet    Op = "OrganizationAuthenticationConfigGet"
+	OpOrganizationAuthenticationConfigUpdate Op = "OrganizationAuthenticationConfigUpdate"
 )
 
 func init() {
-	addRequirements(map[string]rule{
+	addRequirements(map[Op]rule{
 		// The allow-list describes the organization's networks: admins only.
-		opAuthConfigGet:    anyOf("role:organization:admin"),
-		opAuthConfigUpdate: anyOf("role:organization:admin"),
+		OpOrganizationAuthenticationConfigGet:    anyOf("role:organization:admin"),
+		OpOrganizationAuthenticationConfigUpdate: anyOf("role:organization:admin"),
 	})
 }
 
@@ -212,7 +212,7 @@ func (p *Plane) GetAuthPolicy(ctx context.Context, a *Actor, orgID string) (iden
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAuthConfigGet, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationAuthenticationConfigGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		pol, err = tx.GetAuthPolicy(o.ID)
@@ -241,7 +241,7 @@ func (p *Plane) UpdateAuthPolicy(ctx context.Context, a *Actor, orgID string, in
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAuthConfigUpdate, orgRes(o.ID)); err != nil {
+		if err := p.authorize(tx, a, OpOrganizationAuthenticationConfigUpdate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		pol, err = tx.GetAuthPolicy(o.ID)

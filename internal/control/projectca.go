@@ -22,14 +22,14 @@ import (
 // services, so the private key is thrown away once the certificate is
 // signed: only the certificate is kept.
 const (
-	opProjectKmsGetCA = "ProjectKmsGetCA"
-	opStaticIPList    = "StaticIPList"
+	OpProjectKmsGetCA Op = "ProjectKmsGetCA"
+	OpStaticIPList    Op = "StaticIPList"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opProjectKmsGetCA: anyOf("project:services:read"),
-		opStaticIPList:    anyOf("project:services:read", "project:networking:read"),
+	addRequirements(map[Op]rule{
+		OpProjectKmsGetCA: anyOf("project:services:read"),
+		OpStaticIPList:    anyOf("project:services:read", "project:networking:read"),
 	})
 }
 
@@ -67,7 +67,7 @@ func newProjectCA(project string, now time.Time) (string, error) {
 func (p *Plane) ProjectCA(ctx context.Context, a *Actor, project string) (string, error) {
 	var cert string
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectKmsGetCA, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectKmsGetCA, project)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (p *Plane) ProjectCA(ctx context.Context, a *Actor, project string) (string
 		return "", err
 	}
 	err = p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.authorizedProject(tx, a, opProjectKmsGetCA, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectKmsGetCA, project)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (p *Plane) ProjectCA(ctx context.Context, a *Actor, project string) (string
 // provisions nothing, but the caller must be allowed to ask.
 func (p *Plane) StaticIPs(ctx context.Context, a *Actor, project string) ([]string, error) {
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, err := p.authorizedProject(tx, a, opStaticIPList, project)
+		_, err := p.authorizedProject(tx, a, OpStaticIPList, project)
 		return err
 	})
 	return []string{}, err

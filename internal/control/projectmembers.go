@@ -23,33 +23,33 @@ import (
 // Operation IDs of project membership. Aiven's group paths are
 // undocumented and have none: those three are Gatehouse's names.
 const (
-	opProjectInvite            = "ProjectInvite"
-	opProjectInviteAccept      = "ProjectInviteAccept"
-	opProjectInviteDelete      = "ProjectInviteDelete"
-	opProjectUserList          = "ProjectUserList"
-	opProjectUserUpdate        = "ProjectUserUpdate"
-	opProjectUserRemove        = "ProjectUserRemove"
-	opProjectAccessList        = "ProjectAccessList"
-	opProjectGroupAccessSet    = "ProjectGroupAccessSet"
-	opProjectGroupAccessDelete = "ProjectGroupAccessDelete"
+	OpProjectInvite            Op = "ProjectInvite"
+	OpProjectInviteAccept      Op = "ProjectInviteAccept"
+	OpProjectInviteDelete      Op = "ProjectInviteDelete"
+	OpProjectUserList          Op = "ProjectUserList"
+	OpProjectUserUpdate        Op = "ProjectUserUpdate"
+	OpProjectUserRemove        Op = "ProjectUserRemove"
+	OpProjectAccessList        Op = "ProjectAccessList"
+	OpProjectGroupAccessSet    Op = "ProjectGroupAccessSet"
+	OpProjectGroupAccessDelete Op = "ProjectGroupAccessDelete"
 )
 
 func init() {
-	addRequirements(map[string]rule{
+	addRequirements(map[Op]rule{
 		// Managing members is the project admin's (role:organization:admin
 		// contains admin); the escalation guard then refuses handing out
 		// what the caller lacks.
-		opProjectInvite:            anyOf("admin"),
-		opProjectInviteDelete:      anyOf("admin"),
-		opProjectUserUpdate:        anyOf("admin"),
-		opProjectUserRemove:        anyOf("admin"),
-		opProjectGroupAccessSet:    anyOf("admin"),
-		opProjectGroupAccessDelete: anyOf("admin"),
+		OpProjectInvite:            anyOf("admin"),
+		OpProjectInviteDelete:      anyOf("admin"),
+		OpProjectUserUpdate:        anyOf("admin"),
+		OpProjectUserRemove:        anyOf("admin"),
+		OpProjectGroupAccessSet:    anyOf("admin"),
+		OpProjectGroupAccessDelete: anyOf("admin"),
 		// The code and the invitee's own login authorize accepting.
-		opProjectInviteAccept: {authenticated: true},
+		OpProjectInviteAccept: {authenticated: true},
 		// permissions.yaml: every classic role may list members.
-		opProjectUserList:   anyOf("developer", "operator", "read_only"),
-		opProjectAccessList: anyOf("project:permissions:read"),
+		OpProjectUserList:   anyOf("developer", "operator", "read_only"),
+		OpProjectAccessList: anyOf("project:permissions:read"),
 	})
 }
 
@@ -123,7 +123,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 			return err
 		}
 		res := projectRes(pr.Name)
-		if err := p.authorize(tx, a, opProjectInvite, res); err != nil {
+		if err := p.authorize(tx, a, OpProjectInvite, res); err != nil {
 			return err
 		}
 		if err := p.guardEscalation(a, []string{memberType}, res, grant.ResourceProject, pr.Name); err != nil {
@@ -210,7 +210,7 @@ The invitation expires at %s.
 func (p *Plane) AcceptProjectInvitation(ctx context.Context, a *Actor, project, code string) (string, error) {
 	var email string
 	err := p.write(ctx, func(tx store.Tx) error {
-		if err := p.authorize(tx, a, opProjectInviteAccept, projectRes(project)); err != nil {
+		if err := p.authorize(tx, a, OpProjectInviteAccept, projectRes(project)); err != nil {
 			return err
 		}
 		inv, err := p.projectInvitationByCode(tx, project, code)
@@ -316,7 +316,7 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, email string) error {
 	email = strings.ToLower(email)
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.authorizedProject(tx, a, opProjectInviteDelete, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectInviteDelete, project)
 		if err != nil {
 			return err
 		}
@@ -374,7 +374,7 @@ type ProjectMembers struct {
 func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string) (ProjectMembers, error) {
 	var out ProjectMembers
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectUserList, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectUserList, project)
 		if err != nil {
 			return err
 		}
@@ -461,7 +461,7 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 			return err
 		}
 		res := projectRes(pr.Name)
-		if err := p.authorize(tx, a, opProjectUserUpdate, res); err != nil {
+		if err := p.authorize(tx, a, OpProjectUserUpdate, res); err != nil {
 			return err
 		}
 		u, g, err := p.memberByEmail(tx, pr.Name, email)
@@ -492,7 +492,7 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 // access through it ends at once; grants elsewhere and through groups stay.
 func (p *Plane) RemoveProjectMember(ctx context.Context, a *Actor, project, email string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.authorizedProject(tx, a, opProjectUserRemove, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectUserRemove, project)
 		if err != nil {
 			return err
 		}
@@ -526,7 +526,7 @@ type ProjectGroupAccess struct {
 func (p *Plane) ListProjectAccess(ctx context.Context, a *Actor, project string) ([]ProjectGroupAccess, error) {
 	var out []ProjectGroupAccess
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectAccessList, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectAccessList, project)
 		if err != nil {
 			return err
 		}
@@ -556,7 +556,7 @@ func (p *Plane) SetProjectGroupAccess(ctx context.Context, a *Actor, project, gr
 			return err
 		}
 		res := projectRes(pr.Name)
-		if err := p.authorize(tx, a, opProjectGroupAccessSet, res); err != nil {
+		if err := p.authorize(tx, a, OpProjectGroupAccessSet, res); err != nil {
 			return err
 		}
 		grp, err := p.group(tx, pr.OrganizationID, groupID)
@@ -596,7 +596,7 @@ func (p *Plane) SetProjectGroupAccess(ctx context.Context, a *Actor, project, gr
 // DeleteProjectGroupAccess removes a group's grant on a project.
 func (p *Plane) DeleteProjectGroupAccess(ctx context.Context, a *Actor, project, groupID string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.authorizedProject(tx, a, opProjectGroupAccessDelete, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectGroupAccessDelete, project)
 		if err != nil {
 			return err
 		}

@@ -76,11 +76,11 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		if orgID != "" && parent.OrganizationID != orgID {
 			return fail(org.ErrCrossTenant, "parent_id %s belongs to another organization", parentID)
 		}
-		if err := p.authorize(tx, a, opProjectCreate, p.unitRes(parent)); err != nil {
+		if err := p.authorize(tx, a, projectOp(orgID, OpProjectCreate, OpOrganizationProjectsCreate), p.unitRes(parent)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
-		pr = org.Project{
+		pr = org.Project{ID: org.NewID(org.PrefixProject),
 			Name: in.Name, OrganizationID: parent.OrganizationID, ParentID: parentOf(parent), AccountID: parent.ID,
 			BasePort: in.BasePort, Tags: map[string]string{}, TechEmails: []string{}, CreateTime: now, UpdateTime: now,
 		}
@@ -115,6 +115,16 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 	return pr, err
 }
 
+// projectOp is the operation a project use case authorizes with: the
+// legacy /v1/project form (no organization in the path) or the
+// organization-scoped one, which Aiven names differently.
+func projectOp(orgID string, legacy, scoped Op) Op {
+	if orgID == "" {
+		return legacy
+	}
+	return scoped
+}
+
 // parentOf is the ID a project under u reports as its parent: the
 // organization for the root account, the unit otherwise.
 func parentOf(u org.Unit) string {
@@ -137,7 +147,7 @@ func (p *Plane) project(tx store.Reader, name string) (org.Project, error) {
 
 // authorizedProject loads a project and authorizes op on it: the opening
 // of the operations that act on one project.
-func (p *Plane) authorizedProject(tx store.Reader, a *Actor, op, name string) (org.Project, error) {
+func (p *Plane) authorizedProject(tx store.Reader, a *Actor, op Op, name string) (org.Project, error) {
 	pr, err := p.project(tx, name)
 	if err != nil {
 		return pr, err
@@ -165,7 +175,7 @@ func (p *Plane) GetProject(ctx context.Context, a *Actor, orgID, name string) (o
 		if pr, err = p.projectIn(tx, orgID, name); err != nil {
 			return err
 		}
-		return p.authorize(tx, a, opProjectGet, projectRes(pr.Name))
+		return p.authorize(tx, a, projectOp(orgID, OpProjectGet, OpOrganizationProjectsGet), projectRes(pr.Name))
 	})
 	return pr, err
 }
@@ -183,11 +193,14 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 			if err != nil {
 				return err
 			}
-			if err := p.authorize(tx, a, opOrganizationGet, orgRes(o.ID)); err != nil {
+			if err := p.authorize(tx, a, OpOrganizationProjectsList, orgRes(o.ID)); err != nil {
 				return err
 			}
 			orgs = []string{o.ID}
 		} else {
+			if err := p.authorizeCaller(a, OpProjectList); err != nil {
+				return err
+			}
 			ms, err := tx.ListUserMemberships(a.User.ID)
 			if err != nil {
 				return err
@@ -210,7 +223,7 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 				return err
 			}
 			for _, pr := range ps {
-				if p.allowed(a, opProjectGet, projectRes(pr.Name)) {
+				if p.allowed(a, OpProjectGet, projectRes(pr.Name)) {
 					out = append(out, pr)
 				} else {
 					denied = true
@@ -241,7 +254,7 @@ func (p *Plane) UpdateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		if pr, err = p.projectIn(tx, orgID, in.Name); err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opProjectUpdate, projectRes(pr.Name)); err != nil {
+		if err := p.authorize(tx, a, projectOp(orgID, OpProjectUpdate, OpOrganizationProjectsUpdate), projectRes(pr.Name)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -274,10 +287,10 @@ func (p *Plane) UpdateProject(ctx context.Context, a *Actor, orgID string, in Pr
 			if dest.OrganizationID != pr.OrganizationID {
 				return fail(ErrInvalid, "moving a project to another organization is not supported; parent_id must be in organization %s", pr.OrganizationID)
 			}
-			if err := p.authorize(tx, a, opProjectMove, projectRes(pr.Name)); err != nil {
+			if err := p.authorize(tx, a, OpProjectMove, projectRes(pr.Name)); err != nil {
 				return err
 			}
-			if err := p.authorize(tx, a, opProjectCreate, p.unitRes(dest)); err != nil {
+			if err := p.authorize(tx, a, OpProjectCreate, p.unitRes(dest)); err != nil {
 				return err
 			}
 			pr.ParentID, pr.AccountID = parentOf(dest), dest.ID
@@ -336,7 +349,7 @@ func (p *Plane) DeleteProject(ctx context.Context, a *Actor, orgID, name string)
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opProjectDelete, projectRes(pr.Name)); err != nil {
+		if err := p.authorize(tx, a, projectOp(orgID, OpProjectDelete, OpOrganizationProjectsDelete), projectRes(pr.Name)); err != nil {
 			return err
 		}
 		svcs, err := tx.ListServices(pr.Name)

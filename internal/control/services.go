@@ -62,7 +62,7 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opServiceCreate, projectRes(pr.Name)); err != nil {
+		if err := p.authorize(tx, a, OpServiceCreate, projectRes(pr.Name)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -110,7 +110,7 @@ func (p *Plane) service(tx store.Reader, project, name string) (org.Service, err
 func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) (org.Service, error) {
 	var s org.Service
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opServiceGet, project)
+		pr, err := p.authorizedProject(tx, a, OpServiceGet, project)
 		if err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (p *Plane) GetService(ctx context.Context, a *Actor, project, name string) 
 func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]org.Service, error) {
 	var out []org.Service
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opServiceList, project)
+		pr, err := p.authorizedProject(tx, a, OpServiceList, project)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (p *Plane) ListServices(ctx context.Context, a *Actor, project string) ([]o
 func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name string) error {
 	defer p.kafka.drop(project, name)
 	return p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.authorizedProject(tx, a, opServiceDelete, project)
+		pr, err := p.authorizedProject(tx, a, OpServiceDelete, project)
 		if err != nil {
 			return err
 		}

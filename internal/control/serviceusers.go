@@ -20,27 +20,27 @@ import (
 // Service-user operations: Aiven's, plus Gatehouse's own listing and
 // re-sync.
 const (
-	opServiceUserCreate = "ServiceUserCreate"
-	opServiceUserGet    = "ServiceUserGet"
-	opServiceUserList   = "ServiceUserList"
-	opServiceUserModify = "ServiceUserCredentialsModify"
-	opServiceUserReset  = "ServiceUserCredentialsReset"
-	opServiceUserDelete = "ServiceUserDelete"
-	opServiceUserSync   = "ServiceUserSync"
+	OpServiceUserCreate            Op = "ServiceUserCreate"
+	OpServiceUserGet               Op = "ServiceUserGet"
+	OpServiceUserList              Op = "ServiceUserList"
+	OpServiceUserCredentialsModify Op = "ServiceUserCredentialsModify"
+	OpServiceUserCredentialsReset  Op = "ServiceUserCredentialsReset"
+	OpServiceUserDelete            Op = "ServiceUserDelete"
+	OpServiceUserSync              Op = "ServiceUserSync"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opServiceUserCreate: anyOf("service:users:write"),
-		opServiceUserGet:    anyOf("service:configuration:write", "service:users:write"),
+	addRequirements(map[Op]rule{
+		OpServiceUserCreate: anyOf("service:users:write"),
+		OpServiceUserGet:    anyOf("service:configuration:write", "service:users:write"),
 		// Seeing who the users are is service detail, like ServiceGet
 		// (which lists them too); their passwords need more, see
 		// secretReaders.
-		opServiceUserList:   anyOf("project:services:read"),
-		opServiceUserModify: anyOf("service:users:write"),
-		opServiceUserReset:  anyOf("service:users:write"),
-		opServiceUserDelete: anyOf("service:users:write"),
-		opServiceUserSync:   anyOf("service:users:write"),
+		OpServiceUserList:              anyOf("project:services:read"),
+		OpServiceUserCredentialsModify: anyOf("service:users:write"),
+		OpServiceUserCredentialsReset:  anyOf("service:users:write"),
+		OpServiceUserDelete:            anyOf("service:users:write"),
+		OpServiceUserSync:              anyOf("service:users:write"),
 	})
 }
 
@@ -152,7 +152,7 @@ func (p *Plane) mayReadSecrets(a *Actor, project, service string) bool {
 
 // serviceFor loads a project and one of its services and authorizes op on
 // the service.
-func (p *Plane) serviceFor(tx store.Reader, a *Actor, op, project, service string) (org.Project, org.Service, error) {
+func (p *Plane) serviceFor(tx store.Reader, a *Actor, op Op, project, service string) (org.Project, org.Service, error) {
 	pr, err := p.project(tx, project)
 	if err != nil {
 		return pr, org.Service{}, err
@@ -309,7 +309,7 @@ func (p *Plane) writeThrough(ctx context.Context, fn func(tx store.Tx) (undo fun
 func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, service string, in ServiceUserInput) (ServiceUser, error) {
 	var out ServiceUser
 	err := p.writeThrough(ctx, func(tx store.Tx) (func(context.Context) error, error) {
-		pr, s, err := p.serviceFor(tx, a, opServiceUserCreate, project, service)
+		pr, s, err := p.serviceFor(tx, a, OpServiceUserCreate, project, service)
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +388,7 @@ func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, servic
 func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, username string) (ServiceUser, error) {
 	var out ServiceUser
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, s, err := p.serviceFor(tx, a, opServiceUserGet, project, service)
+		_, s, err := p.serviceFor(tx, a, OpServiceUserGet, project, service)
 		if err != nil {
 			return err
 		}
@@ -407,7 +407,7 @@ func (p *Plane) GetServiceUser(ctx context.Context, a *Actor, project, service, 
 func (p *Plane) ListServiceUsers(ctx context.Context, a *Actor, project, service string) ([]ServiceUser, error) {
 	var out []ServiceUser
 	err := p.read(ctx, func(tx store.Reader) error {
-		_, s, err := p.serviceFor(tx, a, opServiceUserList, project, service)
+		_, s, err := p.serviceFor(tx, a, OpServiceUserList, project, service)
 		if err != nil {
 			return err
 		}
@@ -439,7 +439,7 @@ func (p *Plane) usersOf(tx store.Reader, a *Actor, s org.Service) ([]ServiceUser
 // The primary user stays as long as the service.
 func (p *Plane) DeleteServiceUser(ctx context.Context, a *Actor, project, service, username string) error {
 	return p.writeThrough(ctx, func(tx store.Tx) (func(context.Context) error, error) {
-		pr, s, err := p.serviceFor(tx, a, opServiceUserDelete, project, service)
+		pr, s, err := p.serviceFor(tx, a, OpServiceUserDelete, project, service)
 		if err != nil {
 			return nil, err
 		}
@@ -494,28 +494,28 @@ type CredentialsChange struct {
 
 // Modify operations.
 const (
-	OpResetCredentials   = "reset-credentials"
-	OpSetAccessControl   = "set-access-control"
-	OpAcknowledgeRenewal = "acknowledge-renewal"
+	ChangeResetCredentials   = "reset-credentials"
+	ChangeSetAccessControl   = "set-access-control"
+	ChangeAcknowledgeRenewal = "acknowledge-renewal"
 )
 
 // ModifyServiceUser changes a user's password or access control, in
 // Gatehouse and in the real server.
 func (p *Plane) ModifyServiceUser(ctx context.Context, a *Actor, project, service, username string, ch CredentialsChange) (ServiceWithUsers, error) {
-	op := opServiceUserModify
+	op := OpServiceUserCredentialsModify
 	switch ch.Operation {
-	case OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal:
+	case ChangeResetCredentials, ChangeSetAccessControl, ChangeAcknowledgeRenewal:
 	case "":
-		return ServiceWithUsers{}, fail(ErrInvalid, "operation is required (one of %s, %s, %s)", OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
+		return ServiceWithUsers{}, fail(ErrInvalid, "operation is required (one of %s, %s, %s)", ChangeResetCredentials, ChangeSetAccessControl, ChangeAcknowledgeRenewal)
 	default:
-		return ServiceWithUsers{}, fail(ErrInvalid, "operation %q is not one of %s, %s, %s", ch.Operation, OpResetCredentials, OpSetAccessControl, OpAcknowledgeRenewal)
+		return ServiceWithUsers{}, fail(ErrInvalid, "operation %q is not one of %s, %s, %s", ch.Operation, ChangeResetCredentials, ChangeSetAccessControl, ChangeAcknowledgeRenewal)
 	}
-	if ch.Operation == OpSetAccessControl && ch.AccessControl == nil {
-		return ServiceWithUsers{}, fail(ErrInvalid, "access_control is required for %s", OpSetAccessControl)
+	if ch.Operation == ChangeSetAccessControl && ch.AccessControl == nil {
+		return ServiceWithUsers{}, fail(ErrInvalid, "access_control is required for %s", ChangeSetAccessControl)
 	}
 	if ch.NewPassword != nil {
-		if ch.Operation != OpResetCredentials {
-			return ServiceWithUsers{}, fail(ErrInvalid, "new_password applies only to %s", OpResetCredentials)
+		if ch.Operation != ChangeResetCredentials {
+			return ServiceWithUsers{}, fail(ErrInvalid, "new_password applies only to %s", ChangeResetCredentials)
 		}
 		if err := serviceuser.ValidatePassword(*ch.NewPassword); err != nil {
 			return ServiceWithUsers{}, err
@@ -533,13 +533,13 @@ type ServiceWithUsers struct {
 
 // ResetServiceUserCredentials gives a user a new generated password.
 func (p *Plane) ResetServiceUserCredentials(ctx context.Context, a *Actor, project, service, username string) (ServiceWithUsers, error) {
-	return p.modify(ctx, a, opServiceUserReset, project, service, username, CredentialsChange{Operation: OpResetCredentials})
+	return p.modify(ctx, a, OpServiceUserCredentialsReset, project, service, username, CredentialsChange{Operation: ChangeResetCredentials})
 }
 
 // modify changes a user and answers with the service and its users as
 // they are after the change (the caller is authorized by op, which
 // project:services:read need not be part of).
-func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, username string, ch CredentialsChange) (ServiceWithUsers, error) {
+func (p *Plane) modify(ctx context.Context, a *Actor, op Op, project, service, username string, ch CredentialsChange) (ServiceWithUsers, error) {
 	var out ServiceWithUsers
 	err := p.writeThrough(ctx, func(tx store.Tx) (func(context.Context) error, error) {
 		pr, s, err := p.serviceFor(tx, a, op, project, service)
@@ -551,7 +551,7 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 			return nil, err
 		}
 		out.Service = s
-		if ch.Operation == OpAcknowledgeRenewal {
+		if ch.Operation == ChangeAcknowledgeRenewal {
 			// Gatehouse issues no client certificates: nothing to renew.
 			out.Users, err = p.usersOf(tx, a, s)
 			return nil, err
@@ -573,7 +573,7 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 			newPW        string
 		)
 		switch ch.Operation {
-		case OpResetCredentials:
+		case ChangeResetCredentials:
 			if ch.Authentication != nil {
 				if u.Authentication, err = serviceuser.ValidateAuthentication(s.Type, *ch.Authentication); err != nil {
 					return nil, err
@@ -587,7 +587,7 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op, project, service, user
 				return nil, err
 			}
 			action, desc = "service_user_credentials_reset", fmt.Sprintf("Reset the credentials of service user %q of service %q", u.Username, s.Name)
-		case OpSetAccessControl:
+		case ChangeSetAccessControl:
 			if err := ch.AccessControl.Validate(s.Type); err != nil {
 				return nil, err
 			}
@@ -827,7 +827,7 @@ func (p *Plane) SyncServiceUsers(ctx context.Context, a *Actor, project, service
 	)
 	err := p.read(ctx, func(tx store.Reader) error {
 		var err error
-		if pr, s, err = p.serviceFor(tx, a, opServiceUserSync, project, service); err != nil {
+		if pr, s, err = p.serviceFor(tx, a, OpServiceUserSync, project, service); err != nil {
 			return err
 		}
 		var connected bool

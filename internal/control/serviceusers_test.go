@@ -78,7 +78,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 		t.Fatal("reset kept the password")
 	}
 	chosen := "my own password 123"
-	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpResetCredentials, NewPassword: &chosen}); err != nil {
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: ChangeResetCredentials, NewPassword: &chosen}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.p.GetServiceUser(ctx, f.admin, "p1", "pg-1", "app")
@@ -86,7 +86,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 		t.Fatalf("password = %q, want the one set", *got.Password)
 	}
 	repl := true
-	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpSetAccessControl,
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: ChangeSetAccessControl,
 		AccessControl: &serviceuser.AccessControl{PGAllowReplication: &repl}}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 	if got.AccessControl.PGAllowReplication == nil || !*got.AccessControl.PGAllowReplication || *got.Password != chosen {
 		t.Fatalf("after set-access-control: %+v", got)
 	}
-	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: OpAcknowledgeRenewal}); err != nil {
+	if _, err := f.p.ModifyServiceUser(ctx, f.admin, "p1", "pg-1", "app", CredentialsChange{Operation: ChangeAcknowledgeRenewal}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -175,11 +175,11 @@ func TestServiceUserValidation(t *testing.T) {
 	}{
 		{"no operation", CredentialsChange{}},
 		{"unknown operation", CredentialsChange{Operation: "explode"}},
-		{"password too short", CredentialsChange{Operation: OpResetCredentials, NewPassword: &short}},
-		{"password too long", CredentialsChange{Operation: OpResetCredentials, NewPassword: &long}},
-		{"control character", CredentialsChange{Operation: OpResetCredentials, NewPassword: &ctrl}},
-		{"password with set-access-control", CredentialsChange{Operation: OpSetAccessControl, NewPassword: &long, AccessControl: &serviceuser.AccessControl{}}},
-		{"set-access-control without rules", CredentialsChange{Operation: OpSetAccessControl}},
+		{"password too short", CredentialsChange{Operation: ChangeResetCredentials, NewPassword: &short}},
+		{"password too long", CredentialsChange{Operation: ChangeResetCredentials, NewPassword: &long}},
+		{"control character", CredentialsChange{Operation: ChangeResetCredentials, NewPassword: &ctrl}},
+		{"password with set-access-control", CredentialsChange{Operation: ChangeSetAccessControl, NewPassword: &long, AccessControl: &serviceuser.AccessControl{}}},
+		{"set-access-control without rules", CredentialsChange{Operation: ChangeSetAccessControl}},
 	}
 	for _, c := range modCases {
 		t.Run(c.name, func(t *testing.T) {

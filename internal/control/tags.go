@@ -13,23 +13,23 @@ import (
 // `avn project tags`, and Terraform's aiven_kafka, which sets a new
 // service's tags with a PUT after creating it).
 const (
-	opProjectTagsList          = "ProjectTagsList"
-	opProjectTagsReplace       = "ProjectTagsReplace"
-	opProjectTagsUpdate        = "ProjectTagsUpdate"
-	opProjectServiceTagsList   = "ProjectServiceTagsList"
-	opProjectServiceTagsUpdate = "ProjectServiceTagsUpdate"
-	opProjectServiceTagsSet    = "ProjectServiceTagsReplace"
+	OpProjectTagsList           Op = "ProjectTagsList"
+	OpProjectTagsReplace        Op = "ProjectTagsReplace"
+	OpProjectTagsUpdate         Op = "ProjectTagsUpdate"
+	OpProjectServiceTagsList    Op = "ProjectServiceTagsList"
+	OpProjectServiceTagsUpdate  Op = "ProjectServiceTagsUpdate"
+	OpProjectServiceTagsReplace Op = "ProjectServiceTagsReplace"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opProjectTagsList:    anyOf("project:services:read"),
-		opProjectTagsReplace: anyOf("organization:projects:write", "admin", "operator"),
-		opProjectTagsUpdate:  anyOf("organization:projects:write", "admin", "operator"),
+	addRequirements(map[Op]rule{
+		OpProjectTagsList:    anyOf("project:services:read"),
+		OpProjectTagsReplace: anyOf("organization:projects:write", "admin", "operator"),
+		OpProjectTagsUpdate:  anyOf("organization:projects:write", "admin", "operator"),
 		// Service tags change the service: ServiceUpdate's rule.
-		opProjectServiceTagsList:   anyOf("project:services:read"),
-		opProjectServiceTagsUpdate: anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
-		opProjectServiceTagsSet:    anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
+		OpProjectServiceTagsList:    anyOf("project:services:read"),
+		OpProjectServiceTagsUpdate:  anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
+		OpProjectServiceTagsReplace: anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
 	})
 }
 
@@ -62,7 +62,7 @@ func (c TagChange) apply(old map[string]string) (map[string]string, error) {
 func (p *Plane) ProjectTags(ctx context.Context, a *Actor, project string) (map[string]string, error) {
 	var tags map[string]string
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.authorizedProject(tx, a, opProjectTagsList, project)
+		pr, err := p.authorizedProject(tx, a, OpProjectTagsList, project)
 		tags = pr.Tags
 		return err
 	})
@@ -71,9 +71,9 @@ func (p *Plane) ProjectTags(ctx context.Context, a *Actor, project string) (map[
 
 // ChangeProjectTags replaces or updates a project's tags.
 func (p *Plane) ChangeProjectTags(ctx context.Context, a *Actor, project string, c TagChange) (map[string]string, error) {
-	op := opProjectTagsUpdate
+	op := OpProjectTagsUpdate
 	if c.Replace {
-		op = opProjectTagsReplace
+		op = OpProjectTagsReplace
 	}
 	var tags map[string]string
 	err := p.write(ctx, func(tx store.Tx) error {
@@ -106,7 +106,7 @@ func (p *Plane) ServiceTags(ctx context.Context, a *Actor, project, service stri
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opProjectServiceTagsList, serviceRes(pr.Name, s.Name)); err != nil {
+		if err := p.authorize(tx, a, OpProjectServiceTagsList, serviceRes(pr.Name, s.Name)); err != nil {
 			return err
 		}
 		tags = s.Tags
@@ -117,9 +117,9 @@ func (p *Plane) ServiceTags(ctx context.Context, a *Actor, project, service stri
 
 // ChangeServiceTags replaces or updates a service's tags.
 func (p *Plane) ChangeServiceTags(ctx context.Context, a *Actor, project, service string, c TagChange) (map[string]string, error) {
-	op := opProjectServiceTagsUpdate
+	op := OpProjectServiceTagsUpdate
 	if c.Replace {
-		op = opProjectServiceTagsSet
+		op = OpProjectServiceTagsReplace
 	}
 	var tags map[string]string
 	err := p.write(ctx, func(tx store.Tx) error {

@@ -17,21 +17,21 @@ import (
 
 // Personal token operation IDs (Aiven's user handler).
 const (
-	opAccessTokenCreate = "AccessTokenCreate"
-	opAccessTokenList   = "AccessTokenList"
-	opAccessTokenUpdate = "AccessTokenUpdate"
-	opAccessTokenRevoke = "AccessTokenRevoke"
-	opUserExpireTokens  = "UserExpireTokens"
+	OpAccessTokenCreate Op = "AccessTokenCreate"
+	OpAccessTokenList   Op = "AccessTokenList"
+	OpAccessTokenUpdate Op = "AccessTokenUpdate"
+	OpAccessTokenRevoke Op = "AccessTokenRevoke"
+	OpUserExpireTokens  Op = "UserExpireTokens"
 )
 
 func init() {
 	// Personal tokens act only on the caller's own tokens.
-	addRequirements(map[string]rule{
-		opAccessTokenCreate: {authenticated: true},
-		opAccessTokenList:   {authenticated: true},
-		opAccessTokenUpdate: {authenticated: true},
-		opAccessTokenRevoke: {authenticated: true},
-		opUserExpireTokens:  {authenticated: true},
+	addRequirements(map[Op]rule{
+		OpAccessTokenCreate: {authenticated: true},
+		OpAccessTokenList:   {authenticated: true},
+		OpAccessTokenUpdate: {authenticated: true},
+		OpAccessTokenRevoke: {authenticated: true},
+		OpUserExpireTokens:  {authenticated: true},
 	})
 }
 
@@ -364,7 +364,7 @@ func (p *Plane) CreateAccessToken(ctx context.Context, a *Actor, in TokenInput) 
 	}
 	var out IssuedToken
 	err := p.write(ctx, func(tx store.Tx) error {
-		if err := p.authorize(tx, a, opAccessTokenCreate, noParent); err != nil {
+		if err := p.authorize(tx, a, OpAccessTokenCreate, noParent); err != nil {
 			return err
 		}
 		var err error
@@ -392,7 +392,7 @@ func expiryNote(t token.Token) string {
 func (p *Plane) ListAccessTokens(ctx context.Context, a *Actor) ([]TokenInfo, error) {
 	var ts []token.Token
 	err := p.read(ctx, func(tx store.Reader) error {
-		if err := p.authorize(tx, a, opAccessTokenList, noParent); err != nil {
+		if err := p.authorize(tx, a, OpAccessTokenList, noParent); err != nil {
 			return err
 		}
 		var err error
@@ -411,7 +411,7 @@ func (p *Plane) UpdateAccessToken(ctx context.Context, a *Actor, ref, desc strin
 	}
 	var t token.Token
 	err := p.write(ctx, func(tx store.Tx) error {
-		if err := p.authorize(tx, a, opAccessTokenUpdate, noParent); err != nil {
+		if err := p.authorize(tx, a, OpAccessTokenUpdate, noParent); err != nil {
 			return err
 		}
 		var err error
@@ -434,7 +434,7 @@ func (p *Plane) UpdateAccessToken(ctx context.Context, a *Actor, ref, desc strin
 func (p *Plane) RevokeAccessToken(ctx context.Context, a *Actor, ref string) error {
 	var t token.Token
 	err := p.write(ctx, func(tx store.Tx) error {
-		if err := p.authorize(tx, a, opAccessTokenRevoke, noParent); err != nil {
+		if err := p.authorize(tx, a, OpAccessTokenRevoke, noParent); err != nil {
 			return err
 		}
 		var err error
@@ -460,7 +460,7 @@ func (p *Plane) RevokeAccessToken(ctx context.Context, a *Actor, ref string) err
 // included (Aiven's "expire all authorization tokens").
 func (p *Plane) ExpireAllTokens(ctx context.Context, a *Actor) error {
 	err := p.write(ctx, func(tx store.Tx) error {
-		if err := p.authorize(tx, a, opUserExpireTokens, noParent); err != nil {
+		if err := p.authorize(tx, a, OpUserExpireTokens, noParent); err != nil {
 			return err
 		}
 		ts, err := tx.ListTokens(a.User.ID)

@@ -18,14 +18,14 @@ import (
 
 // Two-factor operations (Aiven's user handler).
 const (
-	opTwoFactorConfigure    = "TwoFactorAuthConfigure"
-	opTwoFactorConfigureOTP = "TwoFactorAuthConfigureOTP"
+	OpTwoFactorAuthConfigure    Op = "TwoFactorAuthConfigure"
+	OpTwoFactorAuthConfigureOTP Op = "TwoFactorAuthConfigureOTP"
 )
 
 func init() {
-	addRequirements(map[string]rule{
-		opTwoFactorConfigure:    {authenticated: true},
-		opTwoFactorConfigureOTP: {authenticated: true},
+	addRequirements(map[Op]rule{
+		OpTwoFactorAuthConfigure:    {authenticated: true},
+		OpTwoFactorAuthConfigureOTP: {authenticated: true},
 	})
 }
 
@@ -48,6 +48,9 @@ type TwoFactorSetup struct {
 // password. Enrolment returns the secret once, as an otpauth URI; it is
 // active only after ConfirmTOTP.
 func (p *Plane) ConfigureTwoFactor(ctx context.Context, a *Actor, method, password string) (TwoFactorSetup, error) {
+	if err := p.authorizeCaller(a, OpTwoFactorAuthConfigure); err != nil {
+		return TwoFactorSetup{}, err
+	}
 	if method != "" && method != "otp" {
 		return TwoFactorSetup{}, fail(ErrInvalid, "method must be \"otp\" or empty (to disable two-factor authentication)")
 	}
@@ -95,6 +98,9 @@ func (p *Plane) ConfigureTwoFactor(ctx context.Context, a *Actor, method, passwo
 // is then on, and a new session token that counts as signed in with two
 // factors is returned.
 func (p *Plane) ConfirmTOTP(ctx context.Context, a *Actor, code, password, uri string) (string, error) {
+	if err := p.authorizeCaller(a, OpTwoFactorAuthConfigureOTP); err != nil {
+		return "", err
+	}
 	if err := p.checkOwnPassword(ctx, a, password); err != nil {
 		return "", err
 	}

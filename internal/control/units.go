@@ -23,7 +23,7 @@ func (p *Plane) CreateUnit(ctx context.Context, a *Actor, name, parentID string)
 		if err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccountCreate, p.unitRes(parent)); err != nil {
+		if err := p.authorize(tx, a, OpAccountCreate, p.unitRes(parent)); err != nil {
 			return err
 		}
 		depth, err := unitDepth(tx, parent)
@@ -108,7 +108,7 @@ func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, err
 		if u, err = p.unit(tx, id); err != nil {
 			return err
 		}
-		return p.authorize(tx, a, opAccountGet, orgRes(u.OrganizationID))
+		return p.authorize(tx, a, OpAccountGet, orgRes(u.OrganizationID))
 	})
 	return u, err
 }
@@ -116,6 +116,9 @@ func (p *Plane) GetUnit(ctx context.Context, a *Actor, id string) (org.Unit, err
 // ListUnits returns every unit (root accounts included) of the
 // organizations the actor belongs to.
 func (p *Plane) ListUnits(ctx context.Context, a *Actor) ([]org.Unit, error) {
+	if err := p.authorizeCaller(a, OpAccountList); err != nil {
+		return nil, err
+	}
 	var out []org.Unit
 	err := p.read(ctx, func(tx store.Reader) error {
 		ms, err := tx.ListUserMemberships(a.User.ID)
@@ -146,7 +149,7 @@ func (p *Plane) RenameUnit(ctx context.Context, a *Actor, id, name string) (org.
 		if u, err = p.unit(tx, id); err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccountUpdate, p.unitRes(u)); err != nil {
+		if err := p.authorize(tx, a, OpAccountUpdate, p.unitRes(u)); err != nil {
 			return err
 		}
 		if u.Name == name {
@@ -185,10 +188,10 @@ func (p *Plane) MoveUnit(ctx context.Context, a *Actor, id, parentID string) (or
 			return fail(org.ErrCrossTenant, "parent_account_id %s belongs to another organization", parentID)
 		}
 		// Moving needs admin rights where the unit is and where it goes.
-		if err := p.authorize(tx, a, opAccountMove, p.unitRes(u)); err != nil {
+		if err := p.authorize(tx, a, OpAccountMove, p.unitRes(u)); err != nil {
 			return err
 		}
-		if err := p.authorize(tx, a, opAccountMove, p.unitRes(parent)); err != nil {
+		if err := p.authorize(tx, a, OpAccountMove, p.unitRes(parent)); err != nil {
 			return err
 		}
 		if parent.ID == u.ParentID {
@@ -238,7 +241,7 @@ func (p *Plane) DeleteUnit(ctx context.Context, a *Actor, id string) error {
 		if u.IsRoot() {
 			return fail(ErrInvalid, "an organization's root account is deleted with its organization")
 		}
-		if err := p.authorize(tx, a, opAccountDelete, p.unitRes(u)); err != nil {
+		if err := p.authorize(tx, a, OpAccountDelete, p.unitRes(u)); err != nil {
 			return err
 		}
 		all, err := tx.ListUnits(u.OrganizationID)

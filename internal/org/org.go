@@ -40,6 +40,10 @@ func (u Unit) IsRoot() bool { return u.ParentID == "" }
 // the whole installation, as on Aiven. ParentID is the organization ID or a
 // unit ID.
 type Project struct {
+	// ID is internal and never changes: what outlives the name (events
+	// are keyed by it, so a later project with a freed name starts with
+	// an empty log).
+	ID             string
 	Name           string
 	OrganizationID string
 	ParentID       string
@@ -102,4 +106,5 @@ const (
 	PrefixUnit         = "a"
 	PrefixUser         = "u"
 	PrefixGroup        = "ug"
+	PrefixProject      = "prj"
 )

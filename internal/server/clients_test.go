@@ -1,5 +1,3 @@
-//lint:file-ignore SA1019 Gatehouse serves Aiven's deprecated project endpoints for the clients that still call them; these tests call them on purpose.
-
 package server_test
 
 import (

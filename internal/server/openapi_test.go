@@ -92,14 +92,14 @@ func buildOpenAPI(t *testing.T) *openapi3.T {
 			templates[blankWildcards(path)] = path
 		}
 		aop, isAiven := aivenOpOf(ops, r.Pattern)
-		desc := own[r.Operation]
+		desc := own[string(r.Operation)]
 		if desc == "" && isAiven {
 			desc = aop.Summary
 		}
 		if desc == "" {
 			t.Errorf("route %s (%s) has no description: add it to api.OwnDescriptions", r.Pattern, r.Operation)
 		}
-		id := r.Operation
+		id := string(r.Operation)
 		if seen[id]++; seen[id] > 1 {
 			id += strings.NewReplacer("/", "_", "{", "", "}", "").Replace(path)
 		}

@@ -320,7 +320,7 @@ func secRoutes() []secRoute {
 
 // secBodies are requests for operations validBodies lacks whose empty
 // request does something else (an empty account update reads the unit).
-var secBodies = map[string]string{
+var secBodies = map[control.Op]string{
 	"AccountUpdate":      `{"account_name":"renamed %N%"}`,
 	"OrganizationUpdate": `{"organization_name":"renamed %N%"}`,
 	"AccountMove":        `{"parent_account_id":"%ORG_ACCOUNT%"}`,
@@ -328,7 +328,7 @@ var secBodies = map[string]string{
 
 // body is a request the route would accept from someone allowed (or {}),
 // with a unique number so names never clash.
-func (s *secWorld) body(w world, op string, n int) []byte {
+func (s *secWorld) body(w world, op control.Op, n int) []byte {
 	raw, ok := validBodies[op]
 	if !ok {
 		raw, ok = secBodies[op]
@@ -336,7 +336,7 @@ func (s *secWorld) body(w world, op string, n int) []byte {
 	if !ok {
 		return []byte("{}")
 	}
-	raw = strings.NewReplacer("%ORG_ACCOUNT%", w.orgAccount, "%GROUP%", w.group, "%USER%", w.userID, "%PROJECT%", w.project,
+	raw = strings.NewReplacer("%ORG_ACCOUNT%", w.orgAccount, "%UNIT%", w.unit, "%GROUP%", w.group, "%USER%", w.userID, "%PROJECT%", w.project,
 		"%N%", "sec"+strconv.Itoa(n)).Replace(raw)
 	return []byte(raw)
 }
@@ -439,7 +439,7 @@ func (s *secWorld) operationMatrix(t *testing.T, at *secAttacks) {
 				perms := strings.Split(strings.TrimPrefix(req, "any of "), ", ")
 				rtype, rid, ok := resourceOf(r, fill, s.a)
 				if !ok {
-					skipped = append(skipped, r.Operation)
+					skipped = append(skipped, string(r.Operation))
 					continue
 				}
 				mustRefuse = p.org != "A" || !s.mayPerform(t, p, perms, rtype, rid)

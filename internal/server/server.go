@@ -90,6 +90,10 @@ type Config struct {
 	// socket connects. Empty: any address except link-local ranges and
 	// the cloud metadata address 169.254.169.254.
 	OutboundAllow string
+
+	// PlaneOptions are applied after the ones the fields above make
+	// (tests: an operation recorder).
+	PlaneOptions []control.Option
 }
 
 // Defaults.
@@ -166,6 +170,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	} else {
 		log.Info("SMTP is not configured: invitations and password resets are not mailed; admins see invitation links in the invitation listing")
 	}
+
+	opts = append(opts, cfg.PlaneOptions...)
 
 	start := time.Now()
 	plane, err := control.New(ctx, st, opts...)

@@ -74,8 +74,8 @@ type Change struct {
 type EventFilter struct {
 	OrganizationID string
 	AccountIDs     []string // events whose AccountID is one of these
-	Project        string
-	BeforeID       int64 // only events with ID < BeforeID (paging, newest first)
+	ProjectID      string   // a project's events, by its internal ID (org.Project.ID)
+	BeforeID       int64    // only events with ID < BeforeID (paging, newest first)
 	Limit          int
 }
 
@@ -233,7 +233,8 @@ type Tx interface {
 	// CreateProject inserts a project. ErrConflict if the name is taken.
 	CreateProject(p org.Project) error
 	// UpdateProject replaces the project named name with p (p.Name may
-	// differ: a rename, which also renames it in grants and events).
+	// differ: a rename, which also renames it in grants; events keep the
+	// name they were written with and follow the project by its ID).
 	// ErrNotFound, ErrConflict.
 	UpdateProject(name string, p org.Project) error
 	// DeleteProject removes a project with its services and grants. ErrNotFound.
@@ -247,7 +248,9 @@ type Tx interface {
 	// DeleteService removes a service. ErrNotFound.
 	DeleteService(project, name string) error
 
-	// AppendEvent adds an event-log entry and returns its ID.
+	// AppendEvent adds an event-log entry and returns its ID. An event
+	// with a Project but no ProjectID gets the ID of the project of that
+	// name, if there is one.
 	AppendEvent(e audit.Event) (int64, error)
 
 	// CreateGroup inserts a group. ErrConflict if the organization already

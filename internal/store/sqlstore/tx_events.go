@@ -9,11 +9,14 @@ import (
 )
 
 const eventCols = `id, organization_id, account_id, project, service, actor_user_id,
-actor_email, action_type, description, client_ip, create_time`
+actor_email, action_type, description, client_ip, create_time, project_id`
 
+// qAppendEvent takes the project's ID from the event, or else from the
+// project of that name (which exists while its events are written).
 var qAppendEvent = newQuery(`INSERT INTO events (organization_id, account_id, project, service,
-actor_user_id, actor_email, action_type, description, client_ip, create_time)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+actor_user_id, actor_email, action_type, description, client_ip, create_time, project_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+COALESCE(NULLIF(?, ''), (SELECT id FROM projects WHERE name = ? AND ? <> ''), '')) RETURNING id`)
 
 func scanEvent(r scanner) (audit.Event, error) {
 	var (
@@ -21,7 +24,7 @@ func scanEvent(r scanner) (audit.Event, error) {
 		ct int64
 	)
 	err := r.Scan(&e.ID, &e.OrganizationID, &e.AccountID, &e.Project, &e.Service, &e.ActorUserID,
-		&e.ActorEmail, &e.ActionType, &e.Description, &e.ClientIP, &ct)
+		&e.ActorEmail, &e.ActionType, &e.Description, &e.ClientIP, &ct, &e.ProjectID)
 	e.CreateTime = fromMicros(ct)
 	return e, err
 }
@@ -29,7 +32,7 @@ func scanEvent(r scanner) (audit.Event, error) {
 func (t *tx) AppendEvent(e audit.Event) (int64, error) {
 	var id int64
 	err := t.queryRow(qAppendEvent, e.OrganizationID, e.AccountID, e.Project, e.Service, e.ActorUserID,
-		e.ActorEmail, e.ActionType, e.Description, e.ClientIP, micros(e.CreateTime)).Scan(&id)
+		e.ActorEmail, e.ActionType, e.Description, e.ClientIP, micros(e.CreateTime), e.ProjectID, e.Project, e.Project).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
@@ -53,9 +56,9 @@ func (t *reader) ListEvents(f store.EventFilter) ([]audit.Event, error) {
 			args = append(args, id)
 		}
 	}
-	if f.Project != "" {
-		conds = append(conds, "project = ?")
-		args = append(args, f.Project)
+	if f.ProjectID != "" {
+		conds = append(conds, "project_id = ?")
+		args = append(args, f.ProjectID)
 	}
 	if f.BeforeID > 0 {
 		conds = append(conds, "id < ?")

@@ -9,18 +9,17 @@ import (
 )
 
 const projectCols = `name, organization_id, parent_id, account_id, billing_group_id,
-default_cloud, base_port, tags, tech_emails, create_time, update_time`
+default_cloud, base_port, tags, tech_emails, create_time, update_time, id`
 
 var (
 	qCreateProject = newQuery(`INSERT INTO projects (` + projectCols + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	qGetProject   = newQuery(`SELECT ` + projectCols + ` FROM projects WHERE name = ?`)
 	qProjectKeys  = newQuery(`SELECT name FROM projects WHERE name = ? OR name = ?`)
 	qUpdateProjct = newQuery(`UPDATE projects SET name = ?, organization_id = ?, parent_id = ?,
 account_id = ?, billing_group_id = ?, default_cloud = ?, base_port = ?, tags = ?, tech_emails = ?,
 update_time = ? WHERE name = ?`)
 	qRenameProjectGrants = newQuery(`UPDATE grants SET resource_id = ? WHERE resource_type = ? AND resource_id = ?`)
-	qRenameProjectEvents = newQuery(`UPDATE events SET project = ? WHERE project = ?`)
 	qDeleteProject       = newQuery(`DELETE FROM projects WHERE name = ?`)
 	qListProjects        = newQuery(`SELECT ` + projectCols + ` FROM projects WHERE organization_id = ? ORDER BY name`)
 	qListProjectsIn      = newQuery(`SELECT ` + projectCols + ` FROM projects WHERE parent_id = ? ORDER BY name`)
@@ -36,7 +35,7 @@ func scanProject(r scanner) (org.Project, error) {
 		ct, ut      int64
 	)
 	err := r.Scan(&p.Name, &p.OrganizationID, &p.ParentID, &p.AccountID, &p.BillingGroupID,
-		&p.DefaultCloud, &basePort, &tags, &email, &ct, &ut)
+		&p.DefaultCloud, &basePort, &tags, &email, &ct, &ut, &p.ID)
 	if err != nil {
 		return p, err
 	}
@@ -56,8 +55,12 @@ func projectJSON(p org.Project) (tags, emails string, err error) {
 	return tags, emails, err
 }
 
-// CreateProject reports ErrNotFound for a missing organization.
+// CreateProject reports ErrNotFound for a missing organization. A
+// project without an ID gets a fresh one.
 func (t *tx) CreateProject(p org.Project) error {
+	if p.ID == "" {
+		p.ID = org.NewID(org.PrefixProject)
+	}
 	what := fmt.Sprintf("project %q", p.Name)
 	if err := t.require(what, ref{"organization", qOrganizationExists, p.OrganizationID}); err != nil {
 		return err
@@ -67,7 +70,7 @@ func (t *tx) CreateProject(p org.Project) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	n, err := t.exec(qCreateProject, p.Name, p.OrganizationID, p.ParentID, p.AccountID, p.BillingGroupID,
-		p.DefaultCloud, nullInt(p.BasePort), tags, emails, micros(p.CreateTime), micros(p.UpdateTime))
+		p.DefaultCloud, nullInt(p.BasePort), tags, emails, micros(p.CreateTime), micros(p.UpdateTime), p.ID)
 	return mustInsert(what, n, err)
 }
 
@@ -75,10 +78,12 @@ func (t *reader) GetProject(name string) (org.Project, error) {
 	return get(t, fmt.Sprintf("project %q", name), qGetProject, scanProject, name)
 }
 
-// UpdateProject replaces every field but CreateTime, which records when
-// the project was created whatever the caller passes. A rename reaches
-// services through ON UPDATE CASCADE and grants and events (which name
-// the project without a foreign key) through explicit updates.
+// UpdateProject replaces every field but CreateTime and ID, which record
+// when the project was created and which project it is whatever the
+// caller passes. A rename reaches services through ON UPDATE CASCADE and
+// grants (which name the project without a foreign key) through an
+// explicit update; events keep the name they were written with and are
+// found by the project's ID.
 func (t *tx) UpdateProject(name string, p org.Project) error {
 	what := fmt.Sprintf("project %q", name)
 	if p.Name != name {
@@ -102,14 +107,12 @@ func (t *tx) UpdateProject(name string, p org.Project) error {
 	if _, err := t.exec(qRenameProjectGrants, p.Name, grant.ResourceProject, name); err != nil {
 		return fmt.Errorf("%s: rename in grants: %w", what, err)
 	}
-	if _, err := t.exec(qRenameProjectEvents, p.Name, name); err != nil {
-		return fmt.Errorf("%s: rename in events: %w", what, err)
-	}
 	return nil
 }
 
 // DeleteProject relies on ON DELETE CASCADE for services and removes the
-// grants on the project itself. Its events stay in the log.
+// grants on the project itself. Its events stay in the log, under its ID:
+// readable in its organization's log, never in a later project's.
 func (t *tx) DeleteProject(name string) error {
 	what := fmt.Sprintf("project %q", name)
 	n, err := t.exec(qDeleteProject, name)

@@ -18,6 +18,7 @@ func testEvents(t *testing.T, open Opener) {
 			e := audit.Event{
 				OrganizationID: []string{"org1", "org2"}[i%2],
 				AccountID:      []string{"a1", "a2", "a3"}[i%3],
+				ProjectID:      []string{"prj1", "", "prj2", ""}[i%4],
 				Project:        []string{"p1", "", "p2", ""}[i%4],
 				Service:        fmt.Sprintf("svc-%d", i),
 				ActorUserID:    "u1", ActorEmail: "u1@example.com",
@@ -55,7 +56,7 @@ func testEvents(t *testing.T, open Opener) {
 		{"Organization", store.EventFilter{OrganizationID: "org1"}, newest(func(e audit.Event) bool { return e.OrganizationID == "org1" })},
 		{"Accounts", store.EventFilter{AccountIDs: []string{"a1", "a3"}},
 			newest(func(e audit.Event) bool { return e.AccountID == "a1" || e.AccountID == "a3" })},
-		{"Project", store.EventFilter{Project: "p2"}, newest(func(e audit.Event) bool { return e.Project == "p2" })},
+		{"Project", store.EventFilter{ProjectID: "prj2"}, newest(func(e audit.Event) bool { return e.ProjectID == "prj2" })},
 		{"OrganizationAndAccount", store.EventFilter{OrganizationID: "org2", AccountIDs: []string{"a2"}},
 			newest(func(e audit.Event) bool { return e.OrganizationID == "org2" && e.AccountID == "a2" })},
 		{"Limit", store.EventFilter{Limit: 3}, newest(func(audit.Event) bool { return true })[:3]},

@@ -93,12 +93,62 @@ func testProjects(t *testing.T, open Opener) {
 			if old, _ := tx.ListGrants(grant.ResourceProject, "beta"); len(old) != 0 {
 				t.Errorf("grants left under old name: %+v", old)
 			}
-			evs, err := tx.ListEvents(store.EventFilter{Project: "delta"})
+			// Events stay with the project (its ID) under the name they
+			// were written with.
+			evs, err := tx.ListEvents(store.EventFilter{ProjectID: renamed.ID})
 			if err != nil {
 				return err
 			}
-			if len(evs) != 1 || evs[0].ID != eventID {
+			if len(evs) != 1 || evs[0].ID != eventID || evs[0].Project != "beta" {
 				t.Errorf("events after rename = %+v", evs)
+			}
+			return nil
+		})
+	})
+
+	t.Run("IDsOutliveNames", func(t *testing.T) {
+		// A project stored without an ID gets one; its events get it
+		// from its name while it exists. A later project with the freed
+		// name, in another organization, has another ID and none of the
+		// old events; the organization that owned them keeps them.
+		var old org.Project
+		write(t, s, func(tx store.Tx) error {
+			p := newProject("org1", "reused", "org1")
+			p.ID = ""
+			if err := tx.CreateProject(p); err != nil {
+				return err
+			}
+			var err error
+			if old, err = tx.GetProject("reused"); err != nil {
+				return err
+			}
+			if _, err := tx.AppendEvent(audit.Event{OrganizationID: "org1", Project: "reused", ActionType: "secret"}); err != nil {
+				return err
+			}
+			return tx.DeleteProject("reused")
+		})
+		if old.ID == "" {
+			t.Fatal("CreateProject gave no ID")
+		}
+		write(t, s, func(tx store.Tx) error {
+			p := newProject("org2", "reused", "org2")
+			p.ID = ""
+			return tx.CreateProject(p)
+		})
+		read(t, s, func(tx store.Reader) error {
+			now, err := tx.GetProject("reused")
+			if err != nil {
+				return err
+			}
+			if now.ID == "" || now.ID == old.ID {
+				t.Errorf("new project's ID = %q, old one's %q", now.ID, old.ID)
+			}
+			if evs, err := tx.ListEvents(store.EventFilter{ProjectID: now.ID}); err != nil || len(evs) != 0 {
+				t.Errorf("new project's events = %+v, %v; want none", evs, err)
+			}
+			evs, err := tx.ListEvents(store.EventFilter{OrganizationID: "org1", ProjectID: old.ID})
+			if err != nil || len(evs) != 1 || evs[0].ActionType != "secret" || evs[0].ProjectID != old.ID {
+				t.Errorf("old organization's events of the deleted project = %+v, %v", evs, err)
 			}
 			return nil
 		})

@@ -148,7 +148,7 @@ func newUnit(orgID, id, parent string) org.Unit {
 }
 
 func newProject(orgID, name, parent string) org.Project {
-	return org.Project{Name: name, OrganizationID: orgID, ParentID: parent, AccountID: orgID + "-root",
+	return org.Project{ID: "prj-" + name, Name: name, OrganizationID: orgID, ParentID: parent, AccountID: orgID + "-root",
 		DefaultCloud: "google-europe-west1", Tags: map[string]string{"env": "test"},
 		TechEmails: []string{"ops@example.com"}, CreateTime: at(0), UpdateTime: at(0)}
 }
