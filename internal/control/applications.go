@@ -94,8 +94,7 @@ func (p *Plane) CreateApplicationUser(ctx context.Context, a *Actor, orgID, name
 		if err := p.record(tx, userChange(u.ID, true)); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_create",
-			fmt.Sprintf("Created application user %q (%s)", name, u.ID))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "application_user_create", desc: fmt.Sprintf("Created application user %q (%s)", name, u.ID)})
 	})
 	return u, err
 }
@@ -181,8 +180,7 @@ func (p *Plane) UpdateApplicationUser(ctx context.Context, a *Actor, orgID, user
 			return err
 		}
 		u = app
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_update",
-			fmt.Sprintf("Renamed application user %s from %q to %q", app.ID, old, name))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "application_user_update", desc: fmt.Sprintf("Renamed application user %s from %q to %q", app.ID, old, name)})
 	})
 	return u, err
 }
@@ -209,8 +207,7 @@ func (p *Plane) DeleteApplicationUser(ctx context.Context, a *Actor, orgID, user
 		if err := p.record(tx, authz.DeleteUser(app.ID)); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_delete",
-			fmt.Sprintf("Deleted application user %q (%s) and its %d token(s)", app.RealName, app.ID, len(ts)))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "application_user_delete", desc: fmt.Sprintf("Deleted application user %q (%s) and its %d token(s)", app.RealName, app.ID, len(ts))})
 	})
 	if err == nil {
 		p.tokens.dropUser(userID)
@@ -278,8 +275,7 @@ func (p *Plane) CreateApplicationToken(ctx context.Context, a *Actor, orgID, use
 		if out, err = p.issue(tx, token.KindApplication, app, in, token.Token{}); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_token_create",
-			fmt.Sprintf("Created token %s (%q) for application user %q (%s)%s", out.Token.Prefix, in.Description, app.RealName, app.ID, expiryNote(out.Token)))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "application_user_token_create", desc: fmt.Sprintf("Created token %s (%q) for application user %q (%s)%s", out.Token.Prefix, in.Description, app.RealName, app.ID, expiryNote(out.Token))})
 	})
 	return out, err
 }
@@ -312,8 +308,7 @@ func (p *Plane) RevokeApplicationToken(ctx context.Context, a *Actor, orgID, use
 		if err := p.revoke(tx, app, []string{o.ID}, "revoked", t); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "application_user_token_revoke",
-			fmt.Sprintf("Revoked token %s (%q) of application user %q (%s)", t.Prefix, t.Description, app.RealName, app.ID))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "application_user_token_revoke", desc: fmt.Sprintf("Revoked token %s (%q) of application user %q (%s)", t.Prefix, t.Description, app.RealName, app.ID)})
 	})
 	if err == nil {
 		p.tokens.drop(t.Hash)

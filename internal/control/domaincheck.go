@@ -115,17 +115,15 @@ func (p *Plane) recordRecheck(ctx context.Context, checked org.Domain, checkErr 
 			if err := tx.UpdateDomain(d); err != nil {
 				return err
 			}
-			return p.event(tx, system, o.ID, o.AccountID, "", "", "domain_proof_restored",
-				fmt.Sprintf("The ownership proof of domain %s is back in place", d.Name))
+			return p.event(tx, system, eventOf{org: o.ID, account: o.AccountID, action: "domain_proof_restored", desc: fmt.Sprintf("The ownership proof of domain %s is back in place", d.Name)})
 		case d.MissingSince == nil:
 			d.MissingSince = &now
 			if err := tx.UpdateDomain(d); err != nil {
 				return err
 			}
 			p.log.Warn("a verified domain's ownership proof is missing", "domain", d.Name, "organization", o.ID, "err", checkErr)
-			return p.event(tx, system, o.ID, o.AccountID, "", "", "domain_proof_missing",
-				fmt.Sprintf("The ownership proof of domain %s is missing: %s. The domain will be unverified after %s unless it is restored",
-					d.Name, checkErr, now.Add(p.grace()).Format(time.RFC3339)))
+			return p.event(tx, system, eventOf{org: o.ID, account: o.AccountID, action: "domain_proof_missing", desc: fmt.Sprintf("The ownership proof of domain %s is missing: %s. The domain will be unverified after %s unless it is restored",
+				d.Name, checkErr, now.Add(p.grace()).Format(time.RFC3339))})
 		case now.Sub(*d.MissingSince) < p.grace():
 			return tx.UpdateDomain(d)
 		}
@@ -138,9 +136,8 @@ func (p *Plane) recordRecheck(ctx context.Context, checked org.Domain, checkErr 
 			return err
 		}
 		p.log.Warn("unverified a domain whose ownership proof went missing", "domain", d.Name, "organization", o.ID, "missing_since", missing)
-		return p.event(tx, system, o.ID, o.AccountID, "", "", "domain_unverify",
-			fmt.Sprintf("Unverified domain %s: its ownership proof has been missing since %s (%s); %d users are no longer managed",
-				d.Name, missing.Format(time.RFC3339), checkErr, len(released)))
+		return p.event(tx, system, eventOf{org: o.ID, account: o.AccountID, action: "domain_unverify", desc: fmt.Sprintf("Unverified domain %s: its ownership proof has been missing since %s (%s); %d users are no longer managed",
+			d.Name, missing.Format(time.RFC3339), checkErr, len(released))})
 	})
 	p.forgetUsers(released)
 	return err

@@ -87,7 +87,7 @@ func (p *Plane) AddDomain(ctx context.Context, a *Actor, orgID, name, verificati
 			}
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "domain_add", fmt.Sprintf("Added domain %s (%s verification)", name, vt))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "domain_add", desc: fmt.Sprintf("Added domain %s (%s verification)", name, vt)})
 	})
 	return d, err
 }
@@ -172,8 +172,7 @@ func (p *Plane) UpdateDomain(ctx context.Context, a *Actor, orgID, id, verificat
 		if err := tx.UpdateDomain(d); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "domain_update",
-			fmt.Sprintf("Domain %s verification type changed from %s to %s", d.Name, old, vt))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "domain_update", desc: fmt.Sprintf("Domain %s verification type changed from %s to %s", d.Name, old, vt)})
 	})
 	return d, err
 }
@@ -223,8 +222,7 @@ func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (o
 		if wasVerified && len(changed) == 0 {
 			return nil
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "domain_verify",
-			fmt.Sprintf("Verified domain %s by %s; %d users became managed", d.Name, d.VerificationType, len(changed)))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "domain_verify", desc: fmt.Sprintf("Verified domain %s by %s; %d users became managed", d.Name, d.VerificationType, len(changed))})
 	})
 	p.forgetUsers(changed)
 	return d, err
@@ -246,8 +244,7 @@ func (p *Plane) RemoveDomain(ctx context.Context, a *Actor, orgID, id string) er
 				return err
 			}
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "domain_remove",
-			fmt.Sprintf("Removed domain %s; %d users are no longer managed", d.Name, len(changed)))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "domain_remove", desc: fmt.Sprintf("Removed domain %s; %d users are no longer managed", d.Name, len(changed))})
 	})
 	p.forgetUsers(changed)
 	return err

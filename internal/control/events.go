@@ -24,11 +24,19 @@ func eventLimit(n int) int {
 	return n
 }
 
+// eventOf is what an audit event says beyond who did it and when: where
+// it happened (the organization always; the unit, project and service when
+// they apply), Aiven's event type (action) and a description.
+type eventOf struct {
+	org, account, project, service string
+	action, desc                   string
+}
+
 // event appends an audit event for the actor in the current transaction.
-func (p *Plane) event(tx store.Tx, a *Actor, orgID, accountID, project, service, action, desc string) error {
+func (p *Plane) event(tx store.Tx, a *Actor, e eventOf) error {
 	_, err := tx.AppendEvent(audit.Event{
-		OrganizationID: orgID, AccountID: accountID, Project: project, Service: service,
-		ActorUserID: a.User.ID, ActorEmail: a.User.Email, ActionType: action, Description: desc,
+		OrganizationID: e.org, AccountID: e.account, Project: e.project, Service: e.service,
+		ActorUserID: a.User.ID, ActorEmail: a.User.Email, ActionType: e.action, Description: e.desc,
 		ClientIP: a.ClientIP, CreateTime: p.now().UTC(),
 	})
 	return err

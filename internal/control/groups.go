@@ -60,7 +60,7 @@ func (p *Plane) CreateGroup(ctx context.Context, a *Actor, orgID, name, desc str
 		if err := p.record(tx, authz.UpsertGroup(g.ID, o.ID)); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_group_create", fmt.Sprintf("Created group %q", name))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_group_create", desc: fmt.Sprintf("Created group %q", name)})
 	})
 	return g, err
 }
@@ -154,7 +154,7 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 		if err := tx.UpdateGroup(g); err != nil {
 			return fmt.Errorf("group %q: %w", g.Name, err)
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_group_update", fmt.Sprintf("Updated group %q", g.Name))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_group_update", desc: fmt.Sprintf("Updated group %q", g.Name)})
 	})
 	return g, err
 }
@@ -175,7 +175,7 @@ func (p *Plane) DeleteGroup(ctx context.Context, a *Actor, orgID, id string) err
 		if err := p.record(tx, authz.DeleteGroup(g.ID)); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_group_delete", fmt.Sprintf("Deleted group %q", g.Name))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_group_delete", desc: fmt.Sprintf("Deleted group %q", g.Name)})
 	})
 }
 
@@ -268,8 +268,7 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 		if operation == "remove_members" {
 			verb = "Removed"
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_group_members_update",
-			fmt.Sprintf("%s %d member(s) of group %q: %s", verb, len(userIDs), g.Name, strings.Join(userIDs, ", ")))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_group_members_update", desc: fmt.Sprintf("%s %d member(s) of group %q: %s", verb, len(userIDs), g.Name, strings.Join(userIDs, ", "))})
 	})
 }
 

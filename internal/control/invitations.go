@@ -122,7 +122,7 @@ func (p *Plane) Invite(ctx context.Context, a *Actor, orgID, email string) error
 		if err := tx.CreateInvitation(inv); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_invite", fmt.Sprintf("Invited %s to the organization", email))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_invite", desc: fmt.Sprintf("Invited %s to the organization", email)})
 	})
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (p *Plane) CancelInvitation(ctx context.Context, a *Actor, orgID, email str
 		if err := tx.UpdateInvitation(inv); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_invitation_cancel", fmt.Sprintf("Cancelled the invitation of %s", email))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_invitation_cancel", desc: fmt.Sprintf("Cancelled the invitation of %s", email)})
 	})
 }
 
@@ -304,8 +304,7 @@ func (p *Plane) join(tx store.Tx, o org.Organization, inv identity.Invitation, u
 	if err := tx.UpdateInvitation(inv); err != nil {
 		return err
 	}
-	return p.event(tx, &Actor{User: u, ClientIP: clientIP}, o.ID, o.AccountID, "", "", "user_invitation_accept",
-		fmt.Sprintf("%s accepted the invitation from %s", u.Email, inv.InvitedByEmail))
+	return p.event(tx, &Actor{User: u, ClientIP: clientIP}, eventOf{org: o.ID, account: o.AccountID, action: "user_invitation_accept", desc: fmt.Sprintf("%s accepted the invitation from %s", u.Email, inv.InvitedByEmail)})
 }
 
 // InvitationInfo is what the holder of an invitation code may see. The

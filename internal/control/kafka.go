@@ -205,8 +205,7 @@ func (p *Plane) addKafkaEntry(ctx context.Context, a *Actor, op Op, project, ser
 		if after, err = rulesOf(rows); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "kafka_acl_add",
-			fmt.Sprintf("Added %s ACL entry %s to service %q: %s", kindName(kind), id, s.Name, describe))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "kafka_acl_add", desc: fmt.Sprintf("Added %s ACL entry %s to service %q: %s", kindName(kind), id, s.Name, describe)})
 	})
 	if err == nil {
 		p.kafka.drop(project, service)
@@ -302,8 +301,7 @@ func (p *Plane) deleteKafkaEntry(ctx context.Context, a *Actor, op Op, kind, pro
 		if after, err = rulesOf(rows); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "kafka_acl_delete",
-			fmt.Sprintf("Deleted %s ACL entry %s from service %q", kindName(kind), id, s.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "kafka_acl_delete", desc: fmt.Sprintf("Deleted %s ACL entry %s from service %q", kindName(kind), id, s.Name)})
 	})
 	if err == nil {
 		p.kafka.drop(project, service)

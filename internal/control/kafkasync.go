@@ -91,7 +91,7 @@ func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string
 			desc += " (stopped early: " + kafkaFailure(syncErr) + ")"
 		}
 		if err := p.write(context.WithoutCancel(ctx), func(tx store.Tx) error {
-			return p.event(tx, a, orgID, accID, project, service, "kafka_acl_sync", desc)
+			return p.event(tx, a, eventOf{org: orgID, account: accID, project: project, service: service, action: "kafka_acl_sync", desc: desc})
 		}); err != nil {
 			p.log.Error("recording a Kafka ACL sync failed", "err", err)
 		}

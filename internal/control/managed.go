@@ -253,8 +253,7 @@ func (p *Plane) RevokeManagedUserToken(ctx context.Context, a *Actor, orgID, use
 			return err
 		}
 		hash = t.Hash
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "managed_user_token_revoke",
-			fmt.Sprintf("Revoked token %s of managed user %s", t.Prefix, u.Email))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "managed_user_token_revoke", desc: fmt.Sprintf("Revoked token %s of managed user %s", t.Prefix, u.Email)})
 	})
 	if hash != "" {
 		p.tokens.drop(hash)
@@ -311,8 +310,7 @@ func (p *Plane) ResetManagedUserPassword(ctx context.Context, a *Actor, orgID, u
 		if err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "managed_user_password_reset",
-			fmt.Sprintf("Reset the password of managed user %s; revoked their %d sessions and tokens", u.Email, n))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "managed_user_password_reset", desc: fmt.Sprintf("Reset the password of managed user %s; revoked their %d sessions and tokens", u.Email, n)})
 	})
 	if err != nil {
 		return PasswordReset{}, err

@@ -246,7 +246,7 @@ func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string
 			events = append(events, ev...)
 		}
 		for i := 0; i < len(events); i += 2 {
-			if err := p.event(tx, a, o.ID, o.AccountID, "", "", events[i], events[i+1]); err != nil {
+			if err := p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: events[i], desc: events[i+1]}); err != nil {
 				return err
 			}
 		}
@@ -408,8 +408,7 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 		if err := p.record(tx, changes...); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "user_remove",
-			fmt.Sprintf("Removed %s from the organization (%d groups, %d grants)", m.User.Email, len(groups), len(changes)-len(groups)-boolInt(m.IsSuperAdmin)))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_remove", desc: fmt.Sprintf("Removed %s from the organization (%d groups, %d grants)", m.User.Email, len(groups), len(changes)-len(groups)-boolInt(m.IsSuperAdmin))})
 	})
 }
 

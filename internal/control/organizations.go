@@ -166,7 +166,7 @@ func (p *Plane) UpdateOrganization(ctx context.Context, a *Actor, id string, nam
 		if err := tx.UpdateOrganization(o); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "organization_update", "Organization "+strings.Join(changes, ", "))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "organization_update", desc: "Organization " + strings.Join(changes, ", ")})
 	})
 	return o, err
 }

@@ -213,8 +213,7 @@ func (p *Plane) changePermissions(ctx context.Context, a *Actor, op Op, orgID, t
 		if err := p.record(tx, changes...); err != nil {
 			return err
 		}
-		return p.event(tx, a, t.org.ID, t.accountID, t.project, "", "permissions_update",
-			fmt.Sprintf("Permissions on %s %s: %s", t.typ, t.id, strings.Join(desc, "; ")))
+		return p.event(tx, a, eventOf{org: t.org.ID, account: t.accountID, project: t.project, action: "permissions_update", desc: fmt.Sprintf("Permissions on %s %s: %s", t.typ, t.id, strings.Join(desc, "; "))})
 	})
 }
 

@@ -281,7 +281,7 @@ func (p *Plane) UpdateAuthPolicy(ctx context.Context, a *Actor, orgID string, in
 		if err := tx.SetAuthPolicy(pol); err != nil {
 			return err
 		}
-		return p.event(tx, a, o.ID, o.AccountID, "", "", "organization_auth_policy_update", "Authentication policy: "+strings.Join(changed, ", "))
+		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "organization_auth_policy_update", desc: "Authentication policy: " + strings.Join(changed, ", ")})
 	})
 	if err == nil {
 		p.policies.drop(orgID)

@@ -150,8 +150,7 @@ func (p *Plane) InviteProjectMember(ctx context.Context, a *Actor, project, emai
 		if err := tx.PutProjectInvitation(inv); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite",
-			fmt.Sprintf("Invited %s to project %q as %s", email, pr.Name, memberType))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_user_invite", desc: fmt.Sprintf("Invited %s to project %q as %s", email, pr.Name, memberType)})
 	})
 	if err != nil {
 		return ProjectInviteResult{}, err
@@ -308,8 +307,7 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 	if err := p.record(tx, grantChange(g)); err != nil {
 		return err
 	}
-	return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite_accept",
-		fmt.Sprintf("%s accepted the invitation to project %q as %s (invited by %s)%s", inv.Email, pr.Name, inv.MemberType, inv.InviterEmail, joined))
+	return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_user_invite_accept", desc: fmt.Sprintf("%s accepted the invitation to project %q as %s (invited by %s)%s", inv.Email, pr.Name, inv.MemberType, inv.InviterEmail, joined)})
 }
 
 // CancelProjectInvitation deletes a pending invitation.
@@ -323,8 +321,7 @@ func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, 
 		if err := tx.EndProjectInvitation(pr.Name, email, store.ProjectInvitationCancelled, p.now().UTC()); err != nil {
 			return notFound(err, fmt.Sprintf("No invitation of %s to project %s", email, pr.Name))
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_invite_delete",
-			fmt.Sprintf("Cancelled the invitation of %s to project %q", email, pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_user_invite_delete", desc: fmt.Sprintf("Cancelled the invitation of %s to project %q", email, pr.Name)})
 	})
 }
 
@@ -483,8 +480,7 @@ func (p *Plane) UpdateProjectMember(ctx context.Context, a *Actor, project, emai
 		if err := p.record(tx, grantChange(g)); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_update",
-			fmt.Sprintf("Changed the role of %s on project %q from %s to %s", u.Email, pr.Name, before, memberType))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_user_update", desc: fmt.Sprintf("Changed the role of %s on project %q from %s to %s", u.Email, pr.Name, before, memberType)})
 	})
 }
 
@@ -508,8 +504,7 @@ func (p *Plane) RemoveProjectMember(ctx context.Context, a *Actor, project, emai
 		if err := p.record(tx, grantChange(g)); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_user_remove",
-			fmt.Sprintf("Removed %s (%s) from project %q", u.Email, before, pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_user_remove", desc: fmt.Sprintf("Removed %s (%s) from project %q", u.Email, before, pr.Name)})
 	})
 }
 
@@ -588,8 +583,7 @@ func (p *Plane) SetProjectGroupAccess(ctx context.Context, a *Actor, project, gr
 		if err := p.record(tx, grantChange(g)); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_group_access_update",
-			fmt.Sprintf("Set the role of group %q (%s) on project %q from %s to %s", grp.Name, grp.ID, pr.Name, before, role))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_group_access_update", desc: fmt.Sprintf("Set the role of group %q (%s) on project %q from %s to %s", grp.Name, grp.ID, pr.Name, before, role)})
 	})
 }
 
@@ -619,7 +613,6 @@ func (p *Plane) DeleteProjectGroupAccess(ctx context.Context, a *Actor, project,
 		if err := p.record(tx, grantChange(g)); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_group_access_delete",
-			fmt.Sprintf("Removed the access of group %q (%s, %s) to project %q", grp.Name, grp.ID, before, pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_group_access_delete", desc: fmt.Sprintf("Removed the access of group %q (%s, %s) to project %q", grp.Name, grp.ID, before, pr.Name)})
 	})
 }

@@ -110,7 +110,7 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		if err := p.record(tx, nodeChange(projectRes(pr.Name), p.unitRes(parent)), grantChange(g)); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_create", fmt.Sprintf("Created project %q", pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_create", desc: fmt.Sprintf("Created project %q", pr.Name)})
 	})
 	return pr, err
 }
@@ -337,7 +337,7 @@ func (p *Plane) UpdateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		for _, s := range desc {
 			d += "; " + s
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_update", d)
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_update", desc: d})
 	})
 	return pr, err
 }
@@ -365,6 +365,6 @@ func (p *Plane) DeleteProject(ctx context.Context, a *Actor, orgID, name string)
 		if err := p.record(tx, deleteNodeChange(projectRes(pr.Name))); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, "", "", "project_delete", fmt.Sprintf("Deleted project %q", pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, action: "project_delete", desc: fmt.Sprintf("Deleted project %q", pr.Name)})
 	})
 }

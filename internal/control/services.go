@@ -91,7 +91,7 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 		if err := p.record(tx, nodeChange(serviceRes(s.Project, s.Name), projectRes(pr.Name))); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_create", fmt.Sprintf("Created %s service %q with plan %s", s.Type, s.Name, s.Plan))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_create", desc: fmt.Sprintf("Created %s service %q with plan %s", s.Type, s.Name, s.Plan)})
 	})
 	return s, err
 }
@@ -157,6 +157,6 @@ func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name strin
 		if err := p.record(tx, deleteNodeChange(serviceRes(pr.Name, s.Name))); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_delete", fmt.Sprintf("Deleted service %q", s.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_delete", desc: fmt.Sprintf("Deleted service %q", s.Name)})
 	})
 }

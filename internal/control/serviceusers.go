@@ -357,8 +357,7 @@ func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, servic
 		if out, err = p.view(u, true); err != nil {
 			return nil, err
 		}
-		if err := p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_user_create",
-			fmt.Sprintf("Created service user %q in service %q", u.Username, s.Name)); err != nil {
+		if err := p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_user_create", desc: fmt.Sprintf("Created service user %q in service %q", u.Username, s.Name)}); err != nil {
 			return nil, err
 		}
 		uri, connected, err := p.connection(tx, s)
@@ -457,8 +456,7 @@ func (p *Plane) DeleteServiceUser(ctx context.Context, a *Actor, project, servic
 		if err := tx.DeleteServiceUser(s.Project, s.Name, u.Username); err != nil {
 			return nil, err
 		}
-		if err := p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_user_delete",
-			fmt.Sprintf("Deleted service user %q from service %q", u.Username, s.Name)); err != nil {
+		if err := p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_user_delete", desc: fmt.Sprintf("Deleted service user %q from service %q", u.Username, s.Name)}); err != nil {
 			return nil, err
 		}
 		uri, connected, err := p.connection(tx, s)
@@ -602,7 +600,7 @@ func (p *Plane) modify(ctx context.Context, a *Actor, op Op, project, service, u
 		if err := tx.UpdateServiceUser(u); err != nil {
 			return nil, err
 		}
-		if err := p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, action, desc); err != nil {
+		if err := p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: action, desc: desc}); err != nil {
 			return nil, err
 		}
 		if out.Users, err = p.usersOf(tx, a, s); err != nil {
@@ -915,8 +913,7 @@ func (p *Plane) SyncServiceUsers(ctx context.Context, a *Actor, project, service
 		return rep, nil
 	}
 	err = p.write(ctx, func(tx store.Tx) error {
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_user_sync",
-			fmt.Sprintf("Re-synced the users of service %q with its server: %d of %d fixed, %d unmanaged on the server", s.Name, fixed, len(users), len(rep.Unmanaged)))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_user_sync", desc: fmt.Sprintf("Re-synced the users of service %q with its server: %d of %d fixed, %d unmanaged on the server", s.Name, fixed, len(users), len(rep.Unmanaged))})
 	})
 	return rep, err
 }

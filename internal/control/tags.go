@@ -89,7 +89,7 @@ func (p *Plane) ChangeProjectTags(ctx context.Context, a *Actor, project string,
 		if err := tx.UpdateProject(old, pr); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, "", "project_tags_update", fmt.Sprintf("Set the tags of project %q", pr.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, action: "project_tags_update", desc: fmt.Sprintf("Set the tags of project %q", pr.Name)})
 	})
 	return tags, err
 }
@@ -141,7 +141,7 @@ func (p *Plane) ChangeServiceTags(ctx context.Context, a *Actor, project, servic
 		if err := tx.UpdateService(s); err != nil {
 			return err
 		}
-		return p.event(tx, a, pr.OrganizationID, pr.AccountID, pr.Name, s.Name, "service_tags_update", fmt.Sprintf("Set the tags of service %q", s.Name))
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_tags_update", desc: fmt.Sprintf("Set the tags of service %q", s.Name)})
 	})
 	return tags, err
 }

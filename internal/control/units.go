@@ -41,7 +41,7 @@ func (p *Plane) CreateUnit(ctx context.Context, a *Actor, name, parentID string)
 		if err := p.record(tx, nodeChange(unitNode(u.ID), p.unitRes(parent))); err != nil {
 			return err
 		}
-		return p.event(tx, a, u.OrganizationID, u.ID, "", "", "account_create", fmt.Sprintf("Created organizational unit %q", name))
+		return p.event(tx, a, eventOf{org: u.OrganizationID, account: u.ID, action: "account_create", desc: fmt.Sprintf("Created organizational unit %q", name)})
 	})
 	return u, err
 }
@@ -160,7 +160,7 @@ func (p *Plane) RenameUnit(ctx context.Context, a *Actor, id, name string) (org.
 		if err := tx.UpdateUnit(u); err != nil {
 			return err
 		}
-		return p.event(tx, a, u.OrganizationID, u.ID, "", "", "account_update", fmt.Sprintf("Renamed organizational unit %q to %q", old, name))
+		return p.event(tx, a, eventOf{org: u.OrganizationID, account: u.ID, action: "account_update", desc: fmt.Sprintf("Renamed organizational unit %q to %q", old, name)})
 	})
 	return u, err
 }
@@ -226,7 +226,7 @@ func (p *Plane) MoveUnit(ctx context.Context, a *Actor, id, parentID string) (or
 		if err := p.record(tx, nodeChange(unitNode(u.ID), p.unitRes(parent))); err != nil {
 			return err
 		}
-		return p.event(tx, a, u.OrganizationID, u.ID, "", "", "account_move", fmt.Sprintf("Moved organizational unit %q under %s", u.Name, parent.ID))
+		return p.event(tx, a, eventOf{org: u.OrganizationID, account: u.ID, action: "account_move", desc: fmt.Sprintf("Moved organizational unit %q under %s", u.Name, parent.ID)})
 	})
 	return u, err
 }
@@ -270,6 +270,6 @@ func (p *Plane) DeleteUnit(ctx context.Context, a *Actor, id string) error {
 		if err != nil {
 			return err
 		}
-		return p.event(tx, a, u.OrganizationID, o.AccountID, "", "", "account_delete", fmt.Sprintf("Deleted organizational unit %q", u.Name))
+		return p.event(tx, a, eventOf{org: u.OrganizationID, account: o.AccountID, action: "account_delete", desc: fmt.Sprintf("Deleted organizational unit %q", u.Name)})
 	})
 }

@@ -591,6 +591,28 @@ func (s *secWorld) holes(t *testing.T, at *secAttacks) {
 		at.refused("hole 1: "+who+" renames a super admin", "PATCH", base, p[who].token, []byte(`{"real_name":"Owned"}`), http.StatusForbidden)
 		at.refused("hole 1: "+who+" removes a super admin", "DELETE", base, p[who].token, nil, http.StatusForbidden)
 	}
+	// 2. A deleted project's events are not inherited by its name's next
+	// owner.
+	const shared = "shared-name"
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.a.org+"/projects", s.admin, map[string]any{"project_id": shared}, nil); st >= 300 {
+		t.Fatalf("project %s: %d", shared, st)
+	}
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/project/"+shared+"/service", s.admin, map[string]any{"service_name": "secret-svc", "service_type": "pg", "plan": "startup-4"}, nil); st >= 300 {
+		t.Fatalf("service: %d", st)
+	}
+	if st := callJSON(t, "DELETE", s.srv.URL+"/v1/project/"+shared+"/service/secret-svc", s.admin, nil, nil); st >= 300 {
+		t.Fatalf("delete service: %d", st)
+	}
+	if st := callJSON(t, "DELETE", s.srv.URL+"/v1/organization/"+s.a.org+"/project/"+shared, s.admin, nil, nil); st >= 300 {
+		t.Fatalf("delete project: %d", st)
+	}
+	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.b.org+"/projects", s.bTok, map[string]any{"project_id": shared}, nil); st >= 300 {
+		t.Fatalf("B takes the name: %d", st)
+	}
+	at.n.Add(1)
+	if st, b := at.send("GET", "/v1/project/"+shared+"/events", s.bTok, nil); st != http.StatusOK || bytes.Contains(b, []byte("secret-svc")) || bytes.Contains(b, []byte(servertest.AdminEmail)) {
+		t.Errorf("hole 2: the new owner of a freed project name reads: %d %.400s", st, b)
+	}
 	// 3. Squatting an address on A's verified domain from B.
 	at.n.Add(1)
 	if st := callJSON(t, "POST", s.srv.URL+"/v1/organization/"+s.b.org+"/invitation", s.bTok, map[string]any{"user_email": "squat@corp.example"}, nil); st == http.StatusOK {
