@@ -3,12 +3,12 @@ package control
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
@@ -59,7 +59,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	// to guess passwords off the record.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
 	defer cancel()
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = org.CanonicalEmail(email)
 	if email == "" || password == "" {
 		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
 	}
@@ -68,6 +68,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	// recorded; a right password gives the reservation back.
 	at, wait := p.limiter.reserve(email, clientIP)
 	if wait > 0 {
+		p.obs.LoginBlocked()
 		return identity.User{}, false, tooMany(wait, "too many failed login attempts; try again in %d seconds", seconds(wait))
 	}
 	var (
@@ -144,6 +145,7 @@ func (p *Plane) sessionToken(u identity.User, twoFactor bool, clientIP, userAgen
 }
 
 func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, clientIP string) {
+	p.obs.LoginFailed()
 	if u.ID == "" {
 		return // no organization to log an unknown email against
 	}
