@@ -4,8 +4,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiven/go-client-codegen/handler/project"
+	"github.com/aiven/go-client-codegen/handler/user"
+
+	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
 
 // TestInvisibleCharactersInIdentities: addresses holding invisible
@@ -98,6 +102,35 @@ func TestInvisibleCharactersInIdentities(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%d invitations for one address in two spellings, want 1 (the second replaces the first)", n)
+		}
+	})
+}
+
+// TestEnablingTwoFactorEndsPasswordOnlySessions: a person who turns
+// two-factor on (because a password may be known) ends their other
+// sessions signed in with the password alone; the session used and the
+// new two-factor session keep working.
+func TestEnablingTwoFactorEndsPasswordOnlySessions(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		ctx := t.Context()
+		used := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		other := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		c := client(t, srv.URL, used)
+		setup, err := c.TwoFactorAuthConfigure(ctx, &user.TwoFactorAuthConfigureIn{Method: "otp", Password: servertest.AdminPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := c.TwoFactorAuthConfigureOTP(ctx, &user.TwoFactorAuthConfigureOtpIn{Otp: totpCode(t, *setup.Uri, time.Now()), Password: servertest.AdminPassword, Uri: *setup.Uri})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client(t, srv.URL, other).UserOrganizationsList(ctx)
+		wantStatus(t, err, http.StatusUnauthorized)
+		for _, tok := range []string{used, done.Token} {
+			if _, err := client(t, srv.URL, tok).UserOrganizationsList(ctx); err != nil {
+				t.Fatalf("session kept: %v", err)
+			}
 		}
 	})
 }
