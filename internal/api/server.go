@@ -29,6 +29,9 @@ type Server struct {
 	routes []Route
 
 	trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
+
+	observer RequestObserver // nil: none
+	metrics  http.Handler    // GET /metrics; nil: not served
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -66,6 +69,12 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 		o(s)
 	}
 	s.registerRoutes()
+	if s.metrics != nil {
+		s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			noteOperation(r, opMetrics)
+			s.metrics.ServeHTTP(w, r)
+		})
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -83,6 +92,7 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 	s.routes = append(s.routes, Route{Pattern: pattern, Operation: op, Public: public})
 	params := wildcards(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		noteOperation(r, string(op))
 		var a *control.Actor
 		if !public {
 			var err error
@@ -90,6 +100,7 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 				s.writeError(w, r, err)
 				return
 			}
+			noteActor(r, a.User.ID)
 			if exp, soon := s.plane.TokenExpiringSoon(a); soon {
 				// Clients (the CLI) warn on this; Aiven's ignore it.
 				w.Header().Set(TokenExpiryHeader, exp.UTC().Format(time.RFC3339))
@@ -137,6 +148,19 @@ func (s *Server) awaitRevision(r *http.Request) error {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ex := &exchange{operation: opUnmatched}
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if s.observer != nil {
+			s.observer.Request(ex.operation, sw.code(), time.Since(start))
+		}
+	}()
+	s.serve(sw, withExchange(r, ex))
+}
+
+// serve answers r through the route table.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

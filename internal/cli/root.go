@@ -161,6 +161,7 @@ PostgreSQL requires the variable.`,
 	f.StringVar(&cfg.ChallengeRecord, "domain-challenge-record", envOr("GATEHOUSE_DOMAIN_CHALLENGE_RECORD", "_gatehouse-challenge"), "TXT record name prefix of domain verification (env GATEHOUSE_DOMAIN_CHALLENGE_RECORD)")
 	f.DurationVar(&cfg.DomainRecheck, "domain-recheck", envDuration("GATEHOUSE_DOMAIN_RECHECK", time.Hour, &envErr), "how often verified domains are re-checked, 0 for never (env GATEHOUSE_DOMAIN_RECHECK)")
 	f.DurationVar(&cfg.DomainGrace, "domain-grace", envDuration("GATEHOUSE_DOMAIN_GRACE", 72*time.Hour, &envErr), "how long a verified domain's vanished proof is tolerated before it is unverified (env GATEHOUSE_DOMAIN_GRACE)")
+	f.StringVar(&cfg.MetricsListen, "metrics-listen", os.Getenv("GATEHOUSE_METRICS_LISTEN"), "a second address (host:port) serving only GET /metrics, besides the main listener (env GATEHOUSE_METRICS_LISTEN)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
 	return cmd
 }

@@ -51,6 +51,7 @@ func (p *Plane) Authenticate(ctx context.Context, secret, clientIP, userAgent st
 	hash := token.Hash(secret)
 	now := p.now()
 	e, ok := p.tokens.get(hash, now)
+	p.obs.TokenCache(ok)
 	if !ok {
 		gen := p.tokens.generation()
 		var err error

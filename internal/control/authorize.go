@@ -18,9 +18,12 @@ func (p *Plane) authorize(tx store.Reader, a *Actor, op Op, res authz.Resource) 
 		p.checked(op)
 	}
 	if err := p.checkRule(tx, a, op, res); err != nil {
+		p.obs.Decision(false)
 		return p.maybeStale(tx, err)
 	}
-	return p.enforcePolicy(tx, a, res)
+	err := p.enforcePolicy(tx, a, res)
+	p.obs.Decision(err == nil)
+	return err
 }
 
 // staleDenial is a denial made while the store held changes the engine had

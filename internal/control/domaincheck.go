@@ -63,7 +63,7 @@ func (p *Plane) RecheckDomains(ctx context.Context) error {
 		if d.CheckTime != nil && p.now().Sub(*d.CheckTime) < p.cfg.domainRecheck/2 {
 			continue
 		}
-		err := p.cfg.proof.Check(ctx, d.VerificationType, d.Name, d.ChallengeToken)
+		err := p.checkProof(ctx, d.VerificationType, d.Name, d.ChallengeToken)
 		if errors.Is(err, ownership.ErrLookup) {
 			p.log.Warn("re-checking a domain could not look up its proof", "domain", d.Name, "organization", d.OrganizationID, "err", err)
 			continue

@@ -192,7 +192,7 @@ func (p *Plane) VerifyDomain(ctx context.Context, a *Actor, orgID, id string) (o
 	if err != nil {
 		return d, err
 	}
-	if err := p.cfg.proof.Check(ctx, d.VerificationType, d.Name, d.ChallengeToken); err != nil {
+	if err := p.checkProof(ctx, d.VerificationType, d.Name, d.ChallengeToken); err != nil {
 		if errors.Is(err, ownership.ErrNotProven) || errors.Is(err, ownership.ErrLookup) {
 			return d, fail(ErrInvalid, "Domain %s is not verified: %s", d.Name, err.Error())
 		}

@@ -197,6 +197,7 @@ func (p *Plane) syncTo(ctx context.Context, rev int64) error {
 			return err
 		}
 		if len(entries) == 0 {
+			p.follow.mark(time.Now())
 			return nil
 		}
 		for _, e := range entries {
@@ -214,6 +215,7 @@ func (p *Plane) syncTo(ctx context.Context, rev int64) error {
 
 // loadEngine builds the engine from the store's contents.
 func (p *Plane) loadEngine(ctx context.Context) error {
+	start := time.Now()
 	var snap authz.Snapshot
 	var rev int64
 	err := p.store.Read(ctx, func(tx store.Reader) error {
@@ -232,6 +234,8 @@ func (p *Plane) loadEngine(ctx context.Context) error {
 		// no longer exists) are skipped, not fatal: log them.
 		p.log.Warn("decision engine skipped inconsistent facts", "err", err)
 	}
+	p.follow.mark(start)
+	p.obs.EngineLoaded(time.Since(start))
 	return nil
 }
 

@@ -40,6 +40,12 @@ const kafkaSyncTimeout = 60 * time.Second
 // entries (or, with dryRun, reports the drift without changing anything).
 // Wildcard entries Kafka cannot express are listed and get no bindings.
 func (p *Plane) SyncKafka(ctx context.Context, a *Actor, project, service string, c KafkaCluster, dryRun bool) (KafkaSyncResult, error) {
+	res, err := p.syncKafka(ctx, a, project, service, c, dryRun)
+	p.obs.Call("kafka", callResult(err))
+	return res, err
+}
+
+func (p *Plane) syncKafka(ctx context.Context, a *Actor, project, service string, c KafkaCluster, dryRun bool) (KafkaSyncResult, error) {
 	res := KafkaSyncResult{DryRun: dryRun}
 	adm, closeClient, err := kafkasync.Dial(c.Cluster, p.cfg.outbound.Dialer(10*time.Second))
 	if err != nil {

@@ -68,6 +68,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	// recorded; a right password gives the reservation back.
 	at, wait := p.limiter.reserve(email, clientIP)
 	if wait > 0 {
+		p.obs.LoginBlocked()
 		return identity.User{}, false, tooMany(wait, "too many failed login attempts; try again in %d seconds", seconds(wait))
 	}
 	var (
@@ -144,6 +145,7 @@ func (p *Plane) sessionToken(u identity.User, twoFactor bool, clientIP, userAgen
 }
 
 func (p *Plane) recordLoginFailure(ctx context.Context, u identity.User, email, clientIP string) {
+	p.obs.LoginFailed()
 	if u.ID == "" {
 		return // no organization to log an unknown email against
 	}

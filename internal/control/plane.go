@@ -48,7 +48,9 @@ type Plane struct {
 
 	kafka kafkaAuthorizers // compiled Kafka ACLs per service
 
-	checked func(Op) // told every operation authorize checks (tests); nil otherwise
+	obs     Observer    // metrics; nopObserver by default
+	follow  followState // when the engine last reflected the whole change log
+	checked func(Op)    // told every operation authorize checks (tests); nil otherwise
 }
 
 // Option configures a Plane.
@@ -81,6 +83,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 		p.hashing = newHashSlots(0, 0)
 	}
 	p.cfg.applyDefaults()
+	p.observe()
 	if p.cfg.keyringErr != nil {
 		return nil, fmt.Errorf("secret keys: %w", p.cfg.keyringErr)
 	}

@@ -193,6 +193,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 	}
 	at, wait := p.limiter.reserve(a.User.Email, a.ClientIP)
 	if wait > 0 {
+		p.obs.LoginBlocked()
 		return tooMany(wait, "too many failed attempts; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
+	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
@@ -84,6 +85,11 @@ type Config struct {
 	// the cloud metadata address 169.254.169.254.
 	OutboundAllow string
 
+	// MetricsListen, when set, is a second address (host:port) that
+	// serves only GET /metrics, for a scraper on a private network. The
+	// main listener serves /metrics too.
+	MetricsListen string
+
 	// PlaneOptions are applied after the ones the fields above make
 	// (tests: an operation recorder).
 	PlaneOptions []control.Option
@@ -131,6 +137,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer st.Close()
+	mx := metrics.New()
+	for name, db := range st.Pools() {
+		mx.WatchDB(name, db)
+	}
 
 	keys, err := secretKeys(cfg, st.Dialect(), log)
 	if err != nil {
@@ -152,7 +162,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
 		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
-		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait), control.WithOutbound(outboundPolicy)}
+		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait), control.WithOutbound(outboundPolicy),
+		control.WithObserver(mx)}
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -170,6 +181,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err != nil {
 		return fmt.Errorf("loading the decision engine: %w", err)
 	}
+	mx.WatchEngine(plane)
 	log.Info("decision engine loaded", "revision", plane.Revision(), "took", time.Since(start).Round(time.Millisecond))
 	// After a key rotation, re-seal credentials under the new first key.
 	if n, err := plane.RewrapSecrets(ctx); err != nil {
@@ -202,15 +214,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	go plane.WatchDomains(fctx)
 
 	srv := &http.Server{
-		Handler:           api.New(plane, log, api.WithTrustedProxies(proxies)),
+		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
+			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler())),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsListen != "" {
+		msrv, err := serveMetrics(cfg.MetricsListen, mx.Handler(), errc)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+		log.Info("serving metrics", "addr", "http://"+msrv.Addr+"/metrics")
+	}
 	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect(), "outbound", outboundPolicy.String())
 	if ready != nil {
 		ready <- addr
@@ -226,6 +247,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		return err
 	}
 	return nil
+}
+
+// serveMetrics serves h at GET /metrics on addr until the returned server
+// is closed; Serve's error goes to errc.
+func serveMetrics(addr string, h http.Handler, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listening on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	return srv, nil
 }
 
 // validateChallengeRecord checks the TXT record name prefix: DNS labels

@@ -21,7 +21,7 @@ func BenchmarkPostgresConcurrentWrites(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		batch int
-	}{{"one write per commit", 1}, {"group commit", 128}} {
+	}{{"one write per commit", 1}, {"group commit", maxBatch}} {
 		b.Run(tc.name, func(b *testing.B) {
 			s, err := Open(b.Context(), dsn)
 			if err != nil {

@@ -249,6 +249,16 @@ func (s *Store) migrate(ctx context.Context) error {
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect }
 
+// Pools returns the store's connection pools by name ("writer" and
+// "reader" on SQLite, "main" on PostgreSQL, whose one pool serves both),
+// for their statistics.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.writer == s.reader {
+		return map[string]*sql.DB{"main": s.writer}
+	}
+	return map[string]*sql.DB{"writer": s.writer, "reader": s.reader}
+}
+
 // Read runs fn in a read-only transaction. On PostgreSQL it is REPEATABLE
 // READ so that fn sees one snapshot across its statements, as a SQLite read
 // transaction does in WAL mode (a follower reading Revision and then the
@@ -333,8 +343,12 @@ type writeBatcher struct {
 	leading bool // a goroutine is running batches
 }
 
-// maxBatch bounds one group commit.
-var maxBatch = 128 // a variable so that benchmarks can compare one write per commit
+// maxBatch bounds one group commit. Each write of a batch is a PostgreSQL
+// subtransaction; a backend caches 64 subtransaction IDs, and past that
+// every other session's snapshot checks go to pg_subtrans (a known
+// slowdown), so batches stay below it. A variable so that benchmarks can
+// compare one write per commit.
+var maxBatch = 60
 
 // batchTimeout bounds one batch's transaction: it outlives any single
 // caller's context, since it commits several callers' writes.
