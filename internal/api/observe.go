@@ -2,7 +2,11 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -28,6 +32,7 @@ const (
 // exchange is what is learnt about a request while it is served, for its
 // metrics and its access-log line.
 type exchange struct {
+	requestID string
 	operation string
 	actorID   string
 }
@@ -36,14 +41,14 @@ type exchangeKey struct{}
 
 // noteOperation records the route's operation on r's exchange.
 func noteOperation(r *http.Request, op string) {
-	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+	if ex := exchangeOf(r); ex != nil {
 		ex.operation = op
 	}
 }
 
 // noteActor records the authenticated user on r's exchange.
 func noteActor(r *http.Request, userID string) {
-	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+	if ex := exchangeOf(r); ex != nil {
 		ex.actorID = userID
 	}
 }
@@ -81,4 +86,66 @@ func (w *statusWriter) code() int {
 		return http.StatusOK
 	}
 	return w.status
+}
+
+// RequestIDHeader carries a request's ID: taken from the request when it
+// is sane (a proxy's or the client's), else generated, and always
+// returned, so a client's report can be matched to the access log.
+const RequestIDHeader = "X-Request-Id"
+
+// maxRequestID bounds an accepted request ID.
+const maxRequestID = 128
+
+// requestID returns r's sane X-Request-Id, or a new random one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get(RequestIDHeader); saneRequestID(id) {
+		return id
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// saneRequestID accepts IDs of letters, digits and ".-_:+=/" only: what
+// UUIDs, trace IDs and proxies' IDs use, and nothing that could forge a
+// log line or a header.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-_:+=/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// exchangeOf returns r's exchange (nil outside ServeHTTP).
+func exchangeOf(r *http.Request) *exchange {
+	ex, _ := r.Context().Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+// reqID is r's request ID for log lines ("" outside ServeHTTP).
+func reqID(r *http.Request) string {
+	if ex := exchangeOf(r); ex != nil {
+		return ex.requestID
+	}
+	return ""
+}
+
+// logAccess writes the request's access-log line: never a header's or
+// body's content (tokens, passwords), only what identifies the exchange.
+func (s *Server) logAccess(r *http.Request, ex *exchange, status int, took time.Duration) {
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", ex.requestID),
+		slog.String("operation", ex.operation),
+		slog.String("method", r.Method),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+		slog.String("actor_id", ex.actorID),
+		slog.String("client", clientIP(r)),
+	)
 }

@@ -132,8 +132,6 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 	})
 }
 
-// ServeHTTP implements http.Handler, recovering from panics so a bug answers
-// 500 in the API's error shape instead of dropping the connection.
 // awaitRevision honours AtLeastRevisionHeader.
 func (s *Server) awaitRevision(r *http.Request) error {
 	v := r.Header.Get(AtLeastRevisionHeader)
@@ -147,26 +145,34 @@ func (s *Server) awaitRevision(r *http.Request) error {
 	return s.plane.AwaitRevision(r.Context(), rev)
 }
 
+// ServeHTTP implements http.Handler: it answers r through the route table,
+// then counts the request and writes its access-log line.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ex := &exchange{operation: opUnmatched}
+	ex := &exchange{requestID: requestID(r), operation: opUnmatched}
+	w.Header().Set(RequestIDHeader, ex.requestID)
 	sw := &statusWriter{ResponseWriter: w}
+	r = s.withClientIP(withExchange(r, ex))
 	defer func() {
+		took := time.Since(start)
 		if s.observer != nil {
-			s.observer.Request(ex.operation, sw.code(), time.Since(start))
+			s.observer.Request(ex.operation, sw.code(), took)
 		}
+		s.logAccess(r, ex, sw.code(), took)
 	}()
-	s.serve(sw, withExchange(r, ex))
+	s.serve(sw, r)
 }
 
-// serve answers r through the route table.
+// serve answers r through the route table, recovering from panics so a
+// bug answers 500 in the API's error shape instead of dropping the
+// connection.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			s.log.Error("panic serving request", "request_id", reqID(r), "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 			writeJSON(w, http.StatusInternalServerError, errorBody{Message: "internal error", Errors: []errorEntry{{Message: "internal error", Status: 500}}})
 		}
 	}()
@@ -178,7 +184,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
 		return
 	}
-	s.mux.ServeHTTP(w, s.withClientIP(r))
+	s.mux.ServeHTTP(w, r)
 }
 
 // cleanPath is the path the mux would redirect p to: path.Clean, keeping
@@ -212,7 +218,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "request_id", reqID(r), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, errorBody{Message: msg, Errors: []errorEntry{{Message: msg, Status: status, ErrorCode: code}}})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -92,11 +93,25 @@ func envDuration(name string, def time.Duration, errs *error) time.Duration {
 	return d
 }
 
+// newLogger returns the server's logger writing format ("text" or
+// "json") to w.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is neither text nor json", format)
+}
+
 func newServe(stdout, stderr io.Writer) *cobra.Command {
 	var cfg server.Config
 	var invitationTTL string
 	var kafkaUserLimit string
 	var logLevel string
+	var logFormat string
 	var envErr error
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -122,7 +137,10 @@ PostgreSQL requires the variable.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			log, err := newLogger(stderr, logFormat, level)
+			if err != nil {
+				return err
+			}
 			ttl, err := time.ParseDuration(invitationTTL)
 			if err != nil || ttl <= 0 {
 				return fmt.Errorf("--invitation-ttl: %q is not a positive duration such as 72h", invitationTTL)
@@ -162,6 +180,7 @@ PostgreSQL requires the variable.`,
 	f.DurationVar(&cfg.DomainRecheck, "domain-recheck", envDuration("GATEHOUSE_DOMAIN_RECHECK", time.Hour, &envErr), "how often verified domains are re-checked, 0 for never (env GATEHOUSE_DOMAIN_RECHECK)")
 	f.DurationVar(&cfg.DomainGrace, "domain-grace", envDuration("GATEHOUSE_DOMAIN_GRACE", 72*time.Hour, &envErr), "how long a verified domain's vanished proof is tolerated before it is unverified (env GATEHOUSE_DOMAIN_GRACE)")
 	f.StringVar(&cfg.MetricsListen, "metrics-listen", os.Getenv("GATEHOUSE_METRICS_LISTEN"), "a second address (host:port) serving only GET /metrics, besides the main listener (env GATEHOUSE_METRICS_LISTEN)")
+	f.StringVar(&logFormat, "log-format", envOr("GATEHOUSE_LOG_FORMAT", "text"), "log format: text (key=value) or json, one object a line (env GATEHOUSE_LOG_FORMAT)")
 	f.StringVar(&logLevel, "log-level", envOr("GATEHOUSE_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GATEHOUSE_LOG_LEVEL)")
 	return cmd
 }

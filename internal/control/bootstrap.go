@@ -27,7 +27,8 @@ func (p *Plane) Bootstrap(ctx context.Context, email, password, orgName string) 
 	if email == "" {
 		email = "admin@localhost"
 	}
-	if _, err := org.ValidateEmail("GATEHOUSE_ADMIN_EMAIL", email); err != nil {
+	email, err := org.ValidateEmail("GATEHOUSE_ADMIN_EMAIL", email)
+	if err != nil {
 		return BootstrapResult{}, err
 	}
 	res := BootstrapResult{Email: email}

@@ -210,7 +210,7 @@ func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]
 
 // CancelInvitation cancels the pending invitation of email.
 func (p *Plane) CancelInvitation(ctx context.Context, a *Actor, orgID, email string) error {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = org.CanonicalEmail(email)
 	return p.write(ctx, func(tx store.Tx) error {
 		o, err := p.organization(tx, orgID)
 		if err != nil {
@@ -250,7 +250,7 @@ func (p *Plane) AcceptInvitation(ctx context.Context, a *Actor, orgID, email str
 	if err := p.authorizeCaller(a, OpOrganizationUserInvitationAccept); err != nil {
 		return err
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = org.CanonicalEmail(email)
 	if a.User.IsApplication {
 		return fail(ErrForbidden, "Application users cannot accept invitations")
 	}

@@ -3,12 +3,12 @@ package control
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
@@ -59,7 +59,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	// to guess passwords off the record.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
 	defer cancel()
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = org.CanonicalEmail(email)
 	if email == "" || password == "" {
 		return identity.User{}, false, fail(ErrInvalid, "email and password are required")
 	}

@@ -83,8 +83,8 @@ func (p *Plane) setUserPassword(tx store.Tx, u identity.User, hash string) error
 // RequestPasswordReset mails a reset code to the person with email, if
 // there is one. It answers the same whether or not the email is known.
 func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string) error {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if _, err := org.ValidateEmail("email", email); err != nil {
+	email, err := org.ValidateEmail("email", strings.TrimSpace(email))
+	if err != nil {
 		return err
 	}
 	// Requests are limited per address and email, so the endpoint cannot
@@ -94,7 +94,7 @@ func (p *Plane) RequestPasswordReset(ctx context.Context, email, clientIP string
 		return tooMany(wait, "too many requests; try again in %d seconds", seconds(wait))
 	}
 	var u identity.User
-	err := p.read(ctx, func(tx store.Reader) error {
+	err = p.read(ctx, func(tx store.Reader) error {
 		var err error
 		u, err = tx.GetUserByEmail(email)
 		return err

@@ -312,7 +312,7 @@ func (p *Plane) joinProject(tx store.Tx, a *Actor, inv store.ProjectInvitation) 
 
 // CancelProjectInvitation deletes a pending invitation.
 func (p *Plane) CancelProjectInvitation(ctx context.Context, a *Actor, project, email string) error {
-	email = strings.ToLower(email)
+	email = org.CanonicalEmail(email)
 	return p.write(ctx, func(tx store.Tx) error {
 		pr, err := p.authorizedProject(tx, a, OpProjectInviteDelete, project)
 		if err != nil {
@@ -429,7 +429,7 @@ func (p *Plane) ListProjectMembers(ctx context.Context, a *Actor, project string
 // email has no grant of its own on the project.
 func (p *Plane) memberByEmail(tx store.Reader, project, email string) (identity.User, grant.Grant, error) {
 	notMember := fail(ErrNotFound, "User %s is not a member of project %s", email, project)
-	u, err := tx.GetUserByEmail(strings.ToLower(email))
+	u, err := tx.GetUserByEmail(org.CanonicalEmail(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return u, grant.Grant{}, notMember
 	}

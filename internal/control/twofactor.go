@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"image/png"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // Two-factor operations (Aiven's user handler).
@@ -132,12 +134,50 @@ func (p *Plane) ConfirmTOTP(ctx context.Context, a *Actor, code, password, uri s
 		if err := tx.SetTwoFactor(tf); err != nil {
 			return err
 		}
+		n, err := p.endPasswordOnlySessions(tx, a)
+		if err != nil {
+			return err
+		}
 		if secret, err = p.sessionFrom(tx, a, a.User, true); err != nil {
 			return err
 		}
-		return p.eventForUserOrgs(tx, a.User, a.ClientIP, "user_2fa_enable", "Enabled two-factor authentication (TOTP)")
+		return p.eventForUserOrgs(tx, a.User, a.ClientIP, "user_2fa_enable",
+			fmt.Sprintf("Enabled two-factor authentication (TOTP); ended %d other password-only sessions", n))
 	})
+	if err == nil {
+		p.tokens.dropUser(a.User.ID)
+	}
 	return secret, err
+}
+
+// endPasswordOnlySessions ends the actor's other sessions that were
+// signed in without a second factor: turning two-factor on is what a
+// person does when a password may be known to someone else, whose session
+// must not outlive it. The session in use stays; personal tokens are
+// revoked separately (they are not sessions).
+func (p *Plane) endPasswordOnlySessions(tx store.Tx, a *Actor) (int, error) {
+	ts, err := tx.ListTokens(a.User.ID)
+	if err != nil {
+		return 0, err
+	}
+	var ended []token.Token
+	for _, t := range ts {
+		if t.Kind != token.KindSession || t.TwoFactor || t.Hash == a.Token.Hash {
+			continue
+		}
+		if err := tx.DeleteToken(t.Hash); err != nil {
+			return 0, err
+		}
+		ended = append(ended, t)
+	}
+	if len(ended) == 0 {
+		return 0, nil
+	}
+	orgs, err := userOrgs(tx, a.User.ID)
+	if err != nil {
+		return 0, err
+	}
+	return len(ended), p.remember(tx, a.User, orgs, "two-factor enabled", ended...)
 }
 
 // matchTOTP checks code against the steps around now and returns the step

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Field-level limits, from Aiven's documentation and Terraform provider.
@@ -37,7 +40,29 @@ func ValidateName(field, name string) error {
 	if !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\n\r\t") {
 		return fmt.Errorf("%w: %s contains control characters", ErrInvalid, field)
 	}
+	return refuseInvisible(field, name)
+}
+
+// refuseInvisible refuses text holding a character that renders as
+// nothing or steers layout: controls (Cc), format characters (Cf: soft
+// hyphen U+00AD, zero-width space and joiners U+200B-U+200D, word joiner
+// U+2060, byte-order mark U+FEFF, bidirectional controls) and other
+// default-ignorable code points (Hangul fillers). With them two names or
+// addresses look identical and are not.
+func refuseInvisible(field, s string) error {
+	for _, r := range s {
+		if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return fmt.Errorf("%w: %s contains an invisible or control character (U+%04X)", ErrInvalid, field, r)
+		}
+	}
 	return nil
+}
+
+// CanonicalEmail is the form emails are stored and compared in: trimmed,
+// Unicode NFC (so a precomposed and a decomposed "é" are one address) and
+// lower case. It validates nothing; lookups use it on what they are given.
+func CanonicalEmail(email string) string {
+	return strings.ToLower(norm.NFC.String(strings.TrimSpace(email)))
 }
 
 // ValidateProjectName checks a project name: it starts with a lowercase
@@ -117,9 +142,16 @@ func ValidateBasePort(p *int) error {
 	return nil
 }
 
-// ValidateEmail checks an email address and returns it in canonical
-// (lower-case) form.
+// ValidateEmail checks an email address and returns it in canonical form
+// (CanonicalEmail). Invisible and control characters are refused.
 func ValidateEmail(field, email string) (string, error) {
+	if !utf8.ValidString(email) {
+		return "", fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, field)
+	}
+	if err := refuseInvisible(field, email); err != nil {
+		return "", err
+	}
+	email = norm.NFC.String(email)
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") && !strings.HasSuffix(email, "@localhost") {
 		return "", fmt.Errorf("%w: %s %q is not a valid email address", ErrInvalid, field, email)

@@ -1,11 +1,18 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
@@ -106,5 +113,148 @@ func TestMetricsAfterTraffic(t *testing.T) {
 				t.Error("a raw path is a label value; operations only")
 			}
 		})
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startLogged runs a server whose JSON log goes to the returned buffer.
+func startLogged(t *testing.T) (string, *syncBuffer) {
+	t.Helper()
+	buf := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(buf, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	cfg := server.Config{Listen: "127.0.0.1:0", Database: servertest.SQLite(t), AdminEmail: servertest.AdminEmail,
+		AdminPassword: servertest.AdminPassword, FollowInterval: 100 * time.Millisecond, SecretKey: servertest.SecretKey}
+	go func() { done <- server.Run(ctx, cfg, log, io.Discard, ready) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case addr := <-ready:
+		return "http://" + addr, buf
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	return "", nil
+}
+
+// accessLines returns the access-log lines of buf by request ID.
+func accessLines(t *testing.T, buf *syncBuffer) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if rec["msg"] == "request" {
+			out[fmt.Sprint(rec["request_id"])] = rec
+		}
+	}
+	return out
+}
+
+func TestAccessLog(t *testing.T) {
+	base, buf := startLogged(t)
+	tok := login(t, base, servertest.AdminEmail, servertest.AdminPassword)
+
+	send := func(t *testing.T, method, path, token, reqID, body string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "aivenv1 "+token)
+		}
+		if reqID != "" {
+			req.Header.Set("X-Request-Id", reqID)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	tests := []struct {
+		name, method, path, token, reqID, body string
+		keepID                                 bool // the sent ID comes back
+		operation                              string
+		status                                 int
+		actor                                  bool
+	}{
+		{name: "sane ID accepted", method: "GET", path: "/v1/me", token: tok, reqID: "trace-42.a_b:c", keepID: true, operation: "UserInfo", status: 200, actor: true},
+		{name: "no ID generated", method: "GET", path: "/v1/me", token: tok, operation: "UserInfo", status: 200, actor: true},
+		{name: "forged ID replaced", method: "GET", path: "/v1/me", token: tok, reqID: "x\" injected=1 {}", operation: "UserInfo", status: 200, actor: true},
+		{name: "overlong ID replaced", method: "GET", path: "/v1/me", token: tok, reqID: strings.Repeat("a", 200), operation: "UserInfo", status: 200, actor: true},
+		{name: "password never logged", method: "POST", path: "/v1/userauth", reqID: "login-1", keepID: true,
+			body: `{"email":"` + servertest.AdminEmail + `","password":"hunter2-secret-pw"}`, operation: "UserAuth", status: 401},
+		{name: "unknown path", method: "GET", path: "/v1/nothing/here", token: tok, operation: "Unmatched", status: 404},
+	}
+	ids := map[string]bool{}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := send(t, tc.method, tc.path, tc.token, tc.reqID, tc.body)
+			id := resp.Header.Get("X-Request-Id")
+			if id == "" {
+				t.Fatal("no X-Request-Id in the response")
+			}
+			if tc.keepID != (id == tc.reqID) {
+				t.Fatalf("X-Request-Id = %q for a request that sent %q", id, tc.reqID)
+			}
+			if ids[id] {
+				t.Fatalf("request ID %q reused", id)
+			}
+			ids[id] = true
+			var rec map[string]any
+			for range 50 { // the line is written after the answer is sent
+				if rec = accessLines(t, buf)[id]; rec != nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if rec == nil {
+				t.Fatalf("no access-log line for request %s in:\n%s", id, buf.String())
+			}
+			if rec["operation"] != tc.operation || rec["method"] != tc.method || rec["status"] != float64(resp.StatusCode) || resp.StatusCode != tc.status {
+				t.Errorf("line %v, answer %d; want operation %s, method %s, status %d", rec, resp.StatusCode, tc.operation, tc.method, tc.status)
+			}
+			for _, k := range []string{"time", "duration_ms", "client"} {
+				if _, ok := rec[k]; !ok {
+					t.Errorf("line lacks %s: %v", k, rec)
+				}
+			}
+			if rec["client"] != "127.0.0.1" {
+				t.Errorf("client = %v", rec["client"])
+			}
+			if got := rec["actor_id"] != ""; got != tc.actor {
+				t.Errorf("actor_id = %q, want one: %v", rec["actor_id"], tc.actor)
+			}
+		})
+	}
+	logged := buf.String()
+	for _, secret := range []string{tok, tok[len(tok)/2:], "hunter2-secret-pw", servertest.AdminPassword} {
+		if strings.Contains(logged, secret) {
+			t.Errorf("the log holds a secret %q", secret)
+		}
 	}
 }
