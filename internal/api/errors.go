@@ -10,7 +10,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/serviceuser"
-	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // errorBody is Aiven's failure shape.
@@ -60,10 +59,8 @@ func statusOf(err error) (status int, code, msg string) {
 		{identity.ErrBadCredentials, http.StatusUnauthorized, "unauthenticated"},
 		{control.ErrForbidden, http.StatusForbidden, "forbidden"},
 		{control.ErrNotFound, http.StatusNotFound, "not_found"},
-		{store.ErrNotFound, http.StatusNotFound, "not_found"},
 		{control.ErrExists, http.StatusConflict, "already_exists"},
 		{control.ErrConflict, http.StatusConflict, "conflict"},
-		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
 		{control.ErrGone, http.StatusGone, "gone"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},

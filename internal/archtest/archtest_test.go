@@ -128,7 +128,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		forbidden []string
 		why       string
 	}{
-		{internal + "api", []string{"database/sql", internal + "store/sqlstore", "github.com/jackc/pgx", "modernc.org/sqlite"}, "handlers never touch SQL"},
+		{internal + "api", []string{"database/sql", internal + "store", "github.com/jackc/pgx", "modernc.org/sqlite"}, "handlers never touch SQL nor see store errors: control translates them"},
 		{internal + "control", []string{"net/http", internal + "api", internal + "server", internal + "store/sqlstore", "database/sql"}, "use cases see neither HTTP nor SQL"},
 		{internal + "authz", []string{"net/http", "database/sql", internal + "store", internal + "control", internal + "api"}, "the engine is pure"},
 		{internal + "store", []string{"net/http", internal + "control", internal + "api", internal + "server"}, "storage knows nothing above it"},

@@ -73,7 +73,7 @@ func WithLogger(l *slog.Logger) Option { return func(p *Plane) { p.log = l } }
 // store's current contents.
 func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p := &Plane{
-		store:  st,
+		store:  seamStore{st},
 		engine: authz.NewEngine(),
 		log:    slog.Default(),
 		now:    time.Now,
