@@ -4,6 +4,10 @@ GO      ?= go
 PGDSN   ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 MYSQLDSN ?= mysql://root@127.0.0.1:3306/test
 REDISURL ?= redis://127.0.0.1:6379/0
+# Linters, pinned and fetched through the module proxy by `go run`, so a
+# fresh machine needs nothing but Go.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.10.0
 
 .PHONY: help build run test test-short vet fmt bench
 
@@ -35,9 +39,24 @@ test: vet ## run all tests (SQLite, and PostgreSQL, MariaDB, Redis when reachabl
 test-short: ## quick tests, SQLite only
 	$(GO) test -short ./...
 
-vet: ## gofmt and go vet
+vet: ## gofmt, go vet, staticcheck and govulncheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# Tests call Aiven's deprecated project endpoints on purpose (Gatehouse
+	@# serves them for the clients that still do), so deprecation (SA1019)
+	@# is checked in non-test code only, every other check everywhere.
+	$(GO) run $(STATICCHECK) -checks inherit,-SA1019 ./...
+	$(GO) run $(STATICCHECK) -checks SA1019 -tests=false ./...
+	@# govulncheck needs the vulnerability database (vuln.go.dev); where
+	@# the network cannot reach it, say so and go on rather than fail.
+	@echo "$(GO) run $(GOVULNCHECK) ./..."; \
+	out=$$($(GO) run $(GOVULNCHECK) ./... 2>&1); rc=$$?; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -q 'fetching vulnerabilities'; then \
+		echo "govulncheck skipped: the vulnerability database is unreachable from this machine"; \
+		echo "$$out" | grep 'fetching vulnerabilities'; \
+	else \
+		echo "$$out"; exit $$rc; \
+	fi
 
 bench: ## run the benchmarks once each, for real numbers see docs/performance.md
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 func TestTokenInMaxAge(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		in      *float64
@@ -81,6 +83,7 @@ func ptrTo[T any](v T) *T { return &v }
 // TestTokenExpiryHeader: responses tell a client its token is due for
 // rotation.
 func TestTokenExpiryHeader(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -89,7 +92,7 @@ func TestTokenExpiryHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	plane, err := control.New(t.Context(), st, control.WithClock(clock))
+	plane, err := control.New(t.Context(), st, control.WithClock(clock), control.WithPasswordParams(identity.FastPasswordParams))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestForwardedClient(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		trusted string
@@ -46,6 +47,7 @@ func TestForwardedClient(t *testing.T) {
 }
 
 func TestParseTrustedProxies(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		in   string
 		want []string

@@ -15,6 +15,7 @@ type decodeProbe struct {
 }
 
 func TestDecodeBytes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		body    string
@@ -70,6 +71,7 @@ func FuzzDecodeBytes(f *testing.F) {
 }
 
 func TestNulFieldNamesTheField(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, body, want string
 	}{
@@ -89,6 +91,7 @@ func TestNulFieldNamesTheField(t *testing.T) {
 }
 
 func TestCheckPathValues(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, path string
 		ok         bool
@@ -124,6 +127,7 @@ func TestCheckPathValues(t *testing.T) {
 }
 
 func TestWildcards(t *testing.T) {
+	t.Parallel()
 	got := wildcards("GET /v1/project/{project}/service/{service}/acl/{id...}")
 	if strings.Join(got, ",") != "project,service,id" {
 		t.Fatalf("wildcards = %v", got)

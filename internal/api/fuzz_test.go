@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/store/storetest"
 )
@@ -35,7 +36,7 @@ func fuzzServer(f *testing.F) (srv *api.Server, token string, fill *strings.Repl
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
-	plane, err := control.New(ctx, st)
+	plane, err := control.New(ctx, st, control.WithPasswordParams(identity.FastPasswordParams))
 	if err != nil {
 		f.Fatal(err)
 	}

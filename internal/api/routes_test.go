@@ -33,6 +33,7 @@ func newServer(t *testing.T) *api.Server {
 // (a public one has none: nothing would check it), and every non-public
 // endpoint refuses a request without credentials.
 func TestEveryRouteIsGuarded(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	routes := srv.Routes()
 	if len(routes) < 40 {

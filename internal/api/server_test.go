@@ -12,6 +12,7 @@ import (
 // path, which a client would follow with the same method onto another
 // endpoint.
 func TestUncleanPathsAreNotFound(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cases := []struct{ name, method, target string }{
 		{"service dot dot", http.MethodDelete, "/v1/project/p1/service/.."},

@@ -17,6 +17,7 @@ import (
 )
 
 func TestNeedsOTP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -42,6 +43,7 @@ func TestNeedsOTP(t *testing.T) {
 // TestLoginAsksForOTP logs in to a loopback server that wants a
 // two-factor code the way Aiven asks for one.
 func TestLoginAsksForOTP(t *testing.T) {
+	t.Parallel()
 	var calls []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in struct{ Email, Password, OTP string }
@@ -96,6 +98,7 @@ func TestLoginAsksForOTP(t *testing.T) {
 }
 
 func TestCredentialsFile(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nested", "gatehouse")
 	a := &app{getenv: func(k string) string {
 		if k == "GATEHOUSE_CONFIG_DIR" {
@@ -139,6 +142,7 @@ func TestCredentialsFile(t *testing.T) {
 }
 
 func TestTarget(t *testing.T) {
+	t.Parallel()
 	saved := credentials{URL: "http://saved:1", Token: "gths_saved"}
 	tests := []struct {
 		name      string
@@ -175,6 +179,7 @@ func TestTarget(t *testing.T) {
 }
 
 func TestConfirm(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		force bool
@@ -205,6 +210,7 @@ func TestConfirm(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error

@@ -15,6 +15,7 @@ import (
 // create, token with max age and allowed ranges, project admin grant, use,
 // list, revoke, refused.
 func TestApplicationUserFlow(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.needRoute(http.MethodGet, "/v1/organization/o/application-users")
@@ -91,6 +92,7 @@ func TestApplicationUserFlow(t *testing.T) {
 }
 
 func TestWarnExpiring(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -118,6 +120,7 @@ func TestWarnExpiring(t *testing.T) {
 
 // TestPersonalTokens: create (printed once), use, list, revoke.
 func TestPersonalTokens(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, servertest.SQLite(t))
 	h.needRoute(http.MethodGet, "/v1/access_token")
 	h.login()

@@ -143,6 +143,7 @@ func wantStatus(t *testing.T, err error, status int) {
 }
 
 func TestLoginLogout(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		ctx := t.Context()
@@ -209,6 +210,7 @@ func TestLoginLogout(t *testing.T) {
 }
 
 func TestLoginReplacesACorruptFile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, servertest.SQLite(t))
 	path := filepath.Join(h.env["GATEHOUSE_CONFIG_DIR"], "credentials.json")
 	if err := os.WriteFile(path, []byte("{oops"), 0o600); err != nil {
@@ -222,6 +224,7 @@ func TestLoginReplacesACorruptFile(t *testing.T) {
 }
 
 func TestSavedTokenNotSentElsewhere(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, servertest.SQLite(t))
 	h.login()
 	// A different --url must not receive the saved session token.
@@ -231,6 +234,7 @@ func TestSavedTokenNotSentElsewhere(t *testing.T) {
 }
 
 func TestOutputConventions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, servertest.SQLite(t))
 	h.login()
 	table := h.ok("organization", "list")
@@ -282,6 +286,7 @@ func TestOutputConventions(t *testing.T) {
 // TestEveryFlagExplained walks the command tree: every command has a
 // short description and every flag a usage line, so --help explains all.
 func TestEveryFlagExplained(t *testing.T) {
+	t.Parallel()
 	root := newRoot(&app{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	var walk func(cmd *cobra.Command)
 	n := 0

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aiven/go-client-codegen/handler/domain"
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 )
 
 var domainColumns = []string{"domain_id", "domain_name", "state", "verification_type", "challenge_token", "create_time"}
@@ -40,8 +42,8 @@ func (a *app) challengeHint(name, state, token string) {
 		return
 	}
 	fmt.Fprintf(a.stdout, "\nPublish this DNS TXT record, then run \"gatehouse organization domain-verify --domain %s\":\n"+
-		"  name:  _gatehouse-challenge.%s   (unless the server is configured with another record name)\n"+
-		"  value: token=%s,expiry=never\n", name, name, token)
+		"  name:  %s.%s   (unless the server is configured with another record name)\n"+
+		"  value: token=%s,expiry=never\n", name, ownership.DefaultRecord, name, token)
 }
 
 func domainAdd(a *app) *cobra.Command {

@@ -13,6 +13,7 @@ import (
 // record to publish, domain-get shows it, domain-verify without the record
 // fails with the server's reason, domain-remove removes.
 func TestDomainCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		resolver := ownershiptest.NewDNS(t)
 		h := newHarness(t, db, func(c *server.Config) { c.DNSResolver = resolver.Addr() })

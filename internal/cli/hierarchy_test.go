@@ -14,6 +14,7 @@ import (
 // permissions, access and events commands and checks each effect through
 // Aiven's client.
 func TestHierarchyAndGrants(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.login()

@@ -9,6 +9,7 @@ import (
 // without logging in, and accepts a second organization's invitation as a
 // logged-in user, by organization rather than by code.
 func TestInvitationShowAndAcceptAsMember(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.login()

@@ -13,6 +13,7 @@ import (
 // TestKafkaACLCommands runs the three ACL models' commands, the
 // authorizer and the cluster sync, checking effects through Aiven's client.
 func TestKafkaACLCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.login()
@@ -120,6 +121,7 @@ func TestKafkaACLCommands(t *testing.T) {
 }
 
 func TestKafkaSyncCommand(t *testing.T) {
+	t.Parallel()
 	const admin, password = "operator", "operator-pw"
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.EnableACLs(),
 		kfake.Superuser("SCRAM-SHA-256", admin, password), kfake.SeedTopics(1, "orders"))

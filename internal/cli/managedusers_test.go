@@ -15,6 +15,7 @@ import (
 // join, and runs the admin's managed-user commands on them: list, their
 // tokens and groups, token revocation, password reset, domain-update.
 func TestManagedUserCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		resolver := ownershiptest.NewDNS(t)
 		h := newHarness(t, db, func(c *server.Config) { c.DNSResolver = resolver.Addr() })

@@ -31,6 +31,7 @@ func (h *harness) tokenWorks(token string) bool {
 // profile update, token description, password change, two-factor
 // enrolment and removal, and expiring every token.
 func TestOwnAccountCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.login()
@@ -136,6 +137,7 @@ func TestOwnAccountCommands(t *testing.T) {
 // TestPasswordResetCommands runs the forgotten-password flow without a
 // login: the request mails a link, password-reset takes it.
 func TestPasswordResetCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		smtpd := mailtest.Start(t, "", "")
 		h := newHarness(t, db, func(c *server.Config) { c.SMTPURL = smtpd.URL() })

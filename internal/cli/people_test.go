@@ -18,6 +18,7 @@ import (
 // user-invite, invitation-list and -cancel, user-list, and
 // user-permission-grant by email.
 func TestOrganizationUsers(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.needRoute(http.MethodPost, "/v1/organization/o/invitation")
@@ -117,6 +118,7 @@ func TestOrganizationUsers(t *testing.T) {
 // TestLoginWithTwoFactor enrols the admin in TOTP through Aiven's client,
 // then logs in with the command line, which asks for the code.
 func TestLoginWithTwoFactor(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, servertest.SQLite(t))
 	h.needRoute(http.MethodPut, "/v1/me/2fa")
 	c := h.api()

@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseGrants(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     int
@@ -67,6 +68,7 @@ func FuzzParseGrants(f *testing.F) {
 // TestPermissionsReplace edits the "permissions list --json" output and
 // puts it back: principals left out lose their grants.
 func TestPermissionsReplace(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.login()

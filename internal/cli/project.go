@@ -422,6 +422,7 @@ func projectUserRemove(a *app) *cobra.Command {
 			if group != "" {
 				_, err = c.do(ctx, "ProjectGroupAccessDelete", http.MethodDelete, projectPath(p, "access", "groups", group), nil)
 			} else {
+				//lint:ignore SA1019 Aiven deprecated its project-member endpoints, but they are the only way to remove a member and Gatehouse serves them.
 				err = c.ProjectUserRemove(ctx, p, email)
 			}
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 // TestProjectMembership runs the seed's project commands: user-invite by
 // email and by group, user-list, invite-accept, user-update, user-remove.
 func TestProjectMembership(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.needRoute(http.MethodPost, "/v1/project/p/invite")

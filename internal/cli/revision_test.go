@@ -43,6 +43,7 @@ func (b *balancer) lastAsked() string {
 // go through a round-robin balancer over two servers, and a project
 // created through one is read at once through the other.
 func TestRevisionCarriedAcrossCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		servers := []*servertest.Instance{h.srv}

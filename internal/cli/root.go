@@ -18,6 +18,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 )
 
@@ -169,14 +171,14 @@ PostgreSQL requires the variable.`,
 	f.StringVar(&cfg.SQLiteSynchronous, "sqlite-synchronous", envOr("GATEHOUSE_SQLITE_SYNCHRONOUS", server.DefaultSQLiteSynchronous), "SQLite durability: FULL syncs every commit, NORMAL only at checkpoints (an OS crash may drop the last commits), EXTRA also syncs the directory (env GATEHOUSE_SQLITE_SYNCHRONOUS)")
 	f.StringVar(&cfg.OutboundAllow, "outbound-allow", os.Getenv("GATEHOUSE_OUTBOUND_ALLOW"), "comma-separated CIDR ranges service connections and Kafka syncs may connect to; default any but link-local and 169.254.169.254 (env GATEHOUSE_OUTBOUND_ALLOW)")
 	f.StringVar(&cfg.TrustedProxies, "trusted-proxies", os.Getenv("GATEHOUSE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed; none by default (env GATEHOUSE_TRUSTED_PROXIES)")
-	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", "50"), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
+	f.StringVar(&kafkaUserLimit, "kafka-user-limit", envOr("GATEHOUSE_KAFKA_USER_LIMIT", strconv.Itoa(control.DefaultKafkaUserLimit)), "most users a Kafka service may have unless its user_config.service_user_limit says otherwise (env GATEHOUSE_KAFKA_USER_LIMIT)")
 	f.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("GATEHOUSE_SECRET_KEY_FILE"), "file holding the service-credential keys, instead of GATEHOUSE_SECRET_KEY (env GATEHOUSE_SECRET_KEY_FILE)")
 	f.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail relay, smtp://user:pass@host:587 or smtps://... (env GATEHOUSE_SMTP_URL; prefer the env for a password)")
 	f.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("GATEHOUSE_MAIL_FROM"), "sender address of Gatehouse's email (env GATEHOUSE_MAIL_FROM)")
 	f.StringVar(&cfg.PublicURL, "public-url", os.Getenv("GATEHOUSE_PUBLIC_URL"), "external base URL used in emailed links (env GATEHOUSE_PUBLIC_URL)")
-	f.StringVar(&invitationTTL, "invitation-ttl", envOr("GATEHOUSE_INVITATION_TTL", "168h"), "how long invitations stay valid, e.g. 72h (env GATEHOUSE_INVITATION_TTL)")
+	f.StringVar(&invitationTTL, "invitation-ttl", envOr("GATEHOUSE_INVITATION_TTL", fmt.Sprintf("%.0fh", control.DefaultInvitationTTL.Hours())), "how long invitations stay valid, e.g. 72h (env GATEHOUSE_INVITATION_TTL)")
 	f.StringVar(&cfg.DNSResolver, "dns-resolver", os.Getenv("GATEHOUSE_DNS_RESOLVER"), "DNS server (host:port) asked to verify domains; default the system resolver (env GATEHOUSE_DNS_RESOLVER)")
-	f.StringVar(&cfg.ChallengeRecord, "domain-challenge-record", envOr("GATEHOUSE_DOMAIN_CHALLENGE_RECORD", "_gatehouse-challenge"), "TXT record name prefix of domain verification (env GATEHOUSE_DOMAIN_CHALLENGE_RECORD)")
+	f.StringVar(&cfg.ChallengeRecord, "domain-challenge-record", envOr("GATEHOUSE_DOMAIN_CHALLENGE_RECORD", ownership.DefaultRecord), "TXT record name prefix of domain verification (env GATEHOUSE_DOMAIN_CHALLENGE_RECORD)")
 	f.DurationVar(&cfg.DomainRecheck, "domain-recheck", envDuration("GATEHOUSE_DOMAIN_RECHECK", time.Hour, &envErr), "how often verified domains are re-checked, 0 for never (env GATEHOUSE_DOMAIN_RECHECK)")
 	f.DurationVar(&cfg.DomainGrace, "domain-grace", envDuration("GATEHOUSE_DOMAIN_GRACE", 72*time.Hour, &envErr), "how long a verified domain's vanished proof is tolerated before it is unverified (env GATEHOUSE_DOMAIN_GRACE)")
 	f.StringVar(&cfg.MetricsListen, "metrics-listen", os.Getenv("GATEHOUSE_METRICS_LISTEN"), "a second address (host:port) serving only GET /metrics, besides the main listener (env GATEHOUSE_METRICS_LISTEN)")

@@ -108,6 +108,7 @@ func TestMain(m *testing.M) {
 // TestRouteListsCurrent keeps notExposed and aliases honest: each names a
 // route the server serves, and an alias's twin is a route too.
 func TestRouteListsCurrent(t *testing.T) {
+	t.Parallel()
 	served := map[string]bool{}
 	for _, rt := range gatehouseapi.RouteTable() {
 		served[rt.Pattern] = true
@@ -131,6 +132,7 @@ func TestRouteListsCurrent(t *testing.T) {
 // the route pattern the server would route it to, and an unknown path to
 // none.
 func TestRouteRecorder(t *testing.T) {
+	t.Parallel()
 	r := newRouteRecorder(http.DefaultTransport)
 	tests := []struct {
 		name, method, path, want string

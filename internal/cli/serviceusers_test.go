@@ -14,6 +14,7 @@ import (
 
 // TestServiceUserCommands runs the seed's service user commands.
 func TestServiceUserCommands(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		h := newHarness(t, db)
 		h.needRoute(http.MethodGet, "/v1/project/p/service/s/user/u")
@@ -66,6 +67,7 @@ func TestServiceUserCommands(t *testing.T) {
 // PostgreSQL server: a user created through the command line exists there
 // (user-sync finds no drift), and deleting it drops it.
 func TestServiceUsersOnARealServer(t *testing.T) {
+	t.Parallel()
 	uri := os.Getenv("GATEHOUSE_TEST_POSTGRES")
 	if uri == "" {
 		t.Skip("GATEHOUSE_TEST_POSTGRES is not set")

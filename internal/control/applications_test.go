@@ -71,6 +71,7 @@ func (f *fixture) unflushedToken(t *testing.T, hash string) token.Token {
 }
 
 func TestApplicationUserLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	outsider := f.member(t, "outsider@example.com")
@@ -161,6 +162,7 @@ func TestApplicationUserLifecycle(t *testing.T) {
 }
 
 func TestApplicationTokenInputValidation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	app, err := f.p.CreateApplicationUser(t.Context(), f.admin, f.org.ID, "ci", nil)
 	if err != nil {
@@ -217,6 +219,7 @@ func TestApplicationTokenInputValidation(t *testing.T) {
 // TestApplicationTokenEscalationGuard: a token hands out its application
 // user's permissions, so its creator must hold them.
 func TestApplicationTokenEscalationGuard(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
@@ -285,6 +288,7 @@ func TestApplicationTokenEscalationGuard(t *testing.T) {
 // user's permissions; revocation and the user's deletion end it, with an
 // event each.
 func TestApplicationTokenUse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
@@ -380,6 +384,7 @@ func TestApplicationTokenUse(t *testing.T) {
 // TestTokenExpiry covers max_age_seconds with and without
 // extend_when_used on a fake clock, and the near-expiry flag.
 func TestTokenExpiry(t *testing.T) {
+	t.Parallel()
 	f, clock := newClockFixture(t)
 	ctx := t.Context()
 	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "bot", nil)
@@ -464,6 +469,7 @@ func TestTokenExpiry(t *testing.T) {
 // TestTokenIPAllowlist: IPv4 and IPv6 ranges, refusals as 403 with a
 // rate-limited event.
 func TestTokenIPAllowlist(t *testing.T) {
+	t.Parallel()
 	f, clock := newClockFixture(t)
 	ctx := t.Context()
 	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "bot", nil)
@@ -521,6 +527,7 @@ func TestTokenIPAllowlist(t *testing.T) {
 // TestTokenUseRecordedOncePerMinute: last-used data is written at most once
 // a minute per token, not per request.
 func TestTokenUseRecordedOncePerMinute(t *testing.T) {
+	t.Parallel()
 	f, clock := newClockFixture(t)
 	ctx := t.Context()
 	tk, err := f.p.CreateAccessToken(ctx, f.admin, TokenInput{Description: "laptop"})
@@ -564,6 +571,7 @@ func TestTokenUseRecordedOncePerMinute(t *testing.T) {
 }
 
 func TestPersonalTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	dev := f.member(t, "dev@example.com")
@@ -664,7 +672,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 	}
 	defer st.Close()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	p, err := New(b.Context(), st, WithClock(func() time.Time { return now }))
+	p, err := New(b.Context(), st, WithClock(func() time.Time { return now }), WithPasswordParams(identity.FastPasswordParams))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -705,6 +713,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 // not yet written still counts when the cache re-reads the token, and a
 // failed flush keeps the uses for the next one.
 func TestPendingUseSurvivesCacheRefresh(t *testing.T) {
+	t.Parallel()
 	f, clock := newClockFixture(t)
 	ctx := t.Context()
 	tk, err := f.p.CreateAccessToken(ctx, f.admin, TokenInput{MaxAgeSeconds: ptr(int64(600)), ExtendWhenUsed: true})
@@ -736,6 +745,7 @@ func TestPendingUseSurvivesCacheRefresh(t *testing.T) {
 // personal tokens made from an allowed sign-in method, a token made from a
 // password session works, and records that method.
 func TestPersonalTokenInheritsSignInMethod(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.UpdateAuthPolicy(ctx, f.admin, f.org.ID, PolicyUpdate{PersonalTokensRequireAllowedAuthMethod: ptr(true)}); err != nil {
@@ -817,6 +827,7 @@ func (c *countingStore) counts() (int, int) {
 // TestAuthenticateCost: malformed tokens cost no I/O; a cached token costs
 // none either; an unknown well-formed one a read and no event.
 func TestAuthenticateCost(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	tk, err := f.p.CreateAccessToken(ctx, f.admin, TokenInput{})
@@ -896,6 +907,7 @@ func FuzzTokenInput(f *testing.F) {
 }
 
 func TestRemovingAnApplicationUserAsAMemberIsRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "ci-bot", nil)

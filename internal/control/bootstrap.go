@@ -41,7 +41,7 @@ func (p *Plane) Bootstrap(ctx context.Context, email, password, orgName string) 
 	if orgName == "" {
 		orgName = "Gatehouse"
 	}
-	hash, err := identity.HashPassword(password)
+	hash, err := p.passwords.Hash(password)
 	if err != nil {
 		return BootstrapResult{}, err
 	}

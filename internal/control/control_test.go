@@ -35,7 +35,8 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 // newFixture is a Plane with opts on a fresh SQLite store, bootstrapped
-// with admin@example.com, super admin of organization "Acme".
+// with admin@example.com, super admin of organization "Acme". Passwords are
+// hashed at identity.FastPasswordParams' cost unless opts say otherwise.
 func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
@@ -54,7 +55,7 @@ func newFixture(t testing.TB, opts ...Option) *fixture {
 // bootstrap ran (it does not on a store that already has users).
 func newFixtureOn(t testing.TB, st store.Store, opts ...Option) (f *fixture, created bool) {
 	t.Helper()
-	p, err := New(t.Context(), st, opts...)
+	p, err := New(t.Context(), st, append([]Option{WithPasswordParams(identity.FastPasswordParams)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +110,7 @@ func wantErr(t *testing.T, err, kind error) {
 }
 
 func TestGrantsGuardEndpoints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	unit, err := f.p.CreateUnit(ctx, f.admin, "Engineering", f.org.ID)
@@ -169,6 +171,7 @@ func TestGrantsGuardEndpoints(t *testing.T) {
 }
 
 func TestGroupsAndEscalationGuards(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "backend-dev"}); err != nil {
@@ -231,6 +234,7 @@ func TestGroupsAndEscalationGuards(t *testing.T) {
 }
 
 func TestSuperAdminOnlyOperations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	orgAdmin := f.member(t, "orgadmin@example.com")
@@ -259,6 +263,7 @@ func ptr[T any](v T) *T { return &v }
 // request (or server) that the engine has not applied yet must not turn
 // into a 403 for the next writer.
 func TestDenialOnALaggingEngineIsDecidedAgain(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	// Commit a project and its change-log entry without letting the

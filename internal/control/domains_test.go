@@ -105,6 +105,7 @@ func wantMessage(t *testing.T, err, kind error, parts ...string) {
 }
 
 func TestAddDomainValidates(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	cases := []struct {
@@ -149,6 +150,7 @@ func TestAddDomainValidates(t *testing.T) {
 }
 
 func TestDomainsNeedDomainsWrite(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	d, err := f.p.AddDomain(ctx, f.admin, f.org.ID, "example.com", "")
@@ -186,6 +188,7 @@ func TestDomainsNeedDomainsWrite(t *testing.T) {
 }
 
 func TestVerifyDomainOverDNS(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	d, err := f.p.AddDomain(ctx, f.admin, f.org.ID, "example.com", "dns")
@@ -327,6 +330,7 @@ func TestVerifyDomainOverDNS(t *testing.T) {
 }
 
 func TestManagedUserRestrictions(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	d, err := f.p.AddDomain(ctx, f.admin, f.org.ID, "corp.example", "")
@@ -386,7 +390,7 @@ func TestManagedUserRestrictions(t *testing.T) {
 	if err != nil || res.Emailed || res.TemporaryPassword == "" {
 		t.Fatalf("reset = %+v, %v", res, err)
 	}
-	if !identity.VerifyPassword(f.user(t, "alice@corp.example").PasswordHash, res.TemporaryPassword) {
+	if !f.p.passwords.Verify(f.user(t, "alice@corp.example").PasswordHash, res.TemporaryPassword) {
 		t.Fatal("the new password does not verify")
 	}
 	// With SMTP: emailed to the user, not shown to the admin.
@@ -433,6 +437,7 @@ func (m *recordingMailer) Send(_ context.Context, msg mail.Message) error {
 }
 
 func TestDomainRecheckUnverifiesAfterGrace(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	clock := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
@@ -524,6 +529,7 @@ func TestDomainRecheckUnverifiesAfterGrace(t *testing.T) {
 }
 
 func TestWatchDomainsRunsAndStops(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	f.p.cfg.domainRecheck, f.p.cfg.domainGrace = 20*time.Millisecond, time.Nanosecond
@@ -564,6 +570,7 @@ func TestWatchDomainsRunsAndStops(t *testing.T) {
 }
 
 func TestVerifyDomainErrorsAreNotInternal(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	for name, id := range map[string]string{"malformed": "nope", "missing": "dom00112233445566"} {
@@ -579,6 +586,7 @@ func TestVerifyDomainErrorsAreNotInternal(t *testing.T) {
 }
 
 func TestVerifyDomainOverHTTPS(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	var body atomicString
@@ -687,6 +695,7 @@ func BenchmarkRecheckDomains(b *testing.B) {
 // over one store, as every replica does: the vanished record is reported
 // once and the domain unverified once.
 func TestRecheckOnSeveralServersReportsOnce(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	clock := &fakeClock{t: time.Now()}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"runtime"
 	"time"
-
-	"github.com/gatehouse-dev/gatehouse/internal/identity"
 )
 
 // Password hashing (argon2id, 32 MiB and tens of milliseconds each) is the
@@ -69,7 +67,7 @@ func (p *Plane) verifyPassword(ctx context.Context, hash, pw string) (bool, erro
 		return false, err
 	}
 	defer release()
-	return identity.VerifyPassword(hash, pw), nil
+	return p.passwords.Verify(hash, pw), nil
 }
 
 // hashPassword hashes pw in a hashing slot.
@@ -79,5 +77,5 @@ func (p *Plane) hashPassword(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	defer release()
-	return identity.HashPassword(pw)
+	return p.passwords.Hash(pw)
 }

@@ -8,6 +8,7 @@ import (
 )
 
 func TestKafkaACLsGuardedByServiceDataWrite(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "stream"}); err != nil {

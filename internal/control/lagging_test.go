@@ -15,6 +15,7 @@ import (
 // it. Every denial b would decide on its lagging engine must be decided
 // again after catching up.
 func TestLaggingEngineRedecidesDenials(t *testing.T) {
+	t.Parallel()
 	a := newFixture(t)
 	b, created := newFixtureOn(t, a.p.store)
 	if created {

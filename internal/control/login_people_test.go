@@ -44,6 +44,7 @@ func codeAt(t *testing.T, uri string, at time.Time) string {
 }
 
 func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t, WithSecretKeys(secret.NewKey()))
 	ctx := t.Context()
 	a := f.session(t, "admin@example.com", "admin password 1", "", "192.0.2.1")
@@ -108,6 +109,7 @@ func TestTwoFactorEnrolmentAndLogin(t *testing.T) {
 }
 
 func TestLoginLimiterPerAccountAndAddress(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	for range maxFailures {
@@ -137,6 +139,7 @@ func TestLoginLimiterPerAccountAndAddress(t *testing.T) {
 var resetCodeInMail = regexp.MustCompile(`/v1/user/password_reset/([A-Za-z0-9_-]{43})`)
 
 func TestPasswordChangeAndReset(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	a := f.session(t, "admin@example.com", "admin password 1", "", "192.0.2.1")
@@ -195,6 +198,7 @@ func TestPasswordChangeAndReset(t *testing.T) {
 }
 
 func TestSealRotation(t *testing.T) {
+	t.Parallel()
 	withKeys := func(keys ...[]byte) *Plane {
 		p := &Plane{}
 		WithSecretKeys(keys...)(p)

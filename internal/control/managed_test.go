@@ -11,6 +11,7 @@ import (
 // not cost a password hash (32 MiB each), or any signed-in caller could
 // make the server hash on demand with made-up IDs.
 func TestRefusedPasswordResetHashesNothing(t *testing.T) {
+	t.Parallel()
 	f := newDomainFixture(t)
 	ctx := t.Context()
 	unmanaged := f.member(t, "eve@example.org")

@@ -4,11 +4,18 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/ownership"
 	"github.com/gatehouse-dev/gatehouse/internal/secret"
 	"github.com/gatehouse-dev/gatehouse/internal/serviceuser/backend"
+)
+
+// Defaults of the settings below; the command line shows the same.
+const (
+	DefaultInvitationTTL  = 7 * 24 * time.Hour
+	DefaultKafkaUserLimit = 50
 )
 
 // settings are the Plane's feature configuration, set through Options.
@@ -18,7 +25,7 @@ type settings struct {
 	mailer    mail.Sender
 	publicURL string // base URL for links in emails, e.g. https://gatehouse.example.com
 
-	invitationTTL time.Duration // organization and project invitations; default 7 days
+	invitationTTL time.Duration // organization and project invitations; default DefaultInvitationTTL
 
 	keyring    *secret.Keyring // service-user passwords, connection URIs, TOTP seeds: the first key seals, all open
 	keyringErr error           // a key WithSecretKeys could not use
@@ -32,9 +39,11 @@ type settings struct {
 	dnsResolver     string             // host:port of the DNS server domain verification asks; "" = system
 	domainRecheck   time.Duration      // how often verified domains are re-checked; 0 = never
 	domainGrace     time.Duration      // how long a vanished record is tolerated before unverifying
-	challengeRecord string             // TXT record name prefix, default "_gatehouse-challenge"
+	challengeRecord string             // TXT record name prefix, default ownership.DefaultRecord
 	proof           *ownership.Checker // built from dnsResolver and challengeRecord
-	kafkaUserLimit  int                // default service-user cap of a Kafka service; default 50
+	kafkaUserLimit  int                // default service-user cap of a Kafka service; default DefaultKafkaUserLimit
+
+	passwordParams identity.PasswordParams // argon2id cost; zero = identity.DefaultPasswordParams
 }
 
 // WithMailer sets how email is sent (default: not configured).
@@ -66,7 +75,7 @@ func WithDomainRecheck(interval, grace time.Duration) Option {
 }
 
 // WithChallengeRecord sets the DNS TXT record name prefix of domain
-// verification (default "_gatehouse-challenge").
+// verification (default ownership.DefaultRecord).
 func WithChallengeRecord(name string) Option {
 	return func(p *Plane) { p.cfg.challengeRecord = name }
 }
@@ -78,20 +87,27 @@ func WithOutbound(pol *outbound.Policy) Option { return func(p *Plane) { p.cfg.o
 // WithKafkaUserLimit sets the default service-user cap of Kafka services.
 func WithKafkaUserLimit(n int) Option { return func(p *Plane) { p.cfg.kafkaUserLimit = n } }
 
+// WithPasswordParams sets the argon2id cost of new password hashes
+// (default identity.DefaultPasswordParams). Tests use
+// identity.FastPasswordParams so that a login costs microseconds.
+func WithPasswordParams(params identity.PasswordParams) Option {
+	return func(p *Plane) { p.cfg.passwordParams = params }
+}
+
 // applyDefaults fills zero settings.
 func (s *settings) applyDefaults() {
 	if s.mailer == nil {
 		s.mailer = mail.Disabled{}
 	}
 	if s.invitationTTL <= 0 {
-		s.invitationTTL = 7 * 24 * time.Hour
+		s.invitationTTL = DefaultInvitationTTL
 	}
 	if s.challengeRecord == "" {
-		s.challengeRecord = "_gatehouse-challenge"
+		s.challengeRecord = ownership.DefaultRecord
 	}
 	s.proof = &ownership.Checker{Resolver: s.dnsResolver, Record: s.challengeRecord}
 	if s.kafkaUserLimit <= 0 {
-		s.kafkaUserLimit = 50
+		s.kafkaUserLimit = DefaultKafkaUserLimit
 	}
 	if s.outbound == nil {
 		s.outbound = outbound.Default()

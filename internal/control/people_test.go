@@ -102,6 +102,7 @@ func (f *peopleFixture) wantEvent(t *testing.T, action string) {
 }
 
 func TestInvitationRoundTrip(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	code := f.inviteCode(t, "new@example.com")
@@ -140,6 +141,7 @@ func TestInvitationRoundTrip(t *testing.T) {
 }
 
 func TestInvitationRefusals(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	outsider := f.member(t, "plain@example.com")
@@ -186,6 +188,7 @@ func TestInvitationRefusals(t *testing.T) {
 }
 
 func TestExistingPersonAcceptsWithLogin(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	// A person with an account in another organization.
@@ -193,7 +196,7 @@ func TestExistingPersonAcceptsWithLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := identity.HashPassword("existing password")
+	hash, _ := f.p.passwords.Hash("existing password")
 	now := f.clock.Now()
 	u := identity.User{ID: org.NewID(org.PrefixUser), Email: "old@example.com", RealName: "Old", PasswordHash: hash, State: identity.StateActive, CreateTime: now, UpdateTime: now}
 	if err := f.p.write(ctx, func(tx store.Tx) error {
@@ -228,6 +231,7 @@ func TestExistingPersonAcceptsWithLogin(t *testing.T) {
 }
 
 func TestAivenAcceptSignedIn(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	other, err := f.p.CreateOrganization(ctx, f.admin, "Other", "")
@@ -249,6 +253,7 @@ func TestAivenAcceptSignedIn(t *testing.T) {
 }
 
 func TestInvitationWithoutMail(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t, WithMailer(mail.Disabled{}))
 	ctx := t.Context()
 	if err := f.p.Invite(ctx, f.admin, f.org.ID, "nomail@example.com"); err != nil {
@@ -277,6 +282,7 @@ func TestInvitationWithoutMail(t *testing.T) {
 }
 
 func TestRemoveMemberEndsAccessAtOnce(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	m := f.member(t, "leaver@example.com")
@@ -322,6 +328,7 @@ func TestRemoveMemberEndsAccessAtOnce(t *testing.T) {
 }
 
 func TestSuperAdminToggle(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	m := f.member(t, "second@example.com")
@@ -354,9 +361,10 @@ func TestSuperAdminToggle(t *testing.T) {
 }
 
 func TestDeactivationStopsTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
-	hash, _ := identity.HashPassword("managed password")
+	hash, _ := f.p.passwords.Hash("managed password")
 	now := f.clock.Now()
 	managed := identity.User{ID: org.NewID(org.PrefixUser), Email: "m@acme.example", RealName: "Managed", PasswordHash: hash,
 		State: identity.StateActive, CreateTime: now, UpdateTime: now, ManagingOrgID: f.org.ID}
@@ -423,6 +431,7 @@ func TestDeactivationStopsTokensAtOnce(t *testing.T) {
 }
 
 func TestListMembers(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	f.member(t, "b@example.com")
@@ -470,6 +479,7 @@ func (f *peopleFixture) managed(t *testing.T, email string) *Actor {
 }
 
 func TestOnlySuperAdminsDeactivateSuperAdmins(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	boss := f.managed(t, "boss@acme.example")
@@ -493,6 +503,7 @@ func TestOnlySuperAdminsDeactivateSuperAdmins(t *testing.T) {
 }
 
 func TestNewcomerOnVerifiedDomainIsManaged(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	now := f.clock.Now()

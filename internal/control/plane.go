@@ -44,6 +44,8 @@ type Plane struct {
 	uses     *useBatch     // token uses waiting to be written
 	policies *policyCache
 
+	passwords *identity.PasswordHasher
+
 	cfg settings
 
 	kafka kafkaAuthorizers // compiled Kafka ACLs per service
@@ -93,6 +95,7 @@ func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
 	p.refusals = newEventLimiter(refusalEvery, refusalBurst)
 	p.uses = newUseBatch()
 	p.policies = newPolicyCache()
+	p.passwords = identity.NewPasswordHasher(p.cfg.passwordParams)
 	if err := p.loadEngine(ctx); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ func as(a *Actor, kind token.Kind, method string, twoFactor bool, ip string) *Ac
 }
 
 func TestAuthenticationPolicyRules(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	m := f.member(t, "member@example.com")
@@ -99,6 +100,7 @@ func TestAuthenticationPolicyRules(t *testing.T) {
 }
 
 func TestAuthenticationPolicyGuards(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	m := f.member(t, "member@example.com")
@@ -133,6 +135,7 @@ func TestAuthenticationPolicyGuards(t *testing.T) {
 }
 
 func TestParseAllowlist(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		in   []string
@@ -242,6 +245,7 @@ func BenchmarkEnforcePolicy(b *testing.B) {
 // organizations leaves out those whose policy refuses how they signed in,
 // as acting on them would be refused.
 func TestPolicyHidesListings(t *testing.T) {
+	t.Parallel()
 	f := newPeopleFixture(t)
 	ctx := t.Context()
 	pw := token.AuthMethodPassword

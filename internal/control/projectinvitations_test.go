@@ -17,6 +17,7 @@ import (
 // link: they get an account, join the project's organization and hold the
 // member type on the project, in one transaction.
 func TestProjectInvitationNewcomer(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateService(ctx, f.admin, ServiceInput{Project: "web", Name: "pg-1", Type: "pg", Plan: "startup-4"}); err != nil {
@@ -88,9 +89,10 @@ func TestProjectInvitationNewcomer(t *testing.T) {
 // A person with an account proves it with their login; the password of a
 // newcomer's account is not theirs to choose.
 func TestProjectInvitationExistingPerson(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
-	hash, err := identity.HashPassword("existing password")
+	hash, err := f.p.passwords.Hash("existing password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +141,7 @@ func TestProjectInvitationExistingPerson(t *testing.T) {
 // saying why for used, cancelled, replaced and expired ones, 404 for
 // unknown ones; and a refusal inside the transaction creates no account.
 func TestProjectInvitationByCodeRefusals(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	lead := f.member(t, "lead@example.com")
@@ -203,6 +206,7 @@ func TestProjectInvitationByCodeRefusals(t *testing.T) {
 // Two newcomers racing with one code: one account, one membership; the
 // other is refused cleanly.
 func TestProjectInvitationAcceptRace(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	code := f.invite(t, f.admin, "race@example.com", "developer")
 	errs := make(chan error, 2)

@@ -86,6 +86,7 @@ func (f *memberFixture) invite(t *testing.T, a *Actor, email, memberType string)
 }
 
 func TestProjectMembershipLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateService(ctx, f.admin, ServiceInput{Project: "web", Name: "pg-1", Type: "pg", Plan: "startup-4"}); err != nil {
@@ -246,6 +247,7 @@ func TestProjectMembershipLifecycle(t *testing.T) {
 }
 
 func TestProjectInvitationRules(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	lead := f.member(t, "lead@example.com")
@@ -351,6 +353,7 @@ func TestProjectInvitationRules(t *testing.T) {
 }
 
 func TestProjectInvitationWithoutMail(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		err  error
@@ -381,6 +384,7 @@ func TestProjectInvitationWithoutMail(t *testing.T) {
 }
 
 func TestProjectGroupAccess(t *testing.T) {
+	t.Parallel()
 	f := newMemberFixture(t)
 	ctx := t.Context()
 	alice := f.member(t, "alice@example.com")
@@ -469,6 +473,7 @@ func TestProjectGroupAccess(t *testing.T) {
 }
 
 func TestMemberTypeOf(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		perms []string

@@ -23,6 +23,7 @@ import (
 // interface, the decision engine is built from the store as a server builds
 // it at start, and every expected verdict must hold.
 func TestScenariosThroughStores(t *testing.T) {
+	t.Parallel()
 	scenarios, err := scenario.LoadDir(filepath.Join("..", "authz", "testdata", "scenarios"))
 	if err != nil {
 		t.Fatal(err)

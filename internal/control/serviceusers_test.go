@@ -45,6 +45,7 @@ func (f *fixture) service(t *testing.T, name, typ string, userConfig map[string]
 func withKey() Option { return WithSecretKeys(secret.NewKey()) }
 
 func TestServiceUserLifecycle(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t, withKey())
 	ctx := t.Context()
 	f.service(t, "pg-1", "pg", nil)
@@ -129,6 +130,7 @@ func TestServiceUserLifecycle(t *testing.T) {
 }
 
 func TestServiceUserValidation(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t, withKey())
 	ctx := t.Context()
 	f.service(t, "pg-1", "pg", nil)
@@ -190,6 +192,7 @@ func TestServiceUserValidation(t *testing.T) {
 }
 
 func TestServiceUserPasswordVisibility(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t, withKey())
 	ctx := t.Context()
 	f.service(t, "pg-1", "pg", nil)
@@ -255,6 +258,7 @@ func TestServiceUserPasswordVisibility(t *testing.T) {
 }
 
 func TestServiceUserLimits(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t, withKey())
 	ctx := t.Context()
 	f.service(t, "kafka-1", "kafka", nil)
@@ -303,6 +307,7 @@ func itoa(i int) string {
 }
 
 func TestServiceUserSealedAtRest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(dir, "g.db"))
 	if err != nil {
@@ -353,6 +358,7 @@ func TestServiceUserSealedAtRest(t *testing.T) {
 }
 
 func TestServiceUsersWithoutKey(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t)
 	ctx := t.Context()
 	f.service(t, "pg-1", "pg", nil)
@@ -459,6 +465,7 @@ func connectedFixture(t *testing.T) (*fixture, *fakeServer) {
 }
 
 func TestConnectedServiceUsers(t *testing.T) {
+	t.Parallel()
 	f, srv := connectedFixture(t)
 	ctx := t.Context()
 	svc, err := f.p.GetService(ctx, f.admin, "p1", "pg-1")
@@ -532,6 +539,7 @@ func TestConnectedServiceUsers(t *testing.T) {
 
 // A commit that fails after the server changed undoes the server change.
 func TestConnectedServiceUndoOnFailedCommit(t *testing.T) {
+	t.Parallel()
 	f, srv := connectedFixture(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	// Cancelling the context once the server changed makes the store's
@@ -551,6 +559,7 @@ func TestConnectedServiceUndoOnFailedCommit(t *testing.T) {
 }
 
 func TestServiceConnectionChecks(t *testing.T) {
+	t.Parallel()
 	f := svcFixture(t, withKey(), func(p *Plane) {
 		p.cfg.backends = func(context.Context, string) (backend.Backend, error) { return nil, errors.New("connection refused") }
 	})
@@ -578,6 +587,7 @@ func TestServiceConnectionChecks(t *testing.T) {
 }
 
 func TestSyncServiceUsers(t *testing.T) {
+	t.Parallel()
 	f, srv := connectedFixture(t)
 	ctx := t.Context()
 	for _, n := range []string{"a", "b", "c"} {

@@ -6,24 +6,63 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters: OWASP's recommended minimum is 19 MiB, 2 passes, one
-// lane; we use a little more memory. They are stored with every hash, so
-// raising them later only affects new hashes.
 const (
-	argonTime    = 2
-	argonMemory  = 32 * 1024
-	argonThreads = 1
-	argonKeyLen  = 32
-	saltLen      = 16
+	argonKeyLen = 32
+	saltLen     = 16
 
 	minPasswordLen = 8
 	maxPasswordLen = 256
 )
+
+// PasswordParams are argon2id's cost parameters. They are stored with
+// every hash, so changing them affects only new hashes: old ones still
+// verify with the cost they were made with.
+type PasswordParams struct {
+	Time      uint32 // passes over memory
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultPasswordParams are production's: OWASP's recommended minimum is
+// 19 MiB, 2 passes, one lane; this uses a little more memory.
+var DefaultPasswordParams = PasswordParams{Time: 2, MemoryKiB: 32 * 1024, Threads: 1}
+
+// FastPasswordParams are argon2id's cheapest parameters, for tests only:
+// a login costs microseconds instead of about 40 ms. Never use them for
+// real passwords.
+var FastPasswordParams = PasswordParams{Time: 1, MemoryKiB: 8, Threads: 1}
+
+// PasswordHasher hashes passwords with argon2id and verifies them.
+type PasswordHasher struct {
+	params PasswordParams
+	// dummy is verified against when a user does not exist, so that the
+	// time a login takes does not reveal whether the email is
+	// registered; it has the cost of the hashes this hasher makes.
+	dummy func() string
+}
+
+// NewPasswordHasher returns a hasher using params; zero params mean
+// DefaultPasswordParams.
+func NewPasswordHasher(params PasswordParams) *PasswordHasher {
+	if params == (PasswordParams{}) {
+		params = DefaultPasswordParams
+	}
+	h := &PasswordHasher{params: params}
+	h.dummy = sync.OnceValue(func() string {
+		d, _ := h.Hash("gatehouse-timing-equaliser") // crypto/rand never fails
+		return d
+	})
+	return h
+}
+
+// Params returns the parameters new hashes are made with.
+func (h *PasswordHasher) Params() PasswordParams { return h.params }
 
 // CheckPasswordPolicy rejects passwords that are too short or too long.
 func CheckPasswordPolicy(pw string) error {
@@ -37,27 +76,24 @@ func CheckPasswordPolicy(pw string) error {
 	return nil
 }
 
-// HashPassword returns a PHC-format argon2id hash of pw.
-func HashPassword(pw string) (string, error) {
+// Hash returns a PHC-format argon2id hash of pw.
+func (h *PasswordHasher) Hash(pw string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	p := h.params
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// dummyHash is verified against when a user does not exist, so that the time
-// a login takes does not reveal whether the email is registered.
-var dummyHash, _ = HashPassword("gatehouse-timing-equaliser")
-
-// VerifyPassword reports whether pw matches the PHC-format hash. An empty or
+// Verify reports whether pw matches the PHC-format hash. An empty or
 // malformed hash never matches, but still costs one argon2id computation.
-func VerifyPassword(hash, pw string) bool {
+func (h *PasswordHasher) Verify(hash, pw string) bool {
 	ok, err := verify(hash, pw)
 	if err != nil {
-		_, _ = verify(dummyHash, pw)
+		_, _ = verify(h.dummy(), pw)
 		return false
 	}
 	return ok

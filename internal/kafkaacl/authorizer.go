@@ -130,18 +130,6 @@ const (
 	nameGlob
 )
 
-func (r *rule) matchesName(s string) bool {
-	switch r.kind {
-	case nameAll:
-		return true
-	case nameLiteral:
-		return s == r.name
-	case namePrefix:
-		return strings.HasPrefix(s, r.name)
-	}
-	return r.glob.Match(s)
-}
-
 func (r *rule) decision() Decision {
 	switch {
 	case r.deny:

@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"mime"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,50 @@ func TestSendOverLoopbackSMTP(t *testing.T) {
 				if !strings.Contains(got.Data, want) {
 					t.Errorf("message lacks %q:\n%s", want, got.Data)
 				}
+			}
+		})
+	}
+}
+
+// TestSubjectEncoding: a header is ASCII, so a subject with other
+// characters is sent as an RFC 2047 encoded word that mail readers decode.
+func TestSubjectEncoding(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t, "", "")
+	s, err := mail.NewSMTP(srv.URL(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, subject string
+		encoded       bool
+	}{
+		{"ASCII is sent as it is", "Join Acme on Gatehouse", false},
+		{"accents", "Invitation à rejoindre Ærøskøbing", true},
+		{"non-Latin script", "Приглашение в организацию Acme", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := s.Send(t.Context(), mail.Message{To: "someone@example.com", Subject: c.subject, Text: "x"}); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			got := srv.Next(t, 5*time.Second)
+			var header string
+			for _, line := range strings.Split(got.Data, "\n") {
+				if v, ok := strings.CutPrefix(line, "Subject: "); ok {
+					header = strings.TrimRight(v, "\r")
+				}
+			}
+			if c.encoded != strings.HasPrefix(header, "=?utf-8?q?") || !c.encoded && header != c.subject {
+				t.Fatalf("Subject header %q for %q (encoded: %v)", header, c.subject, c.encoded)
+			}
+			for _, r := range header {
+				if r > 0x7e {
+					t.Fatalf("Subject header %q is not ASCII", header)
+				}
+			}
+			if decoded, err := new(mime.WordDecoder).DecodeHeader(header); err != nil || decoded != c.subject {
+				t.Fatalf("Subject decodes to %q, %v; want %q", decoded, err, c.subject)
 			}
 		})
 	}

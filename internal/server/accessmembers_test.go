@@ -40,6 +40,7 @@ func createOrg(t *testing.T, base, tok, name string) string {
 // accepts; /v1/me leaves out projects of organizations whose policy
 // refuses the calling token.
 func TestAccessQuestionsNeedMembershipAndPolicy(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		const email = "member@example.com"
 		srv := startWithPeople(t, db, nil, email)

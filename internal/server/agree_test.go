@@ -93,6 +93,7 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 //   - how long a revocation and a token revocation on A take to be refused
 //     on B and C is logged (p50/p99), not asserted.
 func TestReplicasAgree(t *testing.T) {
+	t.Parallel()
 	db := servertest.Postgres(t)
 	production := func(c *server.Config) { c.FollowInterval = 250 * time.Millisecond }
 	a := servertest.Start(t, db, production)

@@ -25,6 +25,7 @@ import (
 // and allowed ranges, grant it project admin, use the token, revoke it, and
 // see it refused.
 func TestApplicationUserWalkthrough(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -177,6 +178,7 @@ func TestApplicationUserWalkthrough(t *testing.T) {
 
 // TestPersonalTokensThroughClient: /v1/access_token through Aiven's client.
 func TestPersonalTokensThroughClient(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t))
 	ctx := t.Context()
 	session := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
@@ -233,6 +235,7 @@ func TestPersonalTokensThroughClient(t *testing.T) {
 // database; a token revoked (or whose user is deleted) through one is
 // refused by the other within a second.
 func TestTokenRevocationReachesReplicas(t *testing.T) {
+	t.Parallel()
 	db := servertest.Postgres(t)
 	a := servertest.Start(t, db)
 	b := servertest.Start(t, db)
@@ -329,6 +332,7 @@ func TestTokenRevocationReachesReplicas(t *testing.T) {
 // allow-list is checked against the address the proxy forwarded; without
 // it, X-Forwarded-For is ignored.
 func TestTrustedProxyDecidesClientAddress(t *testing.T) {
+	t.Parallel()
 	start := func(t *testing.T, proxies string) string {
 		return servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.TrustedProxies = proxies }).URL
 	}
@@ -383,6 +387,7 @@ func TestTrustedProxyDecidesClientAddress(t *testing.T) {
 // TestTokenAllowlistOverIPv6: a server on the IPv6 loopback checks token
 // allow-lists against the IPv6 client address.
 func TestTokenAllowlistOverIPv6(t *testing.T) {
+	t.Parallel()
 	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	} else {

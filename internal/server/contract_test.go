@@ -83,6 +83,7 @@ type walkStep struct {
 // every key without omitempty (and every key of responseAdditions) is
 // present at every level, with a JSON type the Go type accepts.
 func TestResponseContract(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		dns := ownershiptest.NewDNS(t)
 		srv := startWithPeople(t, db, func(c *server.Config) {

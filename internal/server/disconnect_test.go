@@ -17,6 +17,7 @@ import (
 // still reach the audit log, since the server writes it with a context
 // detached from the request.
 func TestFailedLoginsRecordedWhenClientHangsUp(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)

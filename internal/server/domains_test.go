@@ -21,6 +21,7 @@ import (
 // the domain, publish the DNS record, verify) against a DNS server on
 // loopback, and then what verification changes for the users on it.
 func TestDomainVerificationThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		dns := ownershiptest.NewDNS(t)
 		srv := servertest.Start(t, db, func(c *server.Config) {

@@ -67,6 +67,7 @@ func wantStatus(t *testing.T, err error, status int) {
 func ptr[T any](v T) *T { return &v }
 
 func TestHierarchyThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -248,6 +249,7 @@ func rawCall(t *testing.T, method, url, token string, body []byte) (int, map[str
 }
 
 func TestBadInputGetsErrorShape(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t))
 	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 	orgs, _ := client(t, srv.URL, tok).UserOrganizationsList(t.Context())
@@ -300,6 +302,7 @@ func TestBadInputGetsErrorShape(t *testing.T) {
 }
 
 func TestBootstrapRunsOnce(t *testing.T) {
+	t.Parallel()
 	db := servertest.SQLite(t)
 	srv := servertest.Start(t, db)
 	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)

@@ -46,6 +46,7 @@ func kafkaProject(t *testing.T, c aiven.Client) {
 }
 
 func TestKafkaACLsThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -212,6 +213,7 @@ func remarshal(t *testing.T, in any, out any) {
 // in-process Kafka cluster that enforces ACLs, and checks with real SCRAM
 // clients that they grant what they say.
 func TestKafkaSyncToCluster(t *testing.T) {
+	t.Parallel()
 	const adminUser, adminPass = "operator", "operator-pw"
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.EnableACLs(),
 		kfake.Superuser("SCRAM-SHA-256", adminUser, adminPass), kfake.SeedTopics(1, "orders"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
@@ -74,6 +75,7 @@ func want429Shape(t *testing.T, r loginResult) {
 // limit (five) are ever tried; the rest are 429s with Retry-After.
 // Anonymous password-reset requests do not lock the account's login.
 func TestLoginLimiterHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		const other = "resets@example.com"
 		srv := startWithPeople(t, db, nil, other)
@@ -116,8 +118,12 @@ func TestLoginLimiterHoldsUnderConcurrency(t *testing.T) {
 // Retry-After instead of all hashing at once; a refused login was not
 // tried, so it does not count against the limiter.
 func TestPasswordHashingIsBounded(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) {
 		c.PasswordHashSlots, c.PasswordHashWait = 1, time.Millisecond
+		// Test servers hash in microseconds; the slot is only contended
+		// at production cost.
+		c.PasswordParams = identity.DefaultPasswordParams
 	})
 	emails := make([]string, 24)
 	passwords := make([]string, 24)

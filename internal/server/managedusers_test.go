@@ -131,6 +131,7 @@ func (w managedOrg) grant(t *testing.T, typ organization.ResourceType, id, userI
 // super admin. Every managed-user action on someone holding more than the
 // caller is refused, and the target keeps working.
 func TestManagedUserActionsNeedTheTargetsAccess(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		w := newManagedOrg(t, db)
 		_, writerToken := w.person(t, "writer@example.com", "organization:users:write")
@@ -204,6 +205,7 @@ func TestManagedUserActionsNeedTheTargetsAccess(t *testing.T) {
 // user's sessions and personal tokens no longer work (a squatter's or an
 // intruder's token must not outlive the reset).
 func TestManagedResetEndsEverySessionAndToken(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		w := newManagedOrg(t, db)
 		userID, session := w.person(t, "user@example.com")

@@ -61,6 +61,7 @@ func callJSON(t *testing.T, method, url, token string, in, out any) int {
 var linkInMail = regexp.MustCompile(`(http://\S+/v1/invitation/[A-Za-z0-9_-]{43})`)
 
 func TestInvitationRoundTripOverSMTP(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		smtpd := mailtest.Start(t, "relay", "relay-pass")
 		srv := servertest.Start(t, db, func(c *server.Config) {
@@ -178,6 +179,7 @@ func TestInvitationRoundTripOverSMTP(t *testing.T) {
 }
 
 func TestInvitationLinkWithoutSMTP(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t))
 	ctx := t.Context()
 	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
@@ -227,6 +229,7 @@ func clientFrom(t *testing.T, url, token, ip string) aiven.Client {
 }
 
 func TestTwoFactorAndPolicyThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -316,6 +319,7 @@ func TestTwoFactorAndPolicyThroughAivenClient(t *testing.T) {
 }
 
 func TestIPv6AllowList(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "[::1]:0")
 	if err != nil {
 		t.Skip("no IPv6 loopback:", err)
@@ -340,6 +344,7 @@ func TestIPv6AllowList(t *testing.T) {
 }
 
 func TestPasswordFlowsThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	smtpd := mailtest.Start(t, "", "")
 	srv := servertest.Start(t, servertest.SQLite(t), func(c *server.Config) { c.SMTPURL = smtpd.URL() })
 	ctx := t.Context()
@@ -390,6 +395,7 @@ func TestPasswordFlowsThroughAivenClient(t *testing.T) {
 }
 
 func TestPeopleBadInputIs4xx(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.SQLite(t))
 	tok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
 	orgs, _ := client(t, srv.URL, tok).UserOrganizationsList(t.Context())
@@ -459,6 +465,7 @@ func TestPeopleBadInputIs4xx(t *testing.T) {
 // other server refuses it within a second, and accepts it again within a
 // second of reactivation.
 func TestDeactivationReachesOtherServer(t *testing.T) {
+	t.Parallel()
 	db := servertest.Postgres(t)
 	a := servertest.Start(t, db)
 	b := servertest.Start(t, db)

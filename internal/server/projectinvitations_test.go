@@ -19,6 +19,7 @@ import (
 // project with the new login. A person with an account accepts at the
 // same kind of link with their password.
 func TestProjectInvitationNewcomerOverSMTP(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		smtpd := mailtest.Start(t, "", "")
 		srv := startWithPeople(t, db, func(c *server.Config) {

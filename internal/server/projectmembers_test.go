@@ -115,10 +115,7 @@ func seedUsers(t *testing.T, database string, emails ...string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	hash, err := identity.HashPassword(servertest.AdminPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := servertest.HashPassword(t, servertest.AdminPassword)
 	now := time.Now().UTC()
 	if err := st.Write(t.Context(), func(tx store.Tx) error {
 		for _, e := range emails {
@@ -135,6 +132,7 @@ func seedUsers(t *testing.T, database string, emails ...string) {
 }
 
 func TestProjectMembershipThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		sink := startSMTP(t)
 		srv := startWithPeople(t, db, func(c *server.Config) {
@@ -318,6 +316,7 @@ func TestProjectMembershipThroughAivenClient(t *testing.T) {
 
 // Without a mail relay the inviter gets the accept link once.
 func TestProjectInviteWithoutMail(t *testing.T) {
+	t.Parallel()
 	db := servertest.SQLite(t)
 	srv := startWithPeople(t, db, nil, "dev@example.com")
 	adminToken := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)

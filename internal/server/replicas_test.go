@@ -13,6 +13,7 @@ import (
 // database: a project created through the first is visible, with its
 // grants, through the second within a second.
 func TestSecondServerFollowsChanges(t *testing.T) {
+	t.Parallel()
 	db := servertest.Postgres(t)
 	a := servertest.Start(t, db)
 	b := servertest.Start(t, db)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestSecretKeys(t *testing.T) {
+	t.Parallel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	k1, k2 := secret.NewKey(), secret.NewKey()
 	keyFile := filepath.Join(t.TempDir(), "keys")
@@ -59,6 +60,7 @@ func TestSecretKeys(t *testing.T) {
 }
 
 func TestPostgresWithoutKeyRefusedBeforeMigrating(t *testing.T) {
+	t.Parallel()
 	// Nothing listens on port 1: a start that got past the key check
 	// would fail to connect instead.
 	err := Run(t.Context(), Config{Database: "postgres://postgres@127.0.0.1:1/none?sslmode=disable"},
@@ -69,6 +71,7 @@ func TestPostgresWithoutKeyRefusedBeforeMigrating(t *testing.T) {
 }
 
 func TestSecretKeyFileNextToSQLite(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	db := filepath.Join(t.TempDir(), "g.db")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
@@ -50,7 +51,8 @@ type Config struct {
 	// SecretKeyFile, when set, is read for the keys instead (same format).
 	SecretKeyFile string
 	// KafkaUserLimit caps the users of a Kafka service that sets no
-	// user_config.service_user_limit of its own; default 50.
+	// user_config.service_user_limit of its own; default
+	// control.DefaultKafkaUserLimit.
 	KafkaUserLimit int
 
 	// SMTPURL is the mail relay for invitations and password resets,
@@ -60,7 +62,8 @@ type Config struct {
 	MailFrom string // sender address; default from the URL or gatehouse@<host>
 	// PublicURL is the base of links in emails; default http://<listen address>.
 	PublicURL string
-	// InvitationTTL is how long invitations stay valid; default 7 days.
+	// InvitationTTL is how long invitations stay valid; default
+	// control.DefaultInvitationTTL.
 	InvitationTTL time.Duration
 
 	// Domain verification: the DNS server asked (host:port, "" = the
@@ -72,6 +75,10 @@ type Config struct {
 	DomainRecheck   time.Duration
 	DomainGrace     time.Duration
 
+	// PasswordParams is the argon2id cost of new password hashes; zero
+	// (what "gatehouse serve" leaves it) means
+	// identity.DefaultPasswordParams. Tests lower it.
+	PasswordParams identity.PasswordParams
 	// PasswordHashSlots bounds how many password hashes run at once (0:
 	// GOMAXPROCS) and PasswordHashWait how long a request waits for one
 	// before a 429 (0: two seconds).
@@ -162,6 +169,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		control.WithDNSResolver(cfg.DNSResolver), control.WithChallengeRecord(cfg.ChallengeRecord),
 		control.WithDomainRecheck(cfg.DomainRecheck, cfg.DomainGrace),
 		control.WithSecretKeys(keys...), control.WithKafkaUserLimit(cfg.KafkaUserLimit),
+		control.WithPasswordParams(cfg.PasswordParams),
 		control.WithPasswordHashing(cfg.PasswordHashSlots, cfg.PasswordHashWait), control.WithOutbound(outboundPolicy),
 		control.WithObserver(mx)}
 	if cfg.SMTPURL != "" {

@@ -45,10 +45,7 @@ func addProjectMember(t *testing.T, srv *servertest.Instance, adminClient aiven.
 	}
 	defer st.Close()
 	const pw = "member password 1"
-	hash, err := identity.HashPassword(pw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := servertest.HashPassword(t, pw)
 	now := time.Now().UTC()
 	u := identity.User{ID: org.NewID(org.PrefixUser), Email: email, RealName: email, PasswordHash: hash, State: identity.StateActive, CreateTime: now, UpdateTime: now}
 	var rev int64
@@ -97,6 +94,7 @@ func rootAccount(t *testing.T, c aiven.Client) string {
 }
 
 func TestServiceUsersThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		ctx := t.Context()
@@ -272,6 +270,7 @@ func canLogIn(ctx context.Context, t *testing.T, engine, adminURI, user, pw stri
 // through Aiven's client: a created user logs in with the returned
 // password, a re-keyed one only with the new one, a deleted one not at all.
 func TestRealServiceUsersThroughAivenClient(t *testing.T) {
+	t.Parallel()
 	engines := []struct {
 		serviceType, engine string
 		uri                 func(testing.TB) string

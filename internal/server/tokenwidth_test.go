@@ -13,6 +13,7 @@ import (
 // tokens, sessions from a password change) for something wider, and is
 // refused; within its limits it succeeds, and what it mints keeps them.
 func TestTokenCannotMintWider(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		srv := servertest.Start(t, db)
 		adminTok := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/store/storetest"
 )
@@ -39,7 +40,8 @@ var (
 )
 
 // Start runs a server on database (see SQLite and Postgres) and stops it
-// when the test ends. Each configure function may adjust the configuration
+// when the test ends. Passwords are hashed at identity.FastPasswordParams'
+// cost. Each configure function may adjust the configuration
 // (mail relay, public URL ...) before the server starts.
 func Start(t testing.TB, database string, configure ...func(*server.Config)) *Instance {
 	t.Helper()
@@ -50,7 +52,8 @@ func Start(t testing.TB, database string, configure ...func(*server.Config)) *In
 	if testing.Verbose() && os.Getenv("GATEHOUSE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword, FollowInterval: 100 * time.Millisecond, SecretKey: SecretKey}
+	cfg := server.Config{Listen: "127.0.0.1:0", Database: database, AdminEmail: AdminEmail, AdminPassword: AdminPassword,
+		FollowInterval: 100 * time.Millisecond, SecretKey: SecretKey, PasswordParams: identity.FastPasswordParams}
 	for _, c := range configure {
 		c(&cfg)
 	}
@@ -67,6 +70,21 @@ func Start(t testing.TB, database string, configure ...func(*server.Config)) *In
 	}
 	t.Cleanup(inst.Stop)
 	return inst
+}
+
+// passwords hashes passwords at test servers' cost.
+var passwords = identity.NewPasswordHasher(identity.FastPasswordParams)
+
+// HashPassword returns a hash of pw that test servers verify, made as
+// cheaply as theirs (identity.FastPasswordParams), for users a test puts
+// into a store directly.
+func HashPassword(t testing.TB, pw string) string {
+	t.Helper()
+	h, err := passwords.Hash(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // Stop shuts the server down and waits for it.

@@ -449,7 +449,7 @@ func (s *Store) runBatch(run []*writeReq) {
 			}
 		}
 		t := &tx{reader: &reader{ctx: ctx, tx: sqlTx, pg: pg}}
-		r.err, r.panicked = callWrite(r.fn, t)
+		r.panicked, r.err = callWrite(r.fn, t)
 		if r.err == nil && r.panicked == nil && r.ctx.Err() != nil {
 			// The caller gave up while its write ran: it is not
 			// committed, as a lone transaction's commit would fail.
@@ -517,13 +517,13 @@ func (s *Store) finish(run []*writeReq) {
 }
 
 // callWrite runs one write's callback, catching a panic for its caller.
-func callWrite(fn func(store.Tx) error, t *tx) (err error, panicked any) {
+func callWrite(fn func(store.Tx) error, t *tx) (panicked any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			panicked = v
 		}
 	}()
-	return fn(t), nil
+	return nil, fn(t)
 }
 
 var qChanges = newQuery(`SELECT revision, payload, create_time FROM changes

@@ -29,7 +29,7 @@ func testChangeLog(t *testing.T, open Opener) {
 		}
 		// The transaction sees its own appends.
 		if rev, err := tx.Revision(); err != nil || rev != 3 {
-			return fmt.Errorf("Revision inside write = %d, %v", rev, err)
+			return fmt.Errorf("tx.Revision inside write = %d, %v", rev, err)
 		}
 		return nil
 	})

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+)
+
+// lockedBuffer is a bytes.Buffer written by the server's goroutine and read
+// by the test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServeHashesPasswordsAtProductionCost: tests run servers with cheap
+// password hashing, so this one runs "gatehouse serve" itself and checks
+// that the bootstrap admin's hash was made with production's argon2id
+// parameters.
+func TestServeHashesPasswordsAtProductionCost(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "g.db")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--database", db}, strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
+	}()
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(out.String(), "Created the first user") {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d before bootstrapping: %s", code, out.String())
+		case <-deadline:
+			t.Fatalf("serve did not bootstrap within 30s: %s", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited with %d", code)
+	}
+
+	st, err := sqlstore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var admin identity.User
+	if err := st.Read(t.Context(), func(tx store.Reader) error {
+		admin, err = tx.GetUserByEmail("admin@localhost")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := identity.DefaultPasswordParams
+	want := fmt.Sprintf("$m=%d,t=%d,p=%d$", p.MemoryKiB, p.Time, p.Threads)
+	if !strings.HasPrefix(admin.PasswordHash, "$argon2id$") || !strings.Contains(admin.PasswordHash, want) {
+		t.Fatalf("admin's password hash %q, want argon2id with %s", admin.PasswordHash, want)
+	}
+}
