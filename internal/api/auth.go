@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 )
@@ -33,6 +34,23 @@ func (s *Server) userLogout(r *http.Request, a *control.Actor) (int, any, error)
 		return 0, nil, err
 	}
 	return http.StatusOK, struct{}{}, nil
+}
+
+// DefaultReadyMaxLag is how long the decision engine may trail the change
+// log before /readyz answers 503 (WithReadyMaxLag).
+const DefaultReadyMaxLag = 5 * time.Second
+
+// WithReadyMaxLag sets how long the decision engine may trail the change
+// log before /readyz answers 503.
+func WithReadyMaxLag(d time.Duration) Option { return func(s *Server) { s.readyMaxLag = d } }
+
+// readyz is the readiness probe: 200 when the server may be sent
+// requests, 503 with the reason otherwise (see control.Plane.Ready).
+func (s *Server) readyz(r *http.Request, _ *control.Actor) (int, any, error) {
+	if err := s.plane.Ready(r.Context(), s.readyMaxLag); err != nil {
+		return http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "reason": err.Error()}, nil
+	}
+	return http.StatusOK, map[string]any{"status": "ok"}, nil
 }
 
 func (s *Server) healthz(r *http.Request, _ *control.Actor) (int, any, error) {

@@ -61,6 +61,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{control.ErrForbidden, http.StatusForbidden, "forbidden"},
 		{control.ErrNotFound, http.StatusNotFound, "not_found"},
 		{store.ErrNotFound, http.StatusNotFound, "not_found"},
+		{control.ErrExists, http.StatusConflict, "already_exists"},
 		{control.ErrConflict, http.StatusConflict, "conflict"},
 		{store.ErrConflict, http.StatusConflict, "already_exists"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},

@@ -30,6 +30,7 @@ func (s *Server) openAPIRoutes() {
 func OwnDescriptions() map[string]string {
 	return map[string]string{
 		"Healthz":                          "Liveness: 200 while the server runs.",
+		"Readyz":                           "Readiness: 200 when the database answers and the decision engine has caught up with the change log; 503 otherwise.",
 		"OpenAPIGet":                       "This OpenAPI 3.1 document.",
 		"AccessCheck":                      "Gatehouse: does a principal hold a permission on a resource (one check, or a batch in checks)?",
 		"AccessExplain":                    "Gatehouse: a check with its reasons: the resource's path, every grant on it, which give the permission, and whether each came from a membership or a permission.",

@@ -24,6 +24,7 @@ func (s *Server) registerRoutes() {
 // authorization rule package control applies.
 func (s *Server) coreRoutes() {
 	s.public("GET /healthz", control.OpHealthz, s.healthz)
+	s.public("GET /readyz", control.OpReadyz, s.readyz)
 	s.public("POST /v1/userauth", control.OpUserAuth, s.userAuth)
 	s.handle("POST /v1/userauth/logout", control.OpUserLogout, s.userLogout)
 	s.handle("GET /v1/me", control.OpUserInfo, s.me)

@@ -30,8 +30,9 @@ type Server struct {
 
 	trusted []netip.Prefix // proxies whose X-Forwarded-For is believed
 
-	observer RequestObserver // nil: none
-	metrics  http.Handler    // GET /metrics; nil: not served
+	observer    RequestObserver // nil: none
+	metrics     http.Handler    // GET /metrics; nil: not served
+	readyMaxLag time.Duration   // see WithReadyMaxLag
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -64,7 +65,7 @@ type handlerFunc func(r *http.Request, a *control.Actor) (int, any, error)
 
 // New returns the API server over plane.
 func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{plane: plane, log: log, mux: http.NewServeMux()}
+	s := &Server{plane: plane, log: log, mux: http.NewServeMux(), readyMaxLag: DefaultReadyMaxLag}
 	for _, o := range opts {
 		o(s)
 	}

@@ -84,7 +84,9 @@ func meExpireTokens(a *app) *cobra.Command {
 				return err
 			}
 			if _, src, _ := a.tokenSource(); src == tokenSaved {
-				_ = a.removeCredentials()
+				if err := a.removeCredentials(); err != nil {
+					return fmt.Errorf("revoked all your tokens, but removing the saved one failed: %w", err)
+				}
 			}
 			a.say("Revoked all your tokens; log in again to continue.")
 			return nil

@@ -20,6 +20,7 @@ var notExposed = map[string]string{
 	// A liveness probe for load balancers and orchestrators; "gatehouse
 	// bench http /healthz" measures it, but no person asks it a question.
 	"GET /healthz": "liveness probe",
+	"GET /readyz":  "readiness probe",
 }
 
 // aliases are routes serving the same operation as another route the

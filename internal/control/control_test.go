@@ -193,7 +193,7 @@ func TestGroupsAndEscalationGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.p.CreateGroup(ctx, lead, f.org.ID, "Backend Team", ""); !errors.Is(err, store.ErrConflict) {
+	if _, err := f.p.CreateGroup(ctx, lead, f.org.ID, "Backend Team", ""); !errors.Is(err, ErrExists) {
 		t.Fatalf("duplicate group: %v", err)
 	}
 	// A group without permissions: organization:groups:write is enough.

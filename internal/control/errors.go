@@ -17,6 +17,10 @@ var (
 	ErrForbidden       = errors.New("forbidden")
 	ErrNotFound        = errors.New("not found")
 	ErrConflict        = errors.New("conflict")
+	// ErrExists: what the request creates (or renames to) already exists,
+	// a kind of ErrConflict. Aiven's clients look for "already exists" in
+	// a 409's message (aiven.IsAlreadyExists).
+	ErrExists          = fmt.Errorf("%w: already exists", ErrConflict)
 	ErrTooManyRequests = errors.New("too many requests")
 	// ErrGone: a one-time thing (an invitation, a reset code) that existed
 	// but can no longer be used: expired, cancelled or already used.
@@ -64,6 +68,15 @@ func RetryAfter(err error) (time.Duration, bool) {
 func notFound(err error, msg string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return fail(ErrNotFound, "%s", msg)
+	}
+	return err
+}
+
+// conflict turns a store "already exists" into a 409 with the API's
+// wording (`Group "g" already exists`) and passes other errors through.
+func conflict(err error, msg string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return fail(ErrExists, "%s", msg)
 	}
 	return err
 }

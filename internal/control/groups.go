@@ -55,7 +55,7 @@ func (p *Plane) CreateGroup(ctx context.Context, a *Actor, orgID, name, desc str
 		now := p.now().UTC()
 		g = identity.Group{ID: org.NewID(org.PrefixGroup), OrganizationID: o.ID, Name: name, Description: desc, CreateTime: now, UpdateTime: now}
 		if err := tx.CreateGroup(g); err != nil {
-			return fmt.Errorf("group %q: %w", name, err)
+			return conflict(err, fmt.Sprintf("Group %q already exists", name))
 		}
 		if err := p.record(tx, authz.UpsertGroup(g.ID, o.ID)); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 		}
 		g.UpdateTime = p.now().UTC()
 		if err := tx.UpdateGroup(g); err != nil {
-			return fmt.Errorf("group %q: %w", g.Name, err)
+			return conflict(err, fmt.Sprintf("Group %q already exists", g.Name))
 		}
 		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_group_update", desc: fmt.Sprintf("Updated group %q", g.Name)})
 	})

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -139,4 +140,24 @@ func (p *Plane) FollowLag(ctx context.Context) (revisions int64, behind time.Dur
 		return 0, 0, nil
 	}
 	return revisions, p.follow.since(time.Now()), nil
+}
+
+// ErrNotReady: the server should not be sent requests yet (see Ready).
+var ErrNotReady = errors.New("not ready")
+
+// Ready reports whether the server may be sent requests: the database
+// answers and the decision engine reflects the change log, or has fallen
+// behind it for less than maxLag (a replica following a busy writer is a
+// few milliseconds behind all the time; one behind for longer has
+// stopped following). Migrations were applied and the engine loaded
+// before the server started listening.
+func (p *Plane) Ready(ctx context.Context, maxLag time.Duration) error {
+	revs, behind, err := p.FollowLag(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: database: %w", ErrNotReady, err)
+	}
+	if revs > 0 && behind >= maxLag {
+		return fmt.Errorf("%w: the decision engine is %d change-log entries behind, for %s", ErrNotReady, revs, behind.Round(time.Millisecond))
+	}
+	return nil
 }

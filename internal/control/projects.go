@@ -97,7 +97,7 @@ func (p *Plane) CreateProject(ctx context.Context, a *Actor, orgID string, in Pr
 			pr.TechEmails = *in.TechEmails
 		}
 		if err := tx.CreateProject(pr); err != nil {
-			return fmt.Errorf("project %q: %w", pr.Name, err)
+			return conflict(err, fmt.Sprintf("Project %q already exists", pr.Name))
 		}
 		if err := tx.CreateProjectCA(pr.Name, ca); err != nil {
 			return err
@@ -313,8 +313,14 @@ func (p *Plane) UpdateProject(ctx context.Context, a *Actor, orgID string, in Pr
 			// grants and the old node's deletion, in one change-log entry.
 			parent := orgRes(pr.OrganizationID)
 			if pr.AccountID != "" {
-				if u, err := tx.GetUnit(pr.AccountID); err == nil {
+				// A missing unit leaves the organization as the parent; a
+				// failing database must not re-parent the project.
+				u, err := tx.GetUnit(pr.AccountID)
+				switch {
+				case err == nil:
 					parent = p.unitRes(u)
+				case !errors.Is(err, store.ErrNotFound):
+					return err
 				}
 			}
 			changes = append(changes, nodeChange(projectRes(*in.NewName), parent))
@@ -328,7 +334,7 @@ func (p *Plane) UpdateProject(ctx context.Context, a *Actor, orgID string, in Pr
 		}
 		pr.UpdateTime = now
 		if err := tx.UpdateProject(old.Name, pr); err != nil {
-			return fmt.Errorf("project %q: %w", pr.Name, err)
+			return conflict(err, fmt.Sprintf("Project %q already exists", pr.Name))
 		}
 		if err := p.record(tx, changes...); err != nil {
 			return err

@@ -17,6 +17,7 @@ type Op string
 // Operations of the hierarchy, permissions, groups and access questions.
 const (
 	OpHealthz                    Op = "Healthz"  // public
+	OpReadyz                     Op = "Readyz"   // public
 	OpUserAuth                   Op = "UserAuth" // public
 	OpUserLogout                 Op = "UserLogout"
 	OpUserInfo                   Op = "UserInfo"

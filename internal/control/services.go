@@ -78,7 +78,7 @@ func (p *Plane) CreateService(ctx context.Context, a *Actor, in ServiceInput) (o
 			s.UserConfig = map[string]any{}
 		}
 		if err := tx.CreateService(s); err != nil {
-			return fmt.Errorf("service %q: %w", s.Name, err)
+			return conflict(err, fmt.Sprintf("Service %q already exists", s.Name))
 		}
 		// What a new service gets, in the same transaction: Kafka's
 		// default ACLs and the primary service user.

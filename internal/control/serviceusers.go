@@ -352,7 +352,7 @@ func (p *Plane) CreateServiceUser(ctx context.Context, a *Actor, project, servic
 			return nil, err
 		}
 		if err := tx.CreateServiceUser(u); err != nil {
-			return nil, fmt.Errorf("service user %q: %w", u.Username, err)
+			return nil, conflict(err, fmt.Sprintf("Service user %q already exists", u.Username))
 		}
 		if out, err = p.view(u, true); err != nil {
 			return nil, err

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiven/go-client-codegen/handler/organizationprojects"
+
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
@@ -257,4 +259,49 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("the log holds a secret %q", secret)
 		}
 	}
+}
+
+func TestReadiness(t *testing.T) {
+	db := servertest.SQLite(t)
+	// lagging never follows the change log on its own: it catches up only
+	// when a request asks for a newer revision.
+	lagging := servertest.Start(t, db, func(c *server.Config) { c.FollowInterval = -1; c.ReadyMaxLag = time.Millisecond })
+	writer := servertest.Start(t, db)
+	probe := func(t *testing.T, want int) {
+		t.Helper()
+		for _, path := range []string{"/healthz", "/readyz"} {
+			code, body := fetch(t, lagging.URL+path)
+			if path == "/healthz" && code != http.StatusOK {
+				t.Errorf("GET /healthz = %d, want 200 (alive): %s", code, body)
+			}
+			if path == "/readyz" && code != want {
+				t.Errorf("GET /readyz = %d, want %d: %s", code, want, body)
+			}
+		}
+	}
+	t.Run("caught up", func(t *testing.T) { probe(t, http.StatusOK) })
+
+	tok := login(t, writer.URL, servertest.AdminEmail, servertest.AdminPassword)
+	cw := client(t, writer.URL, tok)
+	orgs, err := cw.UserOrganizationsList(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cw.OrganizationProjectsCreate(t.Context(), orgs[0].OrganizationId, &organizationprojects.OrganizationProjectsCreateIn{ProjectId: "elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	t.Run("behind the change log", func(t *testing.T) { probe(t, http.StatusServiceUnavailable) })
+
+	// Asking for the newest revision makes the lagging server catch up.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, lagging.URL+"/v1/me", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "aivenv1 "+tok)
+	req.Header.Set("Gatehouse-At-Least-Revision", "1000000")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	t.Run("caught up again", func(t *testing.T) { probe(t, http.StatusOK) })
 }

@@ -96,6 +96,9 @@ type Config struct {
 	// serves only GET /metrics, for a scraper on a private network. The
 	// main listener serves /metrics too.
 	MetricsListen string
+	// ReadyMaxLag is how long the decision engine may trail the change
+	// log before GET /readyz answers 503; default api.DefaultReadyMaxLag.
+	ReadyMaxLag time.Duration
 
 	// PlaneOptions are applied after the ones the fields above make
 	// (tests: an operation recorder).
@@ -221,9 +224,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	defer func() { stopFollow(); <-usesDone }()
 	go plane.WatchDomains(fctx)
 
+	readyMaxLag := cfg.ReadyMaxLag
+	if readyMaxLag <= 0 {
+		readyMaxLag = api.DefaultReadyMaxLag
+	}
 	srv := &http.Server{
 		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
-			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler())),
+			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
