@@ -58,7 +58,7 @@ or pass an API token with --auth-token or GATEHOUSE_AUTH_TOKEN.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(a.stdout, a.stderr), newBench(a.stdout))
+	root.AddCommand(newServe(a.stdout, a.stderr), newBackup(a.stdout), newBench(a.stdout))
 	root.AddCommand(newLogin(a), newLogout(a), newUser(a))
 	for _, noun := range nouns {
 		cmd := noun(a)
