@@ -58,7 +58,8 @@ func newProject(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "project", Short: "Projects and their members"}
 	cmd.AddCommand(projectList(a), projectCreate(a), projectGet(a), projectUpdate(a), projectDelete(a),
 		projectUserInvite(a), projectInviteAccept(a), projectInviteCancel(a), projectUserList(a), projectUserUpdate(a), projectUserRemove(a),
-		projectAccessList(a), projectPermission(a, true), projectPermission(a, false))
+		projectAccessList(a), projectPermission(a, true), projectPermission(a, false),
+		projectTags(a), projectCAGet(a))
 	return cmd
 }
 

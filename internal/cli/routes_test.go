@@ -21,6 +21,12 @@ var notExposed = map[string]string{
 	// bench http /healthz" measures it, but no person asks it a question.
 	"GET /healthz": "liveness probe",
 	"GET /readyz":  "readiness probe",
+	// A document for client generators and API browsers, not a question
+	// a person asks from a command line.
+	"GET /v1/openapi.json": "machine-readable API description",
+	// Gatehouse provisions no static IPs: the answer is always an empty
+	// list, served so that Terraform's service read succeeds.
+	"GET /v1/project/{project}/static-ips": "always empty; for Terraform's read",
 }
 
 // aliases are routes serving the same operation as another route the

@@ -32,7 +32,7 @@ func servicePath(project, svc string, rest ...string) string {
 func newService(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "service", Short: "Services, their users and Kafka ACLs"}
 	cmd.AddCommand(serviceList(a), serviceCreate(a), serviceGet(a), serviceDelete(a),
-		serviceUserCreate(a), serviceUserGet(a), serviceUserList(a), serviceUserDelete(a), serviceUserPasswordReset(a), serviceUserSync(a))
+		serviceUserCreate(a), serviceUserGet(a), serviceUserList(a), serviceUserDelete(a), serviceUserPasswordReset(a), serviceUserSync(a), serviceTags(a))
 	cmd.AddCommand(kafkaCommands(a)...)
 	return cmd
 }
