@@ -430,11 +430,14 @@ func (s *Server) changePassword(r *http.Request, a *control.Actor) (int, any, er
 	var in struct {
 		NewPassword string `json:"new_password"`
 		Password    string `json:"password"`
+		// RevokeTokens is Gatehouse's: Aiven's request has no such field
+		// (its nearest is POST /v1/me/expire_tokens).
+		RevokeTokens bool `json:"revoke_tokens"`
 	}
 	if err := decodeReq(r, &in); err != nil {
 		return 0, nil, err
 	}
-	tok, err := s.plane.ChangePassword(r.Context(), a, in.Password, in.NewPassword)
+	tok, err := s.plane.ChangePassword(r.Context(), a, in.Password, in.NewPassword, in.RevokeTokens)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -456,12 +459,13 @@ func (s *Server) requestPasswordReset(r *http.Request, _ *control.Actor) (int, a
 
 func (s *Server) resetPassword(r *http.Request, _ *control.Actor) (int, any, error) {
 	var in struct {
-		NewPassword string `json:"new_password"`
+		NewPassword  string `json:"new_password"`
+		RevokeTokens bool   `json:"revoke_tokens"` // Gatehouse's, as in changePassword
 	}
 	if err := decodeReq(r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := s.plane.ResetPassword(r.Context(), r.PathValue("code"), in.NewPassword, clientIP(r)); err != nil {
+	if err := s.plane.ResetPassword(r.Context(), r.PathValue("code"), in.NewPassword, clientIP(r), in.RevokeTokens); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, struct{}{}, nil

@@ -135,6 +135,7 @@ func (a *app) keepSession(raw json.RawMessage) error {
 }
 
 func mePasswordChange(a *app) *cobra.Command {
+	var revokeTokens bool
 	cmd := &cobra.Command{
 		Use: "password-change", Short: "Change your password (asked for without echo); your other sessions end", Args: cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
@@ -146,7 +147,8 @@ func mePasswordChange(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := c.do(ctx, "UserPasswordChange", http.MethodPut, "/v1/me/password", map[string]string{"password": old, "new_password": pw})
+			raw, err := c.do(ctx, "UserPasswordChange", http.MethodPut, "/v1/me/password",
+				map[string]any{"password": old, "new_password": pw, "revoke_tokens": revokeTokens})
 			if err != nil {
 				return err
 			}
@@ -154,6 +156,7 @@ func mePasswordChange(a *app) *cobra.Command {
 			return a.keepSession(raw)
 		}),
 	}
+	cmd.Flags().BoolVar(&revokeTokens, "revoke-tokens", false, "also revoke all your personal tokens")
 	return cmd
 }
 
@@ -272,7 +275,10 @@ func mePasswordResetRequest(a *app) *cobra.Command {
 }
 
 func mePasswordReset(a *app) *cobra.Command {
-	var code string
+	var (
+		code         string
+		revokeTokens bool
+	)
 	cmd := &cobra.Command{
 		Use: "password-reset", Short: "Choose a new password with the code from the reset email (no login needed)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -289,7 +295,8 @@ func mePasswordReset(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := c.do(cmd.Context(), "UserPasswordReset", http.MethodPost, "/v1/user/password_reset/"+url.PathEscape(code), map[string]string{"new_password": pw}); err != nil {
+			if _, err := c.do(cmd.Context(), "UserPasswordReset", http.MethodPost, "/v1/user/password_reset/"+url.PathEscape(code),
+				map[string]any{"new_password": pw, "revoke_tokens": revokeTokens}); err != nil {
 				return err
 			}
 			a.say("Password changed; log in with \"gatehouse login\".")
@@ -297,6 +304,7 @@ func mePasswordReset(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&code, "code", "", "the code (or link) from the reset email")
+	cmd.Flags().BoolVar(&revokeTokens, "revoke-tokens", false, "also revoke all your personal tokens")
 	_ = cmd.MarkFlagRequired("code")
 	return cmd
 }

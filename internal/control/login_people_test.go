@@ -145,11 +145,11 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	a := f.session(t, "admin@example.com", "admin password 1", "", "192.0.2.1")
 	other := f.session(t, "admin@example.com", "admin password 1", "", "192.0.2.2")
 
-	_, err := f.p.ChangePassword(ctx, a, "wrong", "a new password 2")
+	_, err := f.p.ChangePassword(ctx, a, "wrong", "a new password 2", false)
 	wantErr(t, err, ErrForbidden)
-	_, err = f.p.ChangePassword(ctx, a, "admin password 1", "short")
+	_, err = f.p.ChangePassword(ctx, a, "admin password 1", "short", false)
 	wantErr(t, err, identity.ErrWeakPassword)
-	tok, err := f.p.ChangePassword(ctx, a, "admin password 1", "a new password 2")
+	tok, err := f.p.ChangePassword(ctx, a, "admin password 1", "a new password 2", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +177,14 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no reset link in %q", f.mail.last(t).Text)
 	}
-	wantErr(t, f.p.ResetPassword(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "reset password 3", ""), ErrNotFound)
-	wantErr(t, f.p.ResetPassword(ctx, m[1], "short", ""), identity.ErrWeakPassword)
-	if err := f.p.ResetPassword(ctx, m[1], "reset password 3", ""); err != nil {
+	wantErr(t, f.p.ResetPassword(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "reset password 3", "", false), ErrNotFound)
+	wantErr(t, f.p.ResetPassword(ctx, m[1], "short", "", false), identity.ErrWeakPassword)
+	if err := f.p.ResetPassword(ctx, m[1], "reset password 3", "", false); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.p.Authenticate(ctx, tok, "192.0.2.1", "t")
 	wantErr(t, err, ErrUnauthenticated) // sessions end on reset
-	wantErr(t, f.p.ResetPassword(ctx, m[1], "reset password 4", ""), ErrNotFound)
+	wantErr(t, f.p.ResetPassword(ctx, m[1], "reset password 4", "", false), ErrNotFound)
 	f.session(t, "admin@example.com", "reset password 3", "", "192.0.2.1")
 
 	if err := f.p.RequestPasswordReset(ctx, "admin@example.com", "192.0.2.4"); err != nil {
@@ -192,7 +192,7 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	}
 	m = resetCodeInMail.FindStringSubmatch(f.mail.last(t).Text)
 	f.clock.Add(passwordResetTTL + time.Second)
-	wantErr(t, f.p.ResetPassword(ctx, m[1], "reset password 5", ""), ErrGone)
+	wantErr(t, f.p.ResetPassword(ctx, m[1], "reset password 5", "", false), ErrGone)
 	f.wantEvent(t, "user_password_change")
 	f.wantEvent(t, "user_password_reset")
 }

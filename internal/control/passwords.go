@@ -33,8 +33,10 @@ const passwordResetTTL = time.Hour
 
 // ChangePassword replaces the actor's password after checking the current
 // one. Every session of the person ends, including the one used; the new
-// session token returned replaces it (Aiven's behaviour).
-func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next string) (string, error) {
+// session token returned replaces it (Aiven's behaviour). With
+// revokeTokens (Gatehouse's revoke_tokens) the person's personal tokens
+// are revoked too, for a password that may have been known to someone.
+func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next string, revokeTokens bool) (string, error) {
 	if err := p.authorizeCaller(a, OpUserPasswordChange); err != nil {
 		return "", err
 	}
@@ -57,10 +59,18 @@ func (p *Plane) ChangePassword(ctx context.Context, a *Actor, current, next stri
 		if err := p.setUserPassword(tx, u, hash); err != nil {
 			return err
 		}
+		desc := "Changed password; other sessions ended"
+		if revokeTokens {
+			n, err := p.revokeUserTokens(tx, u, "password change")
+			if err != nil {
+				return err
+			}
+			desc = fmt.Sprintf("Changed password; sessions ended and %d personal tokens revoked", n)
+		}
 		if secret, err = p.sessionFrom(tx, a, u, a.Token.TwoFactor); err != nil {
 			return err
 		}
-		return p.eventForUserOrgs(tx, u, a.ClientIP, "user_password_change", "Changed password; other sessions ended")
+		return p.eventForUserOrgs(tx, u, a.ClientIP, "user_password_change", desc)
 	})
 	p.tokens.dropUser(a.User.ID)
 	return secret, err
@@ -141,8 +151,8 @@ func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP
 }
 
 // ResetPassword sets a new password with an emailed reset code. Every
-// session of the person ends.
-func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) error {
+// session of the person ends, and with revokeTokens every personal token.
+func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string, revokeTokens bool) error {
 	if err := identity.CheckPasswordPolicy(next); err != nil {
 		return err
 	}
@@ -170,7 +180,15 @@ func (p *Plane) ResetPassword(ctx context.Context, code, next, clientIP string) 
 			return err
 		}
 		userID = u.ID
-		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset", "Reset password with an emailed code; sessions ended")
+		desc := "Reset password with an emailed code; sessions ended"
+		if revokeTokens {
+			n, err := p.revokeUserTokens(tx, u, "password reset")
+			if err != nil {
+				return err
+			}
+			desc = fmt.Sprintf("Reset password with an emailed code; sessions ended and %d personal tokens revoked", n)
+		}
+		return p.eventForUserOrgs(tx, u, clientIP, "user_password_reset", desc)
 	})
 	if userID != "" {
 		p.tokens.dropUser(userID)

@@ -134,3 +134,43 @@ func TestEnablingTwoFactorEndsPasswordOnlySessions(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordChangeEndsSessionsAndCanRevokeTokens: personal tokens
+// survived a password change. A change ends the person's other sessions,
+// and with revoke_tokens (Gatehouse's field; the CLI's --revoke-tokens)
+// their personal tokens too.
+func TestPasswordChangeEndsSessionsAndCanRevokeTokens(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		ctx := t.Context()
+		used := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		other := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		personal, err := client(t, srv.URL, used).AccessTokenCreate(ctx, &user.AccessTokenCreateIn{Description: "laptop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		works := func(tok string) error {
+			_, err := client(t, srv.URL, tok).UserOrganizationsList(ctx)
+			return err
+		}
+		change := func(tok, from, to string, revoke bool) string {
+			var out struct {
+				Token string `json:"token"`
+			}
+			if st := callJSON(t, "PUT", srv.URL+"/v1/me/password", tok, map[string]any{"password": from, "new_password": to, "revoke_tokens": revoke}, &out); st != http.StatusOK {
+				t.Fatalf("password change: %d", st)
+			}
+			return out.Token
+		}
+		next := change(used, servertest.AdminPassword, "a second long password", false)
+		wantStatus(t, works(other), http.StatusUnauthorized)
+		if err := works(personal.FullToken); err != nil {
+			t.Fatalf("personal token after a plain change: %v", err)
+		}
+		last := change(next, "a second long password", "a third long password", true)
+		wantStatus(t, works(personal.FullToken), http.StatusUnauthorized)
+		if err := works(last); err != nil {
+			t.Fatalf("the new session: %v", err)
+		}
+	})
+}
