@@ -97,6 +97,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 		return identity.User{}, false, herr
 	}
 	if !match || err != nil || u.IsApplication || !u.Active() {
+		p.limiter.failed(email)
 		p.recordLoginFailure(ctx, u, email, clientIP)
 		return identity.User{}, false, fail(identity.ErrBadCredentials, "Authentication failed")
 	}
@@ -112,6 +113,7 @@ func (p *Plane) checkCredentials(ctx context.Context, email, password, otp, clie
 	}
 	if err := p.useTOTP(ctx, u.ID, otp); err != nil {
 		if errors.Is(err, identity.ErrBadCredentials) {
+			p.limiter.failed(email)
 			p.recordLoginFailure(ctx, u, email, clientIP)
 		} else {
 			p.limiter.cancel(email, clientIP, at)
@@ -192,6 +194,11 @@ type loginLimiter struct {
 	mu    sync.Mutex
 	now   func() time.Time
 	fails map[string][]time.Time
+	// pending counts an email's reserved attempts not yet judged. A right
+	// password forgives the email's failures only when no other attempt
+	// is in flight: forgiving while guesses are still being hashed would
+	// free their slots for more guesses.
+	pending map[string]int
 }
 
 const (
@@ -202,7 +209,7 @@ const (
 )
 
 func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, fails: make(map[string][]time.Time)}
+	return &loginLimiter{now: now, fails: make(map[string][]time.Time), pending: make(map[string]int)}
 }
 
 func limiterKeys(email, ip string) [2]string { return [2]string{"e:" + email, "i:" + ip} }
@@ -232,11 +239,32 @@ func (l *loginLimiter) reserve(email, ip string) (time.Time, time.Duration) {
 	}
 	if len(l.fails) >= maxLimiterKeys {
 		clear(l.fails)
+		clear(l.pending)
 	}
 	for _, k := range limiterKeys(email, ip) {
 		l.fails[k] = append(l.fails[k], now)
 	}
+	l.pending["e:"+email]++
 	return now, 0
+}
+
+// settle marks one of email's attempts judged; l.mu is held.
+func (l *loginLimiter) settle(email string) (stillPending int) {
+	k := "e:" + email
+	if l.pending[k] <= 1 {
+		delete(l.pending, k)
+		return 0
+	}
+	l.pending[k]--
+	return l.pending[k]
+}
+
+// failed marks a reserved attempt judged wrong: its reservation stays as
+// the failure it was counted as.
+func (l *loginLimiter) failed(email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.settle(email)
 }
 
 // cancel gives back a reservation whose attempt was never judged (the
@@ -244,16 +272,22 @@ func (l *loginLimiter) reserve(email, ip string) (time.Time, time.Duration) {
 func (l *loginLimiter) cancel(email, ip string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.settle(email)
 	for _, k := range limiterKeys(email, ip) {
 		l.drop(k, at)
 	}
 }
 
 // succeeded forgets email's failures and gives back the address's
-// reservation: a right password is no failure.
+// reservation: a right password is no failure. While other attempts for
+// the email are still being judged, nothing is forgiven and the attempt
+// keeps its place, so concurrent guesses never exceed the limit.
 func (l *loginLimiter) succeeded(email, ip string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.settle(email) > 0 {
+		return
+	}
 	delete(l.fails, "e:"+email)
 	l.drop("i:"+ip, at)
 }

@@ -55,3 +55,43 @@ func TestLoginLimiterReservesBeforeHashing(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginLimiterSuccessWhileGuessesInFlight: a right password judged
+// while other attempts for the email are still being hashed forgives
+// nothing and keeps its place, so those guesses cannot be followed by
+// more; once nothing is in flight a success forgives as usual.
+func TestLoginLimiterSuccessWhileGuessesInFlight(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newLoginLimiter(func() time.Time { return now })
+	const email, ip = "c@example.com", "192.0.2.3"
+	var ats []time.Time
+	for range maxFailures {
+		at, wait := l.reserve(email, ip)
+		if wait > 0 {
+			t.Fatal("refused below the limit")
+		}
+		ats = append(ats, at)
+		now = now.Add(time.Millisecond)
+	}
+	l.succeeded(email, ip, ats[0]) // four guesses still in flight
+	if _, wait := l.reserve(email, ip); wait == 0 {
+		t.Fatal("a success amid in-flight guesses freed a slot for another guess")
+	}
+	for range maxFailures - 1 {
+		l.failed(email)
+	}
+	if n := l.pending["e:"+email]; n != 0 {
+		t.Fatalf("%d attempts still pending after all were judged", n)
+	}
+	// Nothing in flight now: the owner's next success (once the window
+	// lets them try) forgives the failures.
+	now = now.Add(failureWindow + time.Second)
+	at, wait := l.reserve(email, ip)
+	if wait > 0 {
+		t.Fatalf("still refused after the window: %s", wait)
+	}
+	l.succeeded(email, ip, at)
+	if n := len(l.fails["e:"+email]); n != 0 {
+		t.Fatalf("success with nothing in flight left %d failures", n)
+	}
+}

@@ -252,6 +252,7 @@ func (p *Plane) checkOwnPassword(ctx context.Context, a *Actor, password string)
 		return err
 	}
 	if !ok {
+		p.limiter.failed(a.User.Email)
 		return fail(ErrForbidden, "Current password is incorrect")
 	}
 	p.limiter.succeeded(a.User.Email, a.ClientIP, at)
