@@ -19,6 +19,10 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // Server is the HTTP API.
@@ -154,8 +158,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(RequestIDHeader, ex.requestID)
 	sw := &statusWriter{ResponseWriter: w}
 	r = s.withClientIP(withExchange(r, ex))
+	ctx, span := tracing.Start(tracing.Extract(r.Context(), propagation.HeaderCarrier(r.Header)), r.Method+" request",
+		attribute.String("http.request.method", r.Method), attribute.String("gatehouse.request_id", ex.requestID))
+	r = r.WithContext(ctx)
 	defer func() {
 		took := time.Since(start)
+		if tracing.Enabled() {
+			span.SetName(string(ex.operation))
+			span.SetAttributes(attribute.Int("http.response.status_code", sw.code()))
+			if sw.code() >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.code()))
+			}
+		}
+		span.End()
 		if s.observer != nil {
 			s.observer.Request(ex.operation, sw.code(), took)
 		}

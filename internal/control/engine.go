@@ -11,6 +11,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // How the hierarchy maps to decision-engine nodes: an organization and its
@@ -190,6 +192,11 @@ func (p *Plane) syncTo(ctx context.Context, rev int64) error {
 	if rev > 0 && p.engine.Revision() >= rev {
 		return nil
 	}
+	ctx, span := tracing.Start(ctx, "engine.update", attribute.Int64("gatehouse.revision.from", p.engine.Revision()))
+	defer func() {
+		span.SetAttributes(attribute.Int64("gatehouse.revision.to", p.engine.Revision()))
+		span.End()
+	}()
 	for {
 		after := p.engine.Revision()
 		entries, err := p.store.Changes(ctx, after, 1000)

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
+	"go.opentelemetry.io/otel/codes"
 )
 
 // seamStore is the store as the use cases see it: every transaction's
@@ -14,11 +16,25 @@ import (
 type seamStore struct{ store.Store }
 
 func (s seamStore) Read(ctx context.Context, fn func(store.Reader) error) error {
-	return translate(s.Store.Read(ctx, fn))
+	ctx, span := tracing.Start(ctx, "store.read")
+	defer span.End()
+	return spanErr(span, translate(s.Store.Read(ctx, fn)))
 }
 
 func (s seamStore) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return translate(s.Store.Write(ctx, fn))
+	ctx, span := tracing.Start(ctx, "store.write")
+	defer span.End()
+	return spanErr(span, translate(s.Store.Write(ctx, fn)))
+}
+
+// spanErr marks span failed when err is not nil, and returns err.
+func spanErr(span interface {
+	SetStatus(codes.Code, string)
+}, err error) error {
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
 }
 
 // untranslated is a store sentinel no use case put into words: it keeps

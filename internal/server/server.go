@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 )
 
 // Config is the server's configuration.
@@ -141,6 +144,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	}
 	if err := validateChallengeRecord(cfg.ChallengeRecord); err != nil {
 		return err
+	}
+	// Tracing is on when the standard OTEL_EXPORTER_OTLP_* variables name
+	// a collector; spans still buffered are sent on the way out.
+	stopTracing, err := tracing.Setup(ctx, os.Getenv, buildVersion())
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	if e := tracing.Endpoint(os.Getenv); e != "" {
+		log.Info("sending traces over OTLP/HTTP", "endpoint", redact(e))
 	}
 	st, err := sqlstore.Open(ctx, cfg.Database, sqlstore.WithSynchronous(cfg.SQLiteSynchronous))
 	if err != nil {
@@ -307,4 +326,13 @@ func redact(dsn string) string {
 		}
 	}
 	return dsn
+}
+
+// buildVersion is the module version the binary was built from, "devel"
+// for a build from a work tree.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
 }
