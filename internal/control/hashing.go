@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,9 @@ const (
 type hashSlots struct {
 	slots chan struct{}
 	wait  time.Duration
+	// taken counts the slots ever handed out: every hash or verification
+	// takes one, so tests can tell that a refused request hashed nothing.
+	taken atomic.Int64
 }
 
 func newHashSlots(n int, wait time.Duration) *hashSlots {
@@ -39,6 +43,7 @@ func newHashSlots(n int, wait time.Duration) *hashSlots {
 func (h *hashSlots) acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case h.slots <- struct{}{}:
+		h.taken.Add(1)
 		return func() { <-h.slots }, nil
 	default:
 	}
@@ -46,6 +51,7 @@ func (h *hashSlots) acquire(ctx context.Context) (release func(), err error) {
 	defer t.Stop()
 	select {
 	case h.slots <- struct{}{}:
+		h.taken.Add(1)
 		return func() { <-h.slots }, nil
 	case <-t.C:
 		return nil, tooMany(hashRetryAfter, msgHashingBusy)
