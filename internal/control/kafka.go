@@ -123,15 +123,8 @@ func invalidKafkaACL(err error) error {
 
 // kafkaService loads and authorizes a Kafka service inside tx.
 func (p *Plane) kafkaService(tx store.Reader, a *Actor, op Op, project, service string) (org.Project, org.Service, error) {
-	pr, err := p.project(tx, project)
+	pr, s, err := p.authorizedService(tx, a, op, project, service)
 	if err != nil {
-		return pr, org.Service{}, err
-	}
-	s, err := p.service(tx, pr.Name, service)
-	if err != nil {
-		return pr, s, err
-	}
-	if err := p.authorize(tx, a, op, serviceRes(pr.Name, s.Name)); err != nil {
 		return pr, s, err
 	}
 	if s.Type != kafkaServiceType {

@@ -155,6 +155,20 @@ func (p *Plane) authorizedProject(tx store.Reader, a *Actor, op Op, name string)
 	return pr, p.authorize(tx, a, op, projectRes(pr.Name))
 }
 
+// authorizedService loads a project's service and authorizes op on it:
+// the opening of the operations that act on one service.
+func (p *Plane) authorizedService(tx store.Reader, a *Actor, op Op, project, service string) (org.Project, org.Service, error) {
+	pr, err := p.project(tx, project)
+	if err != nil {
+		return pr, org.Service{}, err
+	}
+	s, err := p.service(tx, pr.Name, service)
+	if err != nil {
+		return pr, s, err
+	}
+	return pr, s, p.authorize(tx, a, op, serviceRes(pr.Name, s.Name))
+}
+
 // projectIn loads a project and checks it belongs to orgID (when given).
 func (p *Plane) projectIn(tx store.Reader, orgID, name string) (org.Project, error) {
 	pr, err := p.project(tx, name)

@@ -98,15 +98,8 @@ func (p *Plane) ChangeProjectTags(ctx context.Context, a *Actor, project string,
 func (p *Plane) ServiceTags(ctx context.Context, a *Actor, project, service string) (map[string]string, error) {
 	var tags map[string]string
 	err := p.read(ctx, func(tx store.Reader) error {
-		pr, err := p.project(tx, project)
+		_, s, err := p.authorizedService(tx, a, OpProjectServiceTagsList, project, service)
 		if err != nil {
-			return err
-		}
-		s, err := p.service(tx, pr.Name, service)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpProjectServiceTagsList, serviceRes(pr.Name, s.Name)); err != nil {
 			return err
 		}
 		tags = s.Tags
@@ -123,15 +116,8 @@ func (p *Plane) ChangeServiceTags(ctx context.Context, a *Actor, project, servic
 	}
 	var tags map[string]string
 	err := p.write(ctx, func(tx store.Tx) error {
-		pr, err := p.project(tx, project)
+		pr, s, err := p.authorizedService(tx, a, op, project, service)
 		if err != nil {
-			return err
-		}
-		s, err := p.service(tx, pr.Name, service)
-		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, op, serviceRes(pr.Name, s.Name)); err != nil {
 			return err
 		}
 		if tags, err = c.apply(s.Tags); err != nil {
