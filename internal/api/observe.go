@@ -28,6 +28,7 @@ const (
 	opUnmatched = "Unmatched" // no endpoint: 404 or 405
 	opMetrics   = "Metrics"
 	opConsole   = "Console" // a page of the web console (WithPages)
+	opSSO       = "SSO"     // a browser sign-in endpoint (WithSSO)
 )
 
 // exchange is what is learnt about a request while it is served, for its

@@ -30,6 +30,8 @@ func (s *Server) openAPIRoutes() {
 func OwnDescriptions() map[string]string {
 	return map[string]string{
 		"Healthz":                          "Liveness: 200 while the server runs.",
+		"SSODiscover":                      "Gatehouse: home realm discovery: which identity provider a person with this email signs in through, and whether a password is allowed.",
+		"SSOTokenExchange":                 "Gatehouse: the command line exchanges the one-time code of an identity-provider sign-in, with the verifier of the challenge it sent, for a session token.",
 		"Readyz":                           "Readiness: 200 when the database answers and the decision engine has caught up with the change log; 503 otherwise.",
 		"OpenAPIGet":                       "This OpenAPI 3.1 document.",
 		"AccessCheck":                      "Gatehouse: does a principal hold a permission on a resource (one check, or a batch in checks)?",

@@ -38,6 +38,7 @@ type Server struct {
 	metrics     http.Handler    // GET /metrics; nil: not served
 	readyMaxLag time.Duration   // see WithReadyMaxLag
 	pages       http.Handler    // paths outside the API (the console); nil: 404
+	sso         http.Handler    // the browser sign-in endpoints under /v1/sso/; nil: 404
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -81,6 +82,12 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 			s.metrics.ServeHTTP(w, r)
 		})
 	}
+	if s.sso != nil {
+		s.mux.HandleFunc("/v1/sso/", func(w http.ResponseWriter, r *http.Request) {
+			noteOperation(r, opSSO)
+			s.sso.ServeHTTP(w, r)
+		})
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.pages != nil && !isAPIPath(r.URL.Path) {
 			noteOperation(r, opConsole)
@@ -91,6 +98,10 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 	})
 	return s
 }
+
+// WithSSO serves h for the browser endpoints of identity-provider sign-in
+// under /v1/sso/ (package sso), beside the JSON routes there.
+func WithSSO(h http.Handler) Option { return func(s *Server) { s.sso = h } }
 
 // WithPages serves h for every path outside the API (/v1/ and the probes
 // keep their JSON answers): the web console. Its requests get the same

@@ -14,17 +14,28 @@ import (
 )
 
 func newLogin(a *app) *cobra.Command {
-	var email, otp string
+	var email, otp, orgID string
+	var sso bool
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Log in with email and password; the session token is saved for later commands",
+		Short: "Log in with email and password, or through your organization's identity provider (--sso); the session token is saved for later commands",
 		Long: `Log in with email and password (asked for when not given), and a
 two-factor code when the account needs one. The session token is saved in
 the per-user credentials file (GATEHOUSE_CONFIG_DIR, default
 <user config dir>/gatehouse/credentials.json, mode 0600) and used by later
-commands. "gatehouse logout" revokes it.`,
+commands. "gatehouse logout" revokes it.
+
+With --sso, the browser signs in through the identity provider of the
+organization (--organization-id) or of the email's domain (--email); the
+URL is printed too, for a browser on another screen.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if sso {
+				if orgID == "" && email == "" {
+					return errors.New("--sso needs --organization-id or --email")
+				}
+				return a.ssoLogin(cmd.Context(), orgID, email)
+			}
 			url := a.loginURL()
 			var err error
 			if email == "" {
@@ -67,6 +78,8 @@ commands. "gatehouse logout" revokes it.`,
 	a.addClientFlags(cmd)
 	cmd.Flags().StringVar(&email, "email", "", "account email (asked for when not given)")
 	cmd.Flags().StringVar(&otp, "otp", "", "two-factor authentication code (asked for when the account needs one)")
+	cmd.Flags().BoolVar(&sso, "sso", false, "sign in through the organization's identity provider in the browser")
+	cmd.Flags().StringVar(&orgID, "organization-id", "", "with --sso: the organization whose identity provider to use")
 	return cmd
 }
 

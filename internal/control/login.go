@@ -32,6 +32,9 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 	if err != nil {
 		return LoginResult{}, err
 	}
+	if err := p.refuseLinkedPassword(ctx, u); err != nil {
+		return LoginResult{}, err
+	}
 	var secret string
 	err = p.store.Write(ctx, func(tx store.Tx) error {
 		var err error
@@ -48,6 +51,19 @@ func (p *Plane) Login(ctx context.Context, email, password, otp, clientIP, userA
 		return LoginResult{}, err
 	}
 	return LoginResult{Token: secret, User: u}, nil
+}
+
+// refuseLinkedPassword refuses a password sign-in of a person whose email
+// is on a domain linked to an identity provider of an organization whose
+// policy disallows passwords: that person signs in through the provider.
+func (p *Plane) refuseLinkedPassword(ctx context.Context, u identity.User) error {
+	return p.read(ctx, func(tx store.Reader) error {
+		m, pol, ok, err := p.linkedMethod(tx, u.Email)
+		if err != nil || !ok || pol.PasswordAuthEnabled {
+			return err
+		}
+		return fail(ErrForbidden, "Password sign-in is disabled for %s: sign in through %q at %s", org.EmailDomain(u.Email), m.Name, p.SSOEndpoints(m).Login)
+	})
 }
 
 // checkCredentials verifies a person's password and, when they enrolled in

@@ -136,6 +136,15 @@ func (c policy) refusal(a *Actor) string {
 	// methodAllowed: the way the session (or the session that made a
 	// personal token) signed in is one the organization accepts.
 	methodAllowed := func() string {
+		if typ, orgID, _, ok := parseSSOAuthMethod(t.AuthMethod); ok {
+			if why := ssoRefusal(pol, typ); why != "" {
+				return why
+			}
+			if orgID != pol.OrganizationID && !pol.SAMLAllowExternal {
+				return "the organization does not accept sign-ins through other organizations' identity providers"
+			}
+			return ""
+		}
 		switch {
 		case t.AuthMethod == token.AuthMethodPassword && !pol.PasswordAuthEnabled:
 			return "the organization does not allow password authentication"

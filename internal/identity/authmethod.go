@@ -89,3 +89,26 @@ type AuthMethod struct {
 	CreateTime time.Time
 	UpdateTime time.Time
 }
+
+// SSOIdentity links a person to their subject at one identity provider:
+// the OIDC subject (the method fixes the issuer) or the SAML NameID (or
+// the attribute mapped to identity). A person is found again by it, not
+// by email, so an email change at the provider keeps the same account.
+type SSOIdentity struct {
+	MethodID   string
+	Subject    string
+	UserID     string
+	CreateTime time.Time
+}
+
+// SSOTicket is a short-lived, one-time record of a sign-in in progress: a
+// pending OIDC or SAML request, a used SAML assertion (kept until it
+// expires so that a replay is refused on every server), or the one-time
+// code the command line exchanges for its session. ID is the SHA-256 of
+// any secret it is looked up by.
+type SSOTicket struct {
+	ID         string
+	Kind       string
+	Data       string
+	ExpireTime time.Time
+}

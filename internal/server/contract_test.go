@@ -77,6 +77,7 @@ func init() {
 var walkExceptions = map[string]string{
 	"POST /v1/user/password_reset/{code}":                     "needs the code mailed to the user (people_test.go)",
 	"PUT /v1/me/2fa/otp":                                      "needs a TOTP code of the secret just configured (people_test.go)",
+	"POST /v1/sso/token":                                      "needs the one-time code of an identity-provider sign-in (sso_test.go)",
 	"POST /v1/project/{project}/service/{service}/kafka/sync": "needs a Kafka cluster (kafka_test.go)",
 	"POST /v1/project/{project}/service/{service}/user-sync":  "needs a database server (serviceusers_test.go)",
 }
@@ -472,6 +473,7 @@ func contractWalk(t *testing.T, url, token string, w *world, dns *ownershiptest.
 		{route: "PUT /v1/project/{project}/service/{service}/tags", body: `{"tags":{"team":"walk"}}`},
 		{route: "PATCH /v1/project/{project}/service/{service}/tags", body: `{"tags":{"owner":"ops"}}`},
 		{route: "PUT /v1/access_token/{prefix}", body: `{"description":"walked"}`},
+		{route: "POST /v1/sso/discover", body: `{"email":"keeper@robust.example"}`},
 		{route: "POST /v1/account/{account}/authentication", body: `{"authentication_method_name":"Walk OIDC","authentication_method_type":"oidc","oidc_issuer":"https://sso.robust.example","oidc_client_id":"walk","oidc_client_secret":"s"}`},
 		{route: "PUT /v1/account/{account}/authentication/{method}", body: jsonBody(map[string]any{"saml_entity_id": "https://idp.robust.example", "saml_idp_url": "https://idp.robust.example/sso",
 			"linked_domains": []any{map[string]string{"domain_id": w.domain}}, "auto_join_user_group_id": w.group, "saml_field_mapping": map[string]string{"email": "mail"}})},

@@ -73,6 +73,8 @@ var requestModels = map[control.Op]any{
 	"AccessExplain":                          map[string]any{"principal_type": "user", "principal_id": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
 	"ServiceKafkaAuthorize":                  map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
 	"OrganizationDomainAdd":                  domain.OrganizationDomainAddIn{},
+	"SSODiscover":                            map[string]any{"email": "x@example.com", "organization_id": "x"},
+	"SSOTokenExchange":                       map[string]any{"code": "x", "code_verifier": "x"},
 	"AccountAuthenticationMethodCreate":      accountauthentication.AccountAuthenticationMethodCreateIn{},
 	"AccountAuthenticationMethodUpdate":      accountauthentication.AccountAuthenticationMethodUpdateIn{},
 	"OrganizationDomainUpdate":               domain.OrganizationDomainUpdateIn{},

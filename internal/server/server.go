@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
+	"github.com/gatehouse-dev/gatehouse/internal/sso"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 )
@@ -255,7 +256,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	srv := &http.Server{
 		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
 			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag),
-			api.WithPages(pages)),
+			api.WithPages(pages), api.WithSSO(sso.New(plane, sso.Options{PublicURL: publicURL, ClientIP: api.ClientIP, Log: log}))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

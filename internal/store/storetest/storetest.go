@@ -49,6 +49,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Applications", runApplications},
 		{"Domains", testDomains},
 		{"AuthMethods", testAuthMethods},
+		{"SSO", testSSO},
 		{"KafkaACLs", testKafkaACLs},
 		{"Invitations", testInvitations},
 		{"TwoFactor", testTwoFactor},
