@@ -23,6 +23,8 @@ func init() {
 	route("POST /orgs/{org}/applications/{user}/tokens/{prefix}/revoke", inOrg, (*Console).revokeApplicationToken)
 	route("GET /orgs/{org}/applications/{user}/delete", inOrg, (*Console).deleteApplicationPage)
 	route("POST /orgs/{org}/applications/{user}/delete", inOrg, (*Console).deleteApplication)
+	flashes["token-revoked"] = "Token revoked"
+	flashes["application-deleted"] = "Application user deleted"
 }
 
 // tokenLifetimes are the expirations offered when generating a token, in
@@ -137,7 +139,7 @@ func (c *Console) revokeApplicationToken(w http.ResponseWriter, r *Request) erro
 	if err := c.plane.RevokeApplicationToken(r.Context(), r.Actor, r.Org.ID, r.PathValue("user"), r.PathValue("prefix")); err != nil {
 		return err
 	}
-	return redirect(w, r, "/orgs/"+r.Org.ID+"/applications/"+r.PathValue("user"))
+	return redirect(w, r, withFlash("/orgs/"+r.Org.ID+"/applications/"+r.PathValue("user"), "token-revoked"))
 }
 
 func (c *Console) deleteApplicationPage(w http.ResponseWriter, r *Request) error {
@@ -155,5 +157,5 @@ func (c *Console) deleteApplication(w http.ResponseWriter, r *Request) error {
 	if err := c.plane.DeleteApplicationUser(r.Context(), r.Actor, r.Org.ID, r.PathValue("user")); err != nil {
 		return err
 	}
-	return redirect(w, r, "/orgs/"+r.Org.ID+"/applications")
+	return redirect(w, r, withFlash("/orgs/"+r.Org.ID+"/applications", "application-deleted"))
 }
