@@ -48,7 +48,9 @@ func (c *Console) groupsForm(w http.ResponseWriter, r *Request, f *Form) error {
 	if err := c.may(r, &q); err != nil {
 		return err
 	}
-	slices.SortFunc(gs, func(a, b control.GroupWithCount) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	slices.SortFunc(gs, func(a, b control.GroupWithCount) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
 	return c.render(w, r, f.Status(), "groups", groupsData{Groups: gs, Form: f, Create: create})
 }
 
