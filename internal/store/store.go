@@ -93,6 +93,7 @@ type Reader interface {
 	DomainReader
 	ProjectMemberReader
 	ProjectCAReader
+	AuthMethodReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
@@ -186,6 +187,7 @@ type Tx interface {
 	DomainTx
 	ProjectMemberTx
 	ProjectCATx
+	AuthMethodTx
 
 	// AppendChange adds a change-log entry and returns its revision.
 	AppendChange(payload []byte) (int64, error)
