@@ -56,13 +56,36 @@
 // form.Status() (422 or the 4xx of the error). Nothing a person types
 // may produce a 500.
 //
+// After a successful post, answer redirect(w, r, withFlash(target, code))
+// (a 303, so reloading does not post again); the page at target shows the
+// confirmation flashes[code], which each page file adds in its init.
+//
 // # Permissions
 //
-// Offer only what the person may do: c.may(r, ...) asks the decision
-// engine through control.Plane.MayDo and gives, for each operation, whether
-// it is allowed and otherwise the reason ("requires
-// organization:projects:write on this organization"), shown on the
-// disabled control.
+// Offer only what the person may do: queue questions on an asker
+// (can := q.ask(control.OpAccountCreate, unitResource(r.Org, id))), then
+// c.may(r, &q) answers them all in one control.Plane.MayDo call, through
+// the operations' own rules and the authentication policy. A Can is
+// allowed, or holds the reason ("requires organization:projects:write on
+// organization org1"); the "action" and "submit" templates render a link
+// or button, disabled with that reason when not allowed (tree.go and
+// templates/pages/organization.html show both).
+//
+// # Linking to the access explorer and the event log
+//
+// User, group and resource pages link to the access explorer
+// (/orgs/{org}/access) pre-filled with query parameters; principal takes
+// a user ID or an email address, rtype is organization,
+// organization_unit, project or service (rid "<project>/<service>"), an
+// empty rid with rtype=organization is this organization:
+//
+//	?q=can&principal=<user>&permission=<perm>&rtype=<type>&rid=<id>   can the user do it? (the path that allows it)
+//	?q=reach&principal=<user>&permission=<perm>&kind=project|service|organization_unit   what can the user reach?
+//	?q=who&permission=<perm>&rtype=<type>&rid=<id>   who (users, groups) can do it there?
+//
+// A group's grants link to q=who on the grant's resource. The event log
+// (/orgs/{org}/events) takes unit=<unit ID> or project=<name> (else the
+// whole organization), actor=<email> and action=<action type>.
 //
 // # Browser tests
 //

@@ -58,7 +58,8 @@ func navFor(r *Request) []navSection {
 			}
 		}
 		l := navLink{Label: it.Label, Href: href, Missing: !served(href)}
-		l.Current = r.URL.Path == href || (it.Path != "" && strings.HasPrefix(r.URL.Path, href+"/"))
+		l.Current = r.URL.Path == href || (it.Path != "" && strings.HasPrefix(r.URL.Path, href+"/")) ||
+			(it.Path == "" && strings.HasPrefix(r.URL.Path, href+"/tree/"))
 		if len(out) == 0 || out[len(out)-1].Name != it.Section {
 			out = append(out, navSection{Name: it.Section})
 		}

@@ -2,6 +2,8 @@ package console
 
 import (
 	"net/http"
+
+	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"slices"
 	"strings"
 
@@ -11,6 +13,9 @@ import (
 func init() {
 	route("GET /orgs/{org}", inOrg, (*Console).organization)
 }
+
+// projectsShown bounds the projects listed under one unit.
+const projectsShown = 100
 
 // servicesShown bounds the projects whose services the tree lists: beyond
 // it the tree shows projects only, so the page stays fast on large
@@ -23,11 +28,17 @@ type unitNode struct {
 	Root     bool
 	Units    []*unitNode
 	Projects []*projectNode
+	// MoreProjects counts the projects beyond projectsShown, not listed.
+	MoreProjects int
+
+	AddUnit, AddProject, Manage, Delete *Can
 }
 
 type projectNode struct {
 	Project  org.Project
 	Services []org.Service
+	Manage   *Can
+	Delete   *Can
 	// ServicesUnknown: the services were not listed (too many projects,
 	// or the person may not list them).
 	ServicesUnknown bool
@@ -42,6 +53,28 @@ type organizationData struct {
 func (c *Console) organization(w http.ResponseWriter, r *Request) error {
 	tree, units, projects, err := c.orgTree(r)
 	if err != nil {
+		return err
+	}
+	// Ask the engine which actions to offer on every node shown.
+	var q asker
+	var walk func(n *unitNode)
+	walk = func(n *unitNode) {
+		res := unitResource(r.Org, n.Unit.ID)
+		n.AddUnit = q.ask(control.OpAccountCreate, res)
+		n.AddProject = q.ask(control.OpOrganizationProjectsCreate, res)
+		n.Manage = q.ask(control.OpAccountUpdate, res)
+		n.Delete = q.ask(control.OpAccountDelete, res)
+		for _, p := range n.Projects {
+			pr := projectResource(p.Project.Name)
+			p.Manage = q.ask(control.OpOrganizationProjectsUpdate, pr)
+			p.Delete = q.ask(control.OpOrganizationProjectsDelete, pr)
+		}
+		for _, u := range n.Units {
+			walk(u)
+		}
+	}
+	walk(tree)
+	if err := c.may(r, &q); err != nil {
 		return err
 	}
 	return c.render(w, r, http.StatusOK, "organization", organizationData{Tree: tree, Units: units, Projects: projects})
@@ -87,7 +120,7 @@ func (c *Console) orgTree(r *Request) (*unitNode, int, int, error) {
 	slices.SortFunc(projects, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
 	for i, p := range projects {
 		pn := &projectNode{Project: p}
-		if i < servicesShown {
+		if i < servicesShown && len(projects) <= servicesShown {
 			svcs, err := c.plane.ListServices(ctx, r.Actor, p.Name)
 			if err == nil {
 				pn.Services = svcs
@@ -100,6 +133,10 @@ func (c *Console) orgTree(r *Request) (*unitNode, int, int, error) {
 		parent := nodes[p.AccountID]
 		if parent == nil {
 			parent = root
+		}
+		if len(parent.Projects) >= projectsShown {
+			parent.MoreProjects++
+			continue
 		}
 		parent.Projects = append(parent.Projects, pn)
 	}

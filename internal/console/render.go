@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -30,6 +31,18 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// slug makes an element ID from words.
+	"slug": func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			if r >= 'A' && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return '-'
+		}, s)
+	},
 	// initial is the avatar letter of an email or name.
 	"initial": func(s string) string {
 		for _, r := range s {
@@ -99,6 +112,9 @@ func (c *Console) renderFlash(w http.ResponseWriter, r *Request, status int, nam
 	if !ok {
 		return fmt.Errorf("console: no page template %q", name)
 	}
+	if flash == "" {
+		flash = flashes[r.URL.Query().Get("done")]
+	}
 	v := View{Req: r, CSRF: c.csrfToken(w, r), Data: data, Flash: flash}
 	if r.Actor != nil {
 		v.Nav = navFor(r)
@@ -151,8 +167,26 @@ func (c *Console) errorPage(w http.ResponseWriter, r *Request, status int, msg s
 	}
 }
 
-// redirect answers a successful form post: a 303 to target, or for htmx
-// an HX-Location so only the content is swapped.
+// flashes are the confirmations a redirect's "done" value names (see
+// withFlash): fixed words, so a crafted link cannot put text on a page.
+// Each page file adds its own in init.
+var flashes = map[string]string{}
+
+// withFlash adds the confirmation code to target, shown by the page it
+// leads to.
+func withFlash(target, code string) string {
+	if code == "" {
+		return target
+	}
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	return target + sep + "done=" + url.QueryEscape(code)
+}
+
+// redirect answers a successful form post with a 303 to target (the
+// browser then loads it with a GET: reloading does not post again).
 func redirect(w http.ResponseWriter, r *Request, target string) error {
 	http.Redirect(w, r.Request, target, http.StatusSeeOther)
 	return nil

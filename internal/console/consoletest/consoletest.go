@@ -372,3 +372,21 @@ func ReadAll(t testing.TB, r *http.Response) string {
 	}
 	return string(b)
 }
+
+// SelectText chooses the option whose text is text in the <select>
+// matched by sel.
+func (b *Browser) SelectText(sel, text string) {
+	b.T.Helper()
+	ok := eval[bool](b, "selecting "+text+" in "+sel, fmt.Sprintf(`(() => { const s = document.querySelector(%q); if (!s) return false;
+		const o = Array.from(s.options).find(o => o.textContent.trim() === %q); if (!o) return false;
+		s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sel, text))
+	if !ok {
+		b.T.Fatalf("selecting %q in %s: no such option (page %s)", text, sel, b.Path())
+	}
+}
+
+// Status is the HTTP status of the current page's document.
+func (b *Browser) Status() int {
+	b.T.Helper()
+	return eval[int](b, "reading the page's status", `(performance.getEntriesByType("navigation")[0] || {}).responseStatus || 0`)
+}
