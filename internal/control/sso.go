@@ -162,6 +162,11 @@ func (p *Plane) PutSSOTicket(ctx context.Context, kind, secret string, data any,
 	}
 	now := p.now().UTC()
 	return p.mustWrite(ctx, func(tx store.Tx) error {
+		// Every new sign-in sweeps the finished ones (an indexed range
+		// delete), so the table holds only what may still be used.
+		if _, err := tx.DeleteExpiredSSOTickets(now); err != nil {
+			return err
+		}
 		return tx.PutSSOTicket(identity.SSOTicket{ID: hashID(secret), Kind: kind, Data: string(b), ExpireTime: now.Add(ttl)}, now)
 	})
 }
