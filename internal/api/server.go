@@ -83,10 +83,14 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 		})
 	}
 	if s.sso != nil {
-		s.mux.HandleFunc("/v1/sso/", func(w http.ResponseWriter, r *http.Request) {
-			noteOperation(r, opSSO)
-			s.sso.ServeHTTP(w, r)
-		})
+		// Only the browser endpoints' prefixes: anything else under
+		// /v1/sso/ stays the API's (JSON routes, JSON 404s).
+		for _, prefix := range []string{"/v1/sso/saml/", "/v1/sso/oidc/"} {
+			s.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+				noteOperation(r, opSSO)
+				s.sso.ServeHTTP(w, r)
+			})
+		}
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if s.pages != nil && !isAPIPath(r.URL.Path) {
