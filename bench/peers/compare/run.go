@@ -39,14 +39,14 @@ func Sizes() []Size {
 
 // Options tune a run.
 type Options struct {
-	Checks      int           // questions asked every system, timed and compared (≥ 10,000 for the record)
-	CheckBudget time.Duration // per system and size: a slower system answers fewer questions
-	ListTimeout time.Duration // per listing call
-	ListUsers   int           // typical users whose projects are listed
-	Updates     int           // grant and membership changes of each kind
-	Throughput  time.Duration // per system, two goroutines
-	LoadTimeout time.Duration // per system and size
-	MaxRSS      uint64        // a load that grows the process past this is stopped
+	Checks      int               // questions asked every system, timed and compared (≥ 10,000 for the record)
+	CheckBudget time.Duration     // per system and size: a slower system answers fewer questions
+	ListTimeout time.Duration     // per listing call
+	ListUsers   int               // typical users whose projects are listed
+	Updates     int               // grant and membership changes of each kind
+	Throughput  time.Duration     // per system, two goroutines
+	LoadTimeout time.Duration     // per system and size
+	MaxRSS      uint64            // a load that grows the process past this is stopped
 	Skip        map[string]string // "system/size" → reason, for loads known not to fit
 	Log         io.Writer
 }
