@@ -21,7 +21,7 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 	fs.SetOutput(stderr)
 	sizes := fs.String("sizes", "small", "comma-separated sizes to run: small, medium, large")
 	checks := fs.Int("checks", 10_000, "questions asked every system per size, timed and compared")
-	checkBudget := fs.Duration("check-budget", 2*time.Minute, "time a system may spend answering them (and applying updates) per size")
+	checkBudget := fs.Duration("check-budget", 2*time.Minute, "time a system may spend per size on each of: checks, listings, updates")
 	listTimeout := fs.Duration("list-timeout", 30*time.Second, "per listing call")
 	listUsers := fs.Int("list-users", 20, "typical users whose projects are listed")
 	updates := fs.Int("updates", 200, "grant and membership changes of each kind (each applied and undone)")

@@ -35,6 +35,12 @@ type System interface {
 	Close() error
 }
 
+// OnDisk is implemented by systems that keep their state in files; the
+// table shows the files' size next to the memory figure.
+type OnDisk interface {
+	DiskBytes() int64
+}
+
 // UpdateKind says what an Update does.
 type UpdateKind uint8
 

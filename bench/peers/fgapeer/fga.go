@@ -56,9 +56,8 @@ func (p *Peer) Version() string {
 	return "unknown"
 }
 
-// Load implements compare.System. Tuples are written through the
-// datastore in large transactions (the server's Write API takes 100 per
-// call); the model is written through the server, which validates it.
+// Load implements compare.System. The model is written through the
+// server, which validates it; the tuples are bulk-loaded (bulk.go).
 func (p *Peer) Load(ctx context.Context, d *authztest.Dataset) error {
 	if modelFile != Model() {
 		return fmt.Errorf("model.fga is not what Model generates: run go test ./fgapeer -update")
@@ -72,8 +71,7 @@ func (p *Peer) Load(ctx context.Context, d *authztest.Dataset) error {
 	if err := migrate.RunMigrations(migrate.MigrationConfig{Engine: "sqlite", URI: uri, Timeout: time.Minute, PingTimeout: 10 * time.Second}); err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	const batch = 20_000
-	p.ds, err = sqlite.New(uri, sqlcommon.NewConfig(sqlcommon.WithMaxTuplesPerWrite(batch)))
+	p.ds, err = sqlite.New(uri, sqlcommon.NewConfig())
 	if err != nil {
 		return err
 	}
@@ -105,21 +103,13 @@ func (p *Peer) Load(ctx context.Context, d *authztest.Dataset) error {
 		return err
 	}
 	p.model = wm.GetAuthorizationModelId()
-	var tuples []*openfgav1.TupleKey
-	flush := func(force bool) error {
-		if len(tuples) < batch && !(force && len(tuples) > 0) {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := p.ds.Write(ctx, p.store, nil, tuples)
-		tuples = tuples[:0]
+	bulk, err := newBulkLoader(ctx, uri, p.store)
+	if err != nil {
 		return err
 	}
+	defer bulk.rollback()
 	add := func(user, rel, obj string) error {
-		tuples = append(tuples, &openfgav1.TupleKey{User: user, Relation: rel, Object: obj})
-		return flush(false)
+		return bulk.add(ctx, &openfgav1.TupleKey{User: user, Relation: rel, Object: obj})
 	}
 	for _, n := range d.Snapshot.Nodes {
 		if n.Parent != (authz.Resource{}) {
@@ -153,7 +143,7 @@ func (p *Peer) Load(ctx context.Context, d *authztest.Dataset) error {
 			return err
 		}
 	}
-	return flush(true)
+	return bulk.commit()
 }
 
 func subject(p authz.Principal) string {
@@ -218,6 +208,18 @@ func (p *Peer) Apply(ctx context.Context, u compare.Update) error {
 	}
 	_, err := p.srv.Write(ctx, req)
 	return err
+}
+
+// DiskBytes implements compare.OnDisk: the database and its write-ahead
+// log.
+func (p *Peer) DiskBytes() int64 {
+	var n int64
+	for _, f := range []string{"fga.db", "fga.db-wal"} {
+		if st, err := os.Stat(filepath.Join(p.dir, f)); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
 }
 
 // Close implements compare.System.
