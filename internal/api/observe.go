@@ -27,6 +27,7 @@ func WithMetrics(h http.Handler) Option { return func(s *Server) { s.metrics = h
 const (
 	opUnmatched = "Unmatched" // no endpoint: 404 or 405
 	opMetrics   = "Metrics"
+	opConsole   = "Console" // a page of the web console (WithPages)
 )
 
 // exchange is what is learnt about a request while it is served, for its

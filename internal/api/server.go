@@ -37,6 +37,7 @@ type Server struct {
 	observer    RequestObserver // nil: none
 	metrics     http.Handler    // GET /metrics; nil: not served
 	readyMaxLag time.Duration   // see WithReadyMaxLag
+	pages       http.Handler    // paths outside the API (the console); nil: 404
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -81,9 +82,37 @@ func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
 		})
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.pages != nil && !isAPIPath(r.URL.Path) {
+			noteOperation(r, opConsole)
+			s.pages.ServeHTTP(w, r)
+			return
+		}
 		s.writeError(w, r, &httpError{http.StatusNotFound, "not_found", "No such API endpoint: " + r.Method + " " + r.URL.Path})
 	})
 	return s
+}
+
+// WithPages serves h for every path outside the API (/v1/ and the probes
+// keep their JSON answers): the web console. Its requests get the same
+// request ID, access log, metrics and client address as the API's.
+func WithPages(h http.Handler) Option { return func(s *Server) { s.pages = h } }
+
+// isAPIPath reports whether p belongs to the API, whose unknown paths
+// answer JSON 404s rather than pages.
+func isAPIPath(p string) bool {
+	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
+}
+
+// ClientIP is r's client address as the API decides it: the TCP peer, or
+// what a trusted proxy forwarded (WithTrustedProxies). Pages served
+// through WithPages use it so token IP allow-lists apply alike.
+func ClientIP(r *http.Request) string { return clientIP(r) }
+
+// Describe is the status and message the API answers for err: the one
+// translation of domain errors, shared with the console.
+func Describe(err error) (status int, message string) {
+	status, _, message = statusOf(err)
+	return status, message
 }
 
 // Routes lists every registered endpoint.

@@ -52,6 +52,7 @@ func newOrganization(a *app) *cobra.Command {
 	cmd.AddCommand(groupCommands(a)...)
 	cmd.AddCommand(applicationUserCommands(a)...)
 	cmd.AddCommand(domainCommands(a)...)
+	cmd.AddCommand(idpCommands(a)...)
 	cmd.AddCommand(managedUserCommands(a)...)
 	return cmd
 }

@@ -50,7 +50,9 @@ func TestServeHashesPasswordsAtProductionCost(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--database", db}, strings.NewReader(""), &out, io.Discard, func(string) string { return "" })
 	}()
 	deadline := time.After(30 * time.Second)
-	for !strings.Contains(out.String(), "Created the first user") {
+	// The console's address is printed once the server is up, after the
+	// bootstrap credentials.
+	for !strings.Contains(out.String(), "Created the first user") || !strings.Contains(out.String(), "Open the console at http://127.0.0.1:") {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before bootstrapping: %s", code, out.String())

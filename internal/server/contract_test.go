@@ -55,6 +55,23 @@ var contractExceptions = map[string]string{
 	"AccessTokenUpdate max_age_seconds":        "null for a token that never expires, as Aiven sends it; the client's float64 reads 0",
 }
 
+func init() {
+	// Aiven's AuthenticationMethod declares these strings and time
+	// required, yet documents auto_join_team_id as always null; Gatehouse
+	// sends null for a method with no auto-join group and for the delete
+	// time of a method that exists (the client's string and time.Time read
+	// null as empty).
+	for _, op := range []string{"AccountAuthenticationMethodCreate authentication_method.", "AccountAuthenticationMethodGet authentication_method.",
+		"AccountAuthenticationMethodUpdate authentication_method.", "AccountAuthenticationMethodsList authentication_methods[]."} {
+		contractExceptions[op+"auto_join_team_id"] = "deprecated, always null (Aiven's documentation)"
+		contractExceptions[op+"auto_join_user_group_id"] = "null when the method has no auto-join group"
+		contractExceptions[op+"delete_time"] = "null while the method exists"
+		for _, k := range []string{"saml_cert", "saml_variant", "saml_digest_algorithm", "saml_signature_algorithm"} {
+			contractExceptions[op+k] = "enumeration, null when it does not apply (no ADFS variant; an OIDC method)"
+		}
+	}
+}
+
 // walkExceptions are the routes the walk does not request, with the
 // reason; the route's own test covers it.
 var walkExceptions = map[string]string{
@@ -452,9 +469,13 @@ func contractWalk(t *testing.T, url, token string, w *world, dns *ownershiptest.
 		{route: "POST /v1/access_token", body: `{"description":"walk"}`},
 		{route: "PUT /v1/project/{project}/tags", body: `{"tags":{"team":"walk","env":"test"}}`},
 		{route: "PATCH /v1/project/{project}/tags", body: `{"tags":{"env":null,"owner":"ops"}}`},
+		{route: "PUT /v1/project/{project}/service/{service}", body: `{"plan":"business-8","termination_protection":false,"disk_space_mb":90000,"powered":true,"project_vpc_id":null,"user_config":{"schema_registry":true}}`},
 		{route: "PUT /v1/project/{project}/service/{service}/tags", body: `{"tags":{"team":"walk"}}`},
 		{route: "PATCH /v1/project/{project}/service/{service}/tags", body: `{"tags":{"owner":"ops"}}`},
 		{route: "PUT /v1/access_token/{prefix}", body: `{"description":"walked"}`},
+		{route: "POST /v1/account/{account}/authentication", body: `{"authentication_method_name":"Walk OIDC","authentication_method_type":"oidc","oidc_issuer":"https://sso.robust.example","oidc_client_id":"walk","oidc_client_secret":"s"}`},
+		{route: "PUT /v1/account/{account}/authentication/{method}", body: jsonBody(map[string]any{"saml_entity_id": "https://idp.robust.example", "saml_idp_url": "https://idp.robust.example/sso",
+			"linked_domains": []any{map[string]string{"domain_id": w.domain}}, "auto_join_user_group_id": w.group, "saml_field_mapping": map[string]string{"email": "mail"}})},
 	}
 	covered := map[string]bool{}
 	for _, s := range steps {
@@ -477,6 +498,7 @@ func contractWalk(t *testing.T, url, token string, w *world, dns *ownershiptest.
 		{route: "DELETE /v1/access_token/{prefix}"},
 		{route: "DELETE /v1/organization/{org}/user/{user}/access-token/{prefix}", params: map[string]string{"user": victims.managed, "prefix": victims.managedPrefix}},
 		{route: "POST /v1/organization/{org}/user/{user}/reset_password", params: map[string]string{"user": victims.managed}},
+		{route: "DELETE /v1/account/{account}/authentication/{method}", params: map[string]string{"method": victims.authMethod}},
 		{route: "DELETE /v1/organization/{org}/domains/{domain}"},
 		{route: "DELETE /v1/organization/{org}/project/{project}", params: map[string]string{"project": "walk-op"}},
 		{route: "DELETE /v1/project/{project}", params: map[string]string{"project": "walk-lp"}},
@@ -516,6 +538,7 @@ type walkVictims struct {
 	member, memberEmail, projectInviteCode           string
 	newcomerCode                                     string
 	managed, managedPrefix                           string
+	authMethod                                       string
 }
 
 func contractVictims(t *testing.T, url, token string, w *world, dns *ownershiptest.DNS) walkVictims {
@@ -593,6 +616,7 @@ func contractVictims(t *testing.T, url, token string, w *world, dns *ownershipte
 		}
 	}
 	v.managedPrefix = str(call("GET", "/v1/organization/"+w.org+"/user/"+v.managed+"/access-tokens", "")["tokens"].([]any)[0].(map[string]any), "token_prefix")
+	v.authMethod = str(call("POST", "/v1/account/"+w.orgAccount+"/authentication", `{"authentication_method_name":"doomed","authentication_method_type":"saml"}`), "authentication_method", "authentication_method_id")
 	// The project's admin group: the access routes act on it.
 	call("PUT", "/v1/project/"+w.project+"/access/groups/"+v.group, `{"role":"developer"}`)
 	return v

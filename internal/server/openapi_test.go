@@ -214,6 +214,9 @@ func (g *schemaGen) object(t reflect.Type) *openapi3.Schema {
 			// client's type is a number (see contractExceptions).
 			*ref.Value.Type = append(*ref.Value.Type, "null")
 		}
+		if strings.HasSuffix(t.PkgPath(), "/accountauthentication") && nullableAuthMethodKeys[name] && ref.Value != nil && ref.Value.Type != nil && !ref.Value.Type.Includes("null") {
+			*ref.Value.Type = append(*ref.Value.Type, "null")
+		}
 		s.WithPropertyRef(name, ref)
 		if !strings.Contains(opts, "omitempty") {
 			s.Required = append(s.Required, name)
@@ -222,6 +225,11 @@ func (g *schemaGen) object(t reflect.Type) *openapi3.Schema {
 	sort.Strings(s.Required)
 	return s
 }
+
+// nullableAuthMethodKeys are the keys of Aiven's AuthenticationMethod that
+// Gatehouse sends as null when they do not apply (see contractExceptions).
+var nullableAuthMethodKeys = map[string]bool{"auto_join_team_id": true, "auto_join_user_group_id": true, "delete_time": true,
+	"saml_cert": true, "saml_variant": true, "saml_digest_algorithm": true, "saml_signature_algorithm": true}
 
 // TestOpenAPIServed: the server answers GET /v1/openapi.json, without a
 // token, with the committed document.

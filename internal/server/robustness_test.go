@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aiven/go-client-codegen/handler/account"
+	"github.com/aiven/go-client-codegen/handler/accountauthentication"
 	"github.com/aiven/go-client-codegen/handler/applicationuser"
 	"github.com/aiven/go-client-codegen/handler/domain"
 	"github.com/aiven/go-client-codegen/handler/kafka"
@@ -72,6 +73,8 @@ var requestModels = map[control.Op]any{
 	"AccessExplain":                          map[string]any{"principal_type": "user", "principal_id": "x", "permission": "project:services:read", "resource_type": "project", "resource_id": "x"},
 	"ServiceKafkaAuthorize":                  map[string]any{"requests": []any{map[string]any{"principal": "User:x", "host": "x", "operation": "Read", "resource_type": "Topic", "resource_name": "x"}}},
 	"OrganizationDomainAdd":                  domain.OrganizationDomainAddIn{},
+	"AccountAuthenticationMethodCreate":      accountauthentication.AccountAuthenticationMethodCreateIn{},
+	"AccountAuthenticationMethodUpdate":      accountauthentication.AccountAuthenticationMethodUpdateIn{},
 	"OrganizationDomainUpdate":               domain.OrganizationDomainUpdateIn{},
 	"OrganizationDomainVerify":               nil, // no body
 	"OrganizationUserInvite":                 organizationuser.OrganizationUserInviteIn{},
@@ -108,37 +111,39 @@ var requestModels = map[control.Op]any{
 // clash); the world's identifiers are "%ORG_ACCOUNT%", "%GROUP%", "%USER%"
 // and "%PROJECT%".
 var validBodies = map[control.Op]string{
-	"UserGroupCreate":                  `{"user_group_name":"g-%N%","description":"d"}`,
-	"UserGroupUpdate":                  `{"user_group_name":"robust","description":"d%N%"}`,
-	"AccountCreate":                    `{"account_name":"unit %N%","parent_account_id":"%ORG_ACCOUNT%"}`,
-	"OrganizationProjectsCreate":       `{"project_id":"op-%N%","tags":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}]}`,
-	"ProjectCreate":                    `{"project":"lp-%N%","account_id":"%ORG_ACCOUNT%","tags":{"k":"v"}}`,
-	"ProjectUpdate":                    `{"parent_id":"%ORG_ACCOUNT%"}`,
-	"OrganizationProjectsUpdate":       `{"parent_id":"%UNIT%"}`,
-	"AccountMove":                      `{"parent_account_id":"%ORG_ACCOUNT%"}`,
-	"OrganizationDomainUpdate":         `{"verification_type":"dns"}`,
-	"ServiceUserCredentialsModify":     `{"operation":"acknowledge-renewal"}`,
-	"ProjectTagsReplace":               `{"tags":{"k":"v%N%"}}`,
-	"ProjectTagsUpdate":                `{"tags":{"k":"v%N%"}}`,
-	"ProjectServiceTagsReplace":        `{"tags":{"k":"v%N%"}}`,
-	"ProjectServiceTagsUpdate":         `{"tags":{"k":"v%N%"}}`,
-	"ServiceCreate":                    `{"service_name":"s-%N%","service_type":"pg","plan":"startup-2","cloud":"c","tags":{"k":"v"},"user_config":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}],"termination_protection":false}`,
-	"ServiceKafkaAclAdd":               `{"username":"u%N%","permission":"read","topic":"t%N%"}`,
-	"ServiceKafkaNativeAclAdd":         `{"principal":"User:u%N%","host":"*","resource_type":"Topic","resource_name":"t%N%","pattern_type":"LITERAL","operation":"Read","permission_type":"ALLOW"}`,
-	"ServiceSchemaRegistryAclAdd":      `{"username":"u%N%","permission":"schema_registry_read","resource":"Subject:s%N%"}`,
-	"ProjectInvite":                    `{"user_email":"i%N%@example.com","member_type":"developer"}`,
-	"OrganizationUserInvite":           `{"user_email":"o%N%@example.com"}`,
-	"ApplicationUserCreate":            `{"name":"app-%N%"}`,
-	"ApplicationUserUpdate":            `{"name":"app-renamed-%N%","is_super_admin":false}`,
-	"ApplicationUserAccessTokenCreate": `{"description":"t%N%","max_age_seconds":3600}`,
-	"AccessTokenCreate":                `{"description":"t%N%","max_age_seconds":3600}`,
-	"OrganizationDomainAdd":            `{"domain_name":"d%N%.example"}`,
-	"PermissionsSet":                   `{"permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
-	"PermissionsUpdate":                `{"operation":"add","permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
-	"UserGroupMemberUpdate":            `{"operation":"add_members","member_ids":["%USER%"]}`,
-	"UserUpdate":                       `{"real_name":"Admin %N%"}`,
-	"AccessCheck":                      `{"checks":[{"principal_type":"user","principal_id":"%USER%","permission":"read_only","resource_type":"project","resource_id":"%PROJECT%"}]}`,
-	"ServiceKafkaAuthorize":            `{"requests":[{"principal":"User:app","host":"*","operation":"Read","resource_type":"Topic","resource_name":"orders"}]}`,
+	"UserGroupCreate":                   `{"user_group_name":"g-%N%","description":"d"}`,
+	"UserGroupUpdate":                   `{"user_group_name":"robust","description":"d%N%"}`,
+	"AccountCreate":                     `{"account_name":"unit %N%","parent_account_id":"%ORG_ACCOUNT%"}`,
+	"OrganizationProjectsCreate":        `{"project_id":"op-%N%","tags":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}]}`,
+	"ProjectCreate":                     `{"project":"lp-%N%","account_id":"%ORG_ACCOUNT%","tags":{"k":"v"}}`,
+	"ProjectUpdate":                     `{"parent_id":"%ORG_ACCOUNT%"}`,
+	"OrganizationProjectsUpdate":        `{"parent_id":"%UNIT%"}`,
+	"AccountMove":                       `{"parent_account_id":"%ORG_ACCOUNT%"}`,
+	"OrganizationDomainUpdate":          `{"verification_type":"dns"}`,
+	"ServiceUserCredentialsModify":      `{"operation":"acknowledge-renewal"}`,
+	"ProjectTagsReplace":                `{"tags":{"k":"v%N%"}}`,
+	"ProjectTagsUpdate":                 `{"tags":{"k":"v%N%"}}`,
+	"ProjectServiceTagsReplace":         `{"tags":{"k":"v%N%"}}`,
+	"ProjectServiceTagsUpdate":          `{"tags":{"k":"v%N%"}}`,
+	"ServiceCreate":                     `{"service_name":"s-%N%","service_type":"pg","plan":"startup-2","cloud":"c","tags":{"k":"v"},"user_config":{"k":"v"},"tech_emails":[{"email":"ops@example.com"}],"termination_protection":false}`,
+	"ServiceKafkaAclAdd":                `{"username":"u%N%","permission":"read","topic":"t%N%"}`,
+	"ServiceKafkaNativeAclAdd":          `{"principal":"User:u%N%","host":"*","resource_type":"Topic","resource_name":"t%N%","pattern_type":"LITERAL","operation":"Read","permission_type":"ALLOW"}`,
+	"ServiceSchemaRegistryAclAdd":       `{"username":"u%N%","permission":"schema_registry_read","resource":"Subject:s%N%"}`,
+	"ProjectInvite":                     `{"user_email":"i%N%@example.com","member_type":"developer"}`,
+	"OrganizationUserInvite":            `{"user_email":"o%N%@example.com"}`,
+	"ApplicationUserCreate":             `{"name":"app-%N%"}`,
+	"ApplicationUserUpdate":             `{"name":"app-renamed-%N%","is_super_admin":false}`,
+	"ApplicationUserAccessTokenCreate":  `{"description":"t%N%","max_age_seconds":3600}`,
+	"AccessTokenCreate":                 `{"description":"t%N%","max_age_seconds":3600}`,
+	"OrganizationDomainAdd":             `{"domain_name":"d%N%.example"}`,
+	"AccountAuthenticationMethodCreate": `{"authentication_method_name":"idp %N%","authentication_method_type":"oidc","oidc_issuer":"https://sso.example/%N%","oidc_client_id":"c%N%","oidc_scopes":["email"],"oidc_claim_mapping":{"groups":"roles"}}`,
+	"AccountAuthenticationMethodUpdate": `{"authentication_method_name":"idp %N%","saml_entity_id":"https://idp.example/%N%","saml_idp_url":"https://idp.example/sso","oidc_scopes":null,"saml_field_mapping":{"email":"mail"},"auto_join_user_group_id":"%GROUP%"}`,
+	"PermissionsSet":                    `{"permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
+	"PermissionsUpdate":                 `{"operation":"add","permissions":[{"principal_type":"user_group","principal_id":"%GROUP%","permissions":["read_only"]}]}`,
+	"UserGroupMemberUpdate":             `{"operation":"add_members","member_ids":["%USER%"]}`,
+	"UserUpdate":                        `{"real_name":"Admin %N%"}`,
+	"AccessCheck":                       `{"checks":[{"principal_type":"user","principal_id":"%USER%","permission":"read_only","resource_type":"project","resource_id":"%PROJECT%"}]}`,
+	"ServiceKafkaAuthorize":             `{"requests":[{"principal":"User:app","host":"*","operation":"Read","resource_type":"Topic","resource_name":"orders"}]}`,
 }
 
 // validCases spoils each field of a valid body in turn.
@@ -169,6 +174,7 @@ func (w world) validCases(op control.Op) []hostileCase {
 type world struct {
 	org, orgAccount, unit, project, kafka, pg, group, userID, email, aclID, nativeACLID, srACLID, domain string
 	appUser, appToken, appTokenPrefix, personalTokenPrefix                                               string
+	authMethod                                                                                           string
 }
 
 func buildWorld(t *testing.T, url, token string) world {
@@ -249,6 +255,11 @@ func buildNamedWorld(t *testing.T, url, token, name string) world {
 		t.Fatal(err)
 	}
 	w.personalTokenPrefix = pt.TokenPrefix
+	st, out := rawCall(t, "POST", url+"/v1/account/"+w.orgAccount+"/authentication", token, []byte(`{"authentication_method_name":"robust","authentication_method_type":"saml"}`))
+	if st != http.StatusOK {
+		t.Fatalf("authentication method: %d %v", st, out)
+	}
+	w.authMethod = out["authentication_method"].(map[string]any)["authentication_method_id"].(string)
 	return w
 }
 
@@ -263,6 +274,10 @@ func (w world) fills(pattern string, params []string) []map[string]string {
 	}
 	if strings.Contains(pattern, "/application-users/") {
 		base["user"], base["prefix"] = w.appUser, w.appTokenPrefix
+	}
+	if strings.Contains(pattern, "/authentication") {
+		// Identity providers belong to the organization's root account.
+		base["account"], base["method"] = w.orgAccount, w.authMethod
 	}
 	for _, p := range params {
 		if _, ok := base[p]; !ok {

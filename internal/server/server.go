@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/console"
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
@@ -247,9 +248,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if readyMaxLag <= 0 {
 		readyMaxLag = api.DefaultReadyMaxLag
 	}
+	pages, err := console.New(plane, console.Options{PublicURL: cfg.PublicURL, Describe: api.Describe, ClientIP: api.ClientIP, Log: log})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
-			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag)),
+			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag),
+			api.WithPages(pages)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -265,6 +271,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		}
 		defer msrv.Close()
 		log.Info("serving metrics", "addr", "http://"+msrv.Addr+"/metrics")
+	}
+	if boot.Created {
+		pw := "the password you set"
+		if boot.GeneratedPassword != "" {
+			pw = "the generated password"
+		}
+		fmt.Fprintf(out, "Open the console at %s/ and sign in as %s with %s.\n", strings.TrimSuffix(publicURL, "/"), boot.Email, pw)
+	} else {
+		fmt.Fprintf(out, "Console: %s/\n", strings.TrimSuffix(publicURL, "/"))
 	}
 	log.Info("serving", "addr", "http://"+addr, "database", redact(cfg.Database), "dialect", st.Dialect(), "outbound", outboundPolicy.String())
 	if ready != nil {

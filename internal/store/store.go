@@ -91,6 +91,7 @@ type Reader interface {
 	DomainReader
 	ProjectMemberReader
 	ProjectCAReader
+	AuthMethodReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
@@ -184,6 +185,7 @@ type Tx interface {
 	DomainTx
 	ProjectMemberTx
 	ProjectCATx
+	AuthMethodTx
 
 	// AppendChange adds a change-log entry and returns its revision.
 	AppendChange(payload []byte) (int64, error)

@@ -48,6 +48,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ErrorsKeepTxUsable", testErrorsKeepTxUsable},
 		{"Applications", runApplications},
 		{"Domains", testDomains},
+		{"AuthMethods", testAuthMethods},
 		{"KafkaACLs", testKafkaACLs},
 		{"Invitations", testInvitations},
 		{"TwoFactor", testTwoFactor},
