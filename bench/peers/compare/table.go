@@ -85,7 +85,7 @@ func cell(s SystemResult, key, unit string) string {
 	if v.Note != "" {
 		out += " (" + v.Note + ")"
 	}
-	if v.Ratio != 0 && s.Name != "Gatehouse" {
+	if v.Ratio != 0 && !strings.HasPrefix(s.Name, "Gatehouse") {
 		out += " (" + ratioStr(v.Ratio) + ")"
 	}
 	return out
@@ -168,9 +168,10 @@ func WriteJSON(path string, results []*Result) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-// Merge adds the peers of another run's results (saved by WriteJSON) to
-// the matching sizes of results, keeping their ratios, which that run
-// computed against its own Gatehouse measurement. Sizes only the other
+// Merge adds the columns of another run's results (saved by WriteJSON)
+// to the matching sizes of results, keeping their ratios, which that run
+// computed against its own Gatehouse measurement (shown as a column of
+// its own). Sizes only the other
 // run has are appended.
 func Merge(results []*Result, path string) ([]*Result, error) {
 	b, err := os.ReadFile(path)
@@ -188,12 +189,16 @@ func Merge(results []*Result, path string) ([]*Result, error) {
 				continue
 			}
 			found = true
+			// The other run's Gatehouse column stays, renamed: its peers'
+			// ratios are to it, measured under the same machine state.
 			for _, s := range o.Systems {
-				if s.Name != "Gatehouse" {
-					r.Systems = append(r.Systems, s)
+				if s.Name == "Gatehouse" && len(o.Systems) > 1 {
+					s.Name = "Gatehouse (" + o.Systems[1].Name + " run)"
 				}
+				r.Systems = append(r.Systems, s)
 			}
 			r.Mismatches = append(r.Mismatches, o.Mismatches...)
+			r.LoadAvg += "; " + o.Systems[len(o.Systems)-1].Name + " run: " + o.LoadAvg
 		}
 		if !found {
 			results = append(results, o)
