@@ -45,13 +45,13 @@ func kafkaWord(p kafkaacl.Permission) string {
 }
 
 type serviceData struct {
-	Project  string
-	Service  org.Service
-	Tab      string // "users", "acl", "schema", "native"
-	Kafka    bool
-	Users    []control.ServiceUser
-	Rules    kafkaacl.Rules
-	Words    []struct {
+	Project string
+	Service org.Service
+	Tab     string // "users", "acl", "schema", "native"
+	Kafka   bool
+	Users   []control.ServiceUser
+	Rules   kafkaacl.Rules
+	Words   []struct {
 		Perm  kafkaacl.Permission
 		Words string
 	}
