@@ -21,8 +21,9 @@ type SCIMReader interface {
 	// SCIMUserIDs returns the IDs of the users SCIM provisioned into an
 	// organization (through any of its methods), ordered.
 	SCIMUserIDs(orgID string) ([]string, error)
-	// IsSCIMUser reports whether any method provisioned the user.
-	IsSCIMUser(userID string) (bool, error)
+	// IsSCIMUser reports whether SCIM provisioned the user into the
+	// organization (into any organization when orgID is "").
+	IsSCIMUser(orgID, userID string) (bool, error)
 	// GetSCIMGroup returns the record of a provisioned group. ErrNotFound.
 	GetSCIMGroup(groupID string) (identity.SCIMGroup, error)
 	// ListSCIMGroups returns a method's provisioned groups, ordered by

@@ -20,7 +20,7 @@ ON CONFLICT (method_id) DO UPDATE SET token_hash = excluded.token_hash, create_t
 	qGetSCIMUser     = newQuery(`SELECT ` + scimUserCols + ` FROM scim_users WHERE method_id = ? AND user_id = ?`)
 	qListSCIMUsers   = newQuery(`SELECT ` + scimUserCols + ` FROM scim_users WHERE method_id = ? ORDER BY create_time, user_id`)
 	qSCIMUserIDs     = newQuery(`SELECT DISTINCT user_id FROM scim_users WHERE organization_id = ? ORDER BY user_id`)
-	qIsSCIMUser      = newQuery(`SELECT 1 FROM scim_users WHERE user_id = ? LIMIT 1`)
+	qIsSCIMUser      = newQuery(`SELECT 1 FROM scim_users WHERE user_id = ? AND (organization_id = ? OR ? = '') LIMIT 1`)
 	qPutSCIMUser     = newQuery(`INSERT INTO scim_users (` + scimUserCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (method_id, user_id) DO UPDATE SET external_id = excluded.external_id, user_name = excluded.user_name,
 given_name = excluded.given_name, family_name = excluded.family_name, active = excluded.active, update_time = excluded.update_time`)
@@ -67,8 +67,8 @@ func (t *reader) SCIMUserIDs(orgID string) ([]string, error) {
 	return listQ(t, "SCIM users of organization "+orgID, qSCIMUserIDs, scanString, orgID)
 }
 
-func (t *reader) IsSCIMUser(userID string) (bool, error) {
-	return t.exists(qIsSCIMUser, userID)
+func (t *reader) IsSCIMUser(orgID, userID string) (bool, error) {
+	return t.exists(qIsSCIMUser, userID, orgID, orgID)
 }
 
 func (t *reader) GetSCIMGroup(groupID string) (identity.SCIMGroup, error) {

@@ -61,13 +61,18 @@ func testSCIM(t *testing.T, open Opener) {
 	equal(t, "ListSCIMUsers", readVal(t, s, func(tx store.Reader) ([]identity.SCIMUser, error) { return tx.ListSCIMUsers("am1") }),
 		[]identity.SCIMUser{u2, u1})
 	equal(t, "SCIMUserIDs", readVal(t, s, func(tx store.Reader) ([]string, error) { return tx.SCIMUserIDs("org1") }), []string{"u1", "u2"})
-	equal(t, "IsSCIMUser u1", readVal(t, s, func(tx store.Reader) (bool, error) { return tx.IsSCIMUser("u1") }), true)
+	for _, c := range []struct {
+		org, user string
+		want      bool
+	}{{"org1", "u1", true}, {"", "u1", true}, {"org2", "u1", false}, {"org1", "nope", false}} {
+		equal(t, "IsSCIMUser "+c.org+" "+c.user, readVal(t, s, func(tx store.Reader) (bool, error) { return tx.IsSCIMUser(c.org, c.user) }), c.want)
+	}
 	wantErr(t, s, "PutSCIMUser missing user", store.ErrNotFound, func(tx store.Tx) error {
 		return tx.PutSCIMUser(identity.SCIMUser{MethodID: "am1", OrganizationID: "org1", UserID: "nope", CreateTime: at(0), UpdateTime: at(0)})
 	})
 	write(t, s, func(tx store.Tx) error { return tx.DeleteSCIMUser("am1", "u2") })
 	wantErr(t, s, "DeleteSCIMUser twice", store.ErrNotFound, func(tx store.Tx) error { return tx.DeleteSCIMUser("am1", "u2") })
-	equal(t, "IsSCIMUser u2 after delete", readVal(t, s, func(tx store.Reader) (bool, error) { return tx.IsSCIMUser("u2") }), false)
+	equal(t, "IsSCIMUser u2 after delete", readVal(t, s, func(tx store.Reader) (bool, error) { return tx.IsSCIMUser("", "u2") }), false)
 
 	g := identity.SCIMGroup{MethodID: "am2", OrganizationID: "org1", GroupID: "ug1", ExternalID: "grp", CreateTime: at(1), UpdateTime: at(1)}
 	write(t, s, func(tx store.Tx) error { return tx.PutSCIMGroup(g) })
