@@ -32,6 +32,7 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	merge := fs.String("merge", "", "add the peers of a JSON file written by another run (its ratios are to its own Gatehouse run)")
 	only := fs.String("systems", "", "comma-separated system names to run besides Gatehouse (default all)")
+	from := fs.String("from", "", "measure nothing: print the tables of a JSON file written by -json (then -merge applies)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,6 +62,14 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 	fmt.Fprintf(stderr, "%s, %d CPUs, %s/%s, load average %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, loadAvg())
 	var results []*Result
 	failed := false
+	if *from != "" {
+		run = nil
+		var err error
+		if results, err = Merge(nil, *from); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	for _, size := range run {
 		systems := newSystems()
 		if *only != "" {
