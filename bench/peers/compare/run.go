@@ -561,6 +561,7 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 	spent := make([]time.Duration, n)
 	budget := o.CheckBudget
 	run := func(metric string, ups []Update, probes []Query, undo UpdateKind) {
+		clear(spent) // each kind of change has its own budget
 		lat := make([][]time.Duration, n)
 		failed := make([]bool, n)
 		for ui, u := range ups {
