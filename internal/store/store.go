@@ -95,6 +95,7 @@ type Reader interface {
 	ProjectCAReader
 	AuthMethodReader
 	SSOReader
+	SCIMReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
@@ -190,6 +191,7 @@ type Tx interface {
 	ProjectCATx
 	AuthMethodTx
 	SSOTx
+	SCIMTx
 
 	// AppendChange adds a change-log entry and returns its revision.
 	AppendChange(payload []byte) (int64, error)

@@ -50,6 +50,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Domains", testDomains},
 		{"AuthMethods", testAuthMethods},
 		{"SSO", testSSO},
+		{"SCIM", testSCIM},
 		{"KafkaACLs", testKafkaACLs},
 		{"Invitations", testInvitations},
 		{"TwoFactor", testTwoFactor},
