@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// kafkaWord is the Console's word for an Aiven Kafka ACL permission.
+	"kafkaWord": kafkaWord,
 	// slug makes an element ID from words.
 	"slug": func(s string) string {
 		return strings.Map(func(r rune) rune {
