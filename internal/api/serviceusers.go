@@ -48,12 +48,12 @@ type accessControlOut struct {
 // an object, empty when no rule is set: avn's user-get looks keys up in it
 // and fails on null.
 type serviceUserOut struct {
-	AccessControl       accessControlOut  `json:"access_control"`
-	Authentication      *string           `json:"authentication,omitempty"` // MySQL only, as in Aiven's model
-	Password            *string           `json:"password"`
-	PasswordUpdatedTime *time.Time        `json:"password_updated_time"`
-	Type                string            `json:"type"`
-	Username            string            `json:"username"`
+	AccessControl       accessControlOut `json:"access_control"`
+	Authentication      *string          `json:"authentication,omitempty"` // MySQL only, as in Aiven's model
+	Password            *string          `json:"password"`
+	PasswordUpdatedTime *time.Time       `json:"password_updated_time"`
+	Type                string           `json:"type"`
+	Username            string           `json:"username"`
 }
 
 func toServiceUser(u control.ServiceUser) serviceUserOut {

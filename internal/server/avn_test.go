@@ -144,4 +144,3 @@ func jsonField(t *testing.T, out, key string) string {
 	t.Fatalf("no %s in avn's output:\n%s", key, out)
 	return ""
 }
-
