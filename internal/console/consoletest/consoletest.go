@@ -390,3 +390,14 @@ func (b *Browser) Status() int {
 	b.T.Helper()
 	return eval[int](b, "reading the page's status", `(performance.getEntriesByType("navigation")[0] || {}).responseStatus || 0`)
 }
+
+// Attr is the attribute name of the first element matched by sel, and
+// whether there is such an element with it.
+func (b *Browser) Attr(sel, name string) (string, bool) {
+	b.T.Helper()
+	v := eval[*string](b, "reading "+name+" of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.getAttribute(%q) : null })()`, sel, name))
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
