@@ -73,7 +73,7 @@ type handlerFunc func(r *http.Request, a *control.Actor) (int, any, error)
 
 // New returns the API server over plane.
 func New(plane *control.Plane, log *slog.Logger, opts ...Option) *Server {
-	s := &Server{plane: plane, log: log, mux: http.NewServeMux(), readyMaxLag: DefaultReadyMaxLag, pageFor: map[string]func(*http.Request) string{}}
+	s := &Server{plane: plane, log: log, mux: http.NewServeMux(), readyMaxLag: DefaultReadyMaxLag}
 	for _, o := range opts {
 		o(s)
 	}
@@ -147,6 +147,9 @@ func (s *Server) public(pattern string, op control.Op, h handlerFunc) { s.add(pa
 // for it.
 func (s *Server) publicPage(pattern string, op control.Op, h handlerFunc, page func(*http.Request) string) {
 	s.add(pattern, op, true, h)
+	if s.pageFor == nil {
+		s.pageFor = map[string]func(*http.Request) string{}
+	}
 	s.pageFor[pattern] = page
 }
 

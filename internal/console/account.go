@@ -41,8 +41,8 @@ type twoFactorData struct {
 	// Enrolling: the answer to "start", with the QR code and the key.
 	Enrolling bool
 	QR        template.URL // data: URL of the PNG, made here from bytes, never from input
-	Key       string // the TOTP secret, base32, for typing in
-	URI       string // posted back with the confirmation
+	Key       string       // the TOTP secret, base32, for typing in
+	URI       string       // posted back with the confirmation
 }
 
 func (c *Console) twoFactorPage(w http.ResponseWriter, r *Request) error {
