@@ -59,6 +59,7 @@ func (s *Server) coreRoutes() {
 	s.handle("POST /v1/project/{project}/service", control.OpServiceCreate, s.createService)
 	s.handle("GET /v1/project/{project}/service", control.OpServiceList, s.listServices)
 	s.handle("GET /v1/project/{project}/service/{service}", control.OpServiceGet, s.getService)
+	s.handle("PUT /v1/project/{project}/service/{service}", control.OpServiceUpdate, s.updateService)
 	s.handle("DELETE /v1/project/{project}/service/{service}", control.OpServiceDelete, s.deleteService)
 
 	s.handle("GET /v1/organization/{org}/permissions/{rtype}/{rid}", control.OpPermissionsGet, s.getPermissions)

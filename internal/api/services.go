@@ -129,6 +129,42 @@ func (s *Server) listServices(r *http.Request, a *control.Actor) (int, any, erro
 	return http.StatusOK, map[string]any{"services": out}, nil
 }
 
+func (s *Server) updateService(r *http.Request, a *control.Actor) (int, any, error) {
+	// Aiven's clients send the provisioning fields (disk size, VPC,
+	// maintenance window, Karapace, CMK...) on every update, Terraform's
+	// provider with their unchanged values: accepted and ignored, as on
+	// create. The answer shows the record unchanged in those respects.
+	var in struct {
+		Plan                  *string         `json:"plan"`
+		Cloud                 *string         `json:"cloud"`
+		TechEmails            *[]techEmail    `json:"tech_emails"`
+		TerminationProtection *bool           `json:"termination_protection"`
+		UserConfig            *map[string]any `json:"user_config"`
+		Powered               *bool           `json:"powered"`
+	}
+	if err := decodeReq(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Powered != nil && !*in.Powered {
+		return 0, nil, &httpError{http.StatusBadRequest, "bad_request", "Gatehouse runs no services and cannot power one off; power it off on the service platform"}
+	}
+	c := control.ServiceChange{Plan: in.Plan, Cloud: in.Cloud, TerminationProtection: in.TerminationProtection}
+	if te := techEmailsIn(in.TechEmails); te != nil {
+		c.TechEmails = te
+	}
+	if in.UserConfig != nil {
+		c.UserConfig = *in.UserConfig
+		if c.UserConfig == nil {
+			c.UserConfig = map[string]any{}
+		}
+	}
+	svc, err := s.plane.UpdateService(r.Context(), a, r.PathValue("project"), r.PathValue("service"), c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return s.serviceWithUsers(r, a, svc)
+}
+
 func (s *Server) deleteService(r *http.Request, a *control.Actor) (int, any, error) {
 	if err := s.plane.DeleteService(r.Context(), a, r.PathValue("project"), r.PathValue("service")); err != nil {
 		return 0, nil, err

@@ -101,7 +101,6 @@ var unservedRoutes = []struct{ pattern, operation, reason string }{
 	{"POST /v1/project/{p0}/service/{p1}/task", "ServiceTaskCreate", reasonProvisioning},
 	{"PUT /v1/project/{p0}/integration/{p1}", "ServiceIntegrationUpdate", reasonProvisioning},
 	{"PUT /v1/project/{p0}/integration_endpoint/{p1}", "ServiceIntegrationEndpointUpdate", reasonProvisioning},
-	{"PUT /v1/project/{p0}/service/{p1}", "ServiceUpdate", reasonProvisioning},
 	{"PUT /v1/project/{p0}/service/{p1}/maintenance/start", "ServiceMaintenanceStart", reasonProvisioning},
 	{"PUT /v1/project/{p0}/service/{p1}/query/stats/reset", "ServiceQueryStatisticsReset", reasonProvisioning},
 	{"DELETE /v1/project/{p0}/static-ips/{p1}", "StaticIPDelete", reasonNetworking},
@@ -125,6 +124,13 @@ var unservedRoutes = []struct{ pattern, operation, reason string }{
 	{"POST /v1/userauth/login_options", "UserAuthLoginOptions", reasonAccountLifecycle},
 }
 
+// unservedNotFound are unserved operations that answer 404 instead of 501,
+// because Aiven's clients take a 404 there as "nothing known" and go on,
+// while any other error stops them: Terraform's provider asks for a plan's
+// specification (its default disk size) before it creates or updates a
+// service, and uses the plan's defaults when the plan is not found.
+var unservedNotFound = map[string]bool{"ProjectServicePlanSpecsGet": true}
+
 func init() { routeSets = append(routeSets, (*Server).unservedRoutes) }
 
 // unservedRoutes registers the 501 answers; they are not in the route
@@ -132,8 +138,12 @@ func init() { routeSets = append(routeSets, (*Server).unservedRoutes) }
 func (s *Server) unservedRoutes() {
 	for _, u := range unservedRoutes {
 		msg := "Gatehouse does not provide " + u.operation + " (" + strings.Join(strings.Fields(u.pattern), " ") + "): " + u.reason
+		e := &httpError{http.StatusNotImplemented, "not_implemented", msg}
+		if unservedNotFound[u.operation] {
+			e = &httpError{http.StatusNotFound, "not_found", msg}
+		}
 		s.mux.HandleFunc(u.pattern, func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, r, &httpError{http.StatusNotImplemented, "not_implemented", msg})
+			s.writeError(w, r, e)
 		})
 	}
 }

@@ -64,9 +64,9 @@ func (t *itable) candidate(h uint64) int32 {
 	}
 }
 
-// lookup returns the index whose record's ID is k. ids reads that ID for
-// a candidate index; it is only called on a tag match.
-func lookup[T any](d *dict, k string, vec *pvec[T], id func(*T) string) (int32, bool) {
+// lookup returns the index whose record's ID is k. same confirms a
+// candidate index; it is only called on a tag match.
+func lookup(d *dict, k string, same func(int32, string) bool) (int32, bool) {
 	if d.build != nil {
 		i, ok := d.build[k]
 		return i, ok
@@ -80,8 +80,7 @@ func lookup[T any](d *dict, k string, vec *pvec[T], id func(*T) string) (int32, 
 				break
 			}
 			if e>>32 == tag {
-				i := int32(uint32(e) - 1)
-				if id(vec.at(i)) == k {
+				if i := int32(uint32(e) - 1); same(i, k) {
 					return i, true
 				}
 			}
@@ -155,6 +154,26 @@ func (ix *Index) rebuildDicts(force bool) {
 	}
 }
 
-func nodeID(r *nodeRec) string   { return r.id }
-func userID(r *userRec) string   { return r.id }
-func groupID(r *groupRec) string { return r.id }
+// sameNode, sameUser and sameGroup confirm an ID-table candidate. An
+// index's ID never changes, and every index in a table has its check-path
+// record (tables are built after the hot records are synced), so users
+// and nodes are confirmed on the inline ID there: the ID string is one
+// more cache miss.
+func (ix *Index) sameNode(i int32, k string) bool {
+	if int(i) < ix.nhot.Len() {
+		return ix.nodeIs(i, ix.nhot.at(i), k)
+	}
+	return ix.nodes.at(i).id == k
+}
+
+func (ix *Index) sameUser(i int32, k string) bool {
+	r := ix.users.at(i)
+	if r.hot.idLen == 0 {
+		// Rewritten earlier in this transaction (deleted, revived): the
+		// hot part is re-derived when the transaction ends.
+		return r.id == k
+	}
+	return ix.userIs(i, &r.hot, k)
+}
+
+func (ix *Index) sameGroup(i int32, k string) bool { return ix.groups.at(i).id == k }

@@ -99,12 +99,24 @@ func putID(dst []byte, id string) uint8 {
 	return uint8(len(id))
 }
 
-// dirty lists the records an Apply touched, duplicates allowed.
-type dirty struct{ users, nodes []int32 }
+// dirty lists the records an Apply touched, duplicates allowed, and
+// whether it added IDs (only then may a dictionary need rebuilding).
+type dirty struct {
+	users, nodes []int32
+	ids          bool
+}
 
-// applyState holds what one Apply allocates besides the copies, with
-// room for the dirty lists of a small batch.
+func (t txn) newID() {
+	if t.d != nil {
+		t.d.ids = true
+	}
+}
+
+// applyState holds what one Apply allocates besides the copies: the new
+// Index itself, its edit token, and room for the dirty lists of a small
+// batch.
 type applyState struct {
+	ix         Index
 	e          edit
 	d          dirty
 	ubuf, nbuf [8]int32
@@ -142,14 +154,13 @@ func (t txn) syncHot() {
 	ix := t.ix
 	if t.d == nil {
 		ix.nhot = newPvecArena(t.e, ix.nodes.Len(), func(i int32, h *nodeHot) { *h = t.nodeHot(i) })
-		ix.uhot = newPvecArena(t.e, ix.users.Len(), func(i int32, h *userHot) { *h = t.userHot(i) })
+		for i := range int32(ix.users.Len()) {
+			t.syncUser(i)
+		}
 		return
 	}
 	for ix.nhot.Len() < ix.nodes.Len() {
 		ix.nhot.push(t.e)
-	}
-	for ix.uhot.Len() < ix.users.Len() {
-		ix.uhot.push(t.e)
 	}
 	for _, i := range t.d.nodes {
 		t.syncNode(i)
@@ -165,10 +176,11 @@ func (t txn) syncNode(i int32) {
 	}
 }
 
+// syncUser re-derives the hot part of a user the transaction changed (so
+// its record is already a private copy, written in place).
 func (t txn) syncUser(i int32) {
-	if h := t.userHot(i); *t.ix.uhot.at(i) != h {
-		*t.ix.uhot.mut(t.e, i) = h
-	}
+	h := t.userHot(i)
+	t.ix.users.mut(t.e, i).hot = h
 }
 
 // nodeHot and userHot derive the hot record of index i from the full ones.
@@ -185,7 +197,7 @@ func (t txn) nodeHot(i int32) nodeHot {
 
 func (t txn) userHot(i int32) userHot {
 	u := t.ix.users.at(i)
-	h := userHot{alive: u.alive, active: u.active, super: len(u.superOrgs) > 0}
+	h := userHot{alive: u.hot.alive, active: u.hot.active, super: len(u.superOrgs) > 0}
 	h.idLen = putID(h.id[:], u.id)
 	if len(u.groups) <= inlineGroups {
 		h.nGroups = uint8(copy(h.groups[:], u.groups))

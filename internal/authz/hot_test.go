@@ -52,7 +52,7 @@ func TestSetTableOverflow(t *testing.T) {
 	ix := Build(s, 1)
 	spilledUsers := 0
 	for i := range int32(ix.users.Len()) {
-		if ix.uhot.at(i).nGrants == spilled {
+		if ix.users.at(i).hot.nGrants == spilled {
 			spilledUsers++
 		}
 	}

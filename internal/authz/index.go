@@ -35,10 +35,9 @@ type Index struct {
 	nodes   pvec[nodeRec]
 	users   pvec[userRec]
 	groups  pvec[groupRec]
-	// Check-path copies of nodes and users (hot.go), and the permission
+	// Check-path copies of nodes (hot.go), and the permission
 	// sets their inline grants point into.
 	nhot pvec[nodeHot]
-	uhot pvec[userHot]
 	sets *setTable
 	// Node indexes of each kind sorted by ID (query.go), rebuilt with the
 	// kind's ID table.
@@ -64,11 +63,14 @@ type nodeRec struct {
 	groups   set32 // organizations only: groups of the organization
 }
 
+// userRec starts with what a check reads (hot.go): 128 bytes, so that in
+// a leaf of four 256-byte records it fills two whole cache lines. Its
+// alive and active flags are the user's; the rest of it is derived from
+// the fields below when a transaction ends.
 type userRec struct {
+	hot       userHot
 	id        string
-	alive     bool
-	active    bool
-	groups    []int32 // sorted; small, iterated by every check
+	groups    []int32 // sorted
 	superOrgs []int32 // sorted
 	grants    pgrants // node → grant
 }
@@ -196,12 +198,13 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	if revision <= ix.rev {
 		return ix, nil
 	}
-	cp := *ix
-	// One allocation for the edit token and the dirty lists: a single
-	// change is published on its own, so its fixed costs count.
-	w := &applyState{}
+	// One allocation for the new Index, the edit token and the dirty
+	// lists: a single change is published on its own, so its fixed costs
+	// count.
+	w := &applyState{ix: *ix}
 	w.d.users, w.d.nodes = w.ubuf[:0], w.nbuf[:0]
-	t := txn{ix: &cp, e: &w.e, d: &w.d}
+	cp := &w.ix
+	t := txn{ix: cp, e: &w.e, d: &w.d}
 	var errs []error
 	for i := range changes {
 		if err := t.apply(&changes[i]); err != nil {
@@ -209,9 +212,12 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		}
 	}
 	t.syncHot()
-	cp.rebuildDicts(false)
+	if w.d.ids {
+		cp.rebuildDicts(false)
+	}
 	cp.rev = revision
-	return &cp, errors.Join(errs...)
+	w.d = dirty{} // the buffers may be large after a batch; the Index keeps w alive
+	return cp, errors.Join(errs...)
 }
 
 // txn mutates a private copy of an Index; every write goes through e so
@@ -257,7 +263,7 @@ func (ix *Index) nodeIdx(r Resource) (int32, bool) {
 	if !r.Kind.Valid() {
 		return 0, false
 	}
-	i, ok := lookup(&ix.nodeIDs[r.Kind], r.ID, &ix.nodes, nodeID)
+	i, ok := lookup(&ix.nodeIDs[r.Kind], r.ID, ix.sameNode)
 	if !ok || !ix.nodes.at(i).alive {
 		return 0, false
 	}
@@ -265,15 +271,15 @@ func (ix *Index) nodeIdx(r Resource) (int32, bool) {
 }
 
 func (ix *Index) userIdx(id string) (int32, bool) {
-	i, ok := lookup(&ix.userIDs, id, &ix.users, userID)
-	if !ok || !ix.users.at(i).alive {
+	i, ok := lookup(&ix.userIDs, id, ix.sameUser)
+	if !ok || !ix.users.at(i).hot.alive {
 		return 0, false
 	}
 	return i, true
 }
 
 func (ix *Index) groupIdx(id string) (int32, bool) {
-	i, ok := lookup(&ix.grpIDs, id, &ix.groups, groupID)
+	i, ok := lookup(&ix.grpIDs, id, ix.sameGroup)
 	if !ok || !ix.groups.at(i).alive {
 		return 0, false
 	}
@@ -298,7 +304,7 @@ func (t txn) upsertNode(n Node) error {
 		}
 		parent = p
 	}
-	i, known := lookup(&ix.nodeIDs[n.Kind], n.ID, &ix.nodes, nodeID)
+	i, known := lookup(&ix.nodeIDs[n.Kind], n.ID, ix.sameNode)
 	if known && ix.nodes.at(i).alive {
 		old := ix.nodes.at(i).parent
 		if old == parent {
@@ -321,6 +327,7 @@ func (t txn) upsertNode(n Node) error {
 	if !known {
 		i = ix.nodes.push(t.e)
 		ix.nodeIDs[n.Kind].set(t.e, n.ID, i)
+		t.newID()
 	}
 	*t.mutNode(i) = nodeRec{id: n.ID, kind: n.Kind, alive: true, parent: parent}
 	if parent >= 0 {
@@ -387,18 +394,19 @@ func (t txn) setUser(u User) error {
 	if u.ID == "" {
 		return fmt.Errorf("%w: empty user id", ErrInvalidChange)
 	}
-	i, known := lookup(&ix.userIDs, u.ID, &ix.users, userID)
-	if known && ix.users.at(i).alive {
-		if ix.users.at(i).active != u.Active {
-			t.mutUser(i).active = u.Active
+	i, known := lookup(&ix.userIDs, u.ID, ix.sameUser)
+	if known && ix.users.at(i).hot.alive {
+		if ix.users.at(i).hot.active != u.Active {
+			t.mutUser(i).hot.active = u.Active
 		}
 		return nil
 	}
 	if !known {
 		i = ix.users.push(t.e)
 		ix.userIDs.set(t.e, u.ID, i)
+		t.newID()
 	}
-	*t.mutUser(i) = userRec{id: u.ID, alive: true, active: u.Active}
+	*t.mutUser(i) = userRec{id: u.ID, hot: userHot{alive: true, active: u.Active}}
 	ix.stats.Users++
 	return nil
 }
@@ -439,7 +447,7 @@ func (t txn) upsertGroup(g Group) error {
 	if !ok {
 		return fmt.Errorf("%w: organization %q of group %q", ErrUnknownNode, g.Org, g.ID)
 	}
-	i, known := lookup(&ix.grpIDs, g.ID, &ix.groups, groupID)
+	i, known := lookup(&ix.grpIDs, g.ID, ix.sameGroup)
 	if known && ix.groups.at(i).alive {
 		old := ix.groups.at(i).org
 		if old != org {
@@ -454,6 +462,7 @@ func (t txn) upsertGroup(g Group) error {
 	if !known {
 		i = ix.groups.push(t.e)
 		ix.grpIDs.set(t.e, g.ID, i)
+		t.newID()
 	}
 	*ix.groups.mut(t.e, i) = groupRec{id: g.ID, alive: true, org: org}
 	or := t.mutNode(org)

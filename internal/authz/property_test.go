@@ -3,6 +3,7 @@ package authz_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -277,7 +278,7 @@ func shuffled(r *rand.Rand, s Snapshot) Snapshot {
 func TestPropertyEngineMatchesReference(t *testing.T) {
 	const steps = 13
 	cases := 8 // 8 × 14 states × ~12k checks ≈ 1.3M checks
-	if testing.Short() {
+	if !fullProperty() {
 		cases = 2
 	}
 	var total atomic.Int64
@@ -290,21 +291,40 @@ func TestPropertyEngineMatchesReference(t *testing.T) {
 		}
 	})
 	t.Logf("%d checks compared, %d of them allowed", total.Load(), allowedChecks.Load())
-	if !t.Failed() && !testing.Short() && total.Load() < 1_000_000 {
+	if !t.Failed() && fullProperty() && total.Load() < 1_000_000 {
 		t.Fatalf("only %d checks compared, want >= 1,000,000", total.Load())
 	}
 }
 
-// TestPropertyInterleavedUpdates publishes one random change at a time
-// through an Engine, as a change-log follower does, and asks random
-// questions between every two changes: the incremental paths (one record
-// replaced, one revision published) are where new bugs would hide. The
-// full run makes over a million random checks; -short makes fewer.
+// fullProperty reports whether the property tests run at full size
+// (over a million checks each): set GATEHOUSE_AUTHZ_PROPERTY=full. The
+// default size keeps a race-enabled run of the package short; -short
+// makes them smaller still.
+func fullProperty() bool { return os.Getenv("GATEHOUSE_AUTHZ_PROPERTY") == "full" }
+
+// propertySeeds is how many worlds the variant property tests run.
+func propertySeeds() int {
+	if fullProperty() {
+		return 3
+	}
+	return 1
+}
+
+// TestPropertyInterleavedUpdates publishes random changes through an
+// Engine, as a change-log follower does, one at a time or in batches of
+// up to 64, and asks random questions between every two revisions: the
+// incremental paths (records replaced, one revision published per batch)
+// are where new bugs would hide. Each batch is checked to be published
+// whole: a reader of the previous revision keeps its answers, the new one
+// has all of the batch. The full run makes over a million random checks.
 func TestPropertyInterleavedUpdates(t *testing.T) {
 	const seeds, checksPerChange = 8, 48
 	steps := 2700 // 8 × 2,700 × 48 ≈ 1.04M checks
-	if testing.Short() {
-		steps = 300
+	switch {
+	case testing.Short():
+		steps = 100
+	case !fullProperty():
+		steps = 500
 	}
 	var total atomic.Int64
 	t.Run("group", func(t *testing.T) {
@@ -316,7 +336,7 @@ func TestPropertyInterleavedUpdates(t *testing.T) {
 		}
 	})
 	t.Logf("%d random checks interleaved with updates", total.Load())
-	if !t.Failed() && !testing.Short() && total.Load() < 1_000_000 {
+	if !t.Failed() && fullProperty() && total.Load() < 1_000_000 {
 		t.Fatalf("only %d checks, want >= 1,000,000", total.Load())
 	}
 }
@@ -334,22 +354,47 @@ func runInterleaved(t *testing.T, seed uint64, steps, perChange int) int {
 	e.Apply(rev, genesis) // some random grants do not fit: skipped by both
 	checks := 0
 	for step := range steps {
-		c := w.change()
-		m.apply(c)
+		// Mostly single changes; one step in eight a batch, published as
+		// one revision.
+		var batch []Change
+		n := 1
+		if r.IntN(8) == 0 {
+			n = 2 + r.IntN(63)
+		}
+		prev, prevRef := e.Index(), m
+		if n > 1 {
+			prevRef = m.clone()
+		}
+		for range n {
+			c := w.change()
+			batch = append(batch, c)
+			m.apply(c)
+		}
 		rev++
-		e.Apply(rev, []Change{c})
+		e.Apply(rev, batch)
 		ix := e.Index()
+		if ix.Revision() != rev {
+			t.Fatalf("seed %d step %d: revision %d, want %d", seed, step, ix.Revision(), rev)
+		}
+		label := fmt.Sprintf("seed %d step %d after %d change(s), the last %s", seed, step, n, batch[n-1].Op)
 		for range perChange {
 			u, res, p := pick(r, everyUser), pick(r, everyResource()), pick(r, allPerms)
 			want := m.effective(u, res)
 			if got := ix.Check(u, p, res); got != want.Has(p) {
-				t.Fatalf("seed %d step %d after %s: Check(%s, %v, %v) = %v, want %v\n%+v",
-					seed, step, c.Op, u, p, res, got, want.Has(p), ix.Explain(u, p, res))
+				t.Fatalf("%s: Check(%s, %v, %v) = %v, want %v\n%+v",
+					label, u, p, res, got, want.Has(p), ix.Explain(u, p, res))
 			}
 			checks++
+			if n > 1 {
+				// The revision before the batch answers as before it.
+				if got, want := prev.Check(u, p, res), prevRef.effective(u, res).Has(p); got != want {
+					t.Fatalf("%s: previous revision's Check(%s, %v, %v) = %v, want %v", label, u, p, res, got, want)
+				}
+				checks++
+			}
 		}
-		if step%50 == 0 {
-			compareLists(t, r, ix, m, fmt.Sprintf("seed %d step %d", seed, step))
+		if step%50 == 0 || n > 1 {
+			compareLists(t, r, ix, m, label)
 		}
 	}
 	want := m.snapshot()
@@ -365,7 +410,7 @@ func runInterleaved(t *testing.T, seed uint64, steps, perChange int) int {
 func TestPropertyTrieGrants(t *testing.T) {
 	defer SetSmallGrants(2)()
 	n := 0
-	for c := range 3 {
+	for c := range propertySeeds() {
 		n += runProperty(t, uint64(1000+c), 10)
 	}
 	t.Logf("%d checks compared", n)
@@ -377,7 +422,7 @@ func TestPropertyTrieGrants(t *testing.T) {
 func TestPropertySpilled(t *testing.T) {
 	defer SetInlineLimits(1, 1)()
 	n := 0
-	for c := range 3 {
+	for c := range propertySeeds() {
 		n += runProperty(t, uint64(2000+c), 10)
 	}
 	t.Logf("%d checks compared", n)
@@ -399,7 +444,7 @@ func TestPropertyListingStrategies(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			defer SetListingLimits(tc.maxHeld, tc.budget, tc.ratio)()
-			for c := range 3 {
+			for c := range propertySeeds() {
 				runProperty(t, uint64(3000+c), 10)
 			}
 		})

@@ -22,19 +22,24 @@ const (
 )
 
 type pvec[T any] struct {
-	root   unsafe.Pointer // *pleaf[T] when levels is 0, else *pinner
-	n      int
-	levels uint // inner levels above the leaves
+	root      unsafe.Pointer // *pleaf[T] when levels is 0, else *pinner
+	n         int
+	levels    uint  // inner levels above the leaves
+	rootOwner *edit // the edit that made a root leaf (levels 0)
 }
 
+// An inner node records which of its leaves its own edit made (lowned),
+// so that leaves carry nothing but records: a leaf of four 128-byte
+// records is 512 bytes, allocated 64-byte aligned, and no record
+// straddles more cache lines than it must.
 type pinner struct {
-	owner *edit
-	kids  [fanout]unsafe.Pointer
+	owner  *edit
+	lowned uint16 // bit j: kids[j] is a leaf made by owner (bottom level only)
+	kids   [fanout]unsafe.Pointer
 }
 
 type pleaf[T any] struct {
-	owner *edit
-	v     [leafSize]T
+	v [leafSize]T
 }
 
 func (p *pvec[T]) Len() int { return p.n }
@@ -54,6 +59,9 @@ func (p *pvec[T]) at(i int32) *T {
 // (past the end, during push) are created empty.
 func (p *pvec[T]) mut(e *edit, i int32) *T {
 	slot := &p.root
+	owned := p.rootOwner == e
+	var parent *pinner
+	var j uint32
 	for l := p.levels; l > 0; l-- {
 		n := (*pinner)(*slot)
 		switch {
@@ -62,22 +70,31 @@ func (p *pvec[T]) mut(e *edit, i int32) *T {
 			*slot = unsafe.Pointer(n)
 		case n.owner != e:
 			c := new(pinner)
-			*c = *n
-			c.owner = e
+			c.owner, c.kids = e, n.kids
 			*slot, n = unsafe.Pointer(c), c
 		}
-		slot = &n.kids[(uint32(i)>>(leafBits+fanBits*(l-1)))&(fanout-1)]
+		j = (uint32(i) >> (leafBits + fanBits*(l-1))) & (fanout - 1)
+		parent, slot = n, &n.kids[j]
+	}
+	if parent != nil {
+		owned = parent.lowned&(1<<j) != 0
 	}
 	lf := (*pleaf[T])(*slot)
 	switch {
 	case lf == nil:
-		lf = &pleaf[T]{owner: e}
+		lf = new(pleaf[T])
 		*slot = unsafe.Pointer(lf)
-	case lf.owner != e:
+	case !owned:
 		c := new(pleaf[T])
 		*c = *lf
-		c.owner = e
 		*slot, lf = unsafe.Pointer(c), c
+	default:
+		return &lf.v[i&(leafSize-1)]
+	}
+	if parent != nil {
+		parent.lowned |= 1 << j
+	} else {
+		p.rootOwner = e
 	}
 	return &lf.v[i&(leafSize-1)]
 }
@@ -87,6 +104,9 @@ func (p *pvec[T]) grow(e *edit, i int) {
 	for i >= leafSize<<(fanBits*p.levels) {
 		r := &pinner{owner: e}
 		r.kids[0] = p.root
+		if p.levels == 0 && p.root != nil && p.rootOwner == e {
+			r.lowned = 1
+		}
 		p.root = unsafe.Pointer(r)
 		p.levels++
 	}
@@ -115,18 +135,25 @@ func newPvecArena[T any](e *edit, n int, fill func(i int32, r *T)) pvec[T] {
 	p.grow(e, n-1)
 	p.n = n
 	for li := range arena {
-		arena[li].owner = e
 		slot := &p.root
 		i := uint32(li) << leafBits
+		var parent *pinner
+		var j uint32
 		for l := p.levels; l > 0; l-- {
 			in := (*pinner)(*slot)
 			if in == nil {
 				in = &pinner{owner: e}
 				*slot = unsafe.Pointer(in)
 			}
-			slot = &in.kids[(i>>(leafBits+fanBits*(l-1)))&(fanout-1)]
+			j = (i >> (leafBits + fanBits*(l-1))) & (fanout - 1)
+			parent, slot = in, &in.kids[j]
 		}
 		*slot = unsafe.Pointer(&arena[li])
+		if parent != nil {
+			parent.lowned |= 1 << j
+		} else {
+			p.rootOwner = e
+		}
 	}
 	for i := range int32(n) {
 		fill(i, p.at(i))

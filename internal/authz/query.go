@@ -30,7 +30,7 @@ func (ix *Index) CheckAny(user string, need Set, res Resource) bool {
 	if !ok {
 		return false
 	}
-	u := ix.uhot.at(ui)
+	u := &ix.users.at(ui).hot
 	if !u.active {
 		return false
 	}
@@ -47,7 +47,7 @@ func (ix *Index) resolve(user string, res Resource) (ui, ni int32, ok bool) {
 		hu, hn := strHash{}.hash(user), strHash{}.hash(res.ID)
 		ui, ni = ut.candidate(hu), nt.candidate(hn)
 		if ui >= 0 && ni >= 0 {
-			uh, nh := ix.uhot.at(ui), ix.nhot.at(ni)
+			uh, nh := &ix.users.at(ui).hot, ix.nhot.at(ni)
 			if ix.userIs(ui, uh, user) && ix.nodeIs(ni, nh, res.ID) {
 				return ui, ni, uh.alive && nh.alive
 			}
@@ -87,7 +87,7 @@ func (ix *Index) CheckBatch(user string, reqs []Requirement, out []bool) []bool 
 	ui, ok := ix.userIdx(user)
 	var u *userHot
 	if ok {
-		u = ix.uhot.at(ui)
+		u = &ix.users.at(ui).hot
 	}
 	for i, rq := range reqs {
 		out[i] = false
@@ -131,7 +131,7 @@ func (ix *Index) Effective(user string, res Resource) Set {
 	}
 	u := ix.users.at(ui)
 	n, ok := ix.nodeIdx(res)
-	if !u.active || !ok {
+	if !u.hot.active || !ok {
 		return 0
 	}
 	var s Set
@@ -196,7 +196,7 @@ func (ix *Index) Explain(user string, perm Permission, res Resource) Explanation
 	var u *userRec
 	if uok {
 		u = ix.users.at(ui)
-		ex.Deactivated = !u.active
+		ex.Deactivated = !u.hot.active
 	}
 	need := Set(0)
 	if perm.Valid() {
@@ -227,7 +227,7 @@ func (ix *Index) Explain(user string, perm Permission, res Resource) Explanation
 			_, ex.SuperAdmin = slices.BinarySearch(u.superOrgs, a)
 		}
 	}
-	ex.Allowed = u != nil && u.active && need != 0 && (gives || ex.SuperAdmin)
+	ex.Allowed = u != nil && u.hot.active && need != 0 && (gives || ex.SuperAdmin)
 	return ex
 }
 
@@ -268,7 +268,7 @@ func (ix *Index) Resources(user string, perm Permission, kind Kind, after string
 		return nil, ""
 	}
 	u := ix.users.at(ui)
-	if !u.active {
+	if !u.hot.active {
 		return nil, ""
 	}
 	need := perm.bit()
@@ -280,7 +280,7 @@ func (ix *Index) Resources(user string, perm Permission, kind Kind, after string
 		if limit > 0 && limit*checkScanRatio < held {
 			// A page is cheaper to test node by node, as Check does, than
 			// to mark thousands of grants first.
-			uh := ix.uhot.at(ui)
+			uh := &ix.users.at(ui).hot
 			return ix.scan(kind, after, limit, func(n int32) bool { return ix.allows(ui, uh, n, need) })
 		}
 		return ix.scanMarked(ix.markHeld(u, need, false), kind, after, limit)
@@ -561,7 +561,7 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 		gr.members.each(markUser)
 	}
 	for u := range setBits(us) {
-		if ur := ix.users.at(u); ur.active {
+		if ur := ix.users.at(u); ur.hot.active {
 			users = append(users, ur.id)
 		}
 	}
@@ -662,10 +662,10 @@ func (ix *Index) Snapshot() Snapshot {
 	}
 	for i := int32(0); i < int32(ix.users.Len()); i++ {
 		u := ix.users.at(i)
-		if !u.alive {
+		if !u.hot.alive {
 			continue
 		}
-		s.Users = append(s.Users, User{u.id, u.active})
+		s.Users = append(s.Users, User{u.id, u.hot.active})
 		for _, o := range u.superOrgs {
 			s.SuperAdmins = append(s.SuperAdmins, SuperAdmin{ix.nodes.at(o).id, u.id})
 		}

@@ -31,7 +31,7 @@ func servicePath(project, svc string, rest ...string) string {
 
 func newService(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "service", Short: "Services, their users and Kafka ACLs"}
-	cmd.AddCommand(serviceList(a), serviceCreate(a), serviceGet(a), serviceDelete(a),
+	cmd.AddCommand(serviceList(a), serviceCreate(a), serviceGet(a), serviceUpdate(a), serviceDelete(a),
 		serviceUserCreate(a), serviceUserGet(a), serviceUserList(a), serviceUserDelete(a), serviceUserPasswordReset(a), serviceUserSync(a), serviceTags(a))
 	cmd.AddCommand(kafkaCommands(a)...)
 	return cmd
@@ -141,6 +141,96 @@ func serviceGet(a *app) *cobra.Command {
 	}
 	serviceFlags(cmd, &project, &svc)
 	return cmd
+}
+
+func serviceUpdate(a *app) *cobra.Command {
+	var project, svc, plan, cloud string
+	var protect, protectSet bool
+	var config []string
+	var unset []string
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Change a service's record: plan, cloud, termination protection, settings",
+		Long: `Change what Gatehouse records of a service. Gatehouse runs no services:
+a new plan or cloud is recorded, not carried out. -c sets one user_config
+key (the value is read as JSON when it parses, else as a string, as avn
+does); --remove-config removes one.`,
+		Example: "  gatehouse service update --project my-project --service kafka-1 --termination-protection -c service_user_limit=100",
+		Args:    cobra.NoArgs,
+		PreRun: func(cmd *cobra.Command, _ []string) {
+			protectSet = cmd.Flags().Changed("termination-protection")
+		},
+		RunE: a.with(func(ctx context.Context, c *api) error {
+			p, err := a.projectName(project)
+			if err != nil {
+				return err
+			}
+			in := &service.ServiceUpdateIn{}
+			if plan != "" {
+				in.Plan = &plan
+			}
+			if cloud != "" {
+				in.Cloud = &cloud
+			}
+			if protectSet {
+				in.TerminationProtection = &protect
+			}
+			uc, err := userConfigChange(config, unset)
+			if err != nil {
+				return err
+			}
+			if uc != nil {
+				in.UserConfig = &uc
+			}
+			if in.Plan == nil && in.Cloud == nil && in.TerminationProtection == nil && in.UserConfig == nil {
+				return fmt.Errorf("nothing to change: give --plan, --cloud, --termination-protection, -c or --remove-config")
+			}
+			raw, err := c.do(ctx, "ServiceUpdate", http.MethodPut, servicePath(p, svc), in)
+			if err != nil {
+				return err
+			}
+			return a.print(field(raw, "service"), serviceColumns...)
+		}),
+	}
+	serviceFlags(cmd, &project, &svc)
+	fl := cmd.Flags()
+	fl.StringVar(&plan, "plan", "", "new plan")
+	fl.StringVar(&cloud, "cloud", "", "new cloud name")
+	fl.BoolVar(&protect, "termination-protection", false, "protect the service against deletion (--termination-protection=false lifts it)")
+	fl.StringArrayVarP(&config, "user-config", "c", nil, "set a user_config key as KEY=VALUE (repeatable)")
+	fl.StringArrayVar(&unset, "remove-config", nil, "remove a user_config key (repeatable)")
+	return cmd
+}
+
+// userConfigChange turns -c KEY=VALUE and --remove-config KEY into a
+// user_config change: values that parse as JSON are sent as such (numbers,
+// booleans, lists), others as strings; a removed key is sent as null.
+func userConfigChange(set, unset []string) (map[string]any, error) {
+	if len(set) == 0 && len(unset) == 0 {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for _, kv := range set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-c wants KEY=VALUE, got %q", kv)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("user_config key %q is given twice", k)
+		}
+		var val any
+		if json.Unmarshal([]byte(v), &val) != nil {
+			val = v
+		}
+		out[k] = val
+	}
+	for _, k := range unset {
+		if _, dup := out[k]; dup || k == "" {
+			return nil, fmt.Errorf("user_config key %q is both set and removed, or empty", k)
+		}
+		out[k] = nil
+	}
+	return out, nil
 }
 
 func serviceDelete(a *app) *cobra.Command {

@@ -32,7 +32,6 @@ func init() {
 
 	flashes["2fa-enabled"] = "Two-factor authentication is on. Sign-ins now ask for a one-time code."
 	flashes["2fa-disabled"] = "Two-factor authentication is off."
-	flashes["token-revoked"] = "Token revoked."
 }
 
 type twoFactorData struct {
@@ -140,20 +139,10 @@ type tokensData struct {
 	New *control.IssuedToken
 }
 
-// tokenLifetimes are the expiry choices of the create form.
-var tokenLifetimes = []struct {
-	Value, Label string
-}{
-	{"", "Never"},
-	{"3600", "1 hour"},
-	{"86400", "1 day"},
-	{"2592000", "30 days"},
-	{"7776000", "90 days"},
-	{"31536000", "1 year"},
-}
-
 func (c *Console) tokensPage(w http.ResponseWriter, r *Request) error {
-	return c.tokensForm(w, r, newForm(r), nil)
+	f := newForm(r)
+	f.Values.Set("max_age", defaultLifetime)
+	return c.tokensForm(w, r, f, nil)
 }
 
 func (c *Console) tokensForm(w http.ResponseWriter, r *Request, f *Form, issued *control.IssuedToken) error {
@@ -181,7 +170,9 @@ func (c *Console) createToken(w http.ResponseWriter, r *Request) error {
 	if f.OK() {
 		issued, err := c.plane.CreateAccessToken(r.Context(), r.Actor, in)
 		if err == nil {
-			return c.tokensForm(w, r, newFormEmpty(), &issued)
+			next := newFormEmpty()
+			next.Values.Set("max_age", defaultLifetime)
+			return c.tokensForm(w, r, next, &issued)
 		}
 		_, msg := c.describe(r, err)
 		switch {

@@ -60,7 +60,7 @@ func TestPagesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"signin", "organization", "error", "noorg"} {
+	for _, name := range []string{"signin", "organization", "error", "noorg", "events", "access"} {
 		if ps.pages[name] == nil {
 			t.Errorf("page %q missing", name)
 		}

@@ -71,6 +71,22 @@
 // or button, disabled with that reason when not allowed (tree.go and
 // templates/pages/organization.html show both).
 //
+// # Linking to the access explorer and the event log
+//
+// User, group and resource pages link to the access explorer
+// (/orgs/{org}/access) pre-filled with query parameters; principal takes
+// a user ID or an email address, rtype is organization,
+// organization_unit, project or service (rid "<project>/<service>"), an
+// empty rid with rtype=organization is this organization:
+//
+//	?q=can&principal=<user>&permission=<perm>&rtype=<type>&rid=<id>   can the user do it? (the path that allows it)
+//	?q=reach&principal=<user>&permission=<perm>&kind=project|service|organization_unit   what can the user reach?
+//	?q=who&permission=<perm>&rtype=<type>&rid=<id>   who (users, groups) can do it there?
+//
+// A group's grants link to q=who on the grant's resource. The event log
+// (/orgs/{org}/events) takes unit=<unit ID> or project=<name> (else the
+// whole organization), actor=<email> and action=<action type>.
+//
 // # Browser tests
 //
 // End-to-end tests drive headless Chromium through package consoletest:

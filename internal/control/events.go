@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/audit"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
@@ -42,10 +43,30 @@ func (p *Plane) event(tx store.Tx, a *Actor, e eventOf) error {
 	return err
 }
 
+// EventQuery pages and filters an event log: newest first, Limit events
+// (default 100, at most 1000) older than BeforeID, optionally only those
+// of one actor (by email, any case) and of one action type.
+type EventQuery struct {
+	Limit    int
+	BeforeID int64
+	Actor    string
+	Action   string
+}
+
+func (q EventQuery) filter() store.EventFilter {
+	return store.EventFilter{Limit: eventLimit(q.Limit), BeforeID: q.BeforeID,
+		ActorEmail: strings.ToLower(strings.TrimSpace(q.Actor)), ActionType: strings.TrimSpace(q.Action)}
+}
+
 // AccountEvents returns the event log of an organization's root account
 // (the whole organization) or of a unit (the unit and everything below it),
 // newest first. beforeID pages backwards.
 func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, limit int, beforeID int64) ([]audit.Event, error) {
+	return p.AccountEventsMatching(ctx, a, accountID, EventQuery{Limit: limit, BeforeID: beforeID})
+}
+
+// AccountEventsMatching is AccountEvents filtered by q.
+func (p *Plane) AccountEventsMatching(ctx context.Context, a *Actor, accountID string, q EventQuery) ([]audit.Event, error) {
 	var out []audit.Event
 	err := p.read(ctx, func(tx store.Reader) error {
 		u, err := p.unitOrOrgRoot(tx, accountID)
@@ -55,7 +76,8 @@ func (p *Plane) AccountEvents(ctx context.Context, a *Actor, accountID string, l
 		if err := p.authorize(tx, a, OpAccountEventList, p.unitRes(u)); err != nil {
 			return err
 		}
-		f := store.EventFilter{OrganizationID: u.OrganizationID, Limit: eventLimit(limit), BeforeID: beforeID}
+		f := q.filter()
+		f.OrganizationID = u.OrganizationID
 		if !u.IsRoot() {
 			all, err := tx.ListUnits(u.OrganizationID)
 			if err != nil {
@@ -86,13 +108,20 @@ func subtreeIDs(units []org.Unit, id string) []string {
 // freed name starts with an empty log, and a renamed one keeps its own.
 // A deleted project's events stay only in its organization's log.
 func (p *Plane) ProjectEvents(ctx context.Context, a *Actor, project string, limit int, beforeID int64) ([]audit.Event, error) {
+	return p.ProjectEventsMatching(ctx, a, project, EventQuery{Limit: limit, BeforeID: beforeID})
+}
+
+// ProjectEventsMatching is ProjectEvents filtered by q.
+func (p *Plane) ProjectEventsMatching(ctx context.Context, a *Actor, project string, q EventQuery) ([]audit.Event, error) {
 	var out []audit.Event
 	err := p.read(ctx, func(tx store.Reader) error {
 		pr, err := p.authorizedProject(tx, a, OpProjectGetEventLogs, project)
 		if err != nil {
 			return err
 		}
-		out, err = tx.ListEvents(store.EventFilter{ProjectID: pr.ID, Limit: eventLimit(limit), BeforeID: beforeID})
+		f := q.filter()
+		f.ProjectID = pr.ID
+		out, err = tx.ListEvents(f)
 		return err
 	})
 	return out, err

@@ -44,6 +44,7 @@ const (
 	OpServiceGet                 Op = "ServiceGet"
 	OpServiceList                Op = "ServiceList"
 	OpServiceDelete              Op = "ServiceDelete"
+	OpServiceUpdate              Op = "ServiceUpdate"
 	OpPermissionsGet             Op = "PermissionsGet"
 	OpPermissionsSet             Op = "PermissionsSet"
 	OpUserGroupCreate            Op = "UserGroupCreate"
@@ -148,6 +149,7 @@ var coreRequirements = map[Op]rule{
 	OpServiceGet:    anyOf("project:services:read"),
 	OpServiceList:   anyOf("project:services:read"),
 	OpServiceDelete: anyOf("project:services:write"),
+	OpServiceUpdate: anyOf("project:services:write", "role:services:maintenance", "role:services:recover", "service:configuration:write"),
 
 	// Reading grants: project:permissions:read (every project role has it)
 	// or organization admin. Writing grants: organization admin at or

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/gatehouse-dev/gatehouse/internal/org"
@@ -159,4 +160,68 @@ func (p *Plane) DeleteService(ctx context.Context, a *Actor, project, name strin
 		}
 		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_delete", desc: fmt.Sprintf("Deleted service %q", s.Name)})
 	})
+}
+
+// ServiceChange is what a service update may change of the fields
+// Gatehouse keeps; nil leaves a field as it is. The plan and cloud are the
+// service's record (Gatehouse moves nothing). UserConfig is merged into the
+// stored settings key by key, and a nil value removes its key, as Aiven
+// does (avn service update -c sends one key).
+type ServiceChange struct {
+	Plan                  *string
+	Cloud                 *string
+	TechEmails            *[]string
+	TerminationProtection *bool
+	UserConfig            map[string]any
+}
+
+// UpdateService changes a service's record.
+func (p *Plane) UpdateService(ctx context.Context, a *Actor, project, name string, c ServiceChange) (org.Service, error) {
+	if c.Plan != nil && *c.Plan == "" {
+		return org.Service{}, fail(ErrInvalid, "plan must not be empty")
+	}
+	if _, ok := c.UserConfig[connectionKey]; ok {
+		return org.Service{}, fail(ErrInvalid, "user_config.%s is set when the service is registered and cannot be changed by an update", connectionKey)
+	}
+	var s org.Service
+	err := p.write(ctx, func(tx store.Tx) error {
+		pr, svc, err := p.authorizedService(tx, a, OpServiceUpdate, project, name)
+		if err != nil {
+			return err
+		}
+		s = svc
+		if c.Plan != nil {
+			s.Plan = *c.Plan
+		}
+		if c.Cloud != nil && *c.Cloud != "" {
+			s.Cloud = *c.Cloud
+		}
+		if c.TechEmails != nil {
+			s.TechEmails = *c.TechEmails
+		}
+		if c.TerminationProtection != nil {
+			s.TerminationProtection = *c.TerminationProtection
+		}
+		if c.UserConfig != nil {
+			uc := make(map[string]any, len(s.UserConfig)+len(c.UserConfig))
+			maps.Copy(uc, s.UserConfig)
+			for k, v := range c.UserConfig {
+				if v == nil {
+					delete(uc, k)
+					continue
+				}
+				uc[k] = v
+			}
+			if err := validateServiceUserConfig(uc); err != nil {
+				return err
+			}
+			s.UserConfig = uc
+		}
+		s.UpdateTime = p.now().UTC()
+		if err := tx.UpdateService(s); err != nil {
+			return err
+		}
+		return p.event(tx, a, eventOf{org: pr.OrganizationID, account: pr.AccountID, project: pr.Name, service: s.Name, action: "service_update", desc: fmt.Sprintf("Updated service %q", s.Name)})
+	})
+	return s, err
 }

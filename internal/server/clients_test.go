@@ -262,3 +262,67 @@ func TestTerraformOrganizationProjectReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTerraformServiceUpdate replays what Terraform's aiven_kafka sends on
+// an in-place change: it asks for the plan's specification (a 404 means
+// "use the plan's defaults"), then PUTs the whole service with its
+// provisioning fields unchanged. Gatehouse keeps the fields it records,
+// ignores the provisioning ones, and refuses what it cannot do.
+func TestTerraformServiceUpdate(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		srv := servertest.Start(t, db)
+		ctx := t.Context()
+		token := login(t, srv.URL, servertest.AdminEmail, servertest.AdminPassword)
+		c := client(t, srv.URL, token)
+		kafkaProject(t, c)
+
+		if _, err := c.ProjectServicePlanSpecsGet(ctx, "stream", "kafka", "business-4"); err == nil {
+			t.Fatal("plan specs: want a 404")
+		} else {
+			wantStatus(t, err, http.StatusNotFound)
+		}
+
+		vpc := "" // Terraform sends project_vpc_id null or the stored one
+		disk, powered, protect := 600000, true, true
+		uc := map[string]any{"schema_registry": true, "service_user_limit": 20}
+		out, err := c.ServiceUpdate(ctx, "stream", "kafka-1", &service.ServiceUpdateIn{
+			Cloud: ptr("aws-eu-west-1"), Plan: ptr("business-8"), DiskSpaceMb: &disk, Powered: &powered, ProjectVpcId: &vpc,
+			TerminationProtection: &protect, UserConfig: &uc, Maintenance: &service.MaintenanceIn{Dow: service.DowTypeMonday, Time: ptr("10:00:00")},
+			TechEmails: &[]service.TechEmailIn{{Email: "ops@example.com"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Plan != "business-8" || out.CloudName != "aws-eu-west-1" || !out.TerminationProtection || out.UserConfig["schema_registry"] != true ||
+			len(out.TechEmails) != 1 || out.TechEmails[0].Email != "ops@example.com" || len(out.Acl) == 0 || len(out.Users) == 0 {
+			t.Fatalf("update answer = %+v", out)
+		}
+		// user_config merges key by key; null removes a key.
+		st, body := rawCall(t, "PUT", srv.URL+"/v1/project/stream/service/kafka-1", token, []byte(`{"user_config":{"service_user_limit":null,"kafka_rest":true}}`))
+		if st != http.StatusOK || body["message"] == nil {
+			t.Fatalf("merge user_config: %d %v", st, body)
+		}
+		got, err := c.ServiceGet(ctx, "stream", "kafka-1")
+		if err != nil || got.Plan != "business-8" || got.UserConfig["schema_registry"] != true || got.UserConfig["kafka_rest"] != true || got.UserConfig["service_user_limit"] != nil {
+			t.Fatalf("after merge = %+v, %v", got, err)
+		}
+		// Termination protection now refuses the delete.
+		if err := c.ServiceDelete(ctx, "stream", "kafka-1"); err == nil {
+			t.Fatal("deleted a protected service")
+		}
+		for name, bad := range map[string]string{
+			"power off":           `{"powered":false}`,
+			"empty plan":          `{"plan":""}`,
+			"bad user limit":      `{"user_config":{"service_user_limit":0}}`,
+			"connection change":   `{"user_config":{"connection_uri":"postgres://x@127.0.0.1/db"}}`,
+			"user_config not map": `{"user_config":[1]}`,
+		} {
+			if st, body := rawCall(t, "PUT", srv.URL+"/v1/project/stream/service/kafka-1", token, []byte(bad)); st != http.StatusBadRequest {
+				t.Errorf("%s: %d %v", name, st, body)
+			}
+		}
+		if st, _ := rawCall(t, "PUT", srv.URL+"/v1/project/stream/service/no-such", token, []byte(`{}`)); st != http.StatusNotFound {
+			t.Errorf("missing service: %d", st)
+		}
+	})
+}

@@ -469,6 +469,7 @@ func contractWalk(t *testing.T, url, token string, w *world, dns *ownershiptest.
 		{route: "POST /v1/access_token", body: `{"description":"walk"}`},
 		{route: "PUT /v1/project/{project}/tags", body: `{"tags":{"team":"walk","env":"test"}}`},
 		{route: "PATCH /v1/project/{project}/tags", body: `{"tags":{"env":null,"owner":"ops"}}`},
+		{route: "PUT /v1/project/{project}/service/{service}", body: `{"plan":"business-8","termination_protection":false,"disk_space_mb":90000,"powered":true,"project_vpc_id":null,"user_config":{"schema_registry":true}}`},
 		{route: "PUT /v1/project/{project}/service/{service}/tags", body: `{"tags":{"team":"walk"}}`},
 		{route: "PATCH /v1/project/{project}/service/{service}/tags", body: `{"tags":{"owner":"ops"}}`},
 		{route: "PUT /v1/access_token/{prefix}", body: `{"description":"walked"}`},

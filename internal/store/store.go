@@ -76,6 +76,8 @@ type EventFilter struct {
 	AccountIDs     []string // events whose AccountID is one of these
 	ProjectID      string   // a project's events, by its internal ID (org.Project.ID)
 	BeforeID       int64    // only events with ID < BeforeID (paging, newest first)
+	ActorEmail     string   // events of the actor with this (lower-case) email
+	ActionType     string   // events of this action type
 	Limit          int
 }
 

@@ -12,10 +12,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// API is a JSON client of the server's API, for the steps of a flow that
+// Client is a JSON client of the server's API, for the steps of a flow that
 // happen outside the console (another person's actions, checks that a
 // token works).
-type API struct {
+type Client struct {
 	T     testing.TB
 	URL   string
 	Token string // sent as "Authorization: aivenv1 <token>"; empty: none
@@ -23,9 +23,9 @@ type API struct {
 
 // Login signs in through the API and returns a client with the session
 // token.
-func Login(t testing.TB, url, email, password string) *API {
+func Login(t testing.TB, url, email, password string) *Client {
 	t.Helper()
-	a := &API{T: t, URL: url}
+	a := &Client{T: t, URL: url}
 	var out struct {
 		Token string `json:"token"`
 	}
@@ -38,7 +38,7 @@ func Login(t testing.TB, url, email, password string) *API {
 
 // Do sends body (JSON, nil for none) and decodes the answer into out
 // (nil: discarded); it returns the status.
-func (a *API) Do(method, path string, body, out any) int {
+func (a *Client) Do(method, path string, body, out any) int {
 	a.T.Helper()
 	var rd *bytes.Reader
 	if body != nil {
@@ -73,7 +73,7 @@ func (a *API) Do(method, path string, body, out any) int {
 }
 
 // MustDo is Do, failing the test unless the status is 2xx.
-func (a *API) MustDo(method, path string, body, out any) {
+func (a *Client) MustDo(method, path string, body, out any) {
 	a.T.Helper()
 	if st := a.Do(method, path, body, out); st < 200 || st > 299 {
 		a.T.Fatalf("%s %s: status %d", method, path, st)
@@ -81,7 +81,7 @@ func (a *API) MustDo(method, path string, body, out any) {
 }
 
 // OrgID is the ID of the first organization of the signed-in user.
-func (a *API) OrgID() string {
+func (a *Client) OrgID() string {
 	a.T.Helper()
 	var out struct {
 		Organizations []struct {

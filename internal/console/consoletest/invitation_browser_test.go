@@ -38,7 +38,7 @@ func TestInvitationCreatesAccount(t *testing.T) {
 					UserEmail string `json:"user_email"`
 				} `json:"invitation"`
 			}
-			if st := (&consoletest.API{T: t, URL: b.Server.URL}).Do("GET", m[1], nil, &info); st != http.StatusOK || info.Invitation.UserEmail != "newcomer@example.com" {
+			if st := (&consoletest.Client{T: t, URL: b.Server.URL}).Do("GET", m[1], nil, &info); st != http.StatusOK || info.Invitation.UserEmail != "newcomer@example.com" {
 				t.Fatalf("the link for an API client: %d %+v", st, info)
 			}
 

@@ -105,7 +105,7 @@ func TestApplicationUserCannotOpenConsole(t *testing.T) {
 			FullToken string `json:"full_token"`
 		}
 		admin.MustDo("POST", "/v1/organization/"+orgID+"/application-users/"+app.UserID+"/access-tokens", map[string]any{"description": "ci"}, &tok)
-		if st := (&consoletest.API{T: t, URL: b.Server.URL, Token: tok.FullToken}).Do("GET", "/v1/organizations", nil, nil); st != 200 {
+		if st := (&consoletest.Client{T: t, URL: b.Server.URL, Token: tok.FullToken}).Do("GET", "/v1/organizations", nil, nil); st != 200 {
 			t.Fatalf("the application token does not work against the API: %d", st)
 		}
 		var personal struct {

@@ -31,7 +31,7 @@ func TestPersonalTokens(t *testing.T) {
 			t.Fatalf("new token %q", secret)
 		}
 		b.Contains("shown only this once")
-		api := &consoletest.API{T: t, URL: b.Server.URL, Token: secret}
+		api := &consoletest.Client{T: t, URL: b.Server.URL, Token: secret}
 		if st := api.Do("GET", "/v1/me", nil, nil); st != http.StatusOK {
 			t.Fatalf("the new token against the API: %d", st)
 		}
@@ -46,7 +46,7 @@ func TestPersonalTokens(t *testing.T) {
 			t.Fatalf("no revoke button for %s", prefix)
 		}
 		b.Click(sel)
-		b.Contains("Token revoked.")
+		b.Contains("Token revoked")
 		if st := api.Do("GET", "/v1/me", nil, nil); st != http.StatusUnauthorized {
 			t.Errorf("the revoked token against the API: %d", st)
 		}

@@ -40,7 +40,8 @@ func (t *tx) AppendEvent(e audit.Event) (int64, error) {
 }
 
 // ListEvents builds its query per filter; each condition is backed by an
-// index on (column, id DESC).
+// index on (column, id DESC), the actor by one on (organization, actor,
+// id DESC); the action type narrows what those return.
 func (t *reader) ListEvents(f store.EventFilter) ([]audit.Event, error) {
 	var (
 		conds []string
@@ -59,6 +60,14 @@ func (t *reader) ListEvents(f store.EventFilter) ([]audit.Event, error) {
 	if f.ProjectID != "" {
 		conds = append(conds, "project_id = ?")
 		args = append(args, f.ProjectID)
+	}
+	if f.ActorEmail != "" {
+		conds = append(conds, "actor_email = ?")
+		args = append(args, f.ActorEmail)
+	}
+	if f.ActionType != "" {
+		conds = append(conds, "action_type = ?")
+		args = append(args, f.ActionType)
 	}
 	if f.BeforeID > 0 {
 		conds = append(conds, "id < ?")

@@ -21,8 +21,8 @@ func testEvents(t *testing.T, open Opener) {
 				ProjectID:      []string{"prj1", "", "prj2", ""}[i%4],
 				Project:        []string{"p1", "", "p2", ""}[i%4],
 				Service:        fmt.Sprintf("svc-%d", i),
-				ActorUserID:    "u1", ActorEmail: "u1@example.com",
-				ActionType: "action", Description: fmt.Sprintf("event %d", i), ClientIP: "10.0.0.1",
+				ActorUserID:    []string{"u1", "u2"}[i%4/2], ActorEmail: []string{"u1@example.com", "u2@example.com"}[i%4/2],
+				ActionType: []string{"create", "update", "delete"}[i%3], Description: fmt.Sprintf("event %d", i), ClientIP: "10.0.0.1",
 				CreateTime: at(i),
 			}
 			id, err := tx.AppendEvent(e)
@@ -63,6 +63,14 @@ func testEvents(t *testing.T, open Opener) {
 		{"BeforeID", store.EventFilter{BeforeID: all[5].ID}, newest(func(e audit.Event) bool { return e.ID < all[5].ID })},
 		{"BeforeIDAndLimit", store.EventFilter{OrganizationID: "org1", BeforeID: all[8].ID, Limit: 2},
 			newest(func(e audit.Event) bool { return e.OrganizationID == "org1" && e.ID < all[8].ID })[:2]},
+		{"Actor", store.EventFilter{ActorEmail: "u2@example.com"}, newest(func(e audit.Event) bool { return e.ActorEmail == "u2@example.com" })},
+		{"OrganizationAndActor", store.EventFilter{OrganizationID: "org1", ActorEmail: "u1@example.com"},
+			newest(func(e audit.Event) bool { return e.OrganizationID == "org1" && e.ActorEmail == "u1@example.com" })},
+		{"Action", store.EventFilter{ActionType: "update"}, newest(func(e audit.Event) bool { return e.ActionType == "update" })},
+		{"ActorActionAndPage", store.EventFilter{ActorEmail: "u2@example.com", ActionType: "delete", BeforeID: all[11].ID, Limit: 1},
+			newest(func(e audit.Event) bool {
+				return e.ActorEmail == "u2@example.com" && e.ActionType == "delete" && e.ID < all[11].ID
+			})[:1]},
 		{"NoMatch", store.EventFilter{OrganizationID: "nope"}, nil},
 	}
 	for _, c := range cases {

@@ -1,0 +1,64 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Helpers shared by the Admin pages (users, application users, groups,
+// domains, authentication, permissions).
+
+func init() {
+	// Template functions of the Admin pages, added beside the shared ones.
+	funcs["whenp"] = func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	}
+}
+
+// confirmation is a destructive action waiting for a second click: the
+// page states what will happen and posts to Action only when confirmed.
+// Every destructive action answers GET on its own path with its
+// confirmation, so it works without JavaScript.
+type confirmation struct {
+	Title   string
+	Message string
+	Action  string // the POST target
+	Button  string
+	Back    string
+	Fields  map[string]string // hidden fields posted with the action
+}
+
+// confirm renders a confirmation page.
+func (c *Console) confirm(w http.ResponseWriter, r *Request, cf confirmation) error {
+	return c.render(w, r, http.StatusOK, "confirm", cf)
+}
+
+// blankForm is an empty form, shown again after a successful post.
+func blankForm() *Form { return &Form{Values: url.Values{}, Errors: map[string]string{}} }
+
+// splitList splits what a person typed into a list: commas, spaces and
+// new lines separate entries.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' || r == ';'
+	})
+}
+
+// failField puts err next to the field its message names (the API's
+// messages name the JSON field: "invalid ip_allowlist: ..."), else above
+// the form.
+func failField(c *Console, r *Request, f *Form, err error, fields map[string]string) {
+	_, msg := c.describe(r, err)
+	for key, field := range fields {
+		if strings.Contains(msg, key) {
+			f.Fail(c, r, field, err)
+			return
+		}
+	}
+	f.Fail(c, r, "", err)
+}
