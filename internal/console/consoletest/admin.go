@@ -150,3 +150,9 @@ func (b *Browser) OrgID() string {
 	}
 	return id
 }
+
+// Tick clicks sel without waiting for a page: a checkbox or radio button.
+func (b *Browser) Tick(sel string) {
+	b.T.Helper()
+	b.run("ticking "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
