@@ -401,3 +401,16 @@ func (b *Browser) Attr(sel, name string) (string, bool) {
 	}
 	return *v, true
 }
+
+// Viewport resizes the browser's window (a phone is 390x844).
+func (b *Browser) Viewport(width, height int64) {
+	b.T.Helper()
+	b.run("resizing the window", chromedp.EmulateViewport(width, height))
+}
+
+// Overflows reports whether the page is wider than the window (a layout
+// that makes a phone scroll sideways).
+func (b *Browser) Overflows() bool {
+	b.T.Helper()
+	return eval[bool](b, "measuring the page", `document.documentElement.scrollWidth > window.innerWidth + 1`)
+}
