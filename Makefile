@@ -9,7 +9,7 @@ REDISURL ?= redis://127.0.0.1:6379/0
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.10.0
 
-.PHONY: help build run test test-short vet fmt bench
+.PHONY: help build run test test-short vet fmt bench bench-peers
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-12s %s\n",$$1,$$2}'
@@ -42,6 +42,10 @@ test-short: ## quick tests, SQLite only
 vet: ## gofmt, go vet, staticcheck and govulncheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# The peer comparison is a nested module that ./... does not reach;
+	@# its SpiceDB sub-module is vetted by bench-peers only (see
+	@# docs/performance.md, "Peer comparison": it compiles for minutes).
+	cd bench/peers && $(GO) vet ./...
 	@# Tests call Aiven's deprecated project endpoints on purpose (Gatehouse
 	@# serves them for the clients that still do), so deprecation (SA1019)
 	@# is checked in non-test code only, every other check everywhere.
@@ -60,3 +64,15 @@ vet: ## gofmt, go vet, staticcheck and govulncheck
 
 bench: ## run the benchmarks once each, for real numbers see docs/performance.md
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The peer comparison (docs/performance.md, "Peer comparison"): Gatehouse
+# against Casbin, OPA and OpenFGA in bench/peers, and against SpiceDB in
+# its own module bench/peers/spicedb, whose results the first run merges
+# into one table. Not part of CI: the large size takes an hour.
+PEER_SIZES ?= small
+PEER_FLAGS ?=
+PEER_JSON  ?= $(or $(TMPDIR),/tmp)/gatehouse-peers-spicedb.json
+
+bench-peers: ## compare with Casbin, OPA, OpenFGA, SpiceDB (PEER_SIZES=small,medium,large PEER_FLAGS=...)
+	cd bench/peers/spicedb && $(GO) vet ./... && $(GO) run . -sizes $(PEER_SIZES) -json $(PEER_JSON) $(PEER_FLAGS)
+	cd bench/peers && $(GO) vet ./... && $(GO) run . -sizes $(PEER_SIZES) -merge $(PEER_JSON) $(PEER_FLAGS)

@@ -259,13 +259,21 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
+	return http.StatusOK, checkAnswer(batch, res, rev, writeMessages[r.Method]), nil
+}
+
+// checkAnswer encodes a check's answer by hand, exactly as encoding/json
+// would encode {"allowed", "message", "revision"} for one check and
+// {"message", "results": [{"allowed"}...], "revision"} for a batch.
+func checkAnswer(batch bool, res []bool, rev int64, message string) encodedJSON {
+	out := make(encodedJSON, 0, 64+len(res)*len(`{"allowed":false},`))
+	msg, _ := json.Marshal(message) // a constant of writeMessages
 	if !batch {
-		return http.StatusOK, map[string]any{"allowed": res[0], "revision": rev}, nil
+		out = strconv.AppendBool(append(out, `{"allowed":`...), res[0])
+		out = append(append(append(out, `,"message":`...), msg...), `,"revision":`...)
+		return append(strconv.AppendInt(out, rev, 10), '}')
 	}
-	// Written by hand: encoding a hundred one-field objects by reflection
-	// cost more than deciding them.
-	out := make(json.RawMessage, 0, 2+len(res)*len(`{"allowed":false},`))
-	out = append(out, '[')
+	out = append(append(append(out, `{"message":`...), msg...), `,"results":[`...)
 	for i, ok := range res {
 		if i > 0 {
 			out = append(out, ',')
@@ -273,8 +281,8 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error
 		out = strconv.AppendBool(append(out, `{"allowed":`...), ok)
 		out = append(out, '}')
 	}
-	out = append(out, ']')
-	return http.StatusOK, map[string]any{"results": out, "revision": rev}, nil
+	out = append(out, `],"revision":`...)
+	return append(strconv.AppendInt(out, rev, 10), '}')
 }
 
 func (s *Server) accessExplain(r *http.Request, a *control.Actor) (int, any, error) {

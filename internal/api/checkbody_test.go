@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -100,4 +102,40 @@ func BenchmarkCheckBody(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCheckAnswer holds the hand-written check answers to what
+// encoding/json wrote for them before: the same bytes.
+func TestCheckAnswer(t *testing.T) {
+	tests := []struct {
+		name  string
+		batch bool
+		res   []bool
+		rev   int64
+	}{
+		{"single allowed", false, []bool{true}, 7},
+		{"single denied at revision 0", false, []bool{false}, 0},
+		{"batch of one", true, []bool{false}, 1},
+		{"batch", true, []bool{true, false, true}, 9223372036854775807},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var want any = map[string]any{"allowed": tc.res[0], "revision": tc.rev}
+			if tc.batch {
+				results := make([]map[string]bool, len(tc.res))
+				for i, ok := range tc.res {
+					results[i] = map[string]bool{"allowed": ok}
+				}
+				want = map[string]any{"results": results, "revision": tc.rev}
+			}
+			wantBytes, err := json.Marshal(withMessage(want, http.MethodPost))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := withMessage(checkAnswer(tc.batch, tc.res, tc.rev, writeMessages[http.MethodPost]), http.MethodPost)
+			if g, ok := got.(encodedJSON); !ok || string(g) != string(wantBytes) {
+				t.Fatalf("got %s, want %s", got, wantBytes)
+			}
+		})
+	}
 }

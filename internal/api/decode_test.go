@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 type decodeProbe struct {
@@ -134,5 +137,33 @@ func TestWildcards(t *testing.T) {
 	}
 	if got := wildcards("GET /healthz"); len(got) != 0 {
 		t.Fatalf("wildcards = %v", got)
+	}
+}
+
+// TestReadAll holds readAll to io.ReadAll whatever the declared length
+// says, true or not.
+func TestReadAll(t *testing.T) {
+	body := strings.Repeat("0123456789", 100)
+	tests := []struct {
+		name     string
+		declared int64
+	}{
+		{"unknown", -1},
+		{"zero", 0},
+		{"exact", int64(len(body))},
+		{"too small", 10},
+		{"too large", int64(len(body)) * 3},
+		{"beyond the limit", maxBody + 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), tc.declared)
+			if err != nil || string(got) != body {
+				t.Fatalf("got %d bytes, %v; want the %d of the body", len(got), err, len(body))
+			}
+			if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), tc.declared); !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("read error lost: %v", err)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 func init() {
 	// Template functions of the Admin pages, added beside the shared ones.
+	funcs["add"] = func(a, b int) int { return a + b }
 	funcs["whenp"] = func(t *time.Time) string {
 		if t == nil {
 			return "—"

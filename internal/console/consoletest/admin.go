@@ -156,3 +156,12 @@ func (b *Browser) Tick(sel string) {
 	b.T.Helper()
 	b.run("ticking "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
+
+// SetValue sets the value of the field sel (a textarea, which Fill cannot
+// clear while empty).
+func (b *Browser) SetValue(sel, value string) {
+	b.T.Helper()
+	if !eval[bool](b, "setting "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.value = %q; return true })()`, sel, value)) {
+		b.T.Fatalf("setting %s: no such field (page %s)", sel, b.Path())
+	}
+}

@@ -1,0 +1,198 @@
+package control
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse-dev/gatehouse/internal/store/storetest"
+)
+
+// TestAccessReview: every kind of finding appears for what deserves it
+// and not for what does not, on every backend; only organization admins
+// may run the review or export the grants.
+func TestAccessReview(t *testing.T) {
+	backends := []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			st, err := sqlstore.Open(t.Context(), be.dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			clock := &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+			f, _ := newFixtureOn(t, st, WithClock(clock.Now), WithMailer(&mailbox{}))
+			testAccessReview(t, f, clock)
+		})
+	}
+}
+
+func testAccessReview(t *testing.T, f *fixture, clock *fakeClock) {
+	ctx := t.Context()
+	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	gone := f.member(t, "gone@example.com")
+	f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, gone.User.ID, "developer")
+	// Deactivated as a managed user would be (domains are their own feature).
+	if err := f.p.write(ctx, func(tx store.Tx) error {
+		u := gone.User
+		u.State = identity.StateDeactivated
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		return f.p.record(tx, userChange(u.ID, false))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dup := f.member(t, "dup@example.com")
+	solo := f.member(t, "solo@example.com")
+	devs, err := f.p.CreateGroup(ctx, f.admin, f.org.ID, "devs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.UpdateGroupMembers(ctx, f.admin, f.org.ID, devs.ID, "add_members", []string{dup.User.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f.grant(t, grant.ResourceProject, "web", grant.PrincipalGroup, devs.ID, "developer")
+	f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, dup.User.ID, "project:services:read")
+	// solo's direct grant is not given by a group of theirs: no finding.
+	f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, solo.User.ID, "project:services:read")
+	// Organization-wide: read_only (project-level) is flagged, an
+	// organization permission is not.
+	f.grant(t, grant.ResourceOrganization, f.org.ID, grant.PrincipalGroup, devs.ID, "read_only")
+	f.grant(t, grant.ResourceOrganization, f.org.ID, grant.PrincipalUser, solo.User.ID, "organization:projects:write")
+
+	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "ci", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := int64(24 * 3600)
+	old, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "old", MaxAgeSeconds: ptr(400 * day)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.Invite(ctx, f.admin, f.org.ID, "late@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(91 * 24 * time.Hour)
+	endless, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "endless"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "fresh", MaxAgeSeconds: ptr(30 * day)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Actor{dup, solo} {
+		if _, err := f.p.UpdateMember(ctx, f.admin, f.org.ID, m.User.ID, MemberUpdate{IsSuperAdmin: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rev, err := f.p.ReviewAccess(ctx, f.admin, f.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct{ kind, subject string }
+	var got []seen
+	for _, fd := range rev.Findings {
+		subject := fd.UserEmail
+		switch fd.Kind {
+		case FindingStaleToken, FindingEndlessToken:
+			subject = fd.TokenPrefix
+		case FindingExpiredInvitation:
+			subject = fd.Email
+		case FindingOrgWideGrant:
+			subject = fd.GroupName + fd.UserEmail
+		}
+		got = append(got, seen{fd.Kind, subject})
+	}
+	want := []seen{
+		{FindingDeactivatedGrant, "gone@example.com"},
+		{FindingStaleToken, old.Token.Prefix},
+		{FindingEndlessToken, endless.Token.Prefix},
+		{FindingRedundantGrant, "dup@example.com"},
+		{FindingOrgWideGrant, "devs"},
+		{FindingSuperAdmins, "admin@example.com"},
+		{FindingSuperAdmins, "dup@example.com"},
+		{FindingSuperAdmins, "solo@example.com"},
+		{FindingNoTwoFactor, "admin@example.com"},
+		{FindingNoTwoFactor, "dup@example.com"},
+		{FindingNoTwoFactor, "solo@example.com"},
+		{FindingExpiredInvitation, "late@example.com"},
+	}
+	sortSeen := func(s []seen) {
+		slices.SortFunc(s, func(a, b seen) int {
+			if a.kind != b.kind {
+				if a.kind < b.kind {
+					return -1
+				}
+				return 1
+			}
+			if a.subject < b.subject {
+				return -1
+			}
+			if a.subject > b.subject {
+				return 1
+			}
+			return 0
+		})
+	}
+	sortSeen(got)
+	sortSeen(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n got %v\nwant %v", got, want)
+	}
+	for _, fd := range rev.Findings {
+		if fd.TokenPrefix == fresh.Token.Prefix {
+			t.Errorf("a fresh, expiring token is flagged: %+v", fd)
+		}
+		if fd.Detail == "" {
+			t.Errorf("finding %s has no words", fd.Kind)
+		}
+	}
+	if rev.SuperAdmins != 3 || rev.TwoFactorRequired {
+		t.Errorf("super admins %d, two-factor required %v", rev.SuperAdmins, rev.TwoFactorRequired)
+	}
+
+	// When the policy requires two-factor, nobody is flagged for it.
+	if _, err := f.p.UpdateAuthPolicy(ctx, f.admin, f.org.ID, PolicyUpdate{TwoFactorRequired: ptr(true)}); err == nil {
+		rev, err := f.p.ReviewAccess(ctx, f.admin, f.org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range rev.Findings {
+			if fd.Kind == FindingNoTwoFactor {
+				t.Errorf("two-factor is required, yet %s is flagged", fd.UserEmail)
+			}
+		}
+		if _, err := f.p.UpdateAuthPolicy(ctx, f.admin, f.org.ID, PolicyUpdate{TwoFactorRequired: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	grants, err := f.p.OrganizationGrants(ctx, f.admin, f.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(grants) < 6 || rev.Grants != len(grants) {
+		t.Errorf("export: %d grants, review counted %d", len(grants), rev.Grants)
+	}
+
+	// A member who is no organization admin may do neither.
+	plain := f.member(t, "plain@example.com")
+	if _, err := f.p.ReviewAccess(ctx, plain, f.org.ID); err == nil {
+		t.Error("a plain member ran the access review")
+	}
+	if _, err := f.p.OrganizationGrants(ctx, plain, f.org.ID); err == nil {
+		t.Error("a plain member exported the grants")
+	}
+}
