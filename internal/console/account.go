@@ -164,9 +164,7 @@ func (c *Console) createToken(w http.ResponseWriter, r *Request) error {
 		}
 		in.MaxAgeSeconds = &n
 	}
-	for _, e := range strings.FieldsFunc(f.Get("ip_allowlist"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' }) {
-		in.IPAllowlist = append(in.IPAllowlist, e)
-	}
+	in.IPAllowlist = strings.FieldsFunc(f.Get("ip_allowlist"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
 	if f.OK() {
 		issued, err := c.plane.CreateAccessToken(r.Context(), r.Actor, in)
 		if err == nil {
