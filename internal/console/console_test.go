@@ -62,7 +62,7 @@ func TestPagesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"signin", "organization", "error", "noorg", "events", "access", "review"} {
+	for _, name := range []string{"signin", "organization", "error", "noorg", "events", "access", "review", "service", "project", "projects"} {
 		if ps.pages[name] == nil {
 			t.Errorf("page %q missing", name)
 		}

@@ -42,6 +42,8 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	// tokenLifetimes are the expiry choices of token forms.
 	"tokenLifetimes": func() any { return tokenLifetimes },
+	// kafkaWord is the Console's word for an Aiven Kafka ACL permission.
+	"kafkaWord": kafkaWord,
 	// slug makes an element ID from words.
 	"slug": func(s string) string {
 		return strings.Map(func(r rune) rune {

@@ -1,0 +1,96 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+)
+
+func init() {
+	route("GET /orgs/{org}/projects", inOrg, (*Console).projects)
+	route("GET /orgs/{org}/projects/{project}", inOrg, (*Console).project)
+}
+
+// projectsPerPage is one page of the project list.
+const projectsPerPage = 50
+
+type projectsData struct {
+	Search   string
+	Projects []org.Project
+	Total    int
+	Prev     string
+	Next     string
+}
+
+// projects lists the organization's projects the person can see, sorted,
+// filtered by a name search and paged.
+func (c *Console) projects(w http.ResponseWriter, r *Request) error {
+	all, err := c.plane.ListProjects(r.Context(), r.Actor, r.Org.ID)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := projectsData{Search: strings.TrimSpace(q.Get("q"))}
+	if d.Search != "" {
+		needle := strings.ToLower(d.Search)
+		all = slices.DeleteFunc(all, func(p org.Project) bool { return !strings.Contains(strings.ToLower(p.Name), needle) })
+	}
+	slices.SortFunc(all, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
+	d.Total = len(all)
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	offset = min(max(offset, 0), len(all))
+	end := min(offset+projectsPerPage, len(all))
+	d.Projects = all[offset:end]
+	link := func(off int) string {
+		v := url.Values{}
+		if d.Search != "" {
+			v.Set("q", d.Search)
+		}
+		if off > 0 {
+			v.Set("offset", strconv.Itoa(off))
+		}
+		return "/orgs/" + r.Org.ID + "/projects?" + v.Encode()
+	}
+	if offset > 0 {
+		d.Prev = link(max(offset-projectsPerPage, 0))
+	}
+	if end < len(all) {
+		d.Next = link(end)
+	}
+	return c.render(w, r, http.StatusOK, "projects", d)
+}
+
+type projectData struct {
+	Project  org.Project
+	Members  control.ProjectMembers
+	Services []org.Service
+	// MembersHidden: the person may not list members (the reason).
+	MembersHidden string
+}
+
+// project is a project's page: members and invitations with their
+// roles, and its services.
+func (c *Console) project(w http.ResponseWriter, r *Request) error {
+	ctx := r.Context()
+	p, err := c.plane.GetProject(ctx, r.Actor, r.Org.ID, r.PathValue("project"))
+	if err != nil {
+		return err
+	}
+	d := projectData{Project: p}
+	if d.Members, err = c.plane.ListProjectMembers(ctx, r.Actor, p.Name); err != nil {
+		status, msg := c.describe(r, err)
+		if status != http.StatusForbidden {
+			return err
+		}
+		d.MembersHidden = msg
+	}
+	if d.Services, err = c.plane.ListServices(ctx, r.Actor, p.Name); err != nil {
+		return err
+	}
+	return c.render(w, r, http.StatusOK, "project", d)
+}
