@@ -116,52 +116,55 @@ func (in authMethodIn) input() control.AuthMethodInput {
 // client secret only as whether one is set), the linked domains, and the
 // sign-in addresses.
 type authMethodOut struct {
-	AccountID                        string         `json:"account_id"`
-	AuthTokenExtendWhenUsed          bool           `json:"auth_token_extend_when_used"`
-	AuthTokenMaxAgeSeconds           *int64         `json:"auth_token_max_age_seconds"`
-	AuthenticationMethodEnabled      bool           `json:"authentication_method_enabled"`
-	AuthenticationMethodID           string         `json:"authentication_method_id"`
-	AuthenticationMethodName         string         `json:"authentication_method_name"`
-	AuthenticationMethodType         string         `json:"authentication_method_type"`
-	AutoJoinTeamID                   *string        `json:"auto_join_team_id"`
-	AutoJoinUserGroupID              *string        `json:"auto_join_user_group_id"`
-	CreateTime                       time.Time      `json:"create_time"`
-	DeleteTime                       *time.Time     `json:"delete_time"`
-	InternalMCPEnabled               *bool          `json:"internal_mcp_enabled"`
-	InternalMCPReadOnly              *bool          `json:"internal_mcp_read_only"`
-	OrganizationID                   string         `json:"organization_id"`
-	SAMLAcsURL                       *string        `json:"saml_acs_url"`
-	SAMLAssertionSignedEnabled       *bool          `json:"saml_assertion_signed_enabled"`
-	SAMLAuthnRequestsSignedEnabled   *bool          `json:"saml_authn_requests_signed_enabled"`
-	SAMLCert                         *string        `json:"saml_cert"`
-	SAMLCertificate                  *string        `json:"saml_certificate"`
-	SAMLCertificateIssuer            *string        `json:"saml_certificate_issuer"`
-	SAMLCertificateNotValidAfter     *string        `json:"saml_certificate_not_valid_after"`
-	SAMLCertificateNotValidBefore    *string        `json:"saml_certificate_not_valid_before"`
-	SAMLCertificateSubject           *string        `json:"saml_certificate_subject"`
-	SAMLDigestAlgorithm              *string        `json:"saml_digest_algorithm"`
-	SAMLEntityID                     *string        `json:"saml_entity_id"`
-	SAMLFieldMapping                 *fieldMapOut   `json:"saml_field_mapping"`
-	SAMLIdPLoginAllowed              *bool          `json:"saml_idp_login_allowed"`
-	SAMLIdPURL                       *string        `json:"saml_idp_url"`
-	SAMLJoinGroups                   *bool          `json:"saml_join_groups"`
-	SAMLMetadataURL                  *string        `json:"saml_metadata_url"`
-	SAMLRequestedAuthnContextEnabled *bool          `json:"saml_requested_authn_context_enabled"`
-	SAMLSignatureAlgorithm           *string        `json:"saml_signature_algorithm"`
-	SAMLSpCertificate                *string        `json:"saml_sp_certificate"`
-	SAMLVariant                      *string        `json:"saml_variant"`
-	SCIMEnabled                      bool           `json:"scim_enabled"`
-	SCIMURL                          *string        `json:"scim_url"`
-	State                            string         `json:"state"`
-	UpdateTime                       time.Time      `json:"update_time"`
-	LinkedDomains                    []linkedDomain `json:"linked_domains"`
-	LoginURL                         string         `json:"login_url"`
-	OIDCIssuer                       *string        `json:"oidc_issuer"`
-	OIDCClientID                     *string        `json:"oidc_client_id"`
-	OIDCClientSecretSet              *bool          `json:"oidc_client_secret_set"`
-	OIDCScopes                       []string       `json:"oidc_scopes"`
-	OIDCClaimMapping                 *claimMapOut   `json:"oidc_claim_mapping"`
-	OIDCRedirectURI                  *string        `json:"oidc_redirect_uri"`
+	AccountID                        string       `json:"account_id"`
+	AuthTokenExtendWhenUsed          bool         `json:"auth_token_extend_when_used"`
+	AuthTokenMaxAgeSeconds           *int64       `json:"auth_token_max_age_seconds"`
+	AuthenticationMethodEnabled      bool         `json:"authentication_method_enabled"`
+	AuthenticationMethodID           string       `json:"authentication_method_id"`
+	AuthenticationMethodName         string       `json:"authentication_method_name"`
+	AuthenticationMethodType         string       `json:"authentication_method_type"`
+	AutoJoinTeamID                   *string      `json:"auto_join_team_id"`
+	AutoJoinUserGroupID              *string      `json:"auto_join_user_group_id"`
+	CreateTime                       time.Time    `json:"create_time"`
+	DeleteTime                       *time.Time   `json:"delete_time"`
+	InternalMCPEnabled               *bool        `json:"internal_mcp_enabled"`
+	InternalMCPReadOnly              *bool        `json:"internal_mcp_read_only"`
+	OrganizationID                   string       `json:"organization_id"`
+	SAMLAcsURL                       *string      `json:"saml_acs_url"`
+	SAMLAssertionSignedEnabled       *bool        `json:"saml_assertion_signed_enabled"`
+	SAMLAuthnRequestsSignedEnabled   *bool        `json:"saml_authn_requests_signed_enabled"`
+	SAMLCert                         *string      `json:"saml_cert"`
+	SAMLCertificate                  *string      `json:"saml_certificate"`
+	SAMLCertificateIssuer            *string      `json:"saml_certificate_issuer"`
+	SAMLCertificateNotValidAfter     *string      `json:"saml_certificate_not_valid_after"`
+	SAMLCertificateNotValidBefore    *string      `json:"saml_certificate_not_valid_before"`
+	SAMLCertificateSubject           *string      `json:"saml_certificate_subject"`
+	SAMLDigestAlgorithm              *string      `json:"saml_digest_algorithm"`
+	SAMLEntityID                     *string      `json:"saml_entity_id"`
+	SAMLFieldMapping                 *fieldMapOut `json:"saml_field_mapping"`
+	SAMLIdPLoginAllowed              *bool        `json:"saml_idp_login_allowed"`
+	SAMLIdPURL                       *string      `json:"saml_idp_url"`
+	SAMLJoinGroups                   *bool        `json:"saml_join_groups"`
+	SAMLMetadataURL                  *string      `json:"saml_metadata_url"`
+	SAMLRequestedAuthnContextEnabled *bool        `json:"saml_requested_authn_context_enabled"`
+	SAMLSignatureAlgorithm           *string      `json:"saml_signature_algorithm"`
+	SAMLSpCertificate                *string      `json:"saml_sp_certificate"`
+	SAMLVariant                      *string      `json:"saml_variant"`
+	SCIMEnabled                      bool         `json:"scim_enabled"`
+	SCIMURL                          *string      `json:"scim_url"`
+	// SCIMToken is the SCIM bearer token, only in the answer of the call
+	// that generated it (enabling SCIM, rotating it).
+	SCIMToken           *string        `json:"scim_token"`
+	State               string         `json:"state"`
+	UpdateTime          time.Time      `json:"update_time"`
+	LinkedDomains       []linkedDomain `json:"linked_domains"`
+	LoginURL            string         `json:"login_url"`
+	OIDCIssuer          *string        `json:"oidc_issuer"`
+	OIDCClientID        *string        `json:"oidc_client_id"`
+	OIDCClientSecretSet *bool          `json:"oidc_client_secret_set"`
+	OIDCScopes          []string       `json:"oidc_scopes"`
+	OIDCClaimMapping    *claimMapOut   `json:"oidc_claim_mapping"`
+	OIDCRedirectURI     *string        `json:"oidc_redirect_uri"`
 }
 
 type fieldMapOut struct {
@@ -196,7 +199,7 @@ func (s *Server) toAuthMethod(m identity.AuthMethod) authMethodOut {
 		AccountID: m.AccountID, AuthTokenExtendWhenUsed: m.AuthTokenExtendWhenUsed, AuthTokenMaxAgeSeconds: m.AuthTokenMaxAgeSeconds,
 		AuthenticationMethodEnabled: m.Enabled, AuthenticationMethodID: m.ID, AuthenticationMethodName: m.Name,
 		AuthenticationMethodType: m.Type, AutoJoinUserGroupID: orNull(m.AutoJoinGroupID), CreateTime: m.CreateTime,
-		OrganizationID: m.OrganizationID, SCIMEnabled: m.SCIMEnabled, SCIMURL: orNull(m.SCIMURL), State: m.State,
+		OrganizationID: m.OrganizationID, SCIMEnabled: m.SCIMEnabled, SCIMURL: orNull(s.plane.SCIMURL(m)), SCIMToken: orNull(m.SCIMToken), State: m.State,
 		UpdateTime: m.UpdateTime, LinkedDomains: make([]linkedDomain, 0, len(m.LinkedDomainIDs)), LoginURL: e.Login,
 	}
 	for _, d := range m.LinkedDomainIDs {

@@ -63,6 +63,7 @@ func statusOf(err error) (status int, code, msg string) {
 		{control.ErrConflict, http.StatusConflict, "conflict"},
 		{org.ErrNotEmpty, http.StatusConflict, "conflict"},
 		{control.ErrGone, http.StatusGone, "gone"},
+		{control.ErrPrecondition, http.StatusPreconditionFailed, "precondition_failed"},
 		{control.ErrTooManyRequests, http.StatusTooManyRequests, "too_many_requests"},
 		{control.ErrUpstream, http.StatusBadGateway, "upstream_error"},
 		{control.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},

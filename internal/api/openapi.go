@@ -29,9 +29,10 @@ func (s *Server) openAPIRoutes() {
 // operations take their client's description.
 func OwnDescriptions() map[string]string {
 	return map[string]string{
-		"Healthz":                          "Liveness: 200 while the server runs.",
-		"Readyz":                           "Readiness: 200 when the database answers and the decision engine has caught up with the change log; 503 otherwise.",
-		"OpenAPIGet":                       "This OpenAPI 3.1 document.",
+		"Healthz":    "Liveness: 200 while the server runs.",
+		"Readyz":     "Readiness: 200 when the database answers and the decision engine has caught up with the change log; 503 otherwise.",
+		"OpenAPIGet": "This OpenAPI 3.1 document.",
+		"AccountAuthenticationMethodSCIMTokenRotate": "Gatehouse: replace the SCIM bearer token of an authentication method with SCIM enabled; the answer's scim_token is the only time the new token is shown, and the previous token stops working at once.",
 		"AccessCheck":                      "Gatehouse: does a principal hold a permission on a resource (one check, or a batch in checks)?",
 		"AccessExplain":                    "Gatehouse: a check with its reasons: the resource's path, every grant on it, which give the permission, and whether each came from a membership or a permission.",
 		"AccessResources":                  "Gatehouse: the projects or services of the organization on which a user holds a permission, paged by cursor.",

@@ -182,6 +182,7 @@ func toMember(m control.Member) memberOut {
 			City: optional(m.Profile.City), Country: optional(m.Profile.Country), CreateTime: m.User.CreateTime,
 			Department: optional(m.Profile.Department), IsApplicationUser: m.User.IsApplication, JobTitle: optional(m.Profile.JobTitle),
 			ManagingOrganizationID: optional(m.User.ManagingOrgID), RealName: m.User.RealName, State: m.User.State, UserEmail: m.User.Email,
+			ManagedBySCIM: m.ManagedBySCIM,
 		},
 	}
 }

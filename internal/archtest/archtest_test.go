@@ -133,6 +133,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		{internal + "authz", []string{"net/http", "database/sql", internal + "store", internal + "control", internal + "api"}, "the engine is pure"},
 		{internal + "store", []string{"net/http", internal + "control", internal + "api", internal + "server"}, "storage knows nothing above it"},
 		{internal + "kafkaacl", []string{"net/http", "database/sql", internal + "store", internal + "control", internal + "api"}, "the ACL model is pure"},
+		{internal + "scim", []string{"database/sql", internal + "store", internal + "api", internal + "server", "github.com/jackc/pgx", "modernc.org/sqlite"}, "SCIM calls the use cases as the API does, never the store"},
 		{internal + "console", []string{"database/sql", internal + "store", internal + "api", internal + "server", "github.com/jackc/pgx", "modernc.org/sqlite"}, "pages call the use cases as the API does, never the store"},
 	}
 	domain := []string{"org", "identity", "token", "grant", "audit"}

@@ -16,7 +16,7 @@ var idpColumns = []string{"authentication_method_id", "authentication_method_nam
 // idpCommands are the "organization idp-*" commands: the organization's
 // identity providers (Aiven's authentication methods), SAML or OIDC.
 func idpCommands(a *app) []*cobra.Command {
-	return []*cobra.Command{idpCreate(a), idpList(a), idpGet(a), idpUpdate(a), idpDelete(a)}
+	return []*cobra.Command{idpCreate(a), idpList(a), idpGet(a), idpUpdate(a), idpDelete(a), idpSCIMTokenRotate(a)}
 }
 
 func idpPath(org, id string) string {
@@ -34,6 +34,7 @@ type idpFlags struct {
 	issuer, clientID, secretFile, autoJoinGroup                   string
 	scopes, domains                                               []string
 	enabled, idpLogin, joinGroups, signedAssertions, signRequests bool
+	scim                                                          bool
 	mapEmail, mapFirst, mapLast, mapName, mapIdentity, mapGroups  string
 }
 
@@ -44,6 +45,7 @@ func (f *idpFlags) register(cmd *cobra.Command, create bool) {
 		fl.StringVar(&f.typ, "type", "", "saml or oidc")
 	}
 	fl.BoolVar(&f.enabled, "enabled", true, "whether people may sign in through it")
+	fl.BoolVar(&f.scim, "scim", false, "SCIM provisioning: enabling shows the SCIM URL and token (once); --scim=false revokes the token")
 	fl.StringVar(&f.autoJoinGroup, "auto-join-group-id", "", "user group people join when they first sign in (empty: none)")
 	fl.StringSliceVar(&f.domains, "linked-domain", nil, "verified domain whose people sign in through this provider (repeatable; \"\" unlinks all)")
 	fl.StringVar(&f.entityID, "saml-entity-id", "", "SAML: the identity provider's entity ID (issuer)")
@@ -80,6 +82,7 @@ func (f *idpFlags) body(ctx context.Context, c *api, cmd *cobra.Command, stdin f
 	set("name", "authentication_method_name", f.name)
 	set("type", "authentication_method_type", f.typ)
 	set("enabled", "authentication_method_enabled", f.enabled)
+	set("scim", "scim_enabled", f.scim)
 	set("auto-join-group-id", "auto_join_user_group_id", f.autoJoinGroup)
 	set("saml-entity-id", "saml_entity_id", f.entityID)
 	set("saml-idp-url", "saml_idp_url", f.idpURL)
@@ -228,6 +231,8 @@ func (a *app) idpHint(m map[string]any) {
 	show("Entity ID / metadata URL:", "saml_metadata_url")
 	show("Redirect URI:", "oidc_redirect_uri")
 	show("Sign-in URL:", "login_url")
+	show("SCIM base URL:", "scim_url")
+	show("SCIM token (shown once):", "scim_token")
 }
 
 func idpList(a *app) *cobra.Command {
@@ -318,7 +323,13 @@ func idpUpdate(a *app) *cobra.Command {
 			if err := c.into(ctx, "AccountAuthenticationMethodUpdate", http.MethodPut, idpPath(id, mid), in, &out); err != nil {
 				return err
 			}
-			return a.print(out.Method, idpColumns...)
+			if err := a.print(out.Method, idpColumns...); err != nil {
+				return err
+			}
+			if tok, _ := out.Method["scim_token"].(string); tok != "" {
+				a.idpHint(out.Method)
+			}
+			return nil
 		}),
 	}
 	orgFlag(cmd, &org)

@@ -131,11 +131,14 @@ func (c *Console) groupPage(w http.ResponseWriter, r *Request, memberForm, grant
 	}
 	var q asker
 	d.EditMembers = q.ask(control.OpUserGroupMemberUpdate, orgResource(r.Org))
-	d.Grant = q.ask(control.OpPermissionsUpdate, orgResource(r.Org))
 	d.Delete = q.ask(control.OpUserGroupDelete, orgResource(r.Org))
 	if err := c.may(r, &q); err != nil {
 		return err
 	}
+	// Granting is decided where the grant goes (a project's admin grants
+	// on that project), so the form is always offered; a refusal comes
+	// back in the use case's words.
+	d.Grant = &Can{OK: true}
 	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
 	if d.Query != "" && d.EditMembers.OK {
 		d.Candidates, d.MoreFound, err = c.findMembers(r, d.Query, members)

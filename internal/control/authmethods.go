@@ -223,8 +223,12 @@ func (p *Plane) CreateAuthMethod(ctx context.Context, a *Actor, accountID string
 		if err := p.checkAuthMethodRefs(tx, m); err != nil {
 			return err
 		}
+		m.SCIMURL = p.SCIMURL(m)
 		if err := tx.CreateAuthMethod(m); err != nil {
 			return p.authMethodStoreErr(err)
+		}
+		if err := p.syncSCIM(tx, false, &m); err != nil {
+			return err
 		}
 		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "authentication_method_create",
 			desc: fmt.Sprintf("Created %s authentication method %q (%s)", m.Type, m.Name, m.ID)})
@@ -258,8 +262,12 @@ func (p *Plane) UpdateAuthMethod(ctx context.Context, a *Actor, accountID, id st
 			return nil
 		}
 		m.UpdateTime = p.now().UTC()
+		m.SCIMURL = p.SCIMURL(m)
 		if err := tx.UpdateAuthMethod(m); err != nil {
 			return p.authMethodStoreErr(err)
+		}
+		if err := p.syncSCIM(tx, before.SCIMEnabled, &m); err != nil {
+			return err
 		}
 		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "authentication_method_update",
 			desc: fmt.Sprintf("Updated authentication method %q (%s): %s", m.Name, m.ID, strings.Join(changed, ", "))})

@@ -143,6 +143,9 @@ func (p *Plane) UpdateGroup(ctx context.Context, a *Actor, orgID, id string, nam
 		if err != nil {
 			return err
 		}
+		if err := p.guardSCIMManaged(a, o, grp.ManagedBySCIM, fmt.Sprintf("Group %q", grp.Name)); err != nil {
+			return err
+		}
 		g = grp
 		if name != nil {
 			g.Name = *name
@@ -164,6 +167,9 @@ func (p *Plane) DeleteGroup(ctx context.Context, a *Actor, orgID, id string) err
 	return p.write(ctx, func(tx store.Tx) error {
 		o, g, err := p.orgGroup(tx, a, OpUserGroupDelete, orgID, id)
 		if err != nil {
+			return err
+		}
+		if err := p.guardSCIMManaged(a, o, g.ManagedBySCIM, fmt.Sprintf("Group %q", g.Name)); err != nil {
 			return err
 		}
 		if err := p.guardGroupWithGrants(tx, a, o, g); err != nil {
@@ -239,6 +245,9 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 	return p.write(ctx, func(tx store.Tx) error {
 		o, g, err := p.orgGroup(tx, a, OpUserGroupMemberUpdate, orgID, id)
 		if err != nil {
+			return err
+		}
+		if err := p.guardSCIMManaged(a, o, g.ManagedBySCIM, fmt.Sprintf("Group %q", g.Name)); err != nil {
 			return err
 		}
 		if err := p.guardGroupWithGrants(tx, a, o, g); err != nil {

@@ -38,6 +38,9 @@ type Member struct {
 	identity.Membership
 	User    identity.User
 	Profile identity.Profile
+	// ManagedBySCIM: the organization's identity provider provisioned the
+	// person through SCIM, so only a super admin edits them by hand.
+	ManagedBySCIM bool
 }
 
 // ListMembers lists an organization's members; application users only
@@ -80,7 +83,11 @@ func (p *Plane) loadMember(tx store.Reader, m identity.Membership) (Member, erro
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Member{}, err
 	}
-	return Member{Membership: m, User: u, Profile: prof}, nil
+	scim, err := tx.IsSCIMUser(m.OrganizationID, u.ID)
+	if err != nil {
+		return Member{}, err
+	}
+	return Member{Membership: m, User: u, Profile: prof, ManagedBySCIM: scim}, nil
 }
 
 // member loads one member of o, or answers 404.
@@ -209,6 +216,11 @@ func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string
 		m, err := p.member(tx, o, userID)
 		if err != nil {
 			return err
+		}
+		if !in.ProfileUpdate.empty() || in.State != "" && in.State != m.User.State {
+			if err := p.guardSCIMManaged(a, o, m.ManagedBySCIM, "User "+m.User.Email); err != nil {
+				return err
+			}
 		}
 		managed := m.User.ManagingOrgID == o.ID
 		now := p.now().UTC()
@@ -368,48 +380,61 @@ func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string
 			return fail(ErrInvalid, "%s is an application user: delete it with DELETE /v1/organization/%s/application-users/%s, which also revokes its tokens",
 				m.User.Email, o.ID, m.User.ID)
 		}
+		if err := p.guardSCIMManaged(a, o, m.ManagedBySCIM, "User "+m.User.Email); err != nil {
+			return err
+		}
 		if err := p.guardTarget(tx, a, o, m.User, "remove"); err != nil {
 			return err
 		}
-		var changes []authz.Change
-		if m.IsSuperAdmin {
-			if err := p.keepASuperAdmin(tx, o.ID, m.User.ID, "remove"); err != nil {
-				return err
-			}
-			changes = append(changes, superAdminChange(o.ID, m.User.ID, false))
-		}
-		groups, err := tx.ListUserGroups(o.ID, m.User.ID)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if err := tx.RemoveGroupMember(g.ID, m.User.ID); err != nil {
-				return err
-			}
-			changes = append(changes, authz.RemoveMember(g.ID, m.User.ID))
-		}
-		grants, err := tx.ListPrincipalGrants(grant.PrincipalUser, m.User.ID)
-		if err != nil {
-			return err
-		}
-		for _, g := range grants {
-			if g.OrganizationID != o.ID {
-				continue
-			}
-			g.Permissions, g.Membership, g.UpdateTime = nil, nil, p.now().UTC()
-			if err := tx.SetGrant(g); err != nil {
-				return err
-			}
-			changes = append(changes, grantChange(g))
-		}
-		if err := tx.RemoveMember(o.ID, m.User.ID); err != nil {
-			return err
-		}
-		if err := p.record(tx, changes...); err != nil {
-			return err
-		}
-		return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_remove", desc: fmt.Sprintf("Removed %s from the organization (%d groups, %d grants)", m.User.Email, len(groups), len(changes)-len(groups)-boolInt(m.IsSuperAdmin))})
+		return p.dropMember(tx, a, o, m, "")
 	})
+}
+
+// dropMember removes m from o with their group memberships, grants and
+// super-admin flag there, keeping an active super admin, and logs it;
+// via names the channel ("SCIM") when not the API.
+func (p *Plane) dropMember(tx store.Tx, a *Actor, o org.Organization, m Member, via string) error {
+	var changes []authz.Change
+	if m.IsSuperAdmin {
+		if err := p.keepASuperAdmin(tx, o.ID, m.User.ID, "remove"); err != nil {
+			return err
+		}
+		changes = append(changes, superAdminChange(o.ID, m.User.ID, false))
+	}
+	groups, err := tx.ListUserGroups(o.ID, m.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := tx.RemoveGroupMember(g.ID, m.User.ID); err != nil {
+			return err
+		}
+		changes = append(changes, authz.RemoveMember(g.ID, m.User.ID))
+	}
+	grants, err := tx.ListPrincipalGrants(grant.PrincipalUser, m.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		if g.OrganizationID != o.ID {
+			continue
+		}
+		g.Permissions, g.Membership, g.UpdateTime = nil, nil, p.now().UTC()
+		if err := tx.SetGrant(g); err != nil {
+			return err
+		}
+		changes = append(changes, grantChange(g))
+	}
+	if err := tx.RemoveMember(o.ID, m.User.ID); err != nil {
+		return err
+	}
+	if err := p.record(tx, changes...); err != nil {
+		return err
+	}
+	if via != "" {
+		via = " through " + via
+	}
+	return p.event(tx, a, eventOf{org: o.ID, account: o.AccountID, action: "user_remove", desc: fmt.Sprintf("Removed %s from the organization%s (%d groups, %d grants)", m.User.Email, via, len(groups), len(changes)-len(groups)-boolInt(m.IsSuperAdmin))})
 }
 
 func boolInt(b bool) int {

@@ -82,6 +82,10 @@ type AuthMethod struct {
 
 	SCIMEnabled bool
 	SCIMURL     string
+	// SCIMToken is the SCIM bearer token in the answer of the call that
+	// generated it (enabling SCIM, or rotating); never stored (its hash
+	// is) and empty otherwise.
+	SCIMToken string
 
 	AuthTokenMaxAgeSeconds  *int64
 	AuthTokenExtendWhenUsed bool

@@ -476,6 +476,8 @@ func contractWalk(t *testing.T, url, token string, w *world, dns *ownershiptest.
 		{route: "POST /v1/account/{account}/authentication", body: `{"authentication_method_name":"Walk OIDC","authentication_method_type":"oidc","oidc_issuer":"https://sso.robust.example","oidc_client_id":"walk","oidc_client_secret":"s"}`},
 		{route: "PUT /v1/account/{account}/authentication/{method}", body: jsonBody(map[string]any{"saml_entity_id": "https://idp.robust.example", "saml_idp_url": "https://idp.robust.example/sso",
 			"linked_domains": []any{map[string]string{"domain_id": w.domain}}, "auto_join_user_group_id": w.group, "saml_field_mapping": map[string]string{"email": "mail"}})},
+		{route: "PUT /v1/account/{account}/authentication/{method}", body: `{"scim_enabled":true}`},
+		{route: "POST /v1/account/{account}/authentication/{method}/scim-token"},
 	}
 	covered := map[string]bool{}
 	for _, s := range steps {

@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/mail"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/outbound"
+	"github.com/gatehouse-dev/gatehouse/internal/scim"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/tracing"
 )
@@ -252,10 +253,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err != nil {
 		return err
 	}
+	// SCIM provisioning lives outside /v1 with its own shapes; it gets the
+	// API's request IDs, access log and client address like the console.
+	outside := http.NewServeMux()
+	outside.Handle("/scim/v2/", scim.New(plane, scim.Options{PublicURL: publicURL, Describe: api.Describe, ClientIP: api.ClientIP, Log: log}))
+	outside.Handle("/", pages)
 	srv := &http.Server{
 		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
 			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag),
-			api.WithPages(pages)),
+			api.WithPages(outside)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -94,6 +94,7 @@ type Reader interface {
 	ProjectMemberReader
 	ProjectCAReader
 	AuthMethodReader
+	SCIMReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)
@@ -188,6 +189,7 @@ type Tx interface {
 	ProjectMemberTx
 	ProjectCATx
 	AuthMethodTx
+	SCIMTx
 
 	// AppendChange adds a change-log entry and returns its revision.
 	AppendChange(payload []byte) (int64, error)

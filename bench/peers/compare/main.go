@@ -27,11 +27,12 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 	updates := fs.Int("updates", 200, "grant and membership changes of each kind (each applied and undone)")
 	tput := fs.Duration("throughput", 2*time.Second, "duration of the two-goroutine throughput run per system")
 	loadTimeout := fs.Duration("load-timeout", 10*time.Minute, "a system still loading after this is reported as not loading the size")
-	maxRSS := fs.Uint64("max-rss-gib", 16, "a load that grows the process past this many GiB is stopped")
+	maxRSS := fs.Uint64("max-rss-gib", 10, "a load that grows the process past this many GiB is stopped")
 	skip := fs.String("skip", "", "comma-separated system/size pairs not to load, e.g. Casbin/large")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	merge := fs.String("merge", "", "add the peers of a JSON file written by another run (its ratios are to its own Gatehouse run)")
 	only := fs.String("systems", "", "comma-separated system names to run besides Gatehouse (default all)")
+	from := fs.String("from", "", "measure nothing: print the tables of a JSON file written by -json (then -merge applies)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,6 +62,14 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 	fmt.Fprintf(stderr, "%s, %d CPUs, %s/%s, load average %s\n", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, loadAvg())
 	var results []*Result
 	failed := false
+	if *from != "" {
+		run = nil
+		var err error
+		if results, err = Merge(nil, *from); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	for _, size := range run {
 		systems := newSystems()
 		if *only != "" {
@@ -86,11 +95,14 @@ func Main(args []string, stdout, stderr io.Writer, newSystems func() []System) i
 		for _, m := range r.Mismatches {
 			fmt.Fprintln(stderr, "  mismatch:", m)
 		}
-	}
-	if *jsonOut != "" {
-		if err := WriteJSON(*jsonOut, results); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+		// Each size's table goes to the log as soon as it is measured, and
+		// the JSON is rewritten, so a later size that fails loses nothing.
+		Markdown(stderr, []*Result{r})
+		if *jsonOut != "" {
+			if err := WriteJSON(*jsonOut, results); err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
 		}
 	}
 	if *merge != "" {

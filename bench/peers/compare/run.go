@@ -561,6 +561,7 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 	spent := make([]time.Duration, n)
 	budget := o.CheckBudget
 	run := func(metric string, ups []Update, probes []Query, undo UpdateKind) {
+		clear(spent) // each kind of change has its own budget
 		lat := make([][]time.Duration, n)
 		failed := make([]bool, n)
 		for ui, u := range ups {
@@ -582,7 +583,7 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 				in[i] = true
 				lat[i] = append(lat[i], el)
 			}
-			o.probe(ctx, live, in, probes[ui], u.Kind.String(), mm)
+			o.probe(ctx, live, in, probes[ui], u.Kind.String(), mm, spent)
 			back := u
 			back.Kind = undo
 			for k := range n {
@@ -602,7 +603,7 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 				}
 				lat[i] = append(lat[i], el)
 			}
-			o.probe(ctx, live, in, probes[ui], back.Kind.String(), mm)
+			o.probe(ctx, live, in, probes[ui], back.Kind.String(), mm, spent)
 		}
 		for i, s := range live {
 			p50, p99, _ := percentiles(lat[i])
@@ -620,13 +621,17 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 
 // probe asks one question of the systems that applied a change (and of
 // the baseline) and records any difference.
-func (o *Options) probe(ctx context.Context, live []*sys, in []bool, q Query, after string, mm *mismatches) {
+// The probe's time counts against the system's budget: a peer whose
+// checks take seconds would otherwise spend minutes on probes.
+func (o *Options) probe(ctx context.Context, live []*sys, in []bool, q Query, after string, mm *mismatches, spent []time.Duration) {
 	want, _ := live[0].s.Check(ctx, q.User, q.Perm, q.Res)
 	for i, s := range live[1:] {
 		if !in[i+1] {
 			continue
 		}
+		t0 := time.Now()
 		got, err := s.s.Check(ctx, q.User, q.Perm, q.Res)
+		spent[i+1] += time.Since(t0)
 		if err != nil || got != want {
 			mm.add("%s: after %s, check %s %s %s: %v (%v), Gatehouse %v", s.s.Name(), after, q.User, q.Perm, NodeName(q.Res), got, err, want)
 		}

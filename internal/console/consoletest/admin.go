@@ -165,3 +165,9 @@ func (b *Browser) SetValue(sel, value string) {
 		b.T.Fatalf("setting %s: no such field (page %s)", sel, b.Path())
 	}
 }
+
+// Value is the current value of the form field sel.
+func (b *Browser) Value(sel string) string {
+	b.T.Helper()
+	return eval[string](b, "reading "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.value : "" })()`, sel))
+}

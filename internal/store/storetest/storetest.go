@@ -49,6 +49,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Applications", runApplications},
 		{"Domains", testDomains},
 		{"AuthMethods", testAuthMethods},
+		{"SCIM", testSCIM},
 		{"KafkaACLs", testKafkaACLs},
 		{"Invitations", testInvitations},
 		{"TwoFactor", testTwoFactor},
