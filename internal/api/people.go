@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"time"
 
@@ -21,7 +22,10 @@ func (s *Server) peopleRoutes() {
 	s.handle("POST /v1/organization/{org}/invitation/{email}", control.OpOrganizationUserInvitationAccept, s.acceptInvitation)
 	// Gatehouse's own: the link mailed to an invitee, to an organization
 	// or to a project, usable without an account.
-	s.public("GET /v1/invitation/{code}", control.OpInvitationGet, s.invitationByCode)
+	// A browser opening the link (Accept: text/html) is sent to the
+	// console's page for it; API clients keep the JSON.
+	s.publicPage("GET /v1/invitation/{code}", control.OpInvitationGet, s.invitationByCode,
+		func(r *http.Request) string { return "/invite/" + url.PathEscape(r.PathValue("code")) })
 	s.public("POST /v1/invitation/{code}", control.OpInvitationAccept, s.acceptByCode)
 
 	s.handle("GET /v1/organization/{org}/user", control.OpOrganizationUserList, s.listMembers)

@@ -39,6 +39,9 @@ type Server struct {
 	readyMaxLag time.Duration   // see WithReadyMaxLag
 	pages       http.Handler    // paths outside the API (the console); nil: 404
 	sso         http.Handler    // the browser sign-in endpoints under /v1/sso/; nil: 404
+	// pageFor: routes a browser opens from an email, and the console page
+	// it is sent to (publicPage).
+	pageFor map[string]func(*http.Request) string
 }
 
 // Route describes one registered endpoint; Operation is Aiven's operation
@@ -118,6 +121,22 @@ func isAPIPath(p string) bool {
 	return p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
+// prefersHTML reports whether r's Accept header lists text/html before
+// any JSON type: a browser following a link, not an API client (which
+// sends application/json, */* or nothing).
+func prefersHTML(r *http.Request) bool {
+	for _, part := range strings.Split(strings.Join(r.Header.Values("Accept"), ","), ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "text/html", "application/xhtml+xml":
+			return true
+		case "application/json", "*/*":
+			return false
+		}
+	}
+	return false
+}
+
 // ClientIP is r's client address as the API decides it: the TCP peer, or
 // what a trusted proxy forwarded (WithTrustedProxies). Pages served
 // through WithPages use it so token IP allow-lists apply alike.
@@ -137,11 +156,31 @@ func (s *Server) handle(pattern string, op control.Op, h handlerFunc) { s.add(pa
 
 func (s *Server) public(pattern string, op control.Op, h handlerFunc) { s.add(pattern, op, true, h) }
 
+// publicPage is public for a route whose URL people open in a browser
+// (a link in an email): when pages are served (WithPages) and the
+// request prefers HTML, it is redirected to page(r), the console's page
+// for it.
+func (s *Server) publicPage(pattern string, op control.Op, h handlerFunc, page func(*http.Request) string) {
+	s.add(pattern, op, true, h)
+	if s.pageFor == nil {
+		s.pageFor = map[string]func(*http.Request) string{}
+	}
+	s.pageFor[pattern] = page
+}
+
 func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Operation: op, Public: public})
 	params := wildcards(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		noteOperation(r, string(op))
+		if page := s.pageFor[pattern]; page != nil && s.pages != nil && prefersHTML(r) {
+			if err := checkPathValues(r, params); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			http.Redirect(w, r, page(r), http.StatusSeeOther)
+			return
+		}
 		var a *control.Actor
 		if !public {
 			var err error

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -45,14 +44,16 @@ type accessControlOut struct {
 }
 
 // serviceUserOut is Aiven's service user. password is null when the
-// caller may not read it or Gatehouse holds none.
+// caller may not read it or Gatehouse holds none. access_control is always
+// an object, empty when no rule is set: avn's user-get looks keys up in it
+// and fails on null.
 type serviceUserOut struct {
-	AccessControl       *accessControlOut `json:"access_control"`
-	Authentication      *string           `json:"authentication,omitempty"` // MySQL only, as in Aiven's model
-	Password            *string           `json:"password"`
-	PasswordUpdatedTime *time.Time        `json:"password_updated_time"`
-	Type                string            `json:"type"`
-	Username            string            `json:"username"`
+	AccessControl       accessControlOut `json:"access_control"`
+	Authentication      *string          `json:"authentication,omitempty"` // MySQL only, as in Aiven's model
+	Password            *string          `json:"password"`
+	PasswordUpdatedTime *time.Time       `json:"password_updated_time"`
+	Type                string           `json:"type"`
+	Username            string           `json:"username"`
 }
 
 func toServiceUser(u control.ServiceUser) serviceUserOut {
@@ -64,10 +65,7 @@ func toServiceUser(u control.ServiceUser) serviceUserOut {
 		t := u.PasswordUpdateTime
 		out.PasswordUpdatedTime = &t
 	}
-	ac := accessControlOut(u.AccessControl)
-	if b, err := json.Marshal(ac); err == nil && string(b) != "{}" {
-		out.AccessControl = &ac
-	}
+	out.AccessControl = accessControlOut(u.AccessControl)
 	return out
 }
 

@@ -38,8 +38,11 @@ type Console struct {
 	opts    Options
 	log     *slog.Logger
 	cookies websession.Cookies
-	mux     *http.ServeMux
-	pages   *pageSet
+	// publicHost is the host of Options.PublicURL: forms posted from it
+	// are this console's even when a proxy changed the Host header.
+	publicHost string
+	mux        *http.ServeMux
+	pages      *pageSet
 }
 
 // access says who may open a route.
@@ -93,6 +96,9 @@ func New(plane *control.Plane, opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{plane: plane, opts: opts, log: opts.Log, cookies: websession.New(opts.PublicURL), mux: http.NewServeMux(), pages: pages}
+	if u, err := url.Parse(opts.PublicURL); err == nil {
+		c.publicHost = u.Host
+	}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		return nil, err
@@ -154,6 +160,10 @@ func (c *Console) wrap(rt routeDef) http.Handler {
 			c.toSignIn(w, r, err)
 			return
 		}
+		if isWrite(hr.Method) {
+			// Forms are small; a larger body fails to parse and is refused.
+			hr.Body = http.MaxBytesReader(w, hr.Body, maxForm)
+		}
 		if isWrite(hr.Method) && !c.checkCSRF(r) {
 			c.errorPage(w, r, http.StatusForbidden, "This form has expired or did not come from this console. Go back, reload the page and try again.")
 			return
@@ -179,6 +189,9 @@ func (c *Console) wrap(rt routeDef) http.Handler {
 		}
 	})
 }
+
+// maxForm bounds a posted form.
+const maxForm = 1 << 20
 
 func isWrite(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -65,4 +67,43 @@ func TestPagesParse(t *testing.T) {
 			t.Errorf("page %q missing", name)
 		}
 	}
+}
+
+func TestCheckCSRFOrigin(t *testing.T) {
+	t.Parallel()
+	c := &Console{publicHost: "gatehouse.example.com"}
+	const tok = "0123456789abcdef0123456789abcdef-token"
+	cases := []struct {
+		name, origin string
+		want         bool
+	}{
+		{"no origin", "", true},
+		{"same host", "http://console.test", true},
+		{"public URL's host", "https://gatehouse.example.com", true},
+		{"another site", "https://evil.example", false},
+		{"opaque origin", "null", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("POST", "http://console.test/signin", strings.NewReader("csrf="+tok))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok})
+			if tc.origin != "" {
+				r.Header.Set("Origin", tc.origin)
+			}
+			if got := c.checkCSRF(&Request{Request: r}); got != tc.want {
+				t.Errorf("checkCSRF with Origin %q = %v, want %v", tc.origin, got, tc.want)
+			}
+		})
+	}
+	t.Run("token differs from the cookie", func(t *testing.T) {
+		t.Parallel()
+		r := httptest.NewRequest("POST", "http://console.test/signin", strings.NewReader("csrf=something-else-entirely-0123456789"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: tok})
+		if c.checkCSRF(&Request{Request: r}) {
+			t.Error("a token unlike the cookie passed")
+		}
+	})
 }

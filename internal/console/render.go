@@ -24,13 +24,24 @@ type pageSet struct {
 }
 
 var funcs = template.FuncMap{
-	"when": func(t time.Time) string {
+	"when": func(v any) string {
+		var t time.Time
+		switch x := v.(type) {
+		case time.Time:
+			t = x
+		case *time.Time:
+			if x != nil {
+				t = *x
+			}
+		}
 		if t.IsZero() {
 			return "—"
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// tokenLifetimes are the expiry choices of token forms.
+	"tokenLifetimes": func() any { return tokenLifetimes },
 	// kafkaWord is the Console's word for an Aiven Kafka ACL permission.
 	"kafkaWord": kafkaWord,
 	// slug makes an element ID from words.

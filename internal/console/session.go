@@ -87,9 +87,9 @@ func (c *Console) csrfToken(w http.ResponseWriter, r *Request) string {
 // checkCSRF reports whether a state-changing request came from one of this
 // console's forms.
 func (c *Console) checkCSRF(r *Request) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
+		if err != nil || u.Host == "" || (u.Host != r.Host && u.Host != c.publicHost) {
 			return false
 		}
 	}

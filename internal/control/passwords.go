@@ -131,14 +131,16 @@ func (p *Plane) sendPasswordReset(ctx context.Context, u identity.User, clientIP
 	if err != nil {
 		return err
 	}
-	link := strings.TrimRight(p.cfg.publicURL, "/") + "/v1/user/password_reset/" + code
+	base := strings.TrimRight(p.cfg.publicURL, "/")
+	page, link := base+"/password-reset/"+code, base+"/v1/user/password_reset/"+code
 	err = p.cfg.mailer.Send(context.WithoutCancel(ctx), mail.Message{
 		To:      u.Email,
 		Subject: "Reset your Gatehouse password",
 		Text: fmt.Sprintf("Someone asked to reset the password of %s.\n\n"+
-			"To choose a new password, POST {\"new_password\": ...} to:\n%s\n\n"+
+			"To choose a new password, open this page:\n%s\n\n"+
+			"or, from a program, POST {\"new_password\": ...} to:\n%s\n\n"+
 			"Reset code: %s\n\nThe code works once, for one hour. If you did not ask for this, ignore this message.\n",
-			u.Email, link, code),
+			u.Email, page, link, code),
 	})
 	if errors.Is(err, mail.ErrNotConfigured) {
 		p.log.Warn("password reset requested but SMTP is not configured; no mail sent", "user", u.ID)

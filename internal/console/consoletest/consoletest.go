@@ -390,3 +390,27 @@ func (b *Browser) Status() int {
 	b.T.Helper()
 	return eval[int](b, "reading the page's status", `(performance.getEntriesByType("navigation")[0] || {}).responseStatus || 0`)
 }
+
+// Attr is the attribute name of the first element matched by sel, and
+// whether there is such an element with it.
+func (b *Browser) Attr(sel, name string) (string, bool) {
+	b.T.Helper()
+	v := eval[*string](b, "reading "+name+" of "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.getAttribute(%q) : null })()`, sel, name))
+	if v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
+// Viewport resizes the browser's window (a phone is 390x844).
+func (b *Browser) Viewport(width, height int64) {
+	b.T.Helper()
+	b.run("resizing the window", chromedp.EmulateViewport(width, height))
+}
+
+// Overflows reports whether the page is wider than the window (a layout
+// that makes a phone scroll sideways).
+func (b *Browser) Overflows() bool {
+	b.T.Helper()
+	return eval[bool](b, "measuring the page", `document.documentElement.scrollWidth > window.innerWidth + 1`)
+}
