@@ -58,6 +58,13 @@ func checkOwnOperation(t *testing.T, r api.Route, checked map[control.Op]int) {
 	}
 }
 
+// consoleOnly are operations that only the web console's pages perform
+// (through control.Plane like every route); the API walk cannot reach them,
+// and the console's own tests check them.
+var consoleOnly = map[control.Op]string{
+	control.OpOrganizationAccessReview: "the console's access review page and its grants export",
+}
+
 // checkEveryRuleChecked fails on requirement rules that no request of a
 // whole walk checked: dead rules, or routes wired to the wrong operation.
 func checkEveryRuleChecked(t *testing.T, c *checkRecorder) {
@@ -65,6 +72,9 @@ func checkEveryRuleChecked(t *testing.T, c *checkRecorder) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, op := range control.Operations() {
+		if _, ok := consoleOnly[op]; ok {
+			continue
+		}
 		if c.total[op] == 0 {
 			t.Errorf("no request checked operation %s: its rule is unreachable", op)
 		}
