@@ -363,6 +363,12 @@ func resourceOf(r secRoute, fill map[string]string, w world) (rtype, rid string,
 	case has("project"):
 		return "project", fill["project"], true
 	case has("account"):
+		// The root account is the organization itself to the access API
+		// (identity providers and other organization-wide settings live
+		// on it).
+		if fill["account"] == w.orgAccount {
+			return "organization", w.org, true
+		}
 		return "organization_unit", fill["account"], true
 	case has("org"):
 		return "organization", fill["org"], true
