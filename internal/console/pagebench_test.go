@@ -72,7 +72,7 @@ func BenchmarkPages(b *testing.B) {
 		{"organization", base},
 		{"organization_unit", unit},
 		{"projects", base + "/projects"},
-		{"projects_page_50", base + "/projects?page=50"},
+		{"projects_offset_2500", base + "/projects?offset=2500"},
 		{"project", base + "/projects/project-00000"},
 		{"service", base + "/projects/project-00000/services/events"},
 		{"users", base + "/users"},
