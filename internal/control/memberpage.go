@@ -84,7 +84,6 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 	return out, err
 }
 
-
 // GetMemberRow is one member with what ListMemberPage shows of each: the
 // details of a user's own page.
 func (p *Plane) GetMemberRow(ctx context.Context, a *Actor, orgID, userID string) (MemberRow, error) {

@@ -59,6 +59,6 @@ type ProjectFilter struct {
 	ParentID string
 	// Search, when set, keeps the projects whose name starts with it.
 	Search string
-	Offset   int
-	Limit    int
+	Offset int
+	Limit  int
 }
