@@ -19,6 +19,9 @@ type PageReader interface {
 	// sit directly in each unit, by unit ID (units without projects are
 	// absent).
 	CountProjectsByParent(orgID string) (map[string]int, error)
+	// CountGroupMembers returns how many members each group of an
+	// organization has, by group ID (groups without members are absent).
+	CountGroupMembers(orgID string) (map[string]int, error)
 }
 
 // Orders of ListMemberPage. Every order ends with the email, so pages

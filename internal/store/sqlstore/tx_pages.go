@@ -159,13 +159,25 @@ func (t *reader) ListProjectPage(f store.ProjectFilter) ([]org.Project, int, err
 var qCountProjectsByParent = newQuery(`SELECT account_id, COUNT(*) FROM projects WHERE organization_id = ? GROUP BY account_id`)
 
 func (t *reader) CountProjectsByParent(orgID string) (map[string]int, error) {
+	return countBy(t, "project counts", qCountProjectsByParent, orgID)
+}
+
+var qCountGroupMembers = newQuery(`SELECT m.group_id, COUNT(*) FROM user_groups g JOIN group_members m ON m.group_id = g.id
+WHERE g.organization_id = ? GROUP BY m.group_id`)
+
+func (t *reader) CountGroupMembers(orgID string) (map[string]int, error) {
+	return countBy(t, "group members", qCountGroupMembers, orgID)
+}
+
+// countBy reads the (key, count) rows of q into a map.
+func countBy(t *reader, what string, q query, args ...any) (map[string]int, error) {
 	type count struct {
 		id string
 		n  int
 	}
-	cs, err := listQ(t, "project counts", qCountProjectsByParent, func(r scanner) (c count, err error) {
+	cs, err := listQ(t, what, q, func(r scanner) (c count, err error) {
 		return c, r.Scan(&c.id, &c.n)
-	}, orgID)
+	}, args...)
 	if err != nil {
 		return nil, err
 	}
