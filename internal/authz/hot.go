@@ -112,17 +112,6 @@ func (t txn) newID() {
 	}
 }
 
-// applyState holds what one Apply allocates besides the records it
-// replaces: the new Index itself and room for the dirty lists of a small
-// batch. The edit token is not part of it: structure the Apply creates
-// keeps its token for as long as it lives, and must not keep the Index
-// (and with it its revision's epoch) alive.
-type applyState struct {
-	ix         Index
-	d          dirty
-	ubuf, nbuf [8]int32
-}
-
 func (t txn) mutUser(i int32) *userRec {
 	if t.d != nil {
 		t.d.users = append(t.d.users, i)

@@ -117,10 +117,10 @@ func Build(s Snapshot, revision int64) *Index {
 func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	t := txn{ix: &Index{}, e: &edit{}}
 	for k := range t.ix.nodeIDs {
-		t.ix.nodeIDs[k].build = map[string]int32{}
+		t.ix.nodeIDs[k] = buildDict(0)
 	}
-	t.ix.userIDs.build = make(map[string]int32, len(s.Users))
-	t.ix.grpIDs.build = make(map[string]int32, len(s.Groups))
+	t.ix.userIDs = buildDict(len(s.Users))
+	t.ix.grpIDs = buildDict(len(s.Groups))
 	var errs []error
 	note := func(err error) {
 		if err != nil {
@@ -229,11 +229,10 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	if revision <= ix.rev {
 		return ix, nil
 	}
-	// One allocation for the new Index and the dirty lists: a single
-	// change is published on its own, so its fixed costs count.
-	w := &applyState{ix: *ix}
-	w.d.users, w.d.nodes = w.ubuf[:0], w.nbuf[:0]
-	cp := &w.ix
+	// A single change is published on its own, so its fixed costs count:
+	// one allocation for the new Index, one for the edit token.
+	cp := new(Index)
+	*cp = *ix
 	lin := ix.lin
 	if lin != nil {
 		lin.mu.Lock()
@@ -256,7 +255,11 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		cp.ep = lin.newEpoch(revision)
 	}
 	cp.ep.revs++
-	t := txn{ix: cp, e: new(edit), d: &w.d}
+	// The dirty lists are the lineage's, reused by every Apply under its
+	// lock.
+	d := &lin.dirty
+	*d = dirty{users: d.users[:0], nodes: d.nodes[:0]}
+	t := txn{ix: cp, e: new(edit), d: d}
 	var errs []error
 	for i := range changes {
 		if err := t.apply(&changes[i]); err != nil {
@@ -264,7 +267,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		}
 	}
 	t.syncHot()
-	if w.d.ids {
+	if d.ids {
 		cp.rebuildDicts(false)
 	}
 	cp.rev = revision
@@ -273,7 +276,6 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	cp.users.sweep()
 	cp.groups.sweep()
 	cp.nhot.sweep()
-	w.d = dirty{} // the buffers may be large after a batch; the Index keeps w alive
 	return cp, errors.Join(errs...)
 }
 

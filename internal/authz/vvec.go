@@ -222,6 +222,7 @@ func (p *vvec[T]) sweep() {
 type lineage struct {
 	mu     sync.Mutex // serialises Applies
 	latest int64      // the newest revision written into the vectors
+	dirty  dirty      // scratch lists of the Apply under way
 
 	live    sync.Mutex // guards epochs: cleanups run on their own goroutine
 	epochs  []liveEpoch
