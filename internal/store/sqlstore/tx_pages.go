@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -184,6 +185,62 @@ func countBy(t *reader, what string, q query, args ...any) (map[string]int, erro
 	out := make(map[string]int, len(cs))
 	for _, c := range cs {
 		out[c.id] = c.n
+	}
+	return out, nil
+}
+
+// ListMemberDetails reads a page's details in three queries, whatever
+// the page's length.
+func (t *reader) ListMemberDetails(orgID string, userIDs []string) (map[string]store.MemberDetails, error) {
+	out := make(map[string]store.MemberDetails, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(userIDs))
+	for i, id := range userIDs {
+		args[i] = id
+		out[id] = store.MemberDetails{}
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(userIDs)), ", ") + ")"
+	profiles, err := listQ(t, "profiles", newQuery(`SELECT user_id, job_title, department, city, country FROM user_profiles
+WHERE user_id IN `+in), scanProfile, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		d := out[p.UserID]
+		d.Profile = p
+		out[p.UserID] = d
+	}
+	confirmed, err := listQ(t, "two-factor enrolments", newQuery(`SELECT user_id FROM two_factor
+WHERE confirmed = ? AND user_id IN `+in), func(r scanner) (id string, err error) { return id, r.Scan(&id) }, append([]any{true}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range confirmed {
+		d := out[id]
+		d.TwoFactor = true
+		out[id] = d
+	}
+	type membership struct {
+		user string
+		g    identity.Group
+	}
+	groups, err := listQ(t, "groups", newQuery(`SELECT m.user_id, `+qualified("g.", groupCols)+`
+FROM user_groups g JOIN group_members m ON m.group_id = g.id
+WHERE g.organization_id = ? AND m.user_id IN `+in+` ORDER BY g.name`), func(r scanner) (m membership, err error) {
+		var gs groupScan
+		err = r.Scan(append([]any{&m.user}, gs.dest()...)...)
+		m.g = gs.group()
+		return m, err
+	}, append([]any{orgID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range groups {
+		d := out[m.user]
+		d.Groups = append(d.Groups, m.g)
+		out[m.user] = d
 	}
 	return out, nil
 }

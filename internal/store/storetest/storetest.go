@@ -32,6 +32,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Members", testMembers},
 		{"MemberPages", testMemberPages},
 		{"LargeMemberPages", testLargeMemberPages},
+		{"MemberDetails", testMemberDetails},
 		{"ProjectPages", testProjectPages},
 		{"Tokens", testTokens},
 		{"Organizations", testOrganizations},
