@@ -33,6 +33,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MemberPages", testMemberPages},
 		{"LargeMemberPages", testLargeMemberPages},
 		{"MemberDetails", testMemberDetails},
+		{"ReviewReads", testReviewReads},
 		{"ProjectPages", testProjectPages},
 		{"Tokens", testTokens},
 		{"Organizations", testOrganizations},
