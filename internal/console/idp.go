@@ -118,7 +118,9 @@ func (c *Console) identityProviders(w http.ResponseWriter, r *Request) error {
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(ms, func(a, b identity.AuthMethod) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+		slices.SortFunc(ms, func(a, b identity.AuthMethod) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
 		for _, m := range ms {
 			d.Methods = append(d.Methods, idpRow{AuthMethod: m, TypeLabel: idpTypeLabel(m.Type)})
 		}
@@ -292,7 +294,9 @@ func (c *Console) idpPage(w http.ResponseWriter, r *Request, m identity.AuthMeth
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(gs, func(a, b control.GroupWithCount) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+		slices.SortFunc(gs, func(a, b control.GroupWithCount) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
 		d.Groups = gs
 	}
 	flash := ""
