@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/sso"
 )
 
 // Admin → Identity providers: the organization's SAML and OpenID Connect
@@ -259,6 +260,12 @@ func failIDPField(c *Console, r *Request, f *Form, err error) {
 
 // idpPage renders the create (m.ID == "") or edit page.
 func (c *Console) idpPage(w http.ResponseWriter, r *Request, m identity.AuthMethod, f *Form, scimToken string) error {
+	return c.idpPageFlash(w, r, m, f, scimToken, "")
+}
+
+// idpPageFlash is idpPage with a confirmation line (shown only when the
+// form holds no error).
+func (c *Console) idpPageFlash(w http.ResponseWriter, r *Request, m identity.AuthMethod, f *Form, scimToken, flash string) error {
 	ctx := r.Context()
 	var q asker
 	res := orgResource(r.Org)
@@ -299,8 +306,10 @@ func (c *Console) idpPage(w http.ResponseWriter, r *Request, m identity.AuthMeth
 		})
 		d.Groups = gs
 	}
-	flash := ""
-	if scimToken != "" {
+	switch {
+	case !f.OK():
+		flash = ""
+	case scimToken != "":
 		flash = "SCIM token generated: copy it now"
 	}
 	return c.renderFlash(w, r, f.Status(), "idp", d, flash)
@@ -320,12 +329,53 @@ func (c *Console) newIdentityProvider(w http.ResponseWriter, r *Request) error {
 	return c.idpPage(w, r, identity.AuthMethod{Type: typ}, f, "")
 }
 
+// importMetadata fills a SAML form's entity ID, single sign-on URL and
+// certificate from the identity provider's metadata (the URL typed, else
+// the XML pasted), without saving: the person reviews and saves.
+func importMetadata(r *Request, f *Form) {
+	var (
+		md  sso.IdPMetadata
+		err error
+	)
+	field := "saml_metadata_url"
+	if u := strings.TrimSpace(f.Get("saml_metadata_url")); u != "" {
+		md, err = sso.FetchIdPMetadata(r.Context(), nil, u)
+	} else {
+		field = "saml_metadata_xml"
+		md, err = sso.ParseIdPMetadata([]byte(f.Get("saml_metadata_xml")))
+	}
+	if err != nil {
+		f.FailMsg(field, strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
+		return
+	}
+	f.Values.Set("saml_entity_id", md.EntityID)
+	f.Values.Set("saml_idp_url", md.SSOURL)
+	f.Values.Set("saml_certificate", md.Certificate)
+	f.Values.Del("saml_metadata_xml")
+}
+
+// importing reports whether a SAML form asks to be filled from metadata:
+// the import button with a URL or XML given. The import button comes
+// first in the form, so Enter in any field presses it; with no metadata
+// given that is taken as saving.
+func importing(f *Form, typ string) bool {
+	return typ == identity.AuthMethodSAML && f.Get("import") != "" &&
+		(strings.TrimSpace(f.Get("saml_metadata_url")) != "" || strings.TrimSpace(f.Get("saml_metadata_xml")) != "")
+}
+
+// metadataFilled is the confirmation of a form filled from metadata.
+const metadataFilled = "Filled in from the identity provider's metadata: review and save"
+
 func (c *Console) createIdentityProvider(w http.ResponseWriter, r *Request) error {
 	f := newForm(r)
 	typ := f.Get("authentication_method_type")
 	if typ != identity.AuthMethodSAML && typ != identity.AuthMethodOIDC {
 		f.FailMsg("", "Choose OpenID Connect or SAML 2.0.")
 		return c.idpPage(w, r, identity.AuthMethod{Type: identity.AuthMethodOIDC}, f, "")
+	}
+	if importing(f, typ) {
+		importMetadata(r, f)
+		return c.idpPageFlash(w, r, identity.AuthMethod{Type: typ}, f, "", metadataFilled)
 	}
 	m, err := c.plane.CreateAuthMethod(r.Context(), r.Actor, r.Org.AccountID, idpInput(f, typ, true))
 	if err != nil {
@@ -357,6 +407,10 @@ func (c *Console) updateIdentityProvider(w http.ResponseWriter, r *Request) erro
 		return err
 	}
 	f := newForm(r)
+	if importing(f, m.Type) {
+		importMetadata(r, f)
+		return c.idpPageFlash(w, r, m, f, "", metadataFilled)
+	}
 	updated, err := c.plane.UpdateAuthMethod(ctx, r.Actor, r.Org.AccountID, m.ID, idpInput(f, m.Type, false))
 	if err != nil {
 		f.Values.Del("oidc_client_secret")

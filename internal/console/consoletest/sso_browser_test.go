@@ -191,12 +191,19 @@ func TestSSOSAML(t *testing.T) {
 		b.Fill("#f-saml_idp_url", idp.SSOURL)
 		b.SetValue("#f-saml_certificate", "not a certificate")
 		b.Tick("input[name=linked_domains]")
-		b.Click("form.idpform button[type=submit]")
+		b.Click("form.idpform button[type=submit].primary")
 		if got := b.Text("#e-saml_certificate"); !strings.Contains(got, "not an X.509 certificate") {
 			t.Errorf("a bad certificate says %q next to the field", got)
 		}
-		b.SetValue("#f-saml_certificate", idp.CertPEM)
-		b.Click("form.idpform button[type=submit]")
+		// The provider's metadata fills in the entity ID, single sign-on
+		// URL and certificate for review.
+		b.Fill("#f-saml_metadata_url", idp.EntityID)
+		b.Click("#import-metadata")
+		b.Contains("Filled in from the identity provider's metadata")
+		if got := b.Value("#f-saml_certificate"); !strings.Contains(got, "BEGIN CERTIFICATE") || b.Value("#f-saml_idp_url") != idp.SSOURL {
+			t.Fatalf("after the metadata: certificate %q, SSO URL %q", got, b.Value("#f-saml_idp_url"))
+		}
+		b.Click("form.idpform button[type=submit].primary")
 		b.Contains("Identity provider added")
 		acs := b.Copy("button[data-copy='#ep-acs']")
 		if !strings.HasPrefix(acs, b.Server.URL+"/v1/sso/saml/account/") || !strings.HasSuffix(acs, "/acs") {
@@ -219,7 +226,7 @@ func TestSSOSAML(t *testing.T) {
 		}
 		b.Click("a[aria-label='Edit Okta']")
 		b.Tick("#f-scim_enabled")
-		b.Click("form.idpform button[type=submit]")
+		b.Click("form.idpform button[type=submit].primary")
 		b.Contains("Copy the token immediately")
 		first := b.Text("#scim-token")
 		if !strings.HasPrefix(first, "gthscim_") || !strings.Contains(b.Text("#scim-url"), "/scim/v2/") {
