@@ -374,6 +374,18 @@ func (c *Console) createIdentityProvider(w http.ResponseWriter, r *Request) erro
 		return c.idpPage(w, r, identity.AuthMethod{Type: identity.AuthMethodOIDC}, f, "")
 	}
 	if importing(f, typ) {
+		// Fetching metadata is a request from the server: only for those
+		// who may add a provider.
+		var q asker
+		can := q.ask(control.OpAccountAuthenticationMethodCreate, orgResource(r.Org))
+		if err := c.may(r, &q); err != nil {
+			return err
+		}
+		if !can.OK {
+			f.FailMsg("", "Not allowed: "+can.Reason)
+			f.status = http.StatusForbidden
+			return c.idpPage(w, r, identity.AuthMethod{Type: typ}, f, "")
+		}
 		importMetadata(r, f)
 		return c.idpPageFlash(w, r, identity.AuthMethod{Type: typ}, f, "", metadataFilled)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/crewjam/saml"
+
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 )
 
 // IdPMetadata is what a SAML identity provider's metadata tells a
@@ -103,7 +105,8 @@ func pemOf(b64 string) string {
 
 // FetchIdPMetadata fetches and reads a SAML identity provider's metadata
 // from rawURL: https, or http to a loopback address, as the method's
-// other provider addresses (client nil: a 10-second timeout).
+// other provider addresses (client nil: a 10-second timeout, and no
+// connection to what outbound.Default refuses).
 func FetchIdPMetadata(ctx context.Context, client *http.Client, rawURL string) (IdPMetadata, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || u.Host == "" || u.User != nil {
@@ -116,7 +119,9 @@ func FetchIdPMetadata(ctx context.Context, client *http.Client, rawURL string) (
 		}
 	}
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		// Never link-local addresses or the cloud metadata service.
+		client = &http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{DialContext: outbound.Default().Dialer(10 * time.Second).DialContext}}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

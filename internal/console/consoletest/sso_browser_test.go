@@ -248,3 +248,28 @@ func TestSSOSAML(t *testing.T) {
 		b.Contains("No identity providers yet")
 	}, func(c *server.Config) { c.DNSResolver = dns.Addr() })
 }
+
+// TestIdentityProvidersNotOffered: a member who is not an organization
+// admin sees the Identity providers page with its actions disabled and
+// the reason, and cannot open a provider's page.
+func TestIdentityProvidersNotOffered(t *testing.T) {
+	consoletest.Run(t, func(t *testing.T, b *consoletest.Browser) {
+		const email, password = "ivy@example.com", "ivy's long passphrase"
+		b.SignIn(consoletest.AdminEmail, consoletest.AdminPassword, "")
+		org := b.OrgID()
+		b.Person(org, email, password)
+		m := b.Another()
+		m.SignIn(email, password, "")
+		m.Visit("/orgs/" + org + "/identity-providers")
+		if got := m.Text(".disabled-reason"); !strings.Contains(got, "requires role:organization:admin") {
+			t.Errorf("the list's refusal says %q", got)
+		}
+		if m.Has("a[href$='/identity-providers/new?type=oidc']") {
+			t.Error("a member is offered to add an identity provider")
+		}
+		if got, _ := m.Attr("[aria-disabled=true]", "title"); !strings.Contains(got, "requires role:organization:admin") {
+			t.Errorf("the disabled action's reason is %q", got)
+		}
+		m.Shot("idps-not-allowed")
+	})
+}
