@@ -32,6 +32,25 @@ type confirmation struct {
 	Button  string
 	Back    string
 	Fields  map[string]string // hidden fields posted with the action
+	// Repost: a posted form sent again, each value as posted (see
+	// withConfirmed), for actions confirmed on the path they post to.
+	Repost url.Values
+}
+
+// confirmedField marks the second click of a confirmation reposting a
+// form (confirmation.Repost).
+const confirmedField = "confirmed"
+
+// withConfirmed is a form's values with the confirmation mark added.
+func withConfirmed(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k != csrfField {
+			out[k] = vs
+		}
+	}
+	out.Set(confirmedField, "yes")
+	return out
 }
 
 // confirm renders a confirmation page.
