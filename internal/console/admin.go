@@ -58,6 +58,23 @@ func (c *Console) confirm(w http.ResponseWriter, r *Request, cf confirmation) er
 	return c.render(w, r, http.StatusOK, "confirm", cf)
 }
 
+// confirmFirst lets a destructive post act only on its second click: a
+// post without the confirmation mark is answered with the confirmation
+// page, which posts the same form to the same path again, marked. It
+// reports whether the action may go ahead; when not, err is the
+// rendering's. A plain form either way, so it works without JavaScript.
+func (c *Console) confirmFirst(w http.ResponseWriter, r *Request, cf confirmation) (ok bool, err error) {
+	_ = r.ParseForm()
+	if r.PostForm.Get(confirmedField) != "" {
+		return true, nil
+	}
+	if cf.Action == "" {
+		cf.Action = r.URL.Path
+	}
+	cf.Repost = withConfirmed(r.PostForm)
+	return false, c.confirm(w, r, cf)
+}
+
 // blankForm is an empty form, shown again after a successful post.
 func blankForm() *Form { return &Form{Values: url.Values{}, Errors: map[string]string{}} }
 

@@ -343,10 +343,12 @@ func (c *Console) changePermission(w http.ResponseWriter, r *Request) error {
 	perm := strings.TrimSpace(f.Get("permission"))
 	back := cmp.Or(f.Get("back"), f.Get("resource"))
 	target := "/orgs/" + r.Org.ID + "/permissions?resource=" + url.QueryEscape(back)
-	if op == "revoke" && f.Get(confirmedField) == "" {
-		return c.confirm(w, r, confirmation{Title: "Revoke permission", Button: "Revoke " + perm,
-			Message: "Revoke " + perm + " of " + f.Get("name") + " on " + resourceLabel(typ, id) + "? Whoever holds it through this grant loses it.",
-			Action:  "/orgs/" + r.Org.ID + "/permissions", Back: target, Repost: withConfirmed(f.Values)})
+	if op == "revoke" {
+		ok, err := c.confirmFirst(w, r, confirmation{Title: "Revoke permission", Button: "Revoke " + perm, Back: target,
+			Message: "Revoke " + perm + " of " + f.Get("name") + " on " + resourceLabel(typ, id) + "? Whoever holds it through this grant loses it."})
+		if !ok {
+			return err
+		}
 	}
 	if pid == "" {
 		f.FailMsg("principal", "Choose who to grant to.")

@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -27,25 +26,18 @@ type projectsData struct {
 	Next     string
 }
 
-// projects lists the organization's projects the person can see, sorted,
-// filtered by a name search and paged.
+// projects lists the organization's projects the person can see, in
+// name order, searched by a name prefix and paged by the store.
 func (c *Console) projects(w http.ResponseWriter, r *Request) error {
-	all, err := c.plane.ListProjects(r.Context(), r.Actor, r.Org.ID)
+	q := r.URL.Query()
+	d := projectsData{Search: strings.TrimSpace(q.Get("q"))}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	offset = max(offset, 0)
+	page, err := c.plane.ListProjectPage(r.Context(), r.Actor, r.Org.ID, control.ProjectQuery{Search: d.Search, Offset: offset, Limit: projectsPerPage})
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	d := projectsData{Search: strings.TrimSpace(q.Get("q"))}
-	if d.Search != "" {
-		needle := strings.ToLower(d.Search)
-		all = slices.DeleteFunc(all, func(p org.Project) bool { return !strings.Contains(strings.ToLower(p.Name), needle) })
-	}
-	slices.SortFunc(all, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
-	d.Total = len(all)
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	offset = min(max(offset, 0), len(all))
-	end := min(offset+projectsPerPage, len(all))
-	d.Projects = all[offset:end]
+	d.Projects, d.Total = page.Projects, page.Total
 	link := func(off int) string {
 		v := url.Values{}
 		if d.Search != "" {
@@ -57,9 +49,9 @@ func (c *Console) projects(w http.ResponseWriter, r *Request) error {
 		return "/orgs/" + r.Org.ID + "/projects?" + v.Encode()
 	}
 	if offset > 0 {
-		d.Prev = link(max(offset-projectsPerPage, 0))
+		d.Prev = link(max(min(offset, d.Total)-projectsPerPage, 0))
 	}
-	if end < len(all) {
+	if end := offset + len(d.Projects); end < d.Total && len(d.Projects) > 0 {
 		d.Next = link(end)
 	}
 	return c.render(w, r, http.StatusOK, "projects", d)
