@@ -228,30 +228,21 @@ func idpInput(f *Form, typ string, creating bool) control.AuthMethodInput {
 	return in
 }
 
-// idpFields names the form field of each setting the use case's
-// messages mention (longest first, so "saml_idp_url" is not taken for a
-// shorter key it contains).
-var idpFields = map[string]string{
-	"authentication_method_name": "authentication_method_name", "name": "authentication_method_name",
-	"oidc_issuer": "oidc_issuer", "oidc_client_id": "oidc_client_id", "oidc_client_secret": "oidc_client_secret", "oidc_scopes": "oidc_scopes",
-	"saml_entity_id": "saml_entity_id", "saml_idp_url": "saml_idp_url", "saml_certificate": "saml_certificate",
-	"linked_domains": "linked_domains", "domain": "linked_domains", "auto_join_user_group_id": "auto_join_user_group_id",
+// idpFields are the settings whose form field is named as the API's key,
+// which the use case's messages name ("Oidc_issuer ... must be ...").
+var idpFields = []string{
+	"authentication_method_name", "oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_scopes",
+	"saml_entity_id", "saml_idp_url", "saml_certificate", "linked_domains", "auto_join_user_group_id",
 }
 
-// failIDPField puts err next to the field its message names.
+// failIDPField puts err next to the field its message names, else above
+// the form.
 func failIDPField(c *Console, r *Request, f *Form, err error) {
 	_, msg := c.describe(r, err)
-	// The API's words begin with a capital: "Oidc_issuer ...".
-	msg = strings.ToLower(msg)
-	keys := make([]string, 0, len(idpFields))
-	for k := range idpFields {
-		keys = append(keys, k)
-	}
-	// Longest key first: "oidc_client_secret" before "name".
-	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
-	for _, k := range keys {
-		if strings.Contains(msg, k) {
-			f.Fail(c, r, idpFields[k], err)
+	msg = strings.ToLower(msg) // the API's words begin with a capital
+	for _, field := range idpFields {
+		if strings.Contains(msg, field) {
+			f.Fail(c, r, field, err)
 			return
 		}
 	}
