@@ -50,7 +50,8 @@ var (
 const sortedInMemoryBelow = 2000
 
 var (
-	qCountOrgMembers = newQuery(`SELECT COUNT(*) FROM organization_members WHERE organization_id = ?`)
+	// Kept by triggers (migration 00102): one row, not every member.
+	qCountOrgMembers = newQuery(`SELECT COALESCE((SELECT members FROM organization_member_counts WHERE organization_id = ?), 0)`)
 	// The organization's application users, through a partial index of
 	// the few application users (each dialect spells its boolean).
 	qCountOrgApps = query{
@@ -227,13 +228,13 @@ WHERE confirmed = ? AND user_id IN `+in), func(r scanner) (id string, err error)
 		g    identity.Group
 	}
 	groups, err := listQ(t, "groups", newQuery(`SELECT m.user_id, `+qualified("g.", groupCols)+`
-FROM user_groups g JOIN group_members m ON m.group_id = g.id
-WHERE g.organization_id = ? AND m.user_id IN `+in+` ORDER BY g.name`), func(r scanner) (m membership, err error) {
+FROM group_members m CROSS JOIN user_groups g
+WHERE m.user_id IN `+in+` AND g.id = m.group_id AND g.organization_id = ? ORDER BY g.name`), func(r scanner) (m membership, err error) {
 		var gs groupScan
 		err = r.Scan(append([]any{&m.user}, gs.dest()...)...)
 		m.g = gs.group()
 		return m, err
-	}, append([]any{orgID}, args...)...)
+	}, append(args, orgID)...)
 	if err != nil {
 		return nil, err
 	}

@@ -105,6 +105,24 @@ func testMemberPages(t *testing.T, open Opener) {
 		return rows, err
 	})
 	equal(t, "membership", m, []store.MemberUser{{Membership: identity.Membership{OrganizationID: "org1", UserID: "u1", JoinTime: at(5)}, User: users["u1"]}})
+	// Totals follow removals, also those cascading from a deleted user.
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.RemoveMember("org1", "u5"); err != nil {
+			return err
+		}
+		return tx.DeleteUser("u3")
+	})
+	equal(t, "total after removals", readVal(t, s, func(tx store.Reader) (int, error) {
+		_, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: "org1", IncludeApps: true, Limit: 1})
+		return total, err
+	}), 4)
+	write(t, s, func(tx store.Tx) error {
+		return tx.AddMember(identity.Membership{OrganizationID: "org1", UserID: "u7", JoinTime: at(1)})
+	})
+	equal(t, "total after an addition", readVal(t, s, func(tx store.Reader) (int, error) {
+		_, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: "org1", Limit: 1})
+		return total, err
+	}), 4)
 	for _, bad := range []store.MemberFilter{{OrganizationID: "org1"}, {OrganizationID: "org1", Limit: 1, Offset: -1}, {OrganizationID: "org1", Limit: 1, Sort: "password"}} {
 		if err := s.Read(t.Context(), func(tx store.Reader) error { _, _, err := tx.ListMemberPage(bad); return err }); err == nil {
 			t.Errorf("ListMemberPage(%+v) did not fail", bad)
