@@ -103,11 +103,20 @@ func (p *Plane) waitRevision(ctx context.Context, rev int64) error {
 // or outside orgID (the caller then resolves through the store).
 func (p *Plane) resolveInMemory(ix *authz.Index, orgID string, checks []AccessCheck) ([]authz.Resource, bool) {
 	res := make([]authz.Resource, len(checks))
-	var last AccessResource
+	// Batches ask about a few resources many times: the last few resolved
+	// are remembered, so each costs one walk to its organization.
+	var seen [8]struct {
+		in  AccessResource
+		out authz.Resource
+	}
+	nseen, put := 0, 0
+next:
 	for i, c := range checks {
-		if i > 0 && c.Resource == last {
-			res[i] = res[i-1]
-			continue
+		for j := range nseen {
+			if seen[j].in == c.Resource {
+				res[i] = seen[j].out
+				continue next
+			}
 		}
 		var r authz.Resource
 		switch c.Resource.Type {
@@ -118,18 +127,20 @@ func (p *Plane) resolveInMemory(ix *authz.Index, orgID string, checks []AccessCh
 		case grant.ResourceProject:
 			r = projectRes(c.Resource.ID)
 		case "service":
-			project, svc, ok := strings.Cut(c.Resource.ID, "/")
-			if !ok {
+			if !strings.Contains(c.Resource.ID, "/") {
 				return res, false
 			}
-			r = serviceRes(project, svc)
+			r = authz.Service(c.Resource.ID) // serviceRes of its two halves, without the copy
 		default:
 			return res, false
 		}
 		if o, ok := ix.OrgOf(r); !ok || o != orgID {
 			return res, false
 		}
-		res[i], last = r, c.Resource
+		res[i] = r
+		seen[put%len(seen)].in, seen[put%len(seen)].out = c.Resource, r
+		put++
+		nseen = min(put, len(seen))
 	}
 	return res, true
 }
@@ -275,8 +286,34 @@ func (p *Plane) checkInMemory(a *Actor, orgID string, checks []AccessCheck, perm
 		inspections++
 	}
 	out := make([]bool, len(checks))
+	// Batches ask many permissions of a few (principal, resource) pairs:
+	// what the principal holds on each of the first few pairs is computed
+	// once (Effective is held to Check by the engine's property tests),
+	// the rest are checked one by one.
+	var held [8]struct {
+		user string
+		res  authz.Resource
+		set  authz.Set
+	}
+	nheld := 0
+next:
 	for i, c := range checks {
-		if out[i] = ix.Check(c.UserID, perms[i], res[i]); !out[i] {
+		for j := range nheld {
+			if held[j].user == c.UserID && held[j].res == res[i] {
+				if out[i] = held[j].set.Has(perms[i]); !out[i] {
+					return nil, 0, false
+				}
+				continue next
+			}
+		}
+		if nheld < len(held) {
+			held[nheld].user, held[nheld].res, held[nheld].set = c.UserID, res[i], ix.Effective(c.UserID, res[i])
+			out[i] = held[nheld].set.Has(perms[i])
+			nheld++
+		} else {
+			out[i] = ix.Check(c.UserID, perms[i], res[i])
+		}
+		if !out[i] {
 			return nil, 0, false
 		}
 	}

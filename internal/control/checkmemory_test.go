@@ -2,11 +2,13 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
@@ -161,4 +163,55 @@ func TestCheckInMemoryMembershipBound(t *testing.T) {
 	}
 	_, _, err := b.p.Check(ctx, carol, a.org.ID, mine, 0)
 	wantErr(t, err, ErrForbidden)
+}
+
+// TestCheckInMemoryManyPairs: a batch over more (principal, resource)
+// pairs than the in-memory path remembers answers each check as the
+// engine does, still without a store transaction.
+func TestCheckInMemoryManyPairs(t *testing.T) {
+	t.Parallel()
+	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rc := &readCounter{Store: st}
+	f, _ := newFixtureOn(t, rc)
+	ctx := t.Context()
+	alice := f.member(t, "alice@example.com")
+	var checks []AccessCheck
+	for i := range 12 {
+		name := fmt.Sprintf("p%d", i)
+		if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.p.SetPermissions(ctx, f.admin, f.org.ID, grant.ResourceProject, name,
+			[]PrincipalPermissions{{grant.PrincipalUser, alice.User.ID, []string{"admin"}}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{f.admin.User.ID, alice.User.ID} {
+			for _, perm := range []string{"project:services:read", "project:services:write", "service:data:write"} {
+				checks = append(checks, AccessCheck{UserID: u, Permission: perm, Resource: AccessResource{Type: "project", ID: name}})
+			}
+		}
+	}
+	// The first batch fills the policy cache through the store.
+	if _, _, err := f.p.Check(ctx, f.admin, f.org.ID, checks, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := rc.reads.Load()
+	out, _, err := f.p.Check(ctx, f.admin, f.org.ID, checks, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads := rc.reads.Load() - before; reads != 0 {
+		t.Errorf("opened %d read transactions, want none", reads)
+	}
+	ix := f.p.engine.Index()
+	for i, c := range checks {
+		perm, _ := authz.Parse(c.Permission)
+		if want := ix.Check(c.UserID, perm, projectRes(c.Resource.ID)); out[i] != want || !want {
+			t.Errorf("checks[%d] %+v = %v, engine says %v", i, c, out[i], want)
+		}
+	}
 }
