@@ -241,12 +241,21 @@ func (s *Server) authMethodResult(m identity.AuthMethod, err error) (int, any, e
 	return http.StatusOK, map[string]any{"authentication_method": s.toAuthMethod(m)}, nil
 }
 
-func (s *Server) createAuthMethod(r *http.Request, a *control.Actor) (int, any, error) {
+// decodeAuthMethod reads a create or update body as the use case's input.
+func decodeAuthMethod(r *http.Request) (control.AuthMethodInput, error) {
 	var in authMethodIn
 	if err := decodeReq(r, &in); err != nil {
+		return control.AuthMethodInput{}, err
+	}
+	return in.input(), nil
+}
+
+func (s *Server) createAuthMethod(r *http.Request, a *control.Actor) (int, any, error) {
+	in, err := decodeAuthMethod(r)
+	if err != nil {
 		return 0, nil, err
 	}
-	return s.authMethodResult(s.plane.CreateAuthMethod(r.Context(), a, r.PathValue("account"), in.input()))
+	return s.authMethodResult(s.plane.CreateAuthMethod(r.Context(), a, r.PathValue("account"), in))
 }
 
 func (s *Server) listAuthMethods(r *http.Request, a *control.Actor) (int, any, error) {
@@ -266,11 +275,11 @@ func (s *Server) getAuthMethod(r *http.Request, a *control.Actor) (int, any, err
 }
 
 func (s *Server) updateAuthMethod(r *http.Request, a *control.Actor) (int, any, error) {
-	var in authMethodIn
-	if err := decodeReq(r, &in); err != nil {
+	in, err := decodeAuthMethod(r)
+	if err != nil {
 		return 0, nil, err
 	}
-	return s.authMethodResult(s.plane.UpdateAuthMethod(r.Context(), a, r.PathValue("account"), r.PathValue("method"), in.input()))
+	return s.authMethodResult(s.plane.UpdateAuthMethod(r.Context(), a, r.PathValue("account"), r.PathValue("method"), in))
 }
 
 func (s *Server) deleteAuthMethod(r *http.Request, a *control.Actor) (int, any, error) {

@@ -20,15 +20,19 @@ import (
 // When the overlay outgrows a fraction of the table, Apply rebuilds the
 // table from the records: O(n) once per Θ(n) new IDs, amortised O(1).
 type dict struct {
-	tab   *itable
-	over  hmap[string, int32, strHash]
-	build map[string]int32 // only while Build runs
+	tab  *itable
+	over hmap[string, int32, strHash]
 }
 
+// itable is the shared table; while Build runs it is a plain map instead
+// (kept here rather than in dict, which every Index copies).
 type itable struct {
 	slots []uint64 // tag<<32 | index+1; 0 is empty
 	mask  uint64
+	build map[string]int32
 }
+
+func buildDict(n int) dict { return dict{tab: &itable{build: make(map[string]int32, n)}} }
 
 func newItable(n int) *itable {
 	size := 16
@@ -67,11 +71,11 @@ func (t *itable) candidate(h uint64) int32 {
 // lookup returns the index whose record's ID is k. same confirms a
 // candidate index; it is only called on a tag match.
 func lookup(d *dict, k string, same func(int32, string) bool) (int32, bool) {
-	if d.build != nil {
-		i, ok := d.build[k]
-		return i, ok
-	}
 	if t := d.tab; t != nil {
+		if t.build != nil {
+			i, ok := t.build[k]
+			return i, ok
+		}
 		h := strHash{}.hash(k)
 		tag := h >> 32
 		for pos := h & t.mask; ; pos = (pos + 1) & t.mask {
@@ -93,8 +97,8 @@ func lookup(d *dict, k string, same func(int32, string) bool) (int32, bool) {
 }
 
 func (d *dict) set(e *edit, k string, v int32) {
-	if d.build != nil {
-		d.build[k] = v
+	if d.tab != nil && d.tab.build != nil {
+		d.tab.build[k] = v
 		return
 	}
 	d.over = d.over.set(e, k, v)
@@ -106,7 +110,7 @@ func (d *dict) needsRebuild() bool {
 	if d.tab != nil {
 		n = len(d.tab.slots) / 4
 	}
-	return d.build != nil || d.over.n >= max(256, n/4)
+	return d.tab != nil && d.tab.build != nil || d.over.n >= max(256, n/4)
 }
 
 // rebuildDicts makes fresh tables from the records (every index, dead or

@@ -4,10 +4,14 @@
 // and inherited downward) that answers access questions without I/O.
 //
 // The store feeds it facts — a Snapshot at start, then Changes stamped with
-// a revision — and it keeps an immutable Index per revision. Index.Apply
-// copies only what a change touches (persistent hash tries and small-leaf
-// radix vectors), so an Engine can publish each revision with one atomic
-// pointer swap while readers keep querying the previous one without locks.
+// a revision — and it keeps an immutable Index per revision. The records
+// live in versioned vectors shared by every revision (vvec.go): Index.Apply
+// replaces each record a change touches by a new version stamped with the
+// new revision, and an Index reads the newest version at or below its own
+// revision, so an Engine can publish each revision with one atomic pointer
+// swap while readers keep querying the previous one without locks, and a
+// batch becomes visible only as a whole. Versions no held Index can read
+// are dropped.
 //
 // Semantics, following Aiven: grants are cumulative and never deny; a grant
 // on a node applies to its whole subtree; a user's effective permissions on

@@ -6,8 +6,9 @@ import (
 )
 
 // Engine publishes the current Index. Readers load the pointer and query an
-// immutable Index, so they never block and never see a half-applied batch;
-// writers are serialised and swap in a new Index atomically.
+// immutable Index, so they never block and never see a half-applied batch
+// (its versions carry a revision no published Index reads yet); writers
+// are serialised and swap in a new Index atomically.
 type Engine struct {
 	cur atomic.Pointer[Index]
 	mu  sync.Mutex // serialises writers only

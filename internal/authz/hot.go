@@ -112,28 +112,18 @@ func (t txn) newID() {
 	}
 }
 
-// applyState holds what one Apply allocates besides the copies: the new
-// Index itself, its edit token, and room for the dirty lists of a small
-// batch.
-type applyState struct {
-	ix         Index
-	e          edit
-	d          dirty
-	ubuf, nbuf [8]int32
-}
-
 func (t txn) mutUser(i int32) *userRec {
 	if t.d != nil {
 		t.d.users = append(t.d.users, i)
 	}
-	return t.ix.users.mut(t.e, i)
+	return t.ix.users.mut(i)
 }
 
 func (t txn) mutNode(i int32) *nodeRec {
 	if t.d != nil {
 		t.d.nodes = append(t.d.nodes, i)
 	}
-	return t.ix.nodes.mut(t.e, i)
+	return t.ix.nodes.mut(i)
 }
 
 // markChildren queues the children of n: their grandparent changes when n
@@ -153,14 +143,16 @@ func (t txn) markChildren(n int32) {
 func (t txn) syncHot() {
 	ix := t.ix
 	if t.d == nil {
-		ix.nhot = newPvecArena(t.e, ix.nodes.Len(), func(i int32, h *nodeHot) { *h = t.nodeHot(i) })
+		for i := range int32(ix.nodes.Len()) {
+			*ix.nhot.mut(ix.nhot.push()) = t.nodeHot(i)
+		}
 		for i := range int32(ix.users.Len()) {
 			t.syncUser(i)
 		}
 		return
 	}
 	for ix.nhot.Len() < ix.nodes.Len() {
-		ix.nhot.push(t.e)
+		ix.nhot.push()
 	}
 	for _, i := range t.d.nodes {
 		t.syncNode(i)
@@ -172,7 +164,7 @@ func (t txn) syncHot() {
 
 func (t txn) syncNode(i int32) {
 	if h := t.nodeHot(i); *t.ix.nhot.at(i) != h {
-		*t.ix.nhot.mut(t.e, i) = h
+		*t.ix.nhot.mut(i) = h
 	}
 }
 
@@ -180,7 +172,7 @@ func (t txn) syncNode(i int32) {
 // its record is already a private copy, written in place).
 func (t txn) syncUser(i int32) {
 	h := t.userHot(i)
-	t.ix.users.mut(t.e, i).hot = h
+	t.ix.users.mut(i).hot = h
 }
 
 // nodeHot and userHot derive the hot record of index i from the full ones.

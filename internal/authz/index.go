@@ -22,7 +22,9 @@ var (
 // Index is an immutable view of all facts at one revision, laid out for
 // allocation-free checks. Apply derives a new Index that shares every
 // unchanged part with its parent, so old readers keep a consistent view for
-// as long as they hold the pointer.
+// as long as they hold the pointer: the records live in versioned vectors
+// (vvec.go) shared by the revisions of a lineage, and an Index reads them
+// as of its revision.
 //
 // Every entity gets a dense int32 index the first time its ID is seen; the
 // index is kept (marked dead) when the entity is deleted and reused if it
@@ -32,17 +34,19 @@ type Index struct {
 	nodeIDs [numKinds]dict
 	userIDs dict
 	grpIDs  dict
-	nodes   pvec[nodeRec]
-	users   pvec[userRec]
-	groups  pvec[groupRec]
+	nodes   vvec[nodeRec]
+	users   vvec[userRec]
+	groups  vvec[groupRec]
 	// Check-path copies of nodes (hot.go), and the permission
 	// sets their inline grants point into.
-	nhot pvec[nodeHot]
+	nhot vvec[nodeHot]
 	sets *setTable
 	// Node indexes of each kind sorted by ID (query.go), rebuilt with the
 	// kind's ID table.
 	order [numKinds]*kindOrder
 	stats Stats
+	lin   *lineage
+	ep    *epoch // keeps the revision's epoch live while the Index is
 }
 
 // Stats counts live facts.
@@ -64,7 +68,7 @@ type nodeRec struct {
 }
 
 // userRec starts with what a check reads (hot.go): 128 bytes, so that in
-// a leaf of four 256-byte records it fills two whole cache lines. Its
+// a chunk of 256-byte records it fills two whole cache lines. Its
 // alive and active flags are the user's; the rest of it is derived from
 // the fields below when a transaction ends.
 type userRec struct {
@@ -113,10 +117,10 @@ func Build(s Snapshot, revision int64) *Index {
 func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	t := txn{ix: &Index{}, e: &edit{}}
 	for k := range t.ix.nodeIDs {
-		t.ix.nodeIDs[k].build = map[string]int32{}
+		t.ix.nodeIDs[k] = buildDict(0)
 	}
-	t.ix.userIDs.build = make(map[string]int32, len(s.Users))
-	t.ix.grpIDs.build = make(map[string]int32, len(s.Groups))
+	t.ix.userIDs = buildDict(len(s.Users))
+	t.ix.grpIDs = buildDict(len(s.Groups))
 	var errs []error
 	note := func(err error) {
 		if err != nil {
@@ -180,12 +184,39 @@ func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	}
 	t.syncHot()
 	t.ix.rebuildDicts(true)
-	t.ix.rev = revision
-	return t.ix, errors.Join(errs...)
+	ix := t.ix
+	ix.rev = revision
+	ix.lin = newLineage(revision)
+	ix.ep = ix.lin.newEpoch(revision)
+	ix.begin(revision, ix.lin)
+	return ix, errors.Join(errs...)
+}
+
+// begin sets the vectors' view to revision rev of lineage lin, frozen at
+// their current length: what an Apply writing rev starts from, and what a
+// fresh Build ends with.
+func (ix *Index) begin(rev int64, lin *lineage) {
+	ix.nodes.begin(rev, lin)
+	ix.users.begin(rev, lin)
+	ix.groups.begin(rev, lin)
+	ix.nhot.begin(rev, lin)
+}
+
+// clone copies the records of ix's revision into a new lineage, for an
+// Apply to a revision that is no longer its lineage's newest (a branch):
+// O(n), and not what an Engine ever does.
+func (ix *Index) clone(lin *lineage) {
+	ix.nodes = ix.nodes.clone(lin)
+	ix.users = ix.users.clone(lin)
+	ix.groups = ix.groups.clone(lin)
+	ix.nhot = ix.nhot.clone(lin)
 }
 
 // Apply returns a new Index at revision with changes applied in order,
-// sharing all untouched structure with ix (which is not modified). A
+// sharing all untouched structure with ix (which keeps answering as
+// before). Applying to the newest revision of a lineage, as an Engine
+// does, costs what the changes touch; applying to an older one (a branch)
+// first copies every record of ix into a new lineage. A
 // revision <= ix.Revision() returns ix itself, so replaying a change log is
 // idempotent. Invalid changes are skipped; ApplyChecked reports them.
 func (ix *Index) Apply(revision int64, changes []Change) *Index {
@@ -198,13 +229,37 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	if revision <= ix.rev {
 		return ix, nil
 	}
-	// One allocation for the new Index, the edit token and the dirty
-	// lists: a single change is published on its own, so its fixed costs
-	// count.
-	w := &applyState{ix: *ix}
-	w.d.users, w.d.nodes = w.ubuf[:0], w.nbuf[:0]
-	cp := &w.ix
-	t := txn{ix: cp, e: &w.e, d: &w.d}
+	// A single change is published on its own, so its fixed costs count:
+	// one allocation for the new Index, one for the edit token.
+	cp := new(Index)
+	*cp = *ix
+	lin := ix.lin
+	if lin != nil {
+		lin.mu.Lock()
+		if lin.latest != ix.rev {
+			// A newer revision was written over ix already: branch off.
+			lin.mu.Unlock()
+			lin = nil
+		}
+	}
+	if lin == nil {
+		lin = newLineage(ix.rev)
+		lin.mu.Lock()
+		cp.clone(lin)
+		cp.ep = nil
+	}
+	defer lin.mu.Unlock()
+	cp.lin = lin
+	cp.begin(revision, lin)
+	if cp.ep == nil || cp.ep.revs >= epochRevs {
+		cp.ep = lin.newEpoch(revision)
+	}
+	cp.ep.revs++
+	// The dirty lists are the lineage's, reused by every Apply under its
+	// lock.
+	d := &lin.dirty
+	*d = dirty{users: d.users[:0], nodes: d.nodes[:0]}
+	t := txn{ix: cp, e: new(edit), d: d}
 	var errs []error
 	for i := range changes {
 		if err := t.apply(&changes[i]); err != nil {
@@ -212,11 +267,15 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		}
 	}
 	t.syncHot()
-	if w.d.ids {
+	if d.ids {
 		cp.rebuildDicts(false)
 	}
 	cp.rev = revision
-	w.d = dirty{} // the buffers may be large after a batch; the Index keeps w alive
+	lin.latest = revision
+	cp.nodes.sweep()
+	cp.users.sweep()
+	cp.groups.sweep()
+	cp.nhot.sweep()
 	return cp, errors.Join(errs...)
 }
 
@@ -325,7 +384,7 @@ func (t txn) upsertNode(n Node) error {
 		return nil
 	}
 	if !known {
-		i = ix.nodes.push(t.e)
+		i = ix.nodes.push()
 		ix.nodeIDs[n.Kind].set(t.e, n.ID, i)
 		t.newID()
 	}
@@ -361,7 +420,7 @@ func (t txn) deleteSubtree(i int32) {
 	})
 	rec.grants.each(func(pk uint32, _ Set) bool {
 		if pk&groupBit != 0 {
-			g := ix.groups.mut(t.e, int32(pk&^groupBit))
+			g := ix.groups.mut(int32(pk &^ groupBit))
 			g.grants = g.grants.del(t.e, i)
 			g.refilter()
 		} else {
@@ -402,7 +461,7 @@ func (t txn) setUser(u User) error {
 		return nil
 	}
 	if !known {
-		i = ix.users.push(t.e)
+		i = ix.users.push()
 		ix.userIDs.set(t.e, u.ID, i)
 		t.newID()
 	}
@@ -419,7 +478,7 @@ func (t txn) deleteUser(id string) {
 	}
 	u := ix.users.at(i)
 	for _, g := range u.groups {
-		gr := ix.groups.mut(t.e, g)
+		gr := ix.groups.mut(g)
 		gr.members = gr.members.del(t.e, uint32(i))
 		ix.stats.Members--
 	}
@@ -455,16 +514,16 @@ func (t txn) upsertGroup(g Group) error {
 			or.groups = or.groups.del(t.e, uint32(i))
 			nr := t.mutNode(org)
 			nr.groups = nr.groups.set(t.e, uint32(i), struct{}{})
-			ix.groups.mut(t.e, i).org = org
+			ix.groups.mut(i).org = org
 		}
 		return nil
 	}
 	if !known {
-		i = ix.groups.push(t.e)
+		i = ix.groups.push()
 		ix.grpIDs.set(t.e, g.ID, i)
 		t.newID()
 	}
-	*ix.groups.mut(t.e, i) = groupRec{id: g.ID, alive: true, org: org}
+	*ix.groups.mut(i) = groupRec{id: g.ID, alive: true, org: org}
 	or := t.mutNode(org)
 	or.groups = or.groups.set(t.e, uint32(i), struct{}{})
 	ix.stats.Groups++
@@ -496,7 +555,7 @@ func (t txn) deleteGroupIdx(i int32) {
 		orm := t.mutNode(g.org)
 		orm.groups = orm.groups.del(t.e, uint32(i))
 	}
-	*ix.groups.mut(t.e, i) = groupRec{id: g.id}
+	*ix.groups.mut(i) = groupRec{id: g.id}
 	ix.stats.Groups--
 }
 
@@ -515,7 +574,7 @@ func (t txn) addMember(m Membership) error {
 		return nil
 	}
 	t.mutUser(u).groups = insertSorted(ur.groups, g)
-	gr := ix.groups.mut(t.e, g)
+	gr := ix.groups.mut(g)
 	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
 	ix.stats.Members++
 	return nil
@@ -533,7 +592,7 @@ func (t txn) removeMember(m Membership) {
 		return
 	}
 	t.mutUser(u).groups = removeSorted(ur.groups, g)
-	gr := ix.groups.mut(t.e, g)
+	gr := ix.groups.mut(g)
 	gr.members = gr.members.del(t.e, uint32(u))
 	ix.stats.Members--
 }
@@ -562,7 +621,7 @@ func (t txn) setGrant(g Grant) error {
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownGroup, g.Principal.ID)
 		}
-		gr = ix.groups.mut(t.e, gi)
+		gr = ix.groups.mut(gi)
 		pk, grants = groupKey(gi), &gr.grants
 	default:
 		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)

@@ -175,6 +175,31 @@ func findIdP(ctx context.Context, c *api, org, ref string) (map[string]any, erro
 	return nil, fmt.Errorf("organization %s has no identity provider %q: list them with \"gatehouse organization idp-list\"", org, ref)
 }
 
+// idpFlag registers the required --idp flag naming an identity provider.
+func idpFlag(cmd *cobra.Command, ref *string) {
+	cmd.Flags().StringVar(ref, "idp", "", "identity provider's name or ID")
+	_ = cmd.MarkFlagRequired("idp")
+}
+
+// resolveIdP finds the organization (org, or the default one) and its
+// identity provider ref: the organization's ID, the method's ID and the
+// method as listed.
+func (a *app) resolveIdP(ctx context.Context, c *api, org, ref string) (orgID, methodID string, m map[string]any, err error) {
+	if orgID, err = a.orgID(ctx, c, org); err != nil {
+		return "", "", nil, err
+	}
+	if m, err = findIdP(ctx, c, orgID, ref); err != nil {
+		return "", "", nil, err
+	}
+	methodID, _ = m["authentication_method_id"].(string)
+	return orgID, methodID, m, nil
+}
+
+// request is body with the client secret prompted for on standard input.
+func (f *idpFlags) request(ctx context.Context, a *app, c *api, cmd *cobra.Command, org, typ string) (map[string]any, error) {
+	return f.body(ctx, c, cmd, func() (string, error) { return a.readSecret("Client secret: ") }, org, typ)
+}
+
 func idpCreate(a *app) *cobra.Command {
 	var org string
 	var f idpFlags
@@ -192,7 +217,7 @@ func idpCreate(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in, err := f.body(ctx, c, cmd, func() (string, error) { return a.readSecret("Client secret: ") }, id, f.typ)
+			in, err := f.request(ctx, a, c, cmd, id, f.typ)
 			if err != nil {
 				return err
 			}
@@ -262,15 +287,10 @@ func idpGet(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "idp-get", Short: "Show an identity provider and what to enter at the provider", Args: cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
-			id, err := a.orgID(ctx, c, org)
+			id, mid, _, err := a.resolveIdP(ctx, c, org, ref)
 			if err != nil {
 				return err
 			}
-			m, err := findIdP(ctx, c, id, ref)
-			if err != nil {
-				return err
-			}
-			mid, _ := m["authentication_method_id"].(string)
 			var out struct {
 				Method map[string]any `json:"authentication_method"`
 			}
@@ -285,8 +305,7 @@ func idpGet(a *app) *cobra.Command {
 		}),
 	}
 	orgFlag(cmd, &org)
-	cmd.Flags().StringVar(&ref, "idp", "", "identity provider's name or ID")
-	_ = cmd.MarkFlagRequired("idp")
+	idpFlag(cmd, &ref)
 	return cmd
 }
 
@@ -300,16 +319,12 @@ func idpUpdate(a *app) *cobra.Command {
 		Example: "  gatehouse organization idp-update --idp Okta --saml-certificate-file new.pem --saml-join-groups",
 		Args:    cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
-			id, err := a.orgID(ctx, c, org)
-			if err != nil {
-				return err
-			}
-			m, err := findIdP(ctx, c, id, ref)
+			id, mid, m, err := a.resolveIdP(ctx, c, org, ref)
 			if err != nil {
 				return err
 			}
 			typ, _ := m["authentication_method_type"].(string)
-			in, err := f.body(ctx, c, cmd, func() (string, error) { return a.readSecret("Client secret: ") }, id, typ)
+			in, err := f.request(ctx, a, c, cmd, id, typ)
 			if err != nil {
 				return err
 			}
@@ -319,7 +334,6 @@ func idpUpdate(a *app) *cobra.Command {
 			var out struct {
 				Method map[string]any `json:"authentication_method"`
 			}
-			mid, _ := m["authentication_method_id"].(string)
 			if err := c.into(ctx, "AccountAuthenticationMethodUpdate", http.MethodPut, idpPath(id, mid), in, &out); err != nil {
 				return err
 			}
@@ -333,9 +347,8 @@ func idpUpdate(a *app) *cobra.Command {
 		}),
 	}
 	orgFlag(cmd, &org)
-	cmd.Flags().StringVar(&ref, "idp", "", "identity provider's name or ID")
+	idpFlag(cmd, &ref)
 	f.register(cmd, false)
-	_ = cmd.MarkFlagRequired("idp")
 	return cmd
 }
 
@@ -345,11 +358,7 @@ func idpDelete(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "idp-delete", Short: "Remove an identity provider; its people keep their accounts", Args: cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
-			id, err := a.orgID(ctx, c, org)
-			if err != nil {
-				return err
-			}
-			m, err := findIdP(ctx, c, id, ref)
+			id, mid, m, err := a.resolveIdP(ctx, c, org, ref)
 			if err != nil {
 				return err
 			}
@@ -357,7 +366,6 @@ func idpDelete(a *app) *cobra.Command {
 			if err := a.confirm(force, fmt.Sprintf("Remove identity provider %s? People can no longer sign in through it.", name)); err != nil {
 				return err
 			}
-			mid, _ := m["authentication_method_id"].(string)
 			if _, err := c.do(ctx, "AccountAuthenticationMethodDelete", http.MethodDelete, idpPath(id, mid), nil); err != nil {
 				return err
 			}
@@ -366,8 +374,7 @@ func idpDelete(a *app) *cobra.Command {
 		}),
 	}
 	orgFlag(cmd, &org)
-	cmd.Flags().StringVar(&ref, "idp", "", "identity provider's name or ID")
+	idpFlag(cmd, &ref)
 	forceFlag(cmd, &force)
-	_ = cmd.MarkFlagRequired("idp")
 	return cmd
 }

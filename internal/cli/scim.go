@@ -17,15 +17,10 @@ func idpSCIMTokenRotate(a *app) *cobra.Command {
 		Example: "  gatehouse organization idp-scim-token-rotate --idp Okta",
 		Args:    cobra.NoArgs,
 		RunE: a.with(func(ctx context.Context, c *api) error {
-			id, err := a.orgID(ctx, c, org)
+			id, mid, _, err := a.resolveIdP(ctx, c, org, ref)
 			if err != nil {
 				return err
 			}
-			m, err := findIdP(ctx, c, id, ref)
-			if err != nil {
-				return err
-			}
-			mid, _ := m["authentication_method_id"].(string)
 			var out struct {
 				Token string `json:"scim_token"`
 				URL   string `json:"scim_url"`
@@ -43,7 +38,6 @@ func idpSCIMTokenRotate(a *app) *cobra.Command {
 		}),
 	}
 	orgFlag(cmd, &org)
-	cmd.Flags().StringVar(&ref, "idp", "", "identity provider's name or ID")
-	_ = cmd.MarkFlagRequired("idp")
+	idpFlag(cmd, &ref)
 	return cmd
 }

@@ -188,6 +188,11 @@ func (c *Console) createToken(w http.ResponseWriter, r *Request) error {
 }
 
 func (c *Console) revokeToken(w http.ResponseWriter, r *Request) error {
+	ok, err := c.confirmFirst(w, r, confirmation{Title: "Revoke token", Button: "Revoke token", Back: "/account/tokens",
+		Message: "Revoke the token " + r.PathValue("prefix") + "…? Whatever uses it stops working; if it is this browser's session, you are signed out."})
+	if !ok {
+		return err
+	}
 	if err := c.plane.RevokeAccessToken(r.Context(), r.Actor, r.PathValue("prefix")); err != nil {
 		f := newForm(r)
 		f.Fail(c, r, "", err)

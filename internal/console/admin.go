@@ -32,11 +32,47 @@ type confirmation struct {
 	Button  string
 	Back    string
 	Fields  map[string]string // hidden fields posted with the action
+	// Repost: a posted form sent again, each value as posted (see
+	// withConfirmed), for actions confirmed on the path they post to.
+	Repost url.Values
+}
+
+// confirmedField marks the second click of a confirmation reposting a
+// form (confirmation.Repost).
+const confirmedField = "confirmed"
+
+// withConfirmed is a form's values with the confirmation mark added.
+func withConfirmed(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k != csrfField {
+			out[k] = vs
+		}
+	}
+	out.Set(confirmedField, "yes")
+	return out
 }
 
 // confirm renders a confirmation page.
 func (c *Console) confirm(w http.ResponseWriter, r *Request, cf confirmation) error {
 	return c.render(w, r, http.StatusOK, "confirm", cf)
+}
+
+// confirmFirst lets a destructive post act only on its second click: a
+// post without the confirmation mark is answered with the confirmation
+// page, which posts the same form to the same path again, marked. It
+// reports whether the action may go ahead; when not, err is the
+// rendering's. A plain form either way, so it works without JavaScript.
+func (c *Console) confirmFirst(w http.ResponseWriter, r *Request, cf confirmation) (ok bool, err error) {
+	_ = r.ParseForm()
+	if r.PostForm.Get(confirmedField) != "" {
+		return true, nil
+	}
+	if cf.Action == "" {
+		cf.Action = r.URL.Path
+	}
+	cf.Repost = withConfirmed(r.PostForm)
+	return false, c.confirm(w, r, cf)
 }
 
 // blankForm is an empty form, shown again after a successful post.

@@ -83,7 +83,10 @@
 //	?q=reach&principal=<user>&permission=<perm>&kind=project|service|organization_unit   what can the user reach?
 //	?q=who&permission=<perm>&rtype=<type>&rid=<id>   who (users, groups) can do it there?
 //
-// A group's grants link to q=who on the grant's resource. The event log
+// A group's grants link to q=who on the grant's resource. The
+// Permissions page of a resource, /orgs/{org}/permissions?resource=
+// <type>:<id> (organization_unit:<id>, project:<name>; none for the
+// organization), is linked from the organization, unit and project pages. The event log
 // (/orgs/{org}/events) takes unit=<unit ID> or project=<name> (else the
 // whole organization), actor=<email> and action=<action type>.
 //

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
@@ -83,18 +84,14 @@ func (c *Console) resourceChoices(r *Request) (out []resourceChoice, more bool, 
 	}
 	slices.SortFunc(unitChoices, func(a, b resourceChoice) int { return strings.Compare(a.Label, b.Label) })
 	out = append(out, unitChoices...)
-	projects, err := c.plane.ListProjects(ctx, r.Actor, r.Org.ID)
+	page, err := c.plane.ListProjectPage(ctx, r.Actor, r.Org.ID, control.ProjectQuery{Limit: maxProjectChoices})
 	if err != nil {
 		return nil, false, err
 	}
-	slices.SortFunc(projects, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
-	if len(projects) > maxProjectChoices {
-		projects, more = projects[:maxProjectChoices], true
-	}
-	for _, p := range projects {
+	for _, p := range page.Projects {
 		out = append(out, resourceChoice{grant.ResourceProject + ":" + p.Name, "Project " + p.Name})
 	}
-	return out, more, nil
+	return out, page.Total > len(page.Projects), nil
 }
 
 // unitPath is "Parent / Child" for a unit below the organization.

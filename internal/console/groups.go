@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -186,6 +187,14 @@ func (c *Console) groupMembers(w http.ResponseWriter, r *Request) error {
 	f := newForm(r)
 	op := f.Get("operation")
 	ids := f.Values["user_id"]
+	if op == "remove_members" {
+		ok, err := c.confirmFirst(w, r, confirmation{Title: "Remove member", Button: "Remove from the group",
+			Back:    "/orgs/" + r.Org.ID + "/groups/" + r.PathValue("group"),
+			Message: "Remove " + cmp.Or(f.Get("name"), strings.Join(ids, ", ")) + " from the group? They lose every permission they hold through it."})
+		if !ok {
+			return err
+		}
+	}
 	if len(ids) == 0 {
 		f.FailMsg("", "Choose at least one user.")
 		return c.groupPage(w, r, f, blankForm())
@@ -215,6 +224,14 @@ func (c *Console) groupGrant(w http.ResponseWriter, r *Request) error {
 	}
 	if !f.OK() {
 		return c.groupPage(w, r, blankForm(), f)
+	}
+	if op == "revoke" {
+		ok, err := c.confirmFirst(w, r, confirmation{Title: "Revoke permission", Button: "Revoke " + perms[0],
+			Back:    "/orgs/" + r.Org.ID + "/groups/" + r.PathValue("group"),
+			Message: "Revoke " + strings.Join(perms, ", ") + " of the group on " + resourceLabel(typ, id) + "? Its members lose what it gives them there."})
+		if !ok {
+			return err
+		}
 	}
 	err := c.plane.UpdatePermissions(r.Context(), r.Actor, r.Org.ID, typ, id, op,
 		[]control.PrincipalPermissions{{PrincipalType: grant.PrincipalGroup, PrincipalID: r.PathValue("group"), Permissions: perms}})

@@ -19,6 +19,7 @@ var navigation = []navItem{
 	{"Admin", "Application users", "applications"},
 	{"Admin", "Domains", "domains"},
 	{"Admin", "Authentication", "authentication"},
+	{"Admin", "Identity providers", "identity-providers"},
 	{"Admin", "Event log", "events"},
 	{"Admin", "Access", "access"},
 	{"Account", "Two-factor authentication", "/account/two-factor"},

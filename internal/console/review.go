@@ -165,6 +165,33 @@ func (c *Console) findingRow(r *Request, ask *asker, f control.Finding) findingR
 func (c *Console) reviewFix(w http.ResponseWriter, r *Request) error {
 	f := newForm(r)
 	ctx := r.Context()
+	cf := confirmation{Back: "/orgs/" + r.Org.ID + "/access/review"}
+	// The finding's own words (posted with the fix) say what is meant.
+	what := strings.TrimSpace(f.Get("detail"))
+	if what != "" {
+		what = " (" + what + ")"
+	}
+	switch f.Get("fix") {
+	case "revoke_grant":
+		cf.Title = "Revoke grant"
+		cf.Message = "Revoke " + strings.Join(f.Values["permission"], ", ") + " on " + resourceLabel(f.Get("resource_type"), f.Get("resource_id")) +
+			what + "? What it gives is gone at once."
+	case "revoke_token":
+		cf.Title = "Revoke token"
+		cf.Message = "Revoke the token " + f.Get("token_prefix") + what + "? Whatever uses it stops working at once."
+	case "cancel_invitation":
+		cf.Title = "Cancel invitation"
+		cf.Message = "Cancel the invitation of " + f.Get("email") + what + "? Its link stops working."
+	case "revoke_super_admin":
+		cf.Title = "Revoke super admin"
+		cf.Message = "Revoke super admin access" + what + "? They keep only what their grants give."
+	}
+	cf.Button = cf.Title
+	if cf.Title != "" {
+		if ok, err := c.confirmFirst(w, r, cf); !ok {
+			return err
+		}
+	}
 	var err error
 	switch fix := f.Get("fix"); fix {
 	case "revoke_grant":

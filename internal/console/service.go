@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
@@ -21,6 +22,7 @@ func init() {
 	route("POST "+svc+"/acl/{id}/delete", inOrg, (*Console).deleteKafkaACL)
 	route("POST "+svc+"/schema-acl", inOrg, (*Console).addSchemaACL)
 	route("POST "+svc+"/schema-acl/{id}/delete", inOrg, (*Console).deleteSchemaACL)
+	route("POST "+svc+"/native-acl", inOrg, (*Console).addNativeACL)
 	route("POST "+svc+"/native-acl/{id}/delete", inOrg, (*Console).deleteNativeACL)
 }
 
@@ -63,8 +65,33 @@ type serviceData struct {
 	Secrets      Can // whether the person may read passwords here
 	WriteUsers   *Can
 	WriteACLs    *Can
+	WriteNative  *Can
+	Native       nativeChoices
 	Base         string
 }
+
+// nativeChoices are the values of the Kafka-native ACL form's pickers,
+// spelled as Aiven's API spells them.
+type nativeChoices struct {
+	ResourceTypes   []string
+	Operations      []string
+	PatternTypes    []string
+	PermissionTypes []string
+}
+
+var nativeOptions = func() nativeChoices {
+	n := nativeChoices{
+		PatternTypes:    []string{string(kafkaacl.PatternLiteral), string(kafkaacl.PatternPrefixed)},
+		PermissionTypes: []string{string(kafkaacl.Allow), string(kafkaacl.Deny)},
+	}
+	for _, r := range kafkaacl.NativeResourceTypes {
+		n.ResourceTypes = append(n.ResourceTypes, r.String())
+	}
+	for _, o := range kafkaacl.Operations {
+		n.Operations = append(n.Operations, o.String())
+	}
+	return n
+}()
 
 func (c *Console) serviceBase(r *Request) string {
 	return "/orgs/" + r.Org.ID + "/projects/" + url.PathEscape(r.PathValue("project")) + "/services/" + url.PathEscape(r.PathValue("service"))
@@ -101,6 +128,8 @@ func (c *Console) loadService(r *Request, tab string, f *Form) (*serviceData, er
 	var ask asker
 	d.WriteUsers = ask.ask(control.OpServiceUserCreate, res)
 	d.WriteACLs = ask.ask(control.OpServiceKafkaAclAdd, res)
+	d.WriteNative = ask.ask(control.OpServiceKafkaNativeAclAdd, res)
+	d.Native = nativeOptions
 	if err := c.may(r, &ask); err != nil {
 		return nil, err
 	}
@@ -180,6 +209,11 @@ func (c *Console) showServiceUserPassword(w http.ResponseWriter, r *Request) err
 
 func (c *Console) resetServiceUser(w http.ResponseWriter, r *Request) error {
 	username := r.PathValue("username")
+	ok, err := c.confirmFirst(w, r, confirmation{Title: "Reset password", Button: "Reset the password of " + username, Back: c.serviceBase(r) + "?tab=users",
+		Message: "Generate a new password for " + username + "? The current one stops working: whatever connects with it must be given the new one."})
+	if !ok {
+		return err
+	}
 	sw, err := c.plane.ResetServiceUserCredentials(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), username)
 	f := emptyForm()
 	if err != nil {
@@ -198,7 +232,12 @@ func (c *Console) resetServiceUser(w http.ResponseWriter, r *Request) error {
 }
 
 func (c *Console) deleteServiceUser(w http.ResponseWriter, r *Request) error {
-	err := c.plane.DeleteServiceUser(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"))
+	ok, err := c.confirmFirst(w, r, confirmation{Title: "Delete service user", Button: "Delete " + r.PathValue("username"), Back: c.serviceBase(r) + "?tab=users",
+		Message: "Delete the service user " + r.PathValue("username") + "? Whatever connects as it is refused from then on."})
+	if !ok {
+		return err
+	}
+	err = c.plane.DeleteServiceUser(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), r.PathValue("username"))
 	f := emptyForm()
 	if err != nil {
 		if err := c.failField(r, f, "", err); err != nil {
@@ -233,6 +272,9 @@ func (c *Console) addKafkaACL(w http.ResponseWriter, r *Request) error {
 }
 
 func (c *Console) deleteKafkaACL(w http.ResponseWriter, r *Request) error {
+	if ok, err := c.confirmACLDelete(w, r, "acl", "ACL entry"); !ok {
+		return err
+	}
 	_, err := c.plane.DeleteKafkaACL(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), r.PathValue("id"))
 	return c.afterACLDelete(w, r, "acl", err)
 }
@@ -259,13 +301,70 @@ func (c *Console) addSchemaACL(w http.ResponseWriter, r *Request) error {
 }
 
 func (c *Console) deleteSchemaACL(w http.ResponseWriter, r *Request) error {
+	if ok, err := c.confirmACLDelete(w, r, "schema", "Schema Registry ACL entry"); !ok {
+		return err
+	}
 	_, err := c.plane.DeleteSchemaRegistryACL(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), r.PathValue("id"))
 	return c.afterACLDelete(w, r, "schema", err)
 }
 
+// nativeField finds the form field a Kafka-native ACL error names
+// ("Invalid resource_name ...").
+var nativeField = regexp.MustCompile(`(?i)invalid (principal|host|resource_type|resource_name|pattern_type|operation|permission_type)\b`)
+
+func (c *Console) addNativeACL(w http.ResponseWriter, r *Request) error {
+	f := newForm(r)
+	e := kafkaacl.NativeEntry{
+		Principal: strings.TrimSpace(f.Get("principal")), Host: strings.TrimSpace(f.Get("host")),
+		ResourceName: strings.TrimSpace(f.Get("resource_name")), PatternType: kafkaacl.PatternType(f.Get("pattern_type")),
+		PermissionType: kafkaacl.PermissionType(f.Get("permission_type")),
+	}
+	var err error
+	if e.ResourceType, err = kafkaacl.ParseResourceType(f.Get("resource_type")); err != nil {
+		f.FailMsg("resource_type", "Choose a resource type: "+strings.Join(nativeOptions.ResourceTypes, ", ")+".")
+	}
+	if e.Operation, err = kafkaacl.ParseOperation(f.Get("operation")); err != nil {
+		f.FailMsg("operation", "Choose an operation: "+strings.Join(nativeOptions.Operations, ", ")+".")
+	}
+	if f.OK() {
+		_, err = c.plane.AddKafkaNativeACL(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), e)
+		if err == nil {
+			return redirect(w, r, c.serviceBase(r)+"?tab=native")
+		}
+		_, msg := c.describe(r, err)
+		field := ""
+		if m := nativeField.FindStringSubmatch(msg); m != nil {
+			field = strings.ToLower(m[1])
+		}
+		if err := c.failField(r, f, field, err); err != nil {
+			return err
+		}
+	}
+	return c.serviceAgain(w, r, "native", f, "", nil)
+}
+
 func (c *Console) deleteNativeACL(w http.ResponseWriter, r *Request) error {
+	if ok, err := c.confirmACLDelete(w, r, "native", "Kafka-native ACL entry"); !ok {
+		return err
+	}
 	err := c.plane.DeleteKafkaNativeACL(r.Context(), r.Actor, r.PathValue("project"), r.PathValue("service"), r.PathValue("id"))
 	return c.afterACLDelete(w, r, "native", err)
+}
+
+// confirmACLDelete asks before an ACL entry is deleted: what it allowed
+// is refused from then on.
+func (c *Console) confirmACLDelete(w http.ResponseWriter, r *Request, tab, what string) (bool, error) {
+	return c.confirmFirst(w, r, confirmation{Title: "Delete " + what, Button: "Delete the entry", Back: c.serviceBase(r) + "?tab=" + tab,
+		Message: "Delete the " + what + " " + r.PathValue("id") + " of " + r.PathValue("service") + "? What it allows is refused from then on." + aclSummary(r)})
+}
+
+// aclSummary is the entry's description the delete form posts, for
+// the confirmation's words.
+func aclSummary(r *Request) string {
+	if s := strings.TrimSpace(r.PostFormValue("entry")); s != "" {
+		return " The entry: " + s + "."
+	}
+	return ""
 }
 
 func (c *Console) afterACLDelete(w http.ResponseWriter, r *Request, tab string, err error) error {

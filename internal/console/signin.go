@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 )
 
@@ -13,6 +14,7 @@ func init() {
 	route("GET /{$}", public, (*Console).home)
 	route("GET /signin", public, (*Console).signInPage)
 	route("POST /signin", public, (*Console).signIn)
+	route("POST /signin/sso", public, (*Console).signInSSO)
 	route("POST /signout", signedIn, (*Console).signOut)
 }
 
@@ -35,6 +37,16 @@ func (c *Console) home(w http.ResponseWriter, r *Request) error {
 type signInData struct {
 	Form *Form
 	Next string
+	// SSO is the identity provider found for what the person typed
+	// (home realm discovery), when they asked or their password was
+	// refused.
+	SSO *ssoOffer
+}
+
+// ssoOffer is where a person signs in through an identity provider.
+type ssoOffer struct {
+	For string // the email or organization asked about
+	control.SSODiscovery
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *Request) error {
@@ -77,7 +89,47 @@ func (c *Console) signIn(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	f.Values.Del("password")
-	return c.render(w, r, f.Status(), "signin", signInData{Form: f, Next: next})
+	d := signInData{Form: f, Next: next}
+	if email != "" {
+		// A refused password may be the organization's policy: offer its
+		// identity provider, and say so when passwords are not allowed.
+		if disc, err := c.plane.DiscoverSSO(r.Context(), email, ""); err == nil && disc.Found {
+			d.SSO = &ssoOffer{For: email, SSODiscovery: disc}
+		}
+	}
+	return c.render(w, r, f.Status(), "signin", d)
+}
+
+// signInSSO answers which identity provider signs in the email or
+// organization typed (the discovery /v1/sso/discover answers): the page
+// then offers "Sign in with <provider>", a link starting its sign-in.
+func (c *Console) signInSSO(w http.ResponseWriter, r *Request) error {
+	f := newForm(r)
+	next := safeNext(f.Get("next"))
+	who := strings.TrimSpace(f.Get("sso"))
+	d := signInData{Form: f, Next: next}
+	if who == "" {
+		f.FailMsg("sso", "Enter your work email address or your organization's ID.")
+		return c.render(w, r, f.Status(), "signin", d)
+	}
+	email, orgID := who, ""
+	if !strings.Contains(who, "@") {
+		email, orgID = "", who
+	}
+	disc, err := c.plane.DiscoverSSO(r.Context(), email, orgID)
+	if err != nil {
+		f.Fail(c, r, "sso", err)
+		return c.render(w, r, f.Status(), "signin", d)
+	}
+	if !disc.Found {
+		f.FailMsg("sso", "No identity provider signs in "+who+". Sign in with your email and password.")
+		return c.render(w, r, f.Status(), "signin", d)
+	}
+	if email != "" {
+		f.Values.Set("email", email)
+	}
+	d.SSO = &ssoOffer{For: who, SSODiscovery: disc}
+	return c.render(w, r, http.StatusOK, "signin", d)
 }
 
 // signOut revokes this browser's session token only.

@@ -143,15 +143,11 @@ func (c *Console) usersPage(w http.ResponseWriter, r *Request, f *Form) error {
 			return err
 		}
 		slices.SortFunc(d.Invitations, func(a, b identity.Invitation) int { return b.CreateTime.Compare(a.CreateTime) })
-		projects, err := c.plane.ListProjects(ctx, r.Actor, r.Org.ID)
+		page, err := c.plane.ListProjectPage(ctx, r.Actor, r.Org.ID, control.ProjectQuery{Limit: maxProjectChoices})
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(projects, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
-		if len(projects) > maxProjectChoices {
-			projects, d.MoreProject = projects[:maxProjectChoices], true
-		}
-		d.Projects = projects
+		d.Projects, d.MoreProject = page.Projects, page.Total > len(page.Projects)
 	}
 	return c.render(w, r, f.Status(), "users", d)
 }
@@ -255,14 +251,12 @@ func (c *Console) userPage(w http.ResponseWriter, r *Request, d userData, flash 
 	if m.User.IsApplication {
 		return redirect(w, r, "/orgs/"+r.Org.ID+"/applications/"+m.User.ID)
 	}
-	page, err := c.plane.ListMemberPage(ctx, r.Actor, r.Org.ID, control.MemberQuery{Search: m.User.ID, Limit: 1})
+	row, err := c.plane.GetMemberRow(ctx, r.Actor, r.Org.ID, m.User.ID)
 	if err != nil {
 		return err
 	}
 	d.Member = m
-	if len(page.Rows) == 1 {
-		d.Managed, d.TwoFactor, d.Groups = page.Rows[0].Managed, page.Rows[0].TwoFactor, page.Rows[0].Groups
-	}
+	d.Managed, d.TwoFactor, d.Groups = row.Managed, row.TwoFactor, row.Groups
 	var q asker
 	d.Update = q.ask(control.OpOrganizationUserUpdate, orgResource(r.Org))
 	d.Reset = q.ask(control.OpOrganizationUserPasswordReset, orgResource(r.Org))

@@ -40,6 +40,8 @@ func TestListMemberPage(t *testing.T) {
 		{"second page", MemberQuery{Limit: 3, Offset: 3}, []string{"user02@example.com", "user03@example.com", "user04@example.com"}, 13},
 		{"descending", MemberQuery{Limit: 2, Desc: true}, []string{"user11@example.com", "user10@example.com"}, 13},
 		{"search", MemberQuery{Limit: 10, Search: "USER1"}, []string{"user10@example.com", "user11@example.com"}, 2},
+		{"a whole email", MemberQuery{Limit: 10, Search: "user02@example.com"}, []string{"user02@example.com"}, 1},
+		{"search is a prefix, not a substring", MemberQuery{Limit: 10, Search: "ser1"}, nil, 0},
 		{"past the end", MemberQuery{Limit: 10, Offset: 50}, nil, 13},
 	}
 	for _, tc := range cases {
@@ -63,6 +65,15 @@ func TestListMemberPage(t *testing.T) {
 		}
 		if p.Rows[0].Managed || p.Rows[0].TwoFactor {
 			t.Errorf("an unmanaged member without two-factor: %+v", p.Rows[0])
+		}
+	})
+	t.Run("one member's details", func(t *testing.T) {
+		row, err := f.p.GetMemberRow(ctx, f.admin, f.org.ID, u3.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.User.Email != "user03@example.com" || len(row.Groups) != 1 || row.Groups[0].Name != "devs" || row.Managed || row.TwoFactor {
+			t.Errorf("row = %+v", row)
 		}
 	})
 	for _, bad := range []MemberQuery{{Limit: 0}, {Limit: 10000}, {Limit: 5, Offset: -1}, {Limit: 5, Sort: "password"}} {

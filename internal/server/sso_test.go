@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/ownership/ownershiptest"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
+	"github.com/gatehouse-dev/gatehouse/internal/sso/ssotest"
 	"github.com/gatehouse-dev/gatehouse/internal/websession"
 )
 
@@ -92,41 +93,11 @@ func browse(t *testing.T, c *http.Client, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// claimsUser is a mockoidc user whose ID token claims a test controls,
-// including the ones mockoidc sets itself (nonce, audience, expiry).
-type claimsUser struct {
-	sub, email string
-	verified   *bool
-	groups     []string
-	tamper     func(*mockoidc.IDTokenClaims)
-}
-
-func (u claimsUser) ID() string { return u.sub }
-func (u claimsUser) Userinfo([]string) ([]byte, error) {
-	return json.Marshal(map[string]any{"sub": u.sub, "email": u.email})
-}
-func (u claimsUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	if u.tamper != nil {
-		u.tamper(base)
-	}
-	return &struct {
-		*mockoidc.IDTokenClaims
-		Email         string   `json:"email"`
-		EmailVerified *bool    `json:"email_verified,omitempty"`
-		Name          string   `json:"name"`
-		Groups        []string `json:"groups,omitempty"`
-	}{base, u.email, u.verified, "Test " + u.sub, u.groups}, nil
-}
-
 func TestOIDCSignIn(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		w := newSSOWorld(t, db)
-		op, err := mockoidc.Run()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = op.Shutdown() })
+		op := ssotest.NewOIDC(t)
 		cfg := op.Config()
 		m := w.call(t, "POST", "/v1/account/"+w.account+"/authentication", jsonBody(map[string]any{
 			"authentication_method_name": "Keycloak", "authentication_method_type": "oidc",
@@ -152,7 +123,7 @@ func TestOIDCSignIn(t *testing.T) {
 		yes, no := true, false
 		// First sign-in: the account is created, managed, joins the
 		// organization, the auto-join group and the groups it lists.
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice@corp.example", verified: &yes, groups: []string{"engineers", "unknown"}})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice@corp.example", Verified: &yes, Groups: []string{"engineers", "unknown"}})
 		b := browser(t)
 		if st, body := browse(t, b, loginURL); st != 200 {
 			t.Fatalf("sign-in: %d %s", st, body)
@@ -184,7 +155,7 @@ func TestOIDCSignIn(t *testing.T) {
 		// Second sign-in: found by subject though the email changed;
 		// groups follow the provider (engineers removed, auditors added,
 		// the auto-join group kept).
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice.renamed@corp.example", verified: &yes, groups: []string{"auditors"}})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice.renamed@corp.example", Verified: &yes, Groups: []string{"auditors"}})
 		b2 := browser(t)
 		if st, body := browse(t, b2, loginURL); st != 200 {
 			t.Fatalf("second sign-in: %d %s", st, body)
@@ -201,17 +172,17 @@ func TestOIDCSignIn(t *testing.T) {
 		// token, an email off the organization's verified domains.
 		for _, c := range []struct {
 			name string
-			user claimsUser
+			user ssotest.User
 			says string
 		}{
-			{"email not verified", claimsUser{sub: "kc-eve", email: "eve@corp.example", verified: &no}, "not verified"},
-			{"wrong nonce", claimsUser{sub: "kc-eve", email: "eve@corp.example", tamper: func(c *mockoidc.IDTokenClaims) { c.Nonce = "forged" }}, "nonce"},
-			{"wrong audience", claimsUser{sub: "kc-eve", email: "eve@corp.example", tamper: func(c *mockoidc.IDTokenClaims) { c.Audience = jwt.ClaimStrings{"someone-else"} }}, "ID token is not valid"},
-			{"expired", claimsUser{sub: "kc-eve", email: "eve@corp.example", tamper: func(c *mockoidc.IDTokenClaims) {
+			{"email not verified", ssotest.User{Subject: "kc-eve", Email: "eve@corp.example", Verified: &no}, "not verified"},
+			{"wrong nonce", ssotest.User{Subject: "kc-eve", Email: "eve@corp.example", Tamper: func(c *mockoidc.IDTokenClaims) { c.Nonce = "forged" }}, "nonce"},
+			{"wrong audience", ssotest.User{Subject: "kc-eve", Email: "eve@corp.example", Tamper: func(c *mockoidc.IDTokenClaims) { c.Audience = jwt.ClaimStrings{"someone-else"} }}, "ID token is not valid"},
+			{"expired", ssotest.User{Subject: "kc-eve", Email: "eve@corp.example", Tamper: func(c *mockoidc.IDTokenClaims) {
 				c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
 				c.IssuedAt = jwt.NewNumericDate(time.Now().Add(-2 * time.Hour))
 			}}, "ID token is not valid"},
-			{"unverified domain", claimsUser{sub: "kc-mallory", email: "ceo@elsewhere.example"}, "not on a domain"},
+			{"unverified domain", ssotest.User{Subject: "kc-mallory", Email: "ceo@elsewhere.example"}, "not on a domain"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				op.QueueUser(c.user)
@@ -228,7 +199,7 @@ func TestOIDCSignIn(t *testing.T) {
 
 		// A callback replayed, or from another browser (no state cookie),
 		// is refused.
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice@corp.example", verified: &yes})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice@corp.example", Verified: &yes})
 		nb := &http.Client{Jar: b.Jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if strings.HasSuffix(req.URL.Path, "/callback") {
 				return http.ErrUseLastResponse
@@ -270,7 +241,7 @@ func TestOIDCSignIn(t *testing.T) {
 		sum := sha256.Sum256([]byte(verifier))
 		challenge := base64.RawURLEncoding.EncodeToString(sum[:])
 		port := ln.Addr().(*net.TCPAddr).Port
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice@corp.example", verified: &yes})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice@corp.example", Verified: &yes})
 		if st, body := browse(t, browser(t), loginURL+"?cli_challenge="+challenge+"&cli_port="+itoa(port)); st != 200 || body != "signed in" {
 			t.Fatalf("cli sign-in: %d %s", st, body)
 		}
@@ -279,7 +250,7 @@ func TestOIDCSignIn(t *testing.T) {
 			t.Fatalf("wrong verifier: %d %v", st, out)
 		}
 		// The wrong verifier used the code up.
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice@corp.example", verified: &yes})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice@corp.example", Verified: &yes})
 		browse(t, browser(t), loginURL+"?cli_challenge="+challenge+"&cli_port="+itoa(port))
 		code = <-codes
 		st, out := rawCall(t, "POST", w.srv.URL+"/v1/sso/token", "", []byte(jsonBody(map[string]string{"code": code, "code_verifier": verifier})))
@@ -301,7 +272,7 @@ func TestOIDCSignIn(t *testing.T) {
 		if st, _ := rawCall(t, "GET", w.srv.URL+"/v1/organization/"+w.org, tok, nil); st != http.StatusForbidden {
 			t.Errorf("OIDC session with OIDC off: %d", st)
 		}
-		op.QueueUser(claimsUser{sub: "kc-alice", email: "alice@corp.example", verified: &yes})
+		op.QueueUser(ssotest.User{Subject: "kc-alice", Email: "alice@corp.example", Verified: &yes})
 		if st, body := browse(t, browser(t), loginURL); st != http.StatusForbidden || !strings.Contains(body, "does not allow OpenID Connect") {
 			t.Errorf("sign-in with OIDC off: %d %s", st, body)
 		}

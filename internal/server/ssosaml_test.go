@@ -2,108 +2,22 @@ package server_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"encoding/xml"
 	"html"
 	"io"
-	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
+
+	"github.com/gatehouse-dev/gatehouse/internal/sso/ssotest"
 )
-
-// testIdP is a SAML identity provider assembled from crewjam's pieces on
-// loopback: it signs in whoever the test names, and lets a test change
-// the assertion before it is signed.
-type testIdP struct {
-	srv     *httptest.Server
-	idp     *saml.IdentityProvider
-	certPEM string
-
-	mu      sync.Mutex
-	session *saml.Session
-	tamper  func(*saml.Assertion)
-	spMeta  *saml.EntityDescriptor
-}
-
-func newTestIdP(t *testing.T) *testIdP {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "test idp"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	ti := &testIdP{certPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
-	mux := http.NewServeMux()
-	ti.srv = httptest.NewServer(mux)
-	t.Cleanup(ti.srv.Close)
-	base, _ := url.Parse(ti.srv.URL)
-	ti.idp = &saml.IdentityProvider{Key: key, Certificate: cert,
-		MetadataURL: *base.JoinPath("metadata"), SSOURL: *base.JoinPath("sso"),
-		ServiceProviderProvider: ti, SessionProvider: ti, AssertionMaker: ti}
-	mux.HandleFunc("/sso", ti.idp.ServeSSO)
-	mux.HandleFunc("/metadata", ti.idp.ServeMetadata)
-	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
-		ti.idp.ServeIDPInitiated(w, r, r.URL.Query().Get("sp"), "")
-	})
-	return ti
-}
-
-func (ti *testIdP) GetSession(w http.ResponseWriter, r *http.Request, req *saml.IdpAuthnRequest) *saml.Session {
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	s := *ti.session
-	s.ID, s.CreateTime, s.ExpireTime, s.Index = "s1", time.Now(), time.Now().Add(time.Hour), "1"
-	return &s
-}
-
-func (ti *testIdP) GetServiceProvider(*http.Request, string) (*saml.EntityDescriptor, error) {
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	if ti.spMeta == nil {
-		return nil, os.ErrNotExist
-	}
-	return ti.spMeta, nil
-}
-
-func (ti *testIdP) MakeAssertion(req *saml.IdpAuthnRequest, s *saml.Session) error {
-	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(req, s); err != nil {
-		return err
-	}
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	if ti.tamper != nil {
-		ti.tamper(req.Assertion)
-	}
-	return nil
-}
-
-func (ti *testIdP) as(email, nameID string, groups ...string) {
-	ti.mu.Lock()
-	ti.session = &saml.Session{NameID: nameID, UserEmail: email, UserCommonName: "SAML " + nameID, Groups: groups}
-	ti.tamper = nil
-	ti.mu.Unlock()
-}
 
 var (
 	formAction   = regexp.MustCompile(`action="([^"]+)"`)
@@ -166,10 +80,10 @@ func TestSAMLSignIn(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, db string) {
 		w := newSSOWorld(t, db)
-		ti := newTestIdP(t)
+		ti := ssotest.NewSAMLIdP(t)
 		m := w.call(t, "POST", "/v1/account/"+w.account+"/authentication", jsonBody(map[string]any{
 			"authentication_method_name": "Okta", "authentication_method_type": "saml",
-			"saml_entity_id": ti.idp.MetadataURL.String(), "saml_idp_url": ti.idp.SSOURL.String(), "saml_certificate": ti.certPEM,
+			"saml_entity_id": ti.EntityID, "saml_idp_url": ti.SSOURL, "saml_certificate": ti.CertPEM,
 			"saml_join_groups": true, "auto_join_user_group_id": w.autoJoin,
 			"linked_domains": []any{map[string]string{"domain_id": w.domain}},
 		}), 200)["authentication_method"].(map[string]any)
@@ -184,19 +98,7 @@ func TestSAMLSignIn(t *testing.T) {
 			ed.SPSSODescriptors[0].AssertionConsumerServices[0].Location != m["saml_acs_url"] {
 			t.Fatalf("metadata: %d %s", st, meta)
 		}
-		// The IdP would encrypt assertions to the SP's key; the refusal
-		// cases below edit the XML, so this IdP sends them in the clear
-		// (decryption is crewjam's, tested there).
-		for i := range ed.SPSSODescriptors {
-			var keep []saml.KeyDescriptor
-			for _, k := range ed.SPSSODescriptors[i].KeyDescriptors {
-				if k.Use != "encryption" && k.Use != "" {
-					keep = append(keep, k)
-				}
-			}
-			ed.SPSSODescriptors[i].KeyDescriptors = keep
-		}
-		ti.spMeta = &ed
+		ti.TrustSP(ed)
 
 		signIn := func(t *testing.T, edit func([]byte) []byte) (*http.Client, int, string, url.Values) {
 			t.Helper()
@@ -211,7 +113,7 @@ func TestSAMLSignIn(t *testing.T) {
 
 		// SP-initiated: sign-up into the organization, the auto-join group
 		// and the listed groups.
-		ti.as("sam@corp.example", "okta-sam", "engineers")
+		ti.As("sam@corp.example", "okta-sam", "engineers")
 		b, st, body, form := signIn(t, nil)
 		tok := session(t, b, w.srv.URL)
 		if st != 200 || tok == "" {
@@ -241,7 +143,7 @@ func TestSAMLSignIn(t *testing.T) {
 		}
 
 		// Groups follow the IdP at the next sign-in.
-		ti.as("sam@corp.example", "okta-sam", "auditors")
+		ti.As("sam@corp.example", "okta-sam", "auditors")
 		if _, st, body, _ := signIn(t, nil); st != 200 {
 			t.Fatalf("second sign-in: %d %s", st, body)
 		}
@@ -271,10 +173,8 @@ func TestSAMLSignIn(t *testing.T) {
 			}, nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				ti.as("sam@corp.example", "okta-sam")
-				ti.mu.Lock()
-				ti.tamper = c.tamper
-				ti.mu.Unlock()
+				ti.As("sam@corp.example", "okta-sam")
+				ti.Tamper(c.tamper)
 				b, st, body, _ := signIn(t, c.edit)
 				if st != http.StatusForbidden || session(t, b, w.srv.URL) != "" {
 					t.Fatalf("got %d %s, want 403 and no session", st, body)
@@ -285,8 +185,8 @@ func TestSAMLSignIn(t *testing.T) {
 		// IdP-initiated: refused until the method allows it; then
 		// accepted once, and its replay refused by every server (the
 		// store remembers the assertion).
-		ti.as("sam@corp.example", "okta-sam")
-		idpStart := ti.srv.URL + "/start?sp=" + url.QueryEscape(metaURL)
+		ti.As("sam@corp.example", "okta-sam")
+		idpStart := ti.URL + "/start?sp=" + url.QueryEscape(metaURL)
 		b2 := browser(t)
 		_, page := browse(t, b2, idpStart)
 		if st, _, _ := postForm(t, b2, page, nil); st != http.StatusForbidden {

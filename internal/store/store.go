@@ -96,6 +96,7 @@ type Reader interface {
 	AuthMethodReader
 	SSOReader
 	SCIMReader
+	PageReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)

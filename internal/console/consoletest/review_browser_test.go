@@ -16,7 +16,7 @@ import (
 
 // TestAccessReviewRevokesAStaleToken: an application user's token last
 // used 120 days ago is flagged by the access review; its one-click revoke
-// removes it (the token no longer opens the API) and the finding with it.
+// asks for confirmation (cancelling keeps the token), then removes it (the token no longer opens the API) and the finding with it.
 // The grants export is a CSV of the organization's grants.
 func TestAccessReviewRevokesAStaleToken(t *testing.T) {
 	consoletest.Run(t, func(t *testing.T, b *consoletest.Browser) {
@@ -34,8 +34,26 @@ func TestAccessReviewRevokesAStaleToken(t *testing.T) {
 			t.Fatalf("the review does not flag the stale token:\n%s", section)
 		}
 		b.Shot("access-review")
-		api.withToken(secret).call("GET", "/v1/me", nil) // it works until revoked
 		b.Click("#stale_token button[data-fix=revoke_token]")
+		// A confirmation comes first; cancelling it leaves the token.
+		b.Contains("Revoke the token")
+		if !strings.Contains(b.Text(".confirm .lead"), "nightly-job") {
+			t.Errorf("the confirmation does not name the finding: %q", b.Text(".confirm .lead"))
+		}
+		b.Shot("review-fix-confirm")
+		back, _ := b.Attr(".confirm a.button", "href")
+		if !strings.HasSuffix(back, "/access/review") {
+			t.Errorf("the confirmation's Cancel leads to %q, want the review", back)
+		}
+		b.Visit(back)
+		if got := b.Text("#stale_token"); !strings.Contains(got, "nightly-job") {
+			t.Fatalf("after cancelling, the finding is gone:\n%s", got)
+		}
+		b.Click("#stale_token button[data-fix=revoke_token]")
+		// Using the token makes it fresh, so only now, with the
+		// confirmation on screen: it works until revoked.
+		api.withToken(secret).call("GET", "/v1/me", nil)
+		b.Click("#confirm")
 		b.Contains("Token revoked.")
 		if got := b.Text("#stale_token"); !strings.Contains(got, "Nothing to review") {
 			t.Errorf("after the revoke the section still says:\n%s", got)

@@ -2,6 +2,7 @@ package consoletest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,4 +179,66 @@ func addPerson(t *testing.T, b *consoletest.Browser, api *apiAs, email, password
 	api.call("POST", "/v1/organization/"+api.org+"/access/check", map[string]any{"principal_id": u.ID, "permission": perms[0],
 		"resource_type": "project", "resource_id": project, "at_least_revision": rev})
 	return u.ID
+}
+
+// TestKafkaNativeACLForm: a Kafka-native entry added through the form's
+// fields (principal, host, resource type, pattern type, resource name,
+// operation, permission type) is listed and stored as Aiven's API
+// carries it; a bad principal is answered next to its field; deleting the
+// entry asks for confirmation first.
+func TestKafkaNativeACLForm(t *testing.T) {
+	consoletest.Run(t, func(t *testing.T, b *consoletest.Browser) {
+		api := adminAPI(t, b)
+		api.call("POST", "/v1/organization/"+api.org+"/projects", map[string]any{"project_id": "web"})
+		api.call("POST", "/v1/project/web/service", map[string]any{"service_name": "events", "service_type": "kafka", "plan": "business-4"})
+		b.SignIn(consoletest.AdminEmail, consoletest.AdminPassword, "")
+		b.Visit("/orgs/" + api.org + "/projects/web/services/events?tab=native")
+		b.Contains("No Kafka-native ACL entries")
+
+		cases := []struct {
+			name, principal, resourceName, field string
+		}{
+			{"principal without User:", "analytics", "orders-", "#e-principal"},
+			{"empty resource name", "User:analytics", "", "#e-resource_name"},
+		}
+		for _, c := range cases {
+			b.Fill("#f-principal", c.principal)
+			b.Fill("#f-resource_name", c.resourceName)
+			b.Click("form.nativeform button[type=submit]")
+			if got := b.Text(c.field); got == "" {
+				t.Errorf("%s: no error next to the field (page says %q)", c.name, b.Text("main"))
+			}
+			if st := b.Status(); st/100 != 4 {
+				t.Errorf("%s: status %d, want a 4xx", c.name, st)
+			}
+		}
+
+		b.Fill("#f-principal", "User:analytics")
+		b.Fill("#f-host", "10.0.0.7")
+		b.Select("#f-resource_type", "Topic")
+		b.Fill("#f-resource_name", "orders-")
+		b.Select("#f-pattern_type", "PREFIXED")
+		b.Select("#f-operation", "Read")
+		b.Select("#f-permission_type", "DENY")
+		b.Click("form.nativeform button[type=submit]")
+		row := b.Text("#native-h + .tablewrap tbody")
+		for _, want := range []string{"User:analytics", "10.0.0.7", "Topic", "orders-", "PREFIXED", "Read", "DENY"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("the native ACL row %q lacks %q", row, want)
+			}
+		}
+		b.Shot("kafka-native-acl")
+		acls := api.call("GET", "/v1/project/web/service/events/kafka/acl", nil)
+		if got := fmt.Sprint(acls["kafka_acl"]); !strings.Contains(got, "orders-") || !strings.Contains(got, "PREFIXED") || !strings.Contains(got, "DENY") {
+			t.Errorf("the API's native ACLs: %v", acls)
+		}
+
+		b.Click("#native-h + .tablewrap form button[type=submit]")
+		b.Contains("Delete Kafka-native ACL entry")
+		if got := b.Text(".confirm .lead"); !strings.Contains(got, "User:analytics") {
+			t.Errorf("the confirmation does not describe the entry: %q", got)
+		}
+		b.Click("#confirm")
+		b.Contains("No Kafka-native ACL entries")
+	})
 }

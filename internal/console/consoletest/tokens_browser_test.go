@@ -46,6 +46,8 @@ func TestPersonalTokens(t *testing.T) {
 			t.Fatalf("no revoke button for %s", prefix)
 		}
 		b.Click(sel)
+		b.Contains("Revoke the token " + prefix[:8])
+		b.Click("#confirm")
 		b.Contains("Token revoked")
 		if st := api.Do("GET", "/v1/me", nil, nil); st != http.StatusUnauthorized {
 			t.Errorf("the revoked token against the API: %d", st)

@@ -29,16 +29,29 @@ state = ?, update_time = ?, last_activity = ?, managing_org_id = ?, password_upd
 )
 
 func scanUser(r scanner) (identity.User, error) {
-	var (
-		u               identity.User
-		ct, ut          int64
-		lastAct, pwdUpd sql.NullInt64
-	)
-	err := r.Scan(&u.ID, &u.Email, &u.RealName, &u.PasswordHash, &u.State, &u.IsApplication,
-		&ct, &ut, &lastAct, &u.ManagingOrgID, &pwdUpd)
-	u.CreateTime, u.UpdateTime = fromMicros(ct), fromMicros(ut)
-	u.LastActivity, u.PasswordUpdated = fromNullMicros(lastAct), fromNullMicros(pwdUpd)
-	return u, err
+	var u userScan
+	err := r.Scan(u.dest()...)
+	return u.user(), err
+}
+
+// userScan holds a users row's columns (userCols) while it is scanned,
+// alone or beside another table's columns.
+type userScan struct {
+	u               identity.User
+	ct, ut          int64
+	lastAct, pwdUpd sql.NullInt64
+}
+
+func (s *userScan) dest() []any {
+	return []any{&s.u.ID, &s.u.Email, &s.u.RealName, &s.u.PasswordHash, &s.u.State, &s.u.IsApplication,
+		&s.ct, &s.ut, &s.lastAct, &s.u.ManagingOrgID, &s.pwdUpd}
+}
+
+func (s *userScan) user() identity.User {
+	u := s.u
+	u.CreateTime, u.UpdateTime = fromMicros(s.ct), fromMicros(s.ut)
+	u.LastActivity, u.PasswordUpdated = fromNullMicros(s.lastAct), fromNullMicros(s.pwdUpd)
+	return u
 }
 
 func (t *reader) CountUsers() (int, error) {

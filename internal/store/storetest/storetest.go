@@ -30,6 +30,9 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Users", testUsers},
 		{"Members", testMembers},
+		{"MemberPages", testMemberPages},
+		{"LargeMemberPages", testLargeMemberPages},
+		{"ProjectPages", testProjectPages},
 		{"Tokens", testTokens},
 		{"Organizations", testOrganizations},
 		{"Units", testUnits},

@@ -1,0 +1,177 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Pages are read with LIMIT and OFFSET over an index of the page's order
+// (migration 00100), and counted with a second query over the same
+// filter. Searches are prefixes: a range over the email or lower-case
+// name index ("\U0010FFFF" sorts after every character in SQLite's binary
+// collation and in PostgreSQL's "C", the collation of every text column),
+// so they too read only what they return.
+
+const prefixEnd = "\U0010FFFF"
+
+// memberOrders are ListMemberPage's ORDER BY clauses, ascending and
+// descending.
+var memberOrders = map[string][2]string{
+	store.MemberSortEmail:    {"u.email", "u.email DESC"},
+	store.MemberSortName:     {"lower(u.real_name), u.email", "lower(u.real_name) DESC, u.email DESC"},
+	store.MemberSortState:    {"u.state, u.email", "u.state DESC, u.email DESC"},
+	store.MemberSortActivity: {"COALESCE(u.last_activity, 0), u.email", "COALESCE(u.last_activity, 0) DESC, u.email DESC"},
+	store.MemberSortJoined:   {"m.join_time, u.email", "m.join_time DESC, u.email DESC"},
+}
+
+func qualified(prefix, cols string) string {
+	fields := strings.Split(cols, ",")
+	for i, f := range fields {
+		fields[i] = prefix + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
+}
+
+var (
+	memberUserCols = qualified("m.", memberCols) + ", " + qualified("u.", userCols)
+	pageProjectCol = qualified("", projectCols)
+)
+
+// sortedInMemoryBelow: an organization with fewer members than this has
+// its page found by reading its memberships and sorting their users; a
+// larger one by walking the users index of the page's order and keeping
+// the organization's members, which stops after the page. (SQLite, which
+// keeps no statistics here, is told the join order with CROSS JOIN;
+// PostgreSQL plans both alike.)
+const sortedInMemoryBelow = 2000
+
+var (
+	qCountOrgMembers = newQuery(`SELECT COUNT(*) FROM organization_members WHERE organization_id = ?`)
+	// The organization's application users, through a partial index of
+	// the few application users (each dialect spells its boolean).
+	qCountOrgApps = query{
+		lite: `SELECT COUNT(*) FROM users u CROSS JOIN organization_members m
+WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id`,
+		pg: rebind(`SELECT COUNT(*) FROM users u JOIN organization_members m ON m.user_id = u.id
+WHERE u.is_application AND m.organization_id = ?`),
+	}
+)
+
+func (t *reader) ListMemberPage(f store.MemberFilter) ([]store.MemberUser, int, error) {
+	sort := f.Sort
+	if sort == "" {
+		sort = store.MemberSortEmail
+	}
+	order, ok := memberOrders[sort]
+	if !ok {
+		return nil, 0, fmt.Errorf("member page: unknown order %q", f.Sort)
+	}
+	if f.Limit <= 0 || f.Offset < 0 {
+		return nil, 0, fmt.Errorf("member page: limit %d, offset %d", f.Limit, f.Offset)
+	}
+	var members int
+	if err := t.queryRow(qCountOrgMembers, f.OrganizationID).Scan(&members); err != nil {
+		return nil, 0, fmt.Errorf("count members: %w", err)
+	}
+	from := " FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = ?"
+	if members >= sortedInMemoryBelow && sort != store.MemberSortJoined {
+		from = " FROM users u CROSS JOIN organization_members m WHERE m.organization_id = ? AND m.user_id = u.id"
+	}
+	args := []any{f.OrganizationID}
+	if !f.IncludeApps {
+		from += " AND u.is_application = ?"
+		args = append(args, false)
+	}
+	search := strings.ToLower(f.Search)
+	if search != "" {
+		from += " AND (u.id = ? OR (u.email >= ? AND u.email < ?) OR (lower(u.real_name) >= ? AND lower(u.real_name) < ?))"
+		args = append(args, f.Search, search, search+prefixEnd, search, search+prefixEnd)
+	}
+	total := members
+	switch {
+	case search != "":
+		if err := t.queryRow(newQuery("SELECT COUNT(*)"+from), args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count members: %w", err)
+		}
+	case !f.IncludeApps:
+		var apps int
+		if err := t.queryRow(qCountOrgApps, f.OrganizationID).Scan(&apps); err != nil {
+			return nil, 0, fmt.Errorf("count application users: %w", err)
+		}
+		total -= apps
+	}
+	if f.Offset >= total {
+		return nil, total, nil
+	}
+	dir := order[0]
+	if f.Desc {
+		dir = order[1]
+	}
+	q := newQuery("SELECT " + memberUserCols + from + " ORDER BY " + dir + " LIMIT ? OFFSET ?")
+	rows, err := listQ(t, "members", q, scanMemberUser, append(args, f.Limit, f.Offset)...)
+	return rows, total, err
+}
+
+func scanMemberUser(r scanner) (store.MemberUser, error) {
+	// A membership and a user side by side: scan each into its own row
+	// scanner over the shared column list.
+	var mu store.MemberUser
+	var jt int64
+	var u userScan
+	dest := append([]any{&mu.Membership.OrganizationID, &mu.Membership.UserID, &mu.Membership.IsSuperAdmin, &jt}, u.dest()...)
+	if err := r.Scan(dest...); err != nil {
+		return mu, err
+	}
+	mu.Membership.JoinTime = fromMicros(jt)
+	mu.User = u.user()
+	return mu, nil
+}
+
+func (t *reader) ListProjectPage(f store.ProjectFilter) ([]org.Project, int, error) {
+	if f.Limit <= 0 || f.Offset < 0 {
+		return nil, 0, fmt.Errorf("project page: limit %d, offset %d", f.Limit, f.Offset)
+	}
+	where := " FROM projects WHERE organization_id = ?"
+	args := []any{f.OrganizationID}
+	if f.ParentID != "" {
+		where += " AND account_id = ?"
+		args = append(args, f.ParentID)
+	}
+	if f.Search != "" {
+		where += " AND name >= ? AND name < ?"
+		args = append(args, f.Search, f.Search+prefixEnd)
+	}
+	var total int
+	if err := t.queryRow(newQuery("SELECT COUNT(*)"+where), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count projects: %w", err)
+	}
+	if f.Offset >= total {
+		return nil, total, nil
+	}
+	q := newQuery("SELECT " + pageProjectCol + where + " ORDER BY name LIMIT ? OFFSET ?")
+	ps, err := listQ(t, "projects", q, scanProject, append(args, f.Limit, f.Offset)...)
+	return ps, total, err
+}
+
+var qCountProjectsByParent = newQuery(`SELECT account_id, COUNT(*) FROM projects WHERE organization_id = ? GROUP BY account_id`)
+
+func (t *reader) CountProjectsByParent(orgID string) (map[string]int, error) {
+	type count struct {
+		id string
+		n  int
+	}
+	cs, err := listQ(t, "project counts", qCountProjectsByParent, func(r scanner) (c count, err error) {
+		return c, r.Scan(&c.id, &c.n)
+	}, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(cs))
+	for _, c := range cs {
+		out[c.id] = c.n
+	}
+	return out, nil
+}
