@@ -90,6 +90,10 @@ func BenchmarkPages(b *testing.B) {
 		{"access_who", base + "/access?q=who&permission=project:services:write&rtype=project&rid=project-00042"},
 		{"access_review", base + "/access/review"},
 		{"domains", base + "/domains"},
+		{"permissions_organization", base + "/permissions"},
+		{"permissions_unit", base + "/permissions?resource=organization_unit:" + ds.unit},
+		{"permissions_project", base + "/permissions?resource=project:project-00042"},
+		{"permissions_search", base + "/permissions?resource=project:project-00042&pq=user0042"},
 	}
 	for _, pg := range pages {
 		b.Run(pg.name, func(b *testing.B) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
 
@@ -241,16 +242,22 @@ func accessResource(r *Request, l *grantLevel) control.AccessResource {
 func (c *Console) namePrincipals(r *Request, here *grantLevel, rows []grantRow) error {
 	ctx := r.Context()
 	groups := map[string]string{}
-	if gs, err := c.plane.ListGroups(ctx, r.Actor, r.Org.ID); err == nil {
-		for _, g := range gs {
-			groups[g.ID] = g.Name
+	// One read names every user of the page; someone who may read grants
+	// but not members sees IDs.
+	var ids []string
+	for _, row := range rows {
+		if row.PrincipalType == grant.PrincipalUser {
+			ids = append(ids, row.PrincipalID)
 		}
 	}
-	type user struct {
-		name string
-		app  bool
+	users := map[string]identity.User{}
+	if len(ids) > 0 {
+		ms, err := c.plane.MemberUsers(ctx, r.Actor, r.Org.ID, ids)
+		if err != nil && !isForbidden(err) {
+			return err
+		}
+		users = ms
 	}
-	users := map[string]user{}
 	rid := here.ID
 	if here.Type == grant.ResourceOrganization {
 		rid = ""
@@ -259,22 +266,24 @@ func (c *Console) namePrincipals(r *Request, here *grantLevel, rows []grantRow) 
 		row := &rows[i]
 		v := url.Values{"permission": {row.Permission}, "rtype": {here.Type}, "rid": {rid}}
 		if row.PrincipalType == grant.PrincipalGroup {
-			row.Principal = groups[row.PrincipalID]
+			name, ok := groups[row.PrincipalID]
+			if !ok {
+				// Someone who may read grants but not groups sees IDs.
+				if g, err := c.plane.GetGroup(ctx, r.Actor, r.Org.ID, row.PrincipalID); err == nil {
+					name = g.Name
+				}
+				groups[row.PrincipalID] = name
+			}
+			row.Principal = name
 			v.Set("q", "who")
 		} else {
-			u, ok := users[row.PrincipalID]
-			if !ok {
-				u = user{name: row.PrincipalID}
-				// Someone who may read grants but not members sees IDs.
-				if m, err := c.plane.FindMember(ctx, r.Actor, r.Org.ID, row.PrincipalID); err == nil {
-					u = user{name: m.User.Email, app: m.User.IsApplication}
-					if u.app {
-						u.name = m.User.RealName
-					}
+			row.Principal = row.PrincipalID
+			if u, ok := users[row.PrincipalID]; ok {
+				row.Principal, row.Application = u.Email, u.IsApplication
+				if u.IsApplication {
+					row.Principal = u.RealName
 				}
-				users[row.PrincipalID] = u
 			}
-			row.Principal, row.Application = u.name, u.app
 			v.Set("q", "can")
 			v.Set("principal", row.PrincipalID)
 		}
@@ -283,31 +292,23 @@ func (c *Console) namePrincipals(r *Request, here *grantLevel, rows []grantRow) 
 	return nil
 }
 
-// principalChoices are the users (people and application users) and
-// groups matching the search, at most maxPrincipalChoices of each.
+// principalChoices are the groups and, once a search is typed, the users
+// (people and application users) matching it, at most
+// maxPrincipalChoices of each.
 func (c *Console) principalChoices(r *Request, search string) ([]principalChoice, bool, error) {
 	ctx := r.Context()
 	var out []principalChoice
-	more := false
-	gs, err := c.plane.ListGroups(ctx, r.Actor, r.Org.ID)
+	gs, more, err := c.plane.FindGroups(ctx, r.Actor, r.Org.ID, search, maxPrincipalChoices)
 	if err != nil && !isForbidden(err) {
 		return nil, false, err
 	}
-	slices.SortFunc(gs, func(a, b control.GroupWithCount) int {
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-	})
-	needle := strings.ToLower(search)
-	n := 0
 	for _, g := range gs {
-		if needle != "" && !strings.Contains(strings.ToLower(g.Name), needle) && g.ID != search {
-			continue
-		}
-		if n == maxPrincipalChoices {
-			more = true
-			break
-		}
-		n++
 		out = append(out, principalChoice{grant.PrincipalGroup + ":" + g.ID, "Group " + g.Name})
+	}
+	if search == "" {
+		// People are found by searching: an organization may hold
+		// thousands, and the first few by email are rarely the ones.
+		return out, more, nil
 	}
 	page, err := c.plane.ListMemberPage(ctx, r.Actor, r.Org.ID, control.MemberQuery{Search: search, Limit: maxPrincipalChoices, IncludeApps: true})
 	if err != nil {

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -74,4 +75,59 @@ func TestGroupGrants(t *testing.T) {
 		_, err := f.p.GroupGrants(ctx, f.admin, f.org.ID, "ug00000000000")
 		wantErr(t, err, ErrNotFound)
 	})
+}
+
+// TestFindGroups: the picker's group search, by name or ID, bounded, and
+// for any member, as ListGroups is.
+func TestFindGroups(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	ids := map[string]string{}
+	for _, name := range []string{"Data team", "data engineers", "Payments", "Platform"} {
+		g, err := f.p.CreateGroup(ctx, f.admin, f.org.ID, name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = g.ID
+	}
+	outsider := f.member(t, "plain@example.com")
+	cases := []struct {
+		name     string
+		actor    *Actor
+		search   string
+		limit    int
+		want     []string
+		wantMore bool
+		wantErr  error
+	}{
+		{"every group by name", f.admin, "", 10, []string{"data engineers", "Data team", "Payments", "Platform"}, false, nil},
+		{"any case", f.admin, "DATA", 10, []string{"data engineers", "Data team"}, false, nil},
+		{"by ID", f.admin, ids["Payments"], 10, []string{"Payments"}, false, nil},
+		{"bounded", f.admin, "p", 1, []string{"Payments"}, true, nil},
+		{"no match", f.admin, "zzz", 10, nil, false, nil},
+		{"bad limit", f.admin, "", 0, nil, false, ErrInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			gs, more, err := f.p.FindGroups(ctx, tc.actor, f.org.ID, tc.search, tc.limit)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			var names []string
+			for _, g := range gs {
+				names = append(names, g.Name)
+			}
+			if !slices.Equal(names, tc.want) || more != tc.wantMore {
+				t.Errorf("FindGroups(%q, %d) = %q more=%v, want %q more=%v", tc.search, tc.limit, names, more, tc.want, tc.wantMore)
+			}
+		})
+	}
+	t.Run("a plain member may list groups, as with ListGroups", func(t *testing.T) {
+		gs, _, err := f.p.FindGroups(ctx, outsider, f.org.ID, "pay", 10)
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("FindGroups as a member = %v, %v; want Payments", gs, err)
+		}
+	})
+
 }

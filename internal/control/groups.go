@@ -1,8 +1,10 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -119,6 +121,48 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 		return nil
 	})
 	return out, err
+}
+
+// FindGroups lists at most limit of an organization's groups whose name
+// contains search (any case; every group when empty) or whose ID is
+// search, ordered by name, and whether more match. It is ListGroups for
+// pickers: no member counts, so its cost does not grow with memberships.
+func (p *Plane) FindGroups(ctx context.Context, a *Actor, orgID, search string, limit int) ([]identity.Group, bool, error) {
+	if limit <= 0 {
+		return nil, false, fail(ErrInvalid, "limit must be positive")
+	}
+	var out []identity.Group
+	more := false
+	err := p.read(ctx, func(tx store.Reader) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, OpUserGroupsList, orgRes(o.ID)); err != nil {
+			return err
+		}
+		gs, err := tx.ListGroups(o.ID)
+		if err != nil {
+			return err
+		}
+		needle := strings.ToLower(strings.TrimSpace(search))
+		for _, g := range gs {
+			if needle == "" || strings.Contains(strings.ToLower(g.Name), needle) || g.ID == search {
+				out = append(out, g)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(out, func(x, y identity.Group) int {
+		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), strings.Compare(x.ID, y.ID))
+	})
+	if len(out) > limit {
+		out, more = out[:limit], true
+	}
+	return out, more, nil
 }
 
 // GetGroup returns one group.

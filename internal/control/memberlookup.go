@@ -2,8 +2,11 @@ package control
 
 import (
 	"context"
+	"errors"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
+	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -33,4 +36,47 @@ func (p *Plane) FindMember(ctx context.Context, a *Actor, orgID, ref string) (Me
 		return err
 	})
 	return out, err
+}
+
+// maxMemberUsers bounds one MemberUsers call: a page's worth of rows.
+const maxMemberUsers = 500
+
+// MemberUsers names many members in one read: the user of each ID that is
+// a member of the organization, by ID; other IDs are left out. Pages
+// listing grants use it to name the users holding them, so it reads only
+// the membership and the user (no profile), two lookups an ID.
+func (p *Plane) MemberUsers(ctx context.Context, a *Actor, orgID string, ids []string) (map[string]identity.User, error) {
+	if len(ids) > maxMemberUsers {
+		return nil, fail(ErrInvalid, "at most %d user IDs at once", maxMemberUsers)
+	}
+	out := make(map[string]identity.User, len(ids))
+	err := p.read(ctx, func(tx store.Reader) error {
+		o, err := p.organization(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, done := out[id]; done || org.ValidateID("user_id", org.PrefixUser, id) != nil {
+				continue
+			}
+			if _, err := tx.GetMember(o.ID, id); errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			u, err := tx.GetUser(id)
+			if err != nil {
+				return err
+			}
+			out[id] = u
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
+	"github.com/gatehouse-dev/gatehouse/internal/outbound"
 	"github.com/gatehouse-dev/gatehouse/internal/websession"
 )
 
@@ -47,7 +48,9 @@ type Options struct {
 	ClientIP func(*http.Request) string
 	Log      *slog.Logger
 	// HTTPClient fetches OIDC discovery documents and keys and redeems
-	// codes; default: 10-second timeout.
+	// codes; default: 10-second timeout, and no connection to what
+	// outbound.Default refuses (the issuer is an administrator's input, so
+	// it must not reach the cloud metadata service).
 	HTTPClient *http.Client
 }
 
@@ -68,7 +71,8 @@ func New(plane *control.Plane, opt Options) *Handler {
 		opt.Log = slog.Default()
 	}
 	if opt.HTTPClient == nil {
-		opt.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		opt.HTTPClient = &http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{DialContext: outbound.Default().Dialer(10 * time.Second).DialContext}}
 	}
 	if opt.ClientIP == nil {
 		opt.ClientIP = func(r *http.Request) string {

@@ -50,6 +50,14 @@ func TestPermissionsSection(t *testing.T) {
 		b.Visit("/orgs/" + api.org + "/tree/units/" + unitID)
 		b.Click("a[href$='permissions?resource=organization_unit:" + unitID + "']")
 		b.Contains("Grant on Unit Finance")
+		if got := b.Text("#f-principal"); !strings.Contains(got, "Group Data team") || strings.Contains(got, reader) {
+			t.Errorf("before a search the picker lists %q, want the groups only", got)
+		}
+		b.Fill("#f-pq", "rita")
+		b.Click("form[role=search] button")
+		if got := b.Text("#f-principal"); !strings.Contains(got, reader) || strings.Contains(got, unitAdmin) {
+			t.Errorf("searching rita, the picker lists %q", got)
+		}
 		b.Fill("#f-pq", "data")
 		b.Click("form[role=search] button")
 		b.Select("#f-principal", "user_group:"+groupID)
