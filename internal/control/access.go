@@ -458,16 +458,12 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 			ix = p.engine.Index()
 			return p.staleAnswer(tx, true, ix.Revision())
 		}
-		ps, err := tx.ListProjects(o.ID)
-		if err != nil {
-			return err
-		}
-		for _, pr := range ps {
-			inOrg[pr.Name] = true
-		}
-		// A listing leaves out what is denied: when the store is ahead
-		// of the engine, list after catching up.
+		// Projects and services are placed in their organization by the
+		// engine's own index (OrgOf), so no listing of the organization's
+		// projects is read. A listing leaves out what is denied: when the
+		// store is ahead of the engine, list after catching up.
 		ix = p.engine.Index()
+		orgID = o.ID
 		return p.staleAnswer(tx, true, ix.Revision())
 	})
 	if err != nil {
@@ -477,11 +473,16 @@ func (p *Plane) AccessibleResources(ctx context.Context, a *Actor, orgID, userID
 	for len(out) < limit {
 		ids, next := ix.Resources(userID, perm, k, after, limit)
 		for _, id := range ids {
-			key := id
-			if k == authz.KindService {
-				key, _, _ = strings.Cut(id, "/")
+			var in bool
+			switch k {
+			case authz.KindUnit:
+				in = inOrg[id]
+			default:
+				project, _, _ := strings.Cut(id, "/")
+				o, ok := ix.OrgOf(projectRes(project))
+				in = ok && o == orgID
 			}
-			if inOrg[key] {
+			if in {
 				out = append(out, id)
 				if len(out) == limit {
 					return out, id, nil
