@@ -34,8 +34,15 @@ type accessCheckBody struct {
 // must not be written to while dst is in use, which holds for the
 // handler's body, read for this call alone.
 func decodeCheckBody(body []byte, dst *accessCheckBody) error {
+	return decodeCheckBodyInto(body, dst, nil)
+}
+
+// decodeCheckBodyInto is decodeCheckBody decoding a batch into scratch's
+// memory when it is large enough (its contents do not matter).
+func decodeCheckBodyInto(body []byte, dst *accessCheckBody, scratch []accessCheckIn) error {
 	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '{' {
 		d := newCheckDecoder(t)
+		d.scratch = scratch
 		if d.body(dst) {
 			return nil
 		}
@@ -48,10 +55,13 @@ func decodeCheckBody(body []byte, dst *accessCheckBody) error {
 // a body costs one copy however many checks it holds. Every method returns
 // false as soon as it meets something it leaves to encoding/json.
 type checkDecoder struct {
-	s     string
-	b     []byte // the same bytes as s, for reading them a word at a time
-	i     int
-	depth int
+	s string
+	b []byte // the same bytes as s, for reading them a word at a time
+	// scratch, when large enough, holds a batch's checks instead of a
+	// new array.
+	scratch []accessCheckIn
+	i       int
+	depth   int
 }
 
 func newCheckDecoder(body []byte) checkDecoder {
@@ -143,7 +153,11 @@ func (d *checkDecoder) checks(dst *[]accessCheckIn) bool {
 	}
 	// Sized by counting the objects' opening braces of plain bodies: a
 	// guess, so that a batch of a hundred checks allocates once.
-	out := make([]accessCheckIn, 0, min(strings.Count(d.s[d.i:], "{"), 1000))
+	n := min(strings.Count(d.s[d.i:], "{"), 1000)
+	out := d.scratch[:0]
+	if cap(out) < n || out == nil {
+		out = make([]accessCheckIn, 0, n)
+	}
 	if d.eat(']') {
 		*dst = out
 		return true

@@ -46,6 +46,14 @@ func FuzzCheckBody(f *testing.F) {
 		if errSlow == nil && !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("body %q: decoded %+v, encoding/json %+v", b, fast, slow)
 		}
+		// Decoding into reused memory, whatever it holds, answers the same.
+		scratch := make([]accessCheckIn, 2, 4)
+		scratch[0], scratch[1] = accessCheckIn{PrincipalID: "stale", Permission: "stale"}, accessCheckIn{ResourceID: "stale"}
+		var reused accessCheckBody
+		errReused := decodeCheckBodyInto(b, &reused, scratch)
+		if fmt.Sprint(errReused) != fmt.Sprint(errSlow) || errSlow == nil && !reflect.DeepEqual(reused, slow) {
+			t.Fatalf("body %q: into reused memory %+v, %v; encoding/json %+v, %v", b, reused, errReused, slow, errSlow)
+		}
 	})
 }
 
