@@ -310,14 +310,34 @@ func scimUnique(tx store.Reader, c *SCIMClient, self string, rec identity.SCIMUs
 	return nil
 }
 
-// SCIMListUsers lists the users the client's method provisioned.
-func (p *Plane) SCIMListUsers(ctx context.Context, c *SCIMClient, f SCIMFilter) ([]SCIMUser, error) {
-	var out []SCIMUser
+// SCIMPage selects a page of a SCIM list: Count resources from the
+// 1-based StartIndex, as SCIM's query parameters say.
+type SCIMPage struct {
+	StartIndex int
+	Count      int
+}
+
+// window is the part [lo, hi) of n matches the page covers.
+func (pg SCIMPage) window(n int) (lo, hi int) {
+	lo = min(max(pg.StartIndex, 1)-1, n)
+	return lo, min(lo+max(pg.Count, 0), n)
+}
+
+// SCIMListUsers lists one page of the users the client's method
+// provisioned, and how many match f in all. The method's provisioning
+// records are filtered first; users are read only for the page.
+func (p *Plane) SCIMListUsers(ctx context.Context, c *SCIMClient, f SCIMFilter, pg SCIMPage) ([]SCIMUser, int, error) {
+	var (
+		out   []SCIMUser
+		total int
+	)
 	err := p.read(ctx, func(tx store.Reader) error {
+		out = nil
 		recs, err := tx.ListSCIMUsers(c.MethodID)
 		if err != nil {
 			return err
 		}
+		var match []identity.SCIMUser
 		for _, r := range recs {
 			switch f.Attr {
 			case "userName":
@@ -332,6 +352,11 @@ func (p *Plane) SCIMListUsers(ctx context.Context, c *SCIMClient, f SCIMFilter) 
 			default:
 				return fail(ErrInvalid, "Filtering users by %s is not supported", f.Attr)
 			}
+			match = append(match, r)
+		}
+		total = len(match)
+		lo, hi := pg.window(total)
+		for _, r := range match[lo:hi] {
 			u, err := tx.GetUser(r.UserID)
 			if err != nil {
 				return err
@@ -340,7 +365,7 @@ func (p *Plane) SCIMListUsers(ctx context.Context, c *SCIMClient, f SCIMFilter) 
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }
 
 // SCIMGetUser returns one provisioned user.
@@ -711,22 +736,35 @@ func (p *Plane) loadSCIMGroup(tx store.Reader, rec identity.SCIMGroup) (SCIMGrou
 	return out, nil
 }
 
-// SCIMListGroups lists the groups the client's method provisioned.
-func (p *Plane) SCIMListGroups(ctx context.Context, c *SCIMClient, f SCIMFilter) ([]SCIMGroup, error) {
-	var out []SCIMGroup
+// SCIMListGroups lists one page of the groups the client's method
+// provisioned, and how many match f in all. Names come from one listing
+// of the organization's groups; members are read only for the page.
+func (p *Plane) SCIMListGroups(ctx context.Context, c *SCIMClient, f SCIMFilter, pg SCIMPage) ([]SCIMGroup, int, error) {
+	var (
+		out   []SCIMGroup
+		total int
+	)
 	err := p.read(ctx, func(tx store.Reader) error {
+		out = nil
 		recs, err := tx.ListSCIMGroups(c.MethodID)
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			g, err := p.loadSCIMGroup(tx, r)
+		names := map[string]string{}
+		if f.Attr == "displayName" {
+			gs, err := tx.ListGroups(c.OrganizationID)
 			if err != nil {
 				return err
 			}
+			for _, g := range gs {
+				names[g.ID] = g.Name
+			}
+		}
+		var match []identity.SCIMGroup
+		for _, r := range recs {
 			switch f.Attr {
 			case "displayName":
-				if !strings.EqualFold(g.Group.Name, f.Value) {
+				if !strings.EqualFold(names[r.GroupID], f.Value) {
 					continue
 				}
 			case "externalId":
@@ -737,11 +775,20 @@ func (p *Plane) SCIMListGroups(ctx context.Context, c *SCIMClient, f SCIMFilter)
 			default:
 				return fail(ErrInvalid, "Filtering groups by %s is not supported", f.Attr)
 			}
+			match = append(match, r)
+		}
+		total = len(match)
+		lo, hi := pg.window(total)
+		for _, r := range match[lo:hi] {
+			g, err := p.loadSCIMGroup(tx, r)
+			if err != nil {
+				return err
+			}
 			out = append(out, g)
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }
 
 // SCIMGetGroup returns one provisioned group.

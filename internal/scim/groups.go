@@ -78,31 +78,21 @@ func (h *Handler) answerGroup(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {
-	start, count, err := paging(r)
+	q, err := parseList(r, schemaGroup, "displayName", "externalId")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	var f control.SCIMFilter
-	if s := r.URL.Query().Get("filter"); s != "" {
-		pf, err := parseFilter(s, schemaGroup, "displayName", "externalId")
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		f = control.SCIMFilter{Attr: pf.attr, Value: pf.value}
-	}
-	gs, err := h.plane.SCIMListGroups(r.Context(), c, f)
+	gs, total, err := h.plane.SCIMListGroups(r.Context(), c, q.filter, q.page)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	lo, hi := page(len(gs), start, count)
-	out := listDoc{Schemas: []string{schemaList}, TotalResults: len(gs), StartIndex: start, ItemsPerPage: hi - lo, Resources: []any{}}
-	for _, g := range gs[lo:hi] {
-		out.Resources = append(out.Resources, h.groupDoc(r, g))
+	var docs []any
+	for _, g := range gs {
+		docs = append(docs, h.groupDoc(r, g))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, q.list(total, docs))
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {

@@ -232,11 +232,38 @@ func paging(r *http.Request) (start, count int, err error) {
 	return start, count, nil
 }
 
-// page slices one page of n items: [lo, hi).
-func page(n, start, count int) (lo, hi int) {
-	lo = min(start-1, n)
-	hi = min(lo+count, n)
-	return lo, hi
+// listQuery is a list request's paging and filter, parsed once for
+// Users and Groups alike.
+type listQuery struct {
+	page   control.SCIMPage
+	filter control.SCIMFilter
+}
+
+// parseList reads startIndex, count and a filter on one of attrs of
+// schema.
+func parseList(r *http.Request, schema string, attrs ...string) (listQuery, error) {
+	start, count, err := paging(r)
+	if err != nil {
+		return listQuery{}, err
+	}
+	q := listQuery{page: control.SCIMPage{StartIndex: start, Count: count}}
+	if s := r.URL.Query().Get("filter"); s != "" {
+		pf, err := parseFilter(s, schema, attrs...)
+		if err != nil {
+			return listQuery{}, err
+		}
+		q.filter = control.SCIMFilter{Attr: pf.attr, Value: pf.value}
+	}
+	return q, nil
+}
+
+// list is the answer to q: the page's resources and how many match.
+func (q listQuery) list(total int, resources []any) listDoc {
+	if resources == nil {
+		resources = []any{}
+	}
+	return listDoc{Schemas: []string{schemaList}, TotalResults: total, StartIndex: q.page.StartIndex,
+		ItemsPerPage: len(resources), Resources: resources}
 }
 
 type listDoc struct {

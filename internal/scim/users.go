@@ -117,31 +117,21 @@ func (h *Handler) userDoc(r *http.Request, c *control.SCIMClient, u control.SCIM
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {
-	start, count, err := paging(r)
+	q, err := parseList(r, schemaUser, "userName", "externalId")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	var f control.SCIMFilter
-	if s := r.URL.Query().Get("filter"); s != "" {
-		pf, err := parseFilter(s, schemaUser, "userName", "externalId")
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		f = control.SCIMFilter{Attr: pf.attr, Value: pf.value}
-	}
-	us, err := h.plane.SCIMListUsers(r.Context(), c, f)
+	us, total, err := h.plane.SCIMListUsers(r.Context(), c, q.filter, q.page)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	lo, hi := page(len(us), start, count)
-	out := listDoc{Schemas: []string{schemaList}, TotalResults: len(us), StartIndex: start, ItemsPerPage: hi - lo, Resources: []any{}}
-	for _, u := range us[lo:hi] {
-		out.Resources = append(out.Resources, h.userDoc(r, c, u))
+	var docs []any
+	for _, u := range us {
+		docs = append(docs, h.userDoc(r, c, u))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, q.list(total, docs))
 }
 
 func (h *Handler) answerUser(w http.ResponseWriter, r *http.Request, c *control.SCIMClient, status int, u control.SCIMUser, err error) {
