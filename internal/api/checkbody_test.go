@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"net/http"
 	"reflect"
 	"strings"
@@ -23,6 +24,10 @@ var checkBodySeeds = []string{
 	`{"future":{"a":[1,-2.5e+3,true,false,null,"x\n\u00e9"]},"principal_id":"u"}`, `{"future":01}`, `{"future":"\x"}`, `{"future":[1,]}`,
 	`{"checks":[{"principal_id":"u"}]} x`, `{"checks":[{"principal_id":"u"}]`, `{"checks":[{"principal_id":"u",}]}`, `{"principal_id" "u"}`,
 	"\v{\"principal_id\":\"u\"}", `{"future":` + strings.Repeat("[", 1100) + strings.Repeat("]", 1100) + `}`,
+	// Strings longer than a word, with what ends or spoils them at each side of one.
+	`{"principal_id":"u0123456789abcdef0123","permission":"project:services:read"}`, `{"principal_id":"u0123456\"89abcdef"}`,
+	`{"principal_id":"u01234567\n9abcdef"}`, "{\"principal_id\":\"u012345678\x01abcdef\"}", "{\"principal_id\":\"u0123456789\xc3\xa9cdef\"}",
+	"{\"principal_id\":\"u0123456789\xc3cdef\"}", `{"checks":[{"resource_id":"p0123456789/s0123456789"}]}`,
 }
 
 // FuzzCheckBody holds decodeCheckBody to decodeBytes (encoding/json): the
@@ -41,7 +46,47 @@ func FuzzCheckBody(f *testing.F) {
 		if errSlow == nil && !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("body %q: decoded %+v, encoding/json %+v", b, fast, slow)
 		}
+		// Decoding into reused memory, whatever it holds, answers the same.
+		scratch := make([]accessCheckIn, 2, 4)
+		scratch[0], scratch[1] = accessCheckIn{PrincipalID: "stale", Permission: "stale"}, accessCheckIn{ResourceID: "stale"}
+		var reused accessCheckBody
+		errReused := decodeCheckBodyInto(b, &reused, scratch)
+		if fmt.Sprint(errReused) != fmt.Sprint(errSlow) || errSlow == nil && !reflect.DeepEqual(reused, slow) {
+			t.Fatalf("body %q: into reused memory %+v, %v; encoding/json %+v, %v", b, reused, errReused, slow, errSlow)
+		}
 	})
+}
+
+// TestSpecialBytes holds the word-at-a-time test to a byte-by-byte one:
+// every byte value at every position of a word, after plain bytes and
+// before any bytes.
+func TestSpecialBytes(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	for pos := range 8 {
+		for v := range 256 {
+			for _, after := range []byte{'a', '"', 0, 0xff} {
+				w := []byte("abcdefgh")
+				w[pos] = byte(v)
+				for i := pos + 1; i < 8; i++ {
+					w[i] = after
+				}
+				want := -1
+				for i, c := range w {
+					if special(c) {
+						want = i
+						break
+					}
+				}
+				got := -1
+				if m := specialBytes(w); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != want {
+					t.Fatalf("%q: first special byte %d, want %d", w, got, want)
+				}
+			}
+		}
+	}
 }
 
 func TestCheckBodyFastPath(t *testing.T) {
@@ -56,11 +101,15 @@ func TestCheckBodyFastPath(t *testing.T) {
 		{"escape goes to encoding/json", `{"principal_id":"a\"b"}`, false},
 		{"letter case goes to encoding/json", `{"Principal_ID":"x"}`, false},
 		{"wrong type goes to encoding/json", `{"principal_id":1}`, false},
+		{"long plain strings", `{"principal_id":"u0123456789abcdef0123","permission":"project:services:read"}`, true},
+		{"escape past eight bytes", `{"principal_id":"u0123456789\u0041bcdef"}`, false},
+		{"control character past eight bytes", "{\"principal_id\":\"u0123456789\tbcdef\"}", false},
+		{"non-ASCII past eight bytes", `{"principal_id":"u0123456789ébcdef"}`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var in accessCheckBody
-			d := checkDecoder{s: strings.TrimSpace(tc.body)}
+			d := newCheckDecoder([]byte(strings.TrimSpace(tc.body)))
 			if got := d.body(&in); got != tc.fast {
 				t.Fatalf("fast path took it: %v, want %v", got, tc.fast)
 			}

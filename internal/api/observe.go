@@ -141,6 +141,9 @@ func reqID(r *http.Request) string {
 // logAccess writes the request's access-log line: never a header's or
 // body's content (tokens, passwords), only what identifies the exchange.
 func (s *Server) logAccess(r *http.Request, ex *exchange, status int, took time.Duration) {
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return // not even the line's attributes are built (--log-level warn)
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", ex.requestID),
 		slog.String("operation", ex.operation),

@@ -155,33 +155,35 @@ func (c *Console) groupPage(w http.ResponseWriter, r *Request, memberForm, grant
 }
 
 // findMembers lists the organization's users (people and application
-// users) whose email, name or ID contains q, leaving out the group's
-// members.
+// users) whose email or name starts with q, or whose ID is q, leaving
+// out the group's members: one page of the store's member search.
 func (c *Console) findMembers(r *Request, q string, members []control.GroupMember) ([]control.Member, bool, error) {
-	all, err := c.plane.ListMembers(r.Context(), r.Actor, r.Org.ID, true)
-	if err != nil {
-		return nil, false, err
-	}
 	in := map[string]bool{}
 	for _, m := range members {
 		in[m.UserID] = true
 	}
-	q = strings.ToLower(q)
+	// Ask for enough that the group's own members, left out, still
+	// leave a full list.
+	page, err := c.plane.ListMemberPage(r.Context(), r.Actor, r.Org.ID, control.MemberQuery{Search: q, IncludeApps: true,
+		Limit: min(maxCandidates+1+len(members), maxMemberSearch)})
+	if err != nil {
+		return nil, false, err
+	}
 	var out []control.Member
-	for _, m := range all {
+	for _, m := range page.Rows {
 		if in[m.User.ID] {
 			continue
 		}
-		if strings.Contains(strings.ToLower(m.User.Email), q) || strings.Contains(strings.ToLower(m.User.RealName), q) || m.User.ID == q {
-			if len(out) == maxCandidates {
-				return out, true, nil
-			}
-			out = append(out, m)
+		if len(out) == maxCandidates {
+			return out, true, nil
 		}
+		out = append(out, m.Member)
 	}
-	slices.SortFunc(out, func(a, b control.Member) int { return strings.Compare(a.User.Email, b.User.Email) })
-	return out, false, nil
+	return out, page.Total > len(page.Rows), nil
 }
+
+// maxMemberSearch is the most rows one member search reads.
+const maxMemberSearch = 500
 
 func (c *Console) groupMembers(w http.ResponseWriter, r *Request) error {
 	f := newForm(r)

@@ -2,11 +2,12 @@ package console
 
 import (
 	"net/http"
-
-	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/control"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
 
@@ -14,13 +15,13 @@ func init() {
 	route("GET /orgs/{org}", inOrg, (*Console).organization)
 }
 
-// projectsShown bounds the projects listed under one unit.
+// projectsShown bounds the projects listed at once: an organization with
+// at most this many shows every project in its tree (with their services);
+// a larger one shows each unit's project count and lists the projects of
+// the one unit asked for (?unit=<id>), projectsShown at a time
+// (&offset=<n>), so the page costs the same at ten projects or ten
+// thousand.
 const projectsShown = 100
-
-// servicesShown bounds the projects whose services the tree lists: beyond
-// it the tree shows projects only, so the page stays fast on large
-// organizations.
-const servicesShown = 100
 
 // unitNode is a unit in the organization tree.
 type unitNode struct {
@@ -28,8 +29,15 @@ type unitNode struct {
 	Root     bool
 	Units    []*unitNode
 	Projects []*projectNode
-	// MoreProjects counts the projects beyond projectsShown, not listed.
-	MoreProjects int
+	// Count is how many projects the person sees directly in the unit;
+	// Open says whether they are listed (Projects, from Offset).
+	Count  int
+	Open   bool
+	Offset int
+	// Prev and Next page through an open unit's projects ("" for none);
+	// Last is the position of its last project listed.
+	Prev, Next string
+	Last       int
 
 	AddUnit, AddProject, Manage, Delete *Can
 }
@@ -39,19 +47,19 @@ type projectNode struct {
 	Services []org.Service
 	Manage   *Can
 	Delete   *Can
-	// ServicesUnknown: the services were not listed (too many projects,
-	// or the person may not list them).
-	ServicesUnknown bool
 }
 
 type organizationData struct {
 	Tree     *unitNode
 	Units    int
 	Projects int
+	// Paged: the organization is too large to draw whole; units open one
+	// at a time.
+	Paged bool
 }
 
 func (c *Console) organization(w http.ResponseWriter, r *Request) error {
-	tree, units, projects, err := c.orgTree(r)
+	d, err := c.orgTree(r)
 	if err != nil {
 		return err
 	}
@@ -73,33 +81,37 @@ func (c *Console) organization(w http.ResponseWriter, r *Request) error {
 			walk(u)
 		}
 	}
-	walk(tree)
+	walk(d.Tree)
 	if err := c.may(r, &q); err != nil {
 		return err
 	}
-	return c.render(w, r, http.StatusOK, "organization", organizationData{Tree: tree, Units: units, Projects: projects})
+	return c.render(w, r, http.StatusOK, "organization", d)
 }
 
 // orgTree builds r.Org's hierarchy from the use cases the API lists it
-// with: units, projects, and the services of the first servicesShown
-// projects.
-func (c *Console) orgTree(r *Request) (*unitNode, int, int, error) {
+// with: every unit with its project count, and the projects of the whole
+// organization when it is small or of the unit asked for when not.
+func (c *Console) orgTree(r *Request) (organizationData, error) {
 	ctx := r.Context()
 	all, err := c.plane.ListUnits(ctx, r.Actor)
 	if err != nil {
-		return nil, 0, 0, err
+		return organizationData{}, err
+	}
+	counts, err := c.plane.CountProjects(ctx, r.Actor, r.Org.ID)
+	if err != nil {
+		return organizationData{}, err
 	}
 	nodes := map[string]*unitNode{}
 	var units []org.Unit
 	for _, u := range all {
 		if u.OrganizationID == r.Org.ID {
 			units = append(units, u)
-			nodes[u.ID] = &unitNode{Unit: u, Root: u.IsRoot()}
+			nodes[u.ID] = &unitNode{Unit: u, Root: u.IsRoot(), Count: counts[u.ID]}
 		}
 	}
 	root := nodes[r.Org.AccountID]
 	if root == nil {
-		root = &unitNode{Unit: org.Unit{ID: r.Org.AccountID, OrganizationID: r.Org.ID, Name: r.Org.Name}, Root: true}
+		root = &unitNode{Unit: org.Unit{ID: r.Org.AccountID, OrganizationID: r.Org.ID, Name: r.Org.Name}, Root: true, Count: counts[r.Org.AccountID]}
 		nodes[root.Unit.ID] = root
 	}
 	slices.SortFunc(units, func(a, b org.Unit) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
@@ -113,32 +125,61 @@ func (c *Console) orgTree(r *Request) (*unitNode, int, int, error) {
 		}
 		parent.Units = append(parent.Units, nodes[u.ID])
 	}
-	projects, err := c.plane.ListProjects(ctx, r.Actor, r.Org.ID)
-	if err != nil {
-		return nil, 0, 0, err
+	d := organizationData{Tree: root, Units: len(units)}
+	for _, n := range counts {
+		d.Projects += n
 	}
-	slices.SortFunc(projects, func(a, b org.Project) int { return strings.Compare(a.Name, b.Name) })
-	for i, p := range projects {
-		pn := &projectNode{Project: p}
-		if i < servicesShown && len(projects) <= servicesShown {
-			svcs, err := c.plane.ListServices(ctx, r.Actor, p.Name)
-			if err == nil {
+	if d.Projects <= projectsShown {
+		page, err := c.plane.ListProjectPage(ctx, r.Actor, r.Org.ID, control.ProjectQuery{Limit: projectsShown})
+		if err != nil {
+			return d, err
+		}
+		for _, n := range nodes {
+			n.Open = true
+		}
+		for _, p := range page.Projects {
+			pn := &projectNode{Project: p}
+			// A service list the person may not read is left out.
+			if svcs, err := c.plane.ListServices(ctx, r.Actor, p.Name); err == nil {
 				pn.Services = svcs
-			} else {
-				pn.ServicesUnknown = true
 			}
-		} else {
-			pn.ServicesUnknown = true
+			parent := nodes[p.AccountID]
+			if parent == nil {
+				parent = root
+			}
+			parent.Projects = append(parent.Projects, pn)
 		}
-		parent := nodes[p.AccountID]
-		if parent == nil {
-			parent = root
-		}
-		if len(parent.Projects) >= projectsShown {
-			parent.MoreProjects++
-			continue
-		}
-		parent.Projects = append(parent.Projects, pn)
+		return d, nil
 	}
-	return root, len(units), len(projects), nil
+	d.Paged = true
+	q := r.URL.Query()
+	open := nodes[q.Get("unit")]
+	if open == nil {
+		return d, nil
+	}
+	open.Open = true
+	open.Offset, _ = strconv.Atoi(q.Get("offset"))
+	open.Offset = max(open.Offset, 0)
+	page, err := c.plane.ListProjectPage(ctx, r.Actor, r.Org.ID, control.ProjectQuery{ParentID: open.Unit.ID, Offset: open.Offset, Limit: projectsShown})
+	if err != nil {
+		return d, err
+	}
+	for _, p := range page.Projects {
+		open.Projects = append(open.Projects, &projectNode{Project: p})
+	}
+	open.Last = open.Offset + len(page.Projects)
+	link := func(offset int) string {
+		v := url.Values{"unit": {open.Unit.ID}}
+		if offset > 0 {
+			v.Set("offset", strconv.Itoa(offset))
+		}
+		return "?" + v.Encode() + "#unit-" + open.Unit.ID
+	}
+	if open.Offset > 0 {
+		open.Prev = link(max(min(open.Offset, page.Total)-projectsShown, 0))
+	}
+	if end := open.Offset + len(page.Projects); end < page.Total && len(page.Projects) > 0 {
+		open.Next = link(end)
+	}
+	return d, nil
 }

@@ -91,7 +91,7 @@ func (c *Console) permissions(w http.ResponseWriter, r *Request) error {
 
 // errNoResource: the page was asked about a unit or organization that is
 // not this organization's.
-var errNoResource = fmt.Errorf("%w: no such unit in this organization", control.ErrNotFound)
+var errNoResource = fmt.Errorf("%w: no such unit or organization here", control.ErrNotFound)
 
 // grantLevels is the resource named by the "resource" value followed by
 // its ancestors, nearest first, up to the organization.

@@ -79,40 +79,40 @@ func reviewFlash(key string) string {
 }
 
 func (c *Console) renderReview(w http.ResponseWriter, r *Request, status int, message, flash string) error {
-	rev, err := c.plane.ReviewAccess(r.Context(), r.Actor, r.Org.ID)
+	q := r.URL.Query()
+	kind := q.Get("kind")
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	offset = max(offset, 0)
+	// The use case pages each kind: findingsShown of each, from offset
+	// for the kind asked for.
+	rev, err := c.plane.ReviewAccess(r.Context(), r.Actor, r.Org.ID, control.ReviewPage{Kind: kind, Offset: offset, Limit: findingsShown})
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	d := reviewData{Review: rev, Kind: q.Get("kind"), Message: message, Total: len(rev.Findings)}
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	offset = max(offset, 0)
+	d := reviewData{Review: rev, Kind: kind, Message: message}
+	for _, n := range rev.Totals {
+		d.Total += n
+	}
 	var ask asker
 	for _, k := range reviewKinds {
 		if d.Kind != "" && d.Kind != k.Kind {
 			continue
 		}
-		s := reviewSection{Kind: k.Kind, Title: k.Title, Advice: k.Advice}
-		var all []control.Finding
-		for _, f := range rev.Findings {
-			if f.Kind == k.Kind {
-				all = append(all, f)
-			}
-		}
-		s.Total = len(all)
+		s := reviewSection{Kind: k.Kind, Title: k.Title, Advice: k.Advice, Total: rev.Totals[k.Kind]}
 		from := 0
 		if d.Kind != "" {
-			from = min(offset, len(all))
+			from = min(offset, s.Total)
 			if from > 0 {
 				s.Prev = reviewURL(r, k.Kind, max(from-findingsShown, 0))
 			}
 		}
-		to := min(from+findingsShown, len(all))
-		if to < len(all) {
-			s.More = reviewURL(r, k.Kind, to)
+		for _, f := range rev.Findings {
+			if f.Kind == k.Kind {
+				s.Rows = append(s.Rows, c.findingRow(r, &ask, f))
+			}
 		}
-		for _, f := range all[from:to] {
-			s.Rows = append(s.Rows, c.findingRow(r, &ask, f))
+		if to := from + len(s.Rows); to < s.Total {
+			s.More = reviewURL(r, k.Kind, to)
 		}
 		d.Sections = append(d.Sections, s)
 	}

@@ -217,6 +217,8 @@ func (p *Plane) syncTo(ctx context.Context, rev int64) error {
 			}
 			p.forgetChangedUsers(changes)
 		}
+		// Another server's write may have removed a membership too.
+		p.members.dropAll()
 	}
 }
 

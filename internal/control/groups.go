@@ -111,12 +111,12 @@ func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]Group
 		if err != nil {
 			return err
 		}
+		counts, err := tx.CountGroupMembers(o.ID)
+		if err != nil {
+			return err
+		}
 		for _, g := range gs {
-			ms, err := tx.ListGroupMembers(g.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, GroupWithCount{Group: g, MemberCount: len(ms)})
+			out = append(out, GroupWithCount{Group: g, MemberCount: counts[g.ID]})
 		}
 		return nil
 	})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/authz"
+	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -48,8 +50,21 @@ func (p *Plane) MayDo(ctx context.Context, a *Actor, orgID string, asks []Ask) (
 		if err := p.authorize(tx, a, OpAccessCheck, orgRes(o.ID)); err != nil {
 			return err
 		}
+		// A page asks several questions about each resource it shows:
+		// each is resolved once.
+		type resolved struct {
+			res authz.Resource
+			err error
+		}
+		seen := make(map[AccessResource]resolved, len(asks))
+		ix := p.engine.Index()
 		for i, q := range asks {
-			res, err := p.accessResource(tx, o.ID, q.Resource)
+			r, ok := seen[q.Resource]
+			if !ok {
+				r.res, r.err = p.askedResource(tx, ix, o.ID, q.Resource)
+				seen[q.Resource] = r
+			}
+			res, err := r.res, r.err
 			if err == nil {
 				if err = p.checkRule(tx, a, q.Op, res); err == nil {
 					err = p.enforcePolicy(tx, a, res)
@@ -68,6 +83,26 @@ func (p *Plane) MayDo(ctx context.Context, a *Actor, orgID string, asks []Ask) (
 		return p.staleAnswer(tx, denied, rev)
 	})
 	return out, err
+}
+
+// askedResource is accessResource for MayDo. A unit or project the
+// engine places in the organization needs no store read: MayDo offers
+// actions and performs none, and each action, when taken, resolves its
+// resource in the store again.
+func (p *Plane) askedResource(tx store.Reader, ix *authz.Index, orgID string, r AccessResource) (authz.Resource, error) {
+	var res authz.Resource
+	switch r.Type {
+	case grant.ResourceUnit:
+		res = unitNode(r.ID)
+	case grant.ResourceProject:
+		res = projectRes(r.ID)
+	}
+	if res.ID != "" {
+		if in, ok := ix.OrgOf(res); ok && in == orgID {
+			return res, nil
+		}
+	}
+	return p.accessResource(tx, orgID, r)
 }
 
 // refusalReason is a refusal's message without its "Permission denied: "

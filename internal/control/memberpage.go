@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
@@ -73,11 +72,17 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 			return err
 		}
 		out.Total = total
+		ids := make([]string, len(page))
+		for i, mu := range page {
+			ids[i] = mu.User.ID
+		}
+		details, err := tx.ListMemberDetails(o.ID, ids)
+		if err != nil {
+			return err
+		}
 		out.Rows = make([]MemberRow, len(page))
 		for i, mu := range page {
-			if out.Rows[i], err = memberRow(tx, o.ID, Member{Membership: mu.Membership, User: mu.User}); err != nil {
-				return err
-			}
+			out.Rows[i] = memberRowOf(o.ID, Member{Membership: mu.Membership, User: mu.User}, details[mu.User.ID])
 		}
 		return nil
 	})
@@ -108,18 +113,14 @@ func (p *Plane) GetMemberRow(ctx context.Context, a *Actor, orgID, userID string
 
 // memberRow adds a member's profile, two-factor enrolment and groups.
 func memberRow(tx store.Reader, orgID string, m Member) (MemberRow, error) {
-	prof, err := tx.GetProfile(m.User.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return MemberRow{}, err
-	}
-	m.Profile = prof
-	tf, tfErr := tx.GetTwoFactor(m.User.ID)
-	if tfErr != nil && !errors.Is(tfErr, store.ErrNotFound) {
-		return MemberRow{}, tfErr
-	}
-	gs, err := tx.ListUserGroups(orgID, m.User.ID)
+	details, err := tx.ListMemberDetails(orgID, []string{m.User.ID})
 	if err != nil {
 		return MemberRow{}, err
 	}
-	return MemberRow{Member: m, TwoFactor: tfErr == nil && tf.Confirmed, Managed: m.User.ManagingOrgID == orgID, Groups: gs}, nil
+	return memberRowOf(orgID, m, details[m.User.ID]), nil
+}
+
+func memberRowOf(orgID string, m Member, d store.MemberDetails) MemberRow {
+	m.Profile = d.Profile
+	return MemberRow{Member: m, TwoFactor: d.TwoFactor, Managed: m.User.ManagingOrgID == orgID, Groups: d.Groups}
 }

@@ -43,6 +43,7 @@ type Plane struct {
 	refusals *eventLimiter // rate-limits refused-token events
 	uses     *useBatch     // token uses waiting to be written
 	policies *policyCache
+	members  *memberCache // organization memberships found, for batch checks
 
 	passwords *identity.PasswordHasher
 
@@ -72,11 +73,13 @@ func WithLogger(l *slog.Logger) Option { return func(p *Plane) { p.log = l } }
 // New returns a Plane over st, with the decision engine built from the
 // store's current contents.
 func New(ctx context.Context, st store.Store, opts ...Option) (*Plane, error) {
+	members := newMemberCache()
 	p := &Plane{
-		store:  seamStore{st},
-		engine: authz.NewEngine(),
-		log:    slog.Default(),
-		now:    time.Now,
+		store:   seamStore{Store: st, written: members.dropAll},
+		engine:  authz.NewEngine(),
+		log:     slog.Default(),
+		now:     time.Now,
+		members: members,
 	}
 	for _, o := range opts {
 		o(p)
@@ -127,6 +130,7 @@ func (p *Plane) Follow(ctx context.Context, interval time.Duration) {
 				p.tokens.dropUser(n.TokenUserID)
 			case n.Resync:
 				p.tokens.dropAll()
+				p.members.dropAll()
 			}
 			if n.Resync || n.Revision > p.engine.Revision() {
 				select {

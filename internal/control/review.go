@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // OpOrganizationAccessReview is the access review of an organization and
@@ -64,18 +65,41 @@ type Finding struct {
 	Detail        string
 }
 
-// AccessReview is an organization's review: findings in the order of the
-// kinds above, and the facts the findings are relative to.
+// AccessReview is an organization's review: one page of findings of each
+// kind, in the order of the kinds above, how many there are of each kind
+// in all, and the facts the findings are relative to.
 type AccessReview struct {
 	Findings          []Finding
+	Totals            map[string]int // by kind
 	SuperAdmins       int
 	TwoFactorRequired bool
-	Grants            int
 	Now               time.Time
 }
 
-// ReviewAccess computes an organization's access review.
-func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string) (AccessReview, error) {
+// ReviewPage selects the findings ReviewAccess returns: Limit of each kind
+// (DefaultReviewLimit when zero), from Offset for Kind.
+type ReviewPage struct {
+	Kind   string
+	Offset int
+	Limit  int
+}
+
+// DefaultReviewLimit is a review page's findings of each kind when the
+// page does not say.
+const DefaultReviewLimit = 50
+
+// ReviewAccess computes one page of an organization's access review.
+// Each kind of finding is read from where it can be found without
+// reading the whole organization: the engine's index for direct grants
+// beside a group's, the store's indexes for the rest (store.ReviewReader),
+// so a review costs what it finds, not what the organization holds.
+func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg ReviewPage) (AccessReview, error) {
+	if pg.Limit == 0 {
+		pg.Limit = DefaultReviewLimit
+	}
+	if pg.Limit < 0 || pg.Limit > maxMemberPage || pg.Offset < 0 {
+		return AccessReview{}, fail(ErrInvalid, "limit must be between 1 and %d and offset not negative", maxMemberPage)
+	}
 	var out AccessReview
 	err := p.read(ctx, func(tx store.Reader) error {
 		o, err := p.organization(tx, orgID)
@@ -85,12 +109,11 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string) (Acces
 		if err := p.authorize(tx, a, OpOrganizationAccessReview, orgRes(o.ID)); err != nil {
 			return err
 		}
-		out = AccessReview{Now: p.now().UTC()}
-		r := reviewer{tx: tx, orgID: o.ID, now: out.Now, users: map[string]identity.User{}}
+		out = AccessReview{Now: p.now().UTC(), Totals: map[string]int{}}
+		r := reviewer{tx: tx, ix: p.engine.Index(), orgID: o.ID, now: out.Now, users: map[string]identity.User{}, page: pg}
 		if err := r.load(); err != nil {
 			return err
 		}
-		out.Grants = len(r.grants)
 		pol, err := tx.GetAuthPolicy(o.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			pol, err = identity.DefaultAuthPolicy(o.ID), nil
@@ -100,14 +123,7 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string) (Acces
 		}
 		out.TwoFactorRequired = pol.TwoFactorRequired
 		for _, step := range []func() ([]Finding, error){
-			r.deactivatedGrants, r.tokens, r.redundantGrants, r.orgWideGrants, r.superAdmins,
-			func() ([]Finding, error) {
-				if pol.TwoFactorRequired {
-					return nil, nil
-				}
-				return r.noTwoFactor()
-			},
-			r.expiredInvitations,
+			r.deactivatedGrants, r.tokens, r.redundantGrants, r.orgWideGrants, r.superAdmins, r.expiredInvitations,
 		} {
 			fs, err := step()
 			if err != nil {
@@ -115,10 +131,48 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string) (Acces
 			}
 			out.Findings = append(out.Findings, fs...)
 		}
+		// Kinds in order, each cut to its page.
+		var paged []Finding
+		for _, kind := range findingKinds {
+			if kind == FindingNoTwoFactor {
+				if pol.TwoFactorRequired {
+					continue
+				}
+				fs, total, err := r.noTwoFactor()
+				if err != nil {
+					return err
+				}
+				out.Totals[kind] = total
+				paged = append(paged, fs...)
+				continue
+			}
+			var all []Finding
+			for _, f := range out.Findings {
+				if f.Kind == kind {
+					all = append(all, f)
+				}
+			}
+			out.Totals[kind] = len(all)
+			from, to := r.window(kind, len(all))
+			paged = append(paged, all[from:to]...)
+		}
+		out.Findings = paged
 		out.SuperAdmins = r.superAdminCount
 		return nil
 	})
 	return out, err
+}
+
+// findingKinds is the order of a review's kinds.
+var findingKinds = []string{FindingDeactivatedGrant, FindingStaleToken, FindingEndlessToken, FindingRedundantGrant,
+	FindingOrgWideGrant, FindingSuperAdmins, FindingNoTwoFactor, FindingExpiredInvitation}
+
+// window is the part of n findings of kind the page shows.
+func (r *reviewer) window(kind string, n int) (from, to int) {
+	if kind == r.page.Kind {
+		from = min(r.page.Offset, n)
+	}
+	return from, min(from+r.page.Limit, n)
 }
 
 // OrganizationGrants lists every grant of an organization (the access
@@ -157,59 +211,48 @@ func orgGrants(tx store.Reader, orgID string) ([]grant.Grant, error) {
 	return out, nil
 }
 
-// reviewer holds what the review's steps share, read once.
+// reviewer holds what the review's steps share.
 type reviewer struct {
 	tx              store.Reader
+	ix              *authz.Index
 	orgID           string
 	now             time.Time
-	grants          []grant.Grant
-	members         []identity.Membership
-	users           map[string]identity.User
+	page            ReviewPage
+	users           map[string]identity.User // read as findings name them
 	groups          map[string]identity.Group
-	groupMembers    map[string]map[string]bool // group → users
 	superAdminCount int
 }
 
 func (r *reviewer) load() error {
-	var err error
-	if r.grants, err = orgGrants(r.tx, r.orgID); err != nil {
-		return err
-	}
-	if r.members, err = r.tx.ListMembers(r.orgID); err != nil {
-		return err
-	}
-	for _, m := range r.members {
-		u, err := r.tx.GetUser(m.UserID)
-		if err != nil {
-			return err
-		}
-		r.users[u.ID] = u
-	}
 	gs, err := r.tx.ListGroups(r.orgID)
 	if err != nil {
 		return err
 	}
-	r.groups, r.groupMembers = map[string]identity.Group{}, map[string]map[string]bool{}
+	r.groups = make(map[string]identity.Group, len(gs))
 	for _, g := range gs {
 		r.groups[g.ID] = g
-		ms, err := r.tx.ListGroupMembers(g.ID)
-		if err != nil {
-			return err
-		}
-		set := map[string]bool{}
-		for _, m := range ms {
-			set[m.UserID] = true
-		}
-		r.groupMembers[g.ID] = set
 	}
 	return nil
+}
+
+// user reads a user once per review; a missing one is the zero user.
+func (r *reviewer) user(id string) (identity.User, error) {
+	if u, ok := r.users[id]; ok {
+		return u, nil
+	}
+	u, err := r.tx.GetUser(id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	r.users[id] = u
+	return u, nil
 }
 
 func (r *reviewer) grantFinding(kind string, g grant.Grant, detail string) Finding {
 	f := Finding{Kind: kind, PrincipalType: g.PrincipalType, ResourceType: g.ResourceType, ResourceID: g.ResourceID,
 		Permissions: g.Permissions, Detail: detail, Since: g.UpdateTime}
 	if g.PrincipalType == grant.PrincipalUser {
-		f.UserID, f.UserEmail = g.PrincipalID, r.users[g.PrincipalID].Email
+		f.UserID, f.UserEmail = g.PrincipalID, r.users[g.PrincipalID].Email // read by the step
 	} else {
 		f.GroupID, f.GroupName = g.PrincipalID, r.groups[g.PrincipalID].Name
 	}
@@ -218,17 +261,29 @@ func (r *reviewer) grantFinding(kind string, g grant.Grant, detail string) Findi
 
 // deactivatedGrants: grants (through the permissions API) still held by
 // deactivated users; they give nothing today and everything on
-// reactivation.
+// reactivation. Deactivated members are few and read from the users'
+// state index.
 func (r *reviewer) deactivatedGrants() ([]Finding, error) {
-	var out []Finding
-	for _, g := range r.grants {
-		u, ok := r.users[g.PrincipalID]
-		if g.PrincipalType != grant.PrincipalUser || !ok || u.State != identity.StateDeactivated || len(g.Permissions) == 0 {
-			continue
-		}
-		out = append(out, r.grantFinding(FindingDeactivatedGrant, g, fmt.Sprintf("%s is deactivated but still holds %s on %s %s",
-			u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID)))
+	us, err := r.tx.ListMembersInState(r.orgID, identity.StateDeactivated)
+	if err != nil {
+		return nil, err
 	}
+	var out []Finding
+	for _, u := range us {
+		r.users[u.ID] = u
+		gs, err := r.tx.ListPrincipalGrants(grant.PrincipalUser, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if g.OrganizationID != r.orgID || len(g.Permissions) == 0 {
+				continue
+			}
+			out = append(out, r.grantFinding(FindingDeactivatedGrant, g, fmt.Sprintf("%s is deactivated but still holds %s on %s %s",
+				u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID)))
+		}
+	}
+	sortByResource(out)
 	return out, nil
 }
 
@@ -239,13 +294,17 @@ func (r *reviewer) tokens() ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	all, err := r.tx.ListApplicationTokens(r.orgID)
+	if err != nil {
+		return nil, err
+	}
+	byUser := map[string][]token.Token{}
+	for _, t := range all {
+		byUser[t.UserID] = append(byUser[t.UserID], t)
+	}
 	var stale, endless []Finding
 	for _, u := range apps {
-		ts, err := r.tx.ListTokens(u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
+		for _, t := range byUser[u.ID] {
 			if t.ExpiryTime != nil && !r.now.Before(*t.ExpiryTime) {
 				continue // expired: it opens nothing
 			}
@@ -278,50 +337,116 @@ func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 
 // redundantGrants: a direct grant to a user on a resource where a group
 // the user belongs to already holds at least the same there: the seed's
-// "use groups, not individual grants".
+// "use groups, not individual grants". The engine's index finds the
+// candidates in memory (each group's resources, then each member's
+// direct grants among them); only the candidates' rows are read from the
+// store.
 func (r *reviewer) redundantGrants() ([]Finding, error) {
-	type key struct{ rt, rid string }
-	groupGrants := map[key][]grant.Grant{}
-	for _, g := range r.grants {
-		if g.PrincipalType == grant.PrincipalGroup {
-			k := key{g.ResourceType, g.ResourceID}
-			groupGrants[k] = append(groupGrants[k], g)
+	var out []Finding
+	reported := map[[3]string]bool{} // user, resource type, resource ID
+	groupIDs := make([]string, 0, len(r.groups))
+	for id := range r.groups {
+		groupIDs = append(groupIDs, id)
+	}
+	slices.Sort(groupIDs)
+	for _, gid := range groupIDs {
+		held := map[authz.Resource]bool{}
+		for _, gg := range r.ix.GrantsOf(authz.PrincipalGroup, gid) {
+			held[gg.Resource] = true
+		}
+		if len(held) == 0 {
+			continue
+		}
+		ms, err := r.tx.ListGroupMembers(gid)
+		if err != nil {
+			return nil, err
+		}
+		var stored []grant.Grant // the group's grants as stored, read when needed
+		for _, m := range ms {
+			// A member's direct grants are few: each is looked up in the
+			// group's.
+			for _, dg := range r.ix.GrantsOf(authz.PrincipalUser, m.UserID) {
+				if !held[dg.Resource] {
+					continue
+				}
+				if stored == nil {
+					if stored, err = r.tx.ListPrincipalGrants(grant.PrincipalGroup, gid); err != nil {
+						return nil, err
+					}
+				}
+				f, ok, err := r.redundant(m.UserID, gid, dg.Resource, stored)
+				if err != nil {
+					return nil, err
+				}
+				k := [3]string{m.UserID, f.ResourceType, f.ResourceID}
+				if ok && !reported[k] {
+					reported[k] = true
+					out = append(out, f)
+				}
+			}
 		}
 	}
-	var out []Finding
-	for _, g := range r.grants {
-		if g.PrincipalType != grant.PrincipalUser || len(g.Permissions) == 0 {
+	sortByResource(out)
+	return out, nil
+}
+
+// sortByResource orders grant findings as the grants export does: by
+// resource, then principal.
+func sortByResource(fs []Finding) {
+	key := func(f Finding) string {
+		return f.ResourceType + "\x00" + f.ResourceID + "\x00" + f.PrincipalType + "\x00" + f.UserID + f.GroupID
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int { return strings.Compare(key(a), key(b)) })
+}
+
+// redundant compares, as stored, a user's direct grant on res with group
+// gid's (among the group's stored grants): redundant when the group's
+// permissions cover the user's.
+func (r *reviewer) redundant(uid, gid string, res authz.Resource, groupGrants []grant.Grant) (Finding, bool, error) {
+	ugs, err := r.tx.ListPrincipalGrants(grant.PrincipalUser, uid)
+	if err != nil {
+		return Finding{}, false, err
+	}
+	for _, g := range ugs {
+		if g.OrganizationID != r.orgID || len(g.Permissions) == 0 || grantResource(g) != res {
 			continue
 		}
 		mine, err := authz.ParseSet(g.Permissions)
 		if err != nil {
-			continue // a string this version does not know: not ours to judge
+			return Finding{}, false, nil // a string this version does not know: not ours to judge
 		}
-		for _, gg := range groupGrants[key{g.ResourceType, g.ResourceID}] {
-			if !r.groupMembers[gg.PrincipalID][g.PrincipalID] {
+		for _, gg := range groupGrants {
+			if gg.ResourceType != g.ResourceType || gg.ResourceID != g.ResourceID {
 				continue
 			}
 			theirs, err := authz.ParseSet(gg.Permissions)
 			if err != nil || mine.Expand()&^theirs.Expand() != 0 {
 				continue
 			}
+			u, err := r.user(uid)
+			if err != nil {
+				return Finding{}, false, err
+			}
 			f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
-				r.users[g.PrincipalID].Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, r.groups[gg.PrincipalID].Name))
-			f.GroupID, f.GroupName = gg.PrincipalID, r.groups[gg.PrincipalID].Name
-			out = append(out, f)
-			break
+				u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, r.groups[gid].Name))
+			f.GroupID, f.GroupName = gid, r.groups[gid].Name
+			return f, true, nil
 		}
 	}
-	return out, nil
+	return Finding{}, false, nil
 }
 
 // orgWideGrants: grants on the organization made only of project and
 // service access, which the seed would rather see on the projects that
 // need it ("use project-level permissions").
 func (r *reviewer) orgWideGrants() ([]Finding, error) {
+	gs, err := r.tx.ListGrants(grant.ResourceOrganization, r.orgID)
+	if err != nil {
+		return nil, err
+	}
 	var out []Finding
-	for _, g := range r.grants {
-		if g.ResourceType != grant.ResourceOrganization || len(g.Permissions) == 0 {
+	for _, g := range gs {
+		if len(g.Permissions) == 0 {
 			continue
 		}
 		projectLevel := true
@@ -340,8 +465,14 @@ func (r *reviewer) orgWideGrants() ([]Finding, error) {
 		if !projectLevel {
 			continue
 		}
-		who := r.users[g.PrincipalID].Email
-		if g.PrincipalType == grant.PrincipalGroup {
+		var who string
+		if g.PrincipalType == grant.PrincipalUser {
+			u, err := r.user(g.PrincipalID)
+			if err != nil {
+				return nil, err
+			}
+			who = u.Email
+		} else {
 			who = "group " + r.groups[g.PrincipalID].Name
 		}
 		out = append(out, r.grantFinding(FindingOrgWideGrant, g, fmt.Sprintf("%s holds %s on every project of the organization",
@@ -353,9 +484,17 @@ func (r *reviewer) orgWideGrants() ([]Finding, error) {
 // superAdmins: every super admin when there are more than MaxSuperAdmins
 // ("limit super admin access").
 func (r *reviewer) superAdmins() ([]Finding, error) {
+	ms, err := r.tx.ListSuperAdmins(r.orgID)
+	if err != nil {
+		return nil, err
+	}
 	var admins []identity.Membership
-	for _, m := range r.members {
-		if m.IsSuperAdmin && r.users[m.UserID].State != identity.StateDeactivated {
+	for _, m := range ms {
+		u, err := r.user(m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if u.State != identity.StateDeactivated {
 			admins = append(admins, m)
 		}
 	}
@@ -372,25 +511,23 @@ func (r *reviewer) superAdmins() ([]Finding, error) {
 	return out, nil
 }
 
-// noTwoFactor: active people without a confirmed second factor.
-func (r *reviewer) noTwoFactor() ([]Finding, error) {
+// noTwoFactor: one page of the active people without a confirmed second
+// factor, and how many there are.
+func (r *reviewer) noTwoFactor() ([]Finding, int, error) {
+	offset := 0
+	if r.page.Kind == FindingNoTwoFactor {
+		offset = r.page.Offset
+	}
+	us, total, err := r.tx.ListWithoutTwoFactor(r.orgID, offset, r.page.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []Finding
-	for _, m := range r.members {
-		u := r.users[m.UserID]
-		if u.IsApplication || u.State != identity.StateActive {
-			continue
-		}
-		tf, err := r.tx.GetTwoFactor(u.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		if err == nil && tf.Confirmed {
-			continue
-		}
+	for _, u := range us {
 		out = append(out, Finding{Kind: FindingNoTwoFactor, UserID: u.ID, UserEmail: u.Email,
 			Detail: fmt.Sprintf("%s signs in without two-factor authentication", u.Email)})
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // expiredInvitations: pending invitations past their validity.

@@ -13,7 +13,12 @@ import (
 // error passes through translate, so no store wording reaches a caller.
 // Use cases translate what they expect (notFound, conflict) with Aiven's
 // wording; translate is the catch-all for what they did not.
-type seamStore struct{ store.Store }
+// written, when set, is called after every write transaction ends, so
+// caches of what a write may change are emptied before its answer.
+type seamStore struct {
+	store.Store
+	written func()
+}
 
 func (s seamStore) Read(ctx context.Context, fn func(store.Reader) error) error {
 	ctx, span := tracing.Start(ctx, "store.read")
@@ -24,7 +29,11 @@ func (s seamStore) Read(ctx context.Context, fn func(store.Reader) error) error 
 func (s seamStore) Write(ctx context.Context, fn func(store.Tx) error) error {
 	ctx, span := tracing.Start(ctx, "store.write")
 	defer span.End()
-	return spanErr(span, translate(s.Store.Write(ctx, fn)))
+	err := s.Store.Write(ctx, fn)
+	if s.written != nil {
+		s.written() // committed or not: emptying a cache is always safe
+	}
+	return spanErr(span, translate(err))
 }
 
 // spanErr marks span failed when err is not nil, and returns err.

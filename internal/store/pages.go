@@ -19,6 +19,13 @@ type PageReader interface {
 	// sit directly in each unit, by unit ID (units without projects are
 	// absent).
 	CountProjectsByParent(orgID string) (map[string]int, error)
+	// ListMemberDetails returns, for each of userIDs, what a member table
+	// shows beside the user: profile, two-factor state and the user's
+	// groups in orgID (ordered by name). Every ID asked for has an entry.
+	ListMemberDetails(orgID string, userIDs []string) (map[string]MemberDetails, error)
+	// CountGroupMembers returns how many members each group of an
+	// organization has, by group ID (groups without members are absent).
+	CountGroupMembers(orgID string) (map[string]int, error)
 }
 
 // Orders of ListMemberPage. Every order ends with the email, so pages
@@ -50,6 +57,14 @@ type MemberFilter struct {
 type MemberUser struct {
 	Membership identity.Membership
 	User       identity.User
+}
+
+// MemberDetails is what a member table shows beside the user. Profile is
+// zero when the user never set one.
+type MemberDetails struct {
+	Profile   identity.Profile
+	TwoFactor bool // enrolled and confirmed
+	Groups    []identity.Group
 }
 
 // ProjectFilter selects a page of an organization's projects.

@@ -97,6 +97,7 @@ type Reader interface {
 	SSOReader
 	SCIMReader
 	PageReader
+	ReviewReader
 
 	// Revision returns the newest change-log revision (0 when empty).
 	Revision() (int64, error)

@@ -1,6 +1,8 @@
 package consoletest_test
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -88,5 +90,43 @@ func TestOrganizationTree(t *testing.T) {
 		b.Click("main form[action$='/delete'] button[type=submit]")
 		b.Contains("Unit deleted.")
 		b.Contains("No units or projects yet.")
+	})
+}
+
+// TestOrganizationLargeTree: an organization with more projects than the
+// tree draws at once shows each unit's count; opening a unit loads its
+// projects a page at a time, in place.
+func TestOrganizationLargeTree(t *testing.T) {
+	consoletest.Run(t, func(t *testing.T, b *consoletest.Browser) {
+		b.SignIn(consoletest.AdminEmail, consoletest.AdminPassword, "")
+		home := b.Path()
+		org := b.OrgID()
+		admin := b.Login(consoletest.AdminEmail, consoletest.AdminPassword)
+		for i := range 101 {
+			name := fmt.Sprintf("p-%03d", i)
+			if st := consoletest.API(t, b.Server.URL, "POST", "/v1/organization/"+org+"/projects", admin, map[string]string{"project_id": name}, nil); st != http.StatusOK && st != http.StatusCreated {
+				t.Fatalf("creating project %s: %d", name, st)
+			}
+		}
+		b.Visit(home)
+		root := ".node.root > .row"
+		if got := b.Text(root); !strings.Contains(got, "101 projects") {
+			t.Errorf("the root's row lacks its project count: %q", got)
+		}
+		if b.Has(".node.project") {
+			t.Fatal("a large organization's tree lists projects before a unit is opened")
+		}
+		b.ClickInPlace(".node.root > ul > .node.more a", ".node.root .node.project")
+		if !b.Has("a[aria-label='Rename or move project p-099']") || b.Has("a[aria-label='Rename or move project p-100']") {
+			t.Fatal("the opened unit does not list exactly its first page of projects")
+		}
+		b.Contains("Projects 1–100 of 101")
+		b.ClickInPlace(".node.root .pager a[rel=next]", "a[aria-label='Rename or move project p-100']")
+		if b.Has("a[aria-label='Rename or move project p-000']") {
+			t.Error("the second page still lists the first")
+		}
+		// Without JavaScript the same links are plain pages.
+		b.Visit(home + "?unit=" + b.Text(".node.root > .row .id") + "&offset=100")
+		b.Contains("Projects 101–101 of 101")
 	})
 }

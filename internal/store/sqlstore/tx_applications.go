@@ -11,8 +11,15 @@ import (
 const revokedTokenCols = `hash, prefix, kind, user_id, user_email, organization_ids, reason, revoke_time`
 
 var (
-	qListApplicationUsers = newQuery(`SELECT ` + userCols + ` FROM users
-WHERE is_application = ? AND id IN (SELECT user_id FROM organization_members WHERE organization_id = ?) ORDER BY id`)
+	// Through the partial index of application users (migration 00100),
+	// so the organization's other members are not read; each dialect
+	// spells its boolean.
+	qListApplicationUsers = query{
+		lite: `SELECT ` + qualified("u.", userCols) + ` FROM users u CROSS JOIN organization_members m
+WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id ORDER BY u.id`,
+		pg: rebind(`SELECT ` + qualified("u.", userCols) + ` FROM users u JOIN organization_members m ON m.user_id = u.id
+WHERE u.is_application AND m.organization_id = ? ORDER BY u.id`),
+	}
 	qUpdateTokenDescription = newQuery(`UPDATE tokens SET description = ? WHERE hash = ?`)
 	qDeleteUserTokens       = newQuery(`DELETE FROM tokens WHERE user_id = ?`)
 	qAddRevokedToken        = newQuery(`INSERT INTO revoked_tokens (` + revokedTokenCols + `)
@@ -22,7 +29,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 )
 
 func (t *reader) ListApplicationUsers(orgID string) ([]identity.User, error) {
-	return listQ(t, "application users", qListApplicationUsers, scanUser, true, orgID)
+	return listQ(t, "application users", qListApplicationUsers, scanUser, orgID)
 }
 
 func (t *tx) UpdateTokenDescription(hash, description string) error {

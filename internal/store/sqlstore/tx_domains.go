@@ -31,7 +31,10 @@ check_time = ?, missing_since = ? WHERE id = ?`)
 	// keeps any wildcard characters in the argument literal.
 	qUsersByEmailDomain = newQuery(`SELECT ` + userCols + ` FROM users
 WHERE length(email) > length(CAST(? AS TEXT)) AND substr(email, length(email) - length(CAST(? AS TEXT)) + 1) = ? ORDER BY id`)
-	qManagedUsers = newQuery(`SELECT ` + userCols + ` FROM users WHERE managing_org_id = ? ORDER BY id`)
+	// The repeated "<> ''" lets both databases use the partial index of
+	// managed users (migration 00006), which a bound parameter alone
+	// cannot prove applies.
+	qManagedUsers = newQuery(`SELECT ` + userCols + ` FROM users WHERE managing_org_id = ? AND managing_org_id <> '' ORDER BY id`)
 )
 
 func scanDomain(r scanner) (org.Domain, error) {

@@ -32,13 +32,26 @@ WHERE g.organization_id = ? AND m.user_id = ? ORDER BY g.name`)
 )
 
 func scanGroup(r scanner) (identity.Group, error) {
-	var (
-		g      identity.Group
-		ct, ut int64
-	)
-	err := r.Scan(&g.ID, &g.OrganizationID, &g.Name, &g.Description, &g.ManagedBySCIM, &ct, &ut)
-	g.CreateTime, g.UpdateTime = fromMicros(ct), fromMicros(ut)
-	return g, err
+	var gs groupScan
+	err := r.Scan(gs.dest()...)
+	return gs.group(), err
+}
+
+// groupScan holds a user_groups row's columns (groupCols) while it is
+// scanned, alone or beside another table's columns.
+type groupScan struct {
+	g      identity.Group
+	ct, ut int64
+}
+
+func (s *groupScan) dest() []any {
+	return []any{&s.g.ID, &s.g.OrganizationID, &s.g.Name, &s.g.Description, &s.g.ManagedBySCIM, &s.ct, &s.ut}
+}
+
+func (s *groupScan) group() identity.Group {
+	g := s.g
+	g.CreateTime, g.UpdateTime = fromMicros(s.ct), fromMicros(s.ut)
+	return g
 }
 
 func scanGroupMember(r scanner) (identity.GroupMember, error) {

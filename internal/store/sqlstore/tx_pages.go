@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -49,7 +50,8 @@ var (
 const sortedInMemoryBelow = 2000
 
 var (
-	qCountOrgMembers = newQuery(`SELECT COUNT(*) FROM organization_members WHERE organization_id = ?`)
+	// Kept by triggers (migration 00102): one row, not every member.
+	qCountOrgMembers = newQuery(`SELECT COALESCE((SELECT members FROM organization_member_counts WHERE organization_id = ?), 0)`)
 	// The organization's application users, through a partial index of
 	// the few application users (each dialect spells its boolean).
 	qCountOrgApps = query{
@@ -159,19 +161,87 @@ func (t *reader) ListProjectPage(f store.ProjectFilter) ([]org.Project, int, err
 var qCountProjectsByParent = newQuery(`SELECT account_id, COUNT(*) FROM projects WHERE organization_id = ? GROUP BY account_id`)
 
 func (t *reader) CountProjectsByParent(orgID string) (map[string]int, error) {
+	return countBy(t, "project counts", qCountProjectsByParent, orgID)
+}
+
+var qCountGroupMembers = newQuery(`SELECT m.group_id, COUNT(*) FROM user_groups g JOIN group_members m ON m.group_id = g.id
+WHERE g.organization_id = ? GROUP BY m.group_id`)
+
+func (t *reader) CountGroupMembers(orgID string) (map[string]int, error) {
+	return countBy(t, "group members", qCountGroupMembers, orgID)
+}
+
+// countBy reads the (key, count) rows of q into a map.
+func countBy(t *reader, what string, q query, args ...any) (map[string]int, error) {
 	type count struct {
 		id string
 		n  int
 	}
-	cs, err := listQ(t, "project counts", qCountProjectsByParent, func(r scanner) (c count, err error) {
+	cs, err := listQ(t, what, q, func(r scanner) (c count, err error) {
 		return c, r.Scan(&c.id, &c.n)
-	}, orgID)
+	}, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(cs))
 	for _, c := range cs {
 		out[c.id] = c.n
+	}
+	return out, nil
+}
+
+// ListMemberDetails reads a page's details in three queries, whatever
+// the page's length.
+func (t *reader) ListMemberDetails(orgID string, userIDs []string) (map[string]store.MemberDetails, error) {
+	out := make(map[string]store.MemberDetails, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(userIDs))
+	for i, id := range userIDs {
+		args[i] = id
+		out[id] = store.MemberDetails{}
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(userIDs)), ", ") + ")"
+	profiles, err := listQ(t, "profiles", newQuery(`SELECT user_id, job_title, department, city, country FROM user_profiles
+WHERE user_id IN `+in), scanProfile, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		d := out[p.UserID]
+		d.Profile = p
+		out[p.UserID] = d
+	}
+	confirmed, err := listQ(t, "two-factor enrolments", newQuery(`SELECT user_id FROM two_factor
+WHERE confirmed = ? AND user_id IN `+in), func(r scanner) (id string, err error) { return id, r.Scan(&id) }, append([]any{true}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range confirmed {
+		d := out[id]
+		d.TwoFactor = true
+		out[id] = d
+	}
+	type membership struct {
+		user string
+		g    identity.Group
+	}
+	groups, err := listQ(t, "groups", newQuery(`SELECT m.user_id, `+qualified("g.", groupCols)+`
+FROM group_members m CROSS JOIN user_groups g
+WHERE m.user_id IN `+in+` AND g.id = m.group_id AND g.organization_id = ? ORDER BY g.name`), func(r scanner) (m membership, err error) {
+		var gs groupScan
+		err = r.Scan(append([]any{&m.user}, gs.dest()...)...)
+		m.g = gs.group()
+		return m, err
+	}, append(args, orgID)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range groups {
+		d := out[m.user]
+		d.Groups = append(d.Groups, m.g)
+		out[m.user] = d
 	}
 	return out, nil
 }

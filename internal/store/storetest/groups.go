@@ -67,6 +67,10 @@ func testGroups(t *testing.T, open Opener) {
 	equal(t, "ListUserGroups", readVal(t, s, func(tx store.Reader) ([]identity.Group, error) { return tx.ListUserGroups("org1", "u1") }),
 		[]identity.Group{upd, g1})
 	equal(t, "ListAllGroupMembers", readVal(t, s, store.Reader.ListAllGroupMembers), []identity.GroupMember{m2, m1, m3, m4})
+	equal(t, "CountGroupMembers", readVal(t, s, func(tx store.Reader) (map[string]int, error) { return tx.CountGroupMembers("org1") }),
+		map[string]int{"ug1": 2, "ug2": 1})
+	equal(t, "CountGroupMembers, none", readVal(t, s, func(tx store.Reader) (map[string]int, error) { return tx.CountGroupMembers("nope") }),
+		map[string]int{})
 
 	write(t, s, func(tx store.Tx) error { return tx.RemoveGroupMember("ug1", "u2") })
 	equal(t, "after remove", readVal(t, s, func(tx store.Reader) ([]identity.GroupMember, error) { return tx.ListGroupMembers("ug1") }),

@@ -105,11 +105,78 @@ func testMemberPages(t *testing.T, open Opener) {
 		return rows, err
 	})
 	equal(t, "membership", m, []store.MemberUser{{Membership: identity.Membership{OrganizationID: "org1", UserID: "u1", JoinTime: at(5)}, User: users["u1"]}})
+	// Totals follow removals, also those cascading from a deleted user.
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.RemoveMember("org1", "u5"); err != nil {
+			return err
+		}
+		return tx.DeleteUser("u3")
+	})
+	equal(t, "total after removals", readVal(t, s, func(tx store.Reader) (int, error) {
+		_, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: "org1", IncludeApps: true, Limit: 1})
+		return total, err
+	}), 4)
+	write(t, s, func(tx store.Tx) error {
+		return tx.AddMember(identity.Membership{OrganizationID: "org1", UserID: "u7", JoinTime: at(1)})
+	})
+	equal(t, "total after an addition", readVal(t, s, func(tx store.Reader) (int, error) {
+		_, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: "org1", Limit: 1})
+		return total, err
+	}), 4)
 	for _, bad := range []store.MemberFilter{{OrganizationID: "org1"}, {OrganizationID: "org1", Limit: 1, Offset: -1}, {OrganizationID: "org1", Limit: 1, Sort: "password"}} {
 		if err := s.Read(t.Context(), func(tx store.Reader) error { _, _, err := tx.ListMemberPage(bad); return err }); err == nil {
 			t.Errorf("ListMemberPage(%+v) did not fail", bad)
 		}
 	}
+}
+
+// testMemberDetails: a page's profiles, two-factor states and groups of
+// one organization, read together.
+func testMemberDetails(t *testing.T, open Opener) {
+	s := open(t)
+	prof := identity.Profile{UserID: "u1", JobTitle: "Engineer", Department: "Platform", City: "Oslo", Country: "NO"}
+	g1, g2, g3 := newGroup("org1", "ug1", "zeta"), newGroup("org1", "ug2", "alpha"), newGroup("org2", "ug3", "other")
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"org1", "org2"} {
+			if err := seedOrg(tx, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range []string{"u1", "u2", "u3"} {
+			if err := tx.CreateUser(newUser(id, id+"@example.com")); err != nil {
+				return err
+			}
+		}
+		for _, g := range []identity.Group{g1, g2, g3} {
+			if err := tx.CreateGroup(g); err != nil {
+				return err
+			}
+		}
+		for _, m := range []identity.GroupMember{{GroupID: "ug1", UserID: "u1"}, {GroupID: "ug2", UserID: "u1"}, {GroupID: "ug3", UserID: "u1"}, {GroupID: "ug1", UserID: "u2"}} {
+			if err := tx.AddGroupMember(m); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetProfile(prof); err != nil {
+			return err
+		}
+		if err := tx.SetTwoFactor(identity.TwoFactor{UserID: "u1", Secret: "s", Confirmed: true, UpdateTime: at(1)}); err != nil {
+			return err
+		}
+		// Enrolled but not confirmed: no second factor yet.
+		return tx.SetTwoFactor(identity.TwoFactor{UserID: "u2", Secret: "s", UpdateTime: at(1)})
+	})
+	got := readVal(t, s, func(tx store.Reader) (map[string]store.MemberDetails, error) {
+		return tx.ListMemberDetails("org1", []string{"u1", "u2", "u3"})
+	})
+	equal(t, "ListMemberDetails", got, map[string]store.MemberDetails{
+		"u1": {Profile: prof, TwoFactor: true, Groups: []identity.Group{g2, g1}},
+		"u2": {Groups: []identity.Group{g1}},
+		"u3": {},
+	})
+	equal(t, "ListMemberDetails of none", readVal(t, s, func(tx store.Reader) (map[string]store.MemberDetails, error) {
+		return tx.ListMemberDetails("org1", nil)
+	}), map[string]store.MemberDetails{})
 }
 
 // testLargeMemberPages: an organization of thousands of members, whose

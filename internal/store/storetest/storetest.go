@@ -32,6 +32,8 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Members", testMembers},
 		{"MemberPages", testMemberPages},
 		{"LargeMemberPages", testLargeMemberPages},
+		{"MemberDetails", testMemberDetails},
+		{"ReviewReads", testReviewReads},
 		{"ProjectPages", testProjectPages},
 		{"Tokens", testTokens},
 		{"Organizations", testOrganizations},
