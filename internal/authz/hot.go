@@ -198,8 +198,23 @@ func (t txn) userHot(i int32) userHot {
 	}
 	h.nGrants = spilled
 	if n := u.grants.Len(); n <= inlineGrants {
+		// The record being replaced holds most of these grants already,
+		// their sets interned, in the same (node) order: take its set
+		// indexes rather than searching the table for every grant.
+		old, m, k := &u.hot, int(u.hot.nGrants), 0
+		if m == spilled {
+			m = 0
+		}
 		j := 0
 		u.grants.each(func(node uint32, g grantVal) bool {
+			for k < m && old.gnodes[k] < int32(node) {
+				k++
+			}
+			if k < m && old.gnodes[k] == int32(node) && t.ix.sets.sets[old.gsets[k]] == g.expanded {
+				h.gnodes[j], h.gsets[j] = int32(node), old.gsets[k]
+				j++
+				return true
+			}
 			s, ok := t.intern(g.expanded)
 			if !ok {
 				return false

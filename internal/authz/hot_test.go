@@ -89,3 +89,46 @@ func TestSetTableOverflow(t *testing.T) {
 		t.Fatal("new grant not visible")
 	}
 }
+
+// TestHotGrantsAcrossSpilling takes a user from inline grants to spilled
+// and back, one grant at a time, changing sets on the way: each revision
+// re-derives the check-path record from the one it replaces, which must
+// agree with the full record whatever the previous form was.
+func TestHotGrantsAcrossSpilling(t *testing.T) {
+	s := Snapshot{Nodes: []Node{{Resource: Org("o")}}, Users: []User{{ID: "u", Active: true}}}
+	const n = inlineGrantsMax + 3
+	for i := range n {
+		s.Nodes = append(s.Nodes, Node{Resource: Project(fmt.Sprintf("p%02d", i)), Parent: Org("o")})
+	}
+	ix := Build(s, 1)
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(ProjectServicesRead), SetOf(Admin)}
+	want := map[string]Set{}
+	rev := int64(1)
+	step := func(p string, set Set) {
+		t.Helper()
+		rev++
+		ix = ix.Apply(rev, []Change{SetGrant(UserP("u"), Project(p), set)})
+		if set == 0 {
+			delete(want, p)
+		} else {
+			want[p] = set
+		}
+		for i := range n {
+			p := fmt.Sprintf("p%02d", i)
+			for _, perm := range []Permission{ProjectServicesRead, ProjectServicesWrite, ProjectPermissionsRead} {
+				if got, w := ix.Check("u", perm, Project(p)), want[p].Expand().Has(perm); got != w {
+					t.Fatalf("revision %d (%d grants): Check(u, %v, %s) = %v, want %v", rev, len(want), perm, p, got, w)
+				}
+			}
+		}
+	}
+	for i := range n { // up past the inline limit
+		step(fmt.Sprintf("p%02d", i), sets[i%len(sets)])
+	}
+	for i := range n { // every set changed, in and out of the inline form
+		step(fmt.Sprintf("p%02d", (i*5)%n), sets[(i+1)%len(sets)])
+	}
+	for i := range n { // down to none
+		step(fmt.Sprintf("p%02d", n-1-i), 0)
+	}
+}

@@ -338,8 +338,9 @@ func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 // redundantGrants: a direct grant to a user on a resource where a group
 // the user belongs to already holds at least the same there: the seed's
 // "use groups, not individual grants". The engine's index finds the
-// candidates in memory (each group's grants, then the users' grants on
-// the same resources); only the candidates' rows are read from the store.
+// candidates in memory (each group's resources, then each member's
+// direct grants among them); only the candidates' rows are read from the
+// store.
 func (r *reviewer) redundantGrants() ([]Finding, error) {
 	var out []Finding
 	reported := map[[3]string]bool{} // user, resource type, resource ID
@@ -349,40 +350,35 @@ func (r *reviewer) redundantGrants() ([]Finding, error) {
 	}
 	slices.Sort(groupIDs)
 	for _, gid := range groupIDs {
-		var members map[string]bool
-		var stored []grant.Grant // the group's grants as stored
+		held := map[authz.Resource]bool{}
 		for _, gg := range r.ix.GrantsOf(authz.PrincipalGroup, gid) {
-			var direct []string
-			for _, dg := range r.ix.Grants(gg.Resource) {
-				if dg.Principal.Kind == authz.PrincipalUser {
-					direct = append(direct, dg.Principal.ID)
-				}
-			}
-			if len(direct) == 0 {
-				continue
-			}
-			if members == nil {
-				ms, err := r.tx.ListGroupMembers(gid)
-				if err != nil {
-					return nil, err
-				}
-				members = make(map[string]bool, len(ms))
-				for _, m := range ms {
-					members[m.UserID] = true
-				}
-				if stored, err = r.tx.ListPrincipalGrants(grant.PrincipalGroup, gid); err != nil {
-					return nil, err
-				}
-			}
-			for _, uid := range direct {
-				if !members[uid] {
+			held[gg.Resource] = true
+		}
+		if len(held) == 0 {
+			continue
+		}
+		ms, err := r.tx.ListGroupMembers(gid)
+		if err != nil {
+			return nil, err
+		}
+		var stored []grant.Grant // the group's grants as stored, read when needed
+		for _, m := range ms {
+			// A member's direct grants are few: each is looked up in the
+			// group's.
+			for _, dg := range r.ix.GrantsOf(authz.PrincipalUser, m.UserID) {
+				if !held[dg.Resource] {
 					continue
 				}
-				f, ok, err := r.redundant(uid, gid, gg.Resource, stored)
+				if stored == nil {
+					if stored, err = r.tx.ListPrincipalGrants(grant.PrincipalGroup, gid); err != nil {
+						return nil, err
+					}
+				}
+				f, ok, err := r.redundant(m.UserID, gid, dg.Resource, stored)
 				if err != nil {
 					return nil, err
 				}
-				k := [3]string{uid, f.ResourceType, f.ResourceID}
+				k := [3]string{m.UserID, f.ResourceType, f.ResourceID}
 				if ok && !reported[k] {
 					reported[k] = true
 					out = append(out, f)

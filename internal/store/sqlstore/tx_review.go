@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/token"
@@ -34,15 +37,20 @@ ORDER BY u.email LIMIT ? OFFSET ?`)
 
 var qListApplicationTokens = query{
 	lite: `SELECT ` + qualified("t.", tokenCols) + ` FROM users u CROSS JOIN organization_members m CROSS JOIN tokens t
-WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id AND t.user_id = u.id
-ORDER BY u.id, t.create_time DESC, t.hash`,
+WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id AND t.user_id = u.id`,
 	pg: rebind(`SELECT ` + qualified("t.", tokenCols) + ` FROM users u JOIN organization_members m ON m.user_id = u.id
-JOIN tokens t ON t.user_id = u.id WHERE u.is_application AND m.organization_id = ?
-ORDER BY u.id, t.create_time DESC, t.hash`),
+JOIN tokens t ON t.user_id = u.id WHERE u.is_application AND m.organization_id = ?`),
 }
 
+// ListApplicationTokens sorts in Go: an ORDER BY on the user ID leads
+// SQLite to walk every user in ID order instead of the few application
+// users.
 func (t *reader) ListApplicationTokens(orgID string) ([]token.Token, error) {
-	return listQ(t, "application tokens", qListApplicationTokens, scanToken, orgID)
+	ts, err := listQ(t, "application tokens", qListApplicationTokens, scanToken, orgID)
+	slices.SortFunc(ts, func(a, b token.Token) int {
+		return cmp.Or(strings.Compare(a.UserID, b.UserID), b.CreateTime.Compare(a.CreateTime), strings.Compare(a.Hash, b.Hash))
+	})
+	return ts, err
 }
 
 func (t *reader) ListSuperAdmins(orgID string) ([]identity.Membership, error) {
