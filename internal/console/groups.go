@@ -3,7 +3,9 @@ package console
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/control"
@@ -83,6 +85,9 @@ const maxCandidates = 25
 type groupData struct {
 	Group       identity.Group
 	Members     []control.GroupMember
+	MemberCount int
+	// Prev and Next page through the members ("" for none).
+	Prev, Next  string
 	Query       string
 	Candidates  []control.Member
 	MoreFound   bool
@@ -107,16 +112,24 @@ func (c *Console) groupPage(w http.ResponseWriter, r *Request, memberForm, grant
 	if err != nil {
 		return err
 	}
-	members, err := c.plane.ListGroupMembers(ctx, r.Actor, r.Org.ID, g.ID)
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	offset = max(offset, 0)
+	page, err := c.plane.ListGroupMemberPage(ctx, r.Actor, r.Org.ID, g.ID, offset, groupMembersShown)
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(members, func(a, b control.GroupMember) int { return strings.Compare(a.User.Email, b.User.Email) })
+	members := page.Members
 	grants, err := c.plane.GroupGrants(ctx, r.Actor, r.Org.ID, g.ID)
 	if err != nil {
 		return err
 	}
-	d := groupData{Group: g, Members: members, MemberForm: memberForm, GrantForm: grantForm, Permissions: permissionChoices()}
+	d := groupData{Group: g, Members: members, MemberCount: page.Total, MemberForm: memberForm, GrantForm: grantForm, Permissions: permissionChoices()}
+	if offset > 0 {
+		d.Prev = groupMembersLink(r, max(min(offset, page.Total)-groupMembersShown, 0))
+	}
+	if end := offset + len(members); end < page.Total && len(members) > 0 {
+		d.Next = groupMembersLink(r, end)
+	}
 	for _, gr := range grants {
 		row := groupGrantRow{Resource: gr.ResourceType + ":" + gr.ResourceID, Label: resourceLabel(gr.ResourceType, gr.ResourceID)}
 		if gr.ResourceType == grant.ResourceOrganization {
@@ -142,7 +155,7 @@ func (c *Console) groupPage(w http.ResponseWriter, r *Request, memberForm, grant
 	d.Grant = &Can{OK: true}
 	d.Query = strings.TrimSpace(r.URL.Query().Get("q"))
 	if d.Query != "" && d.EditMembers.OK {
-		d.Candidates, d.MoreFound, err = c.findMembers(r, d.Query, members)
+		d.Candidates, d.MoreFound, err = c.findMembers(r, d.Query, g.ID)
 		if err != nil {
 			return err
 		}
@@ -156,22 +169,16 @@ func (c *Console) groupPage(w http.ResponseWriter, r *Request, memberForm, grant
 
 // findMembers lists the organization's users (people and application
 // users) whose email or name starts with q, or whose ID is q, leaving
-// out the group's members: one page of the store's member search.
-func (c *Console) findMembers(r *Request, q string, members []control.GroupMember) ([]control.Member, bool, error) {
-	in := map[string]bool{}
-	for _, m := range members {
-		in[m.UserID] = true
-	}
-	// Ask for enough that the group's own members, left out, still
-	// leave a full list.
-	page, err := c.plane.ListMemberPage(r.Context(), r.Actor, r.Org.ID, control.MemberQuery{Search: q, IncludeApps: true,
-		Limit: min(maxCandidates+1+len(members), maxMemberSearch)})
+// out the group's members (each row knows its groups): one page of the
+// store's member search.
+func (c *Console) findMembers(r *Request, q, groupID string) ([]control.Member, bool, error) {
+	page, err := c.plane.ListMemberPage(r.Context(), r.Actor, r.Org.ID, control.MemberQuery{Search: q, IncludeApps: true, Limit: maxMemberSearch})
 	if err != nil {
 		return nil, false, err
 	}
 	var out []control.Member
 	for _, m := range page.Rows {
-		if in[m.User.ID] {
+		if slices.ContainsFunc(m.Groups, func(g identity.Group) bool { return g.ID == groupID }) {
 			continue
 		}
 		if len(out) == maxCandidates {
@@ -183,7 +190,21 @@ func (c *Console) findMembers(r *Request, q string, members []control.GroupMembe
 }
 
 // maxMemberSearch is the most rows one member search reads.
-const maxMemberSearch = 500
+const maxMemberSearch = 100
+
+// groupMembersShown is one page of a group's members.
+const groupMembersShown = 100
+
+func groupMembersLink(r *Request, offset int) string {
+	v := url.Values{}
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		v.Set("q", q)
+	}
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	}
+	return "/orgs/" + r.Org.ID + "/groups/" + r.PathValue("group") + "?" + v.Encode() + "#members-h"
+}
 
 func (c *Console) groupMembers(w http.ResponseWriter, r *Request) error {
 	f := newForm(r)

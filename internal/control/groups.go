@@ -274,6 +274,38 @@ func (p *Plane) ListGroupMembers(ctx context.Context, a *Actor, orgID, id string
 	return out, err
 }
 
+// GroupMemberPage is one page of a group's members, by email, and how
+// many it has.
+type GroupMemberPage struct {
+	Members []GroupMember
+	Total   int
+}
+
+// ListGroupMemberPage is ListGroupMembers a page at a time, read with
+// its users in one query (store.Reader.ListGroupMemberPage).
+func (p *Plane) ListGroupMemberPage(ctx context.Context, a *Actor, orgID, id string, offset, limit int) (GroupMemberPage, error) {
+	if limit <= 0 || limit > maxMemberPage || offset < 0 {
+		return GroupMemberPage{}, fail(ErrInvalid, "limit must be between 1 and %d and offset not negative", maxMemberPage)
+	}
+	var out GroupMemberPage
+	err := p.read(ctx, func(tx store.Reader) error {
+		_, g, err := p.orgGroup(tx, a, OpUserGroupMembersList, orgID, id)
+		if err != nil {
+			return err
+		}
+		page, total, err := tx.ListGroupMemberPage(g.ID, offset, limit)
+		if err != nil {
+			return err
+		}
+		out = GroupMemberPage{Total: total, Members: make([]GroupMember, len(page))}
+		for i, m := range page {
+			out.Members[i] = GroupMember{GroupMember: m.Member, User: m.User}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // UpdateGroupMembers adds or removes members ("add_members",
 // "remove_members"). Members must belong to the organization.
 func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, operation string, userIDs []string) error {

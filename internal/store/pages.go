@@ -23,6 +23,9 @@ type PageReader interface {
 	// shows beside the user: profile, two-factor state and the user's
 	// groups in orgID (ordered by name). Every ID asked for has an entry.
 	ListMemberDetails(orgID string, userIDs []string) (map[string]MemberDetails, error)
+	// ListGroupMemberPage returns one page of a group's members with
+	// their users, ordered by email, and how many members it has.
+	ListGroupMemberPage(groupID string, offset, limit int) ([]GroupMemberUser, int, error)
 	// CountGroupMembers returns how many members each group of an
 	// organization has, by group ID (groups without members are absent).
 	CountGroupMembers(orgID string) (map[string]int, error)
@@ -65,6 +68,12 @@ type MemberDetails struct {
 	Profile   identity.Profile
 	TwoFactor bool // enrolled and confirmed
 	Groups    []identity.Group
+}
+
+// GroupMemberUser is a group membership with its user.
+type GroupMemberUser struct {
+	Member identity.GroupMember
+	User   identity.User
 }
 
 // ProjectFilter selects a page of an organization's projects.

@@ -245,3 +245,33 @@ WHERE m.user_id IN `+in+` AND g.id = m.group_id AND g.organization_id = ? ORDER 
 	}
 	return out, nil
 }
+
+var (
+	qCountGroupMembersOf = newQuery(`SELECT COUNT(*) FROM group_members WHERE group_id = ?`)
+	qListGroupMemberPage = newQuery(`SELECT m.group_id, m.user_id, m.join_time, ` + qualified("u.", userCols) + `
+FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY u.email LIMIT ? OFFSET ?`)
+)
+
+func (t *reader) ListGroupMemberPage(groupID string, offset, limit int) ([]store.GroupMemberUser, int, error) {
+	if limit <= 0 || offset < 0 {
+		return nil, 0, fmt.Errorf("group member page: limit %d, offset %d", limit, offset)
+	}
+	var total int
+	if err := t.queryRow(qCountGroupMembersOf, groupID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count group members: %w", err)
+	}
+	if offset >= total {
+		return nil, total, nil
+	}
+	rows, err := listQ(t, "group members", qListGroupMemberPage, func(r scanner) (store.GroupMemberUser, error) {
+		var (
+			gm store.GroupMemberUser
+			jt int64
+			u  userScan
+		)
+		err := r.Scan(append([]any{&gm.Member.GroupID, &gm.Member.UserID, &jt}, u.dest()...)...)
+		gm.Member.JoinTime, gm.User = fromMicros(jt), u.user()
+		return gm, err
+	}, groupID, limit, offset)
+	return rows, total, err
+}

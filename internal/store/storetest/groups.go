@@ -69,6 +69,25 @@ func testGroups(t *testing.T, open Opener) {
 	equal(t, "ListAllGroupMembers", readVal(t, s, store.Reader.ListAllGroupMembers), []identity.GroupMember{m2, m1, m3, m4})
 	equal(t, "CountGroupMembers", readVal(t, s, func(tx store.Reader) (map[string]int, error) { return tx.CountGroupMembers("org1") }),
 		map[string]int{"ug1": 2, "ug2": 1})
+	equal(t, "ListGroupMemberPage", readVal(t, s, func(tx store.Reader) ([]store.GroupMemberUser, error) {
+		page, total, err := tx.ListGroupMemberPage("ug1", 0, 10)
+		if total != 2 {
+			t.Errorf("ListGroupMemberPage total = %d, want 2", total)
+		}
+		return page, err
+	}), []store.GroupMemberUser{{Member: m2, User: newUser("u1", "u1@example.com")}, {Member: m1, User: newUser("u2", "u2@example.com")}})
+	equal(t, "ListGroupMemberPage, second page", readVal(t, s, func(tx store.Reader) ([]string, error) {
+		page, _, err := tx.ListGroupMemberPage("ug1", 1, 1)
+		var ids []string
+		for _, m := range page {
+			ids = append(ids, m.User.ID)
+		}
+		return ids, err
+	}), []string{"u2"})
+	equal(t, "ListGroupMemberPage, past the end", readVal(t, s, func(tx store.Reader) (int, error) {
+		page, total, err := tx.ListGroupMemberPage("ug1", 2, 1)
+		return len(page) + 10*total, err
+	}), 20)
 	equal(t, "CountGroupMembers, none", readVal(t, s, func(tx store.Reader) (map[string]int, error) { return tx.CountGroupMembers("nope") }),
 		map[string]int{})
 
