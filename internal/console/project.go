@@ -29,6 +29,9 @@ type roleChoice struct {
 // projectsPerPage is one page of the project list.
 const projectsPerPage = 50
 
+// servicesShown is one page of a project's services.
+const servicesShown = 100
+
 type projectsData struct {
 	Search   string
 	Projects []org.Project
@@ -71,7 +74,11 @@ func (c *Console) projects(w http.ResponseWriter, r *Request) error {
 type projectData struct {
 	Project  org.Project
 	Members  control.ProjectMembers
-	Services []org.Service
+	Services []org.Service // one page of them
+	// ServiceCount is how many services the project has; ServicesPrev
+	// and ServicesNext page through them ("" for none).
+	ServiceCount               int
+	ServicesPrev, ServicesNext string
 	// MembersHidden: the person may not list members (the reason).
 	MembersHidden string
 	Roles         []roleChoice
@@ -112,8 +119,22 @@ func (c *Console) projectView(w http.ResponseWriter, r *Request, f *Form, sent *
 		}
 		d.MembersHidden = msg
 	}
-	if d.Services, err = c.plane.ListServices(ctx, r.Actor, p.Name); err != nil {
+	svcs, err := c.plane.ListServices(ctx, r.Actor, p.Name)
+	if err != nil {
 		return err
+	}
+	// A project's services are read whole (they are the project's own,
+	// a few), and shown a page at a time.
+	offset, _ := strconv.Atoi(r.URL.Query().Get("soffset"))
+	offset = min(max(offset, 0), len(svcs))
+	end := min(offset+servicesShown, len(svcs))
+	d.Services, d.ServiceCount = svcs[offset:end], len(svcs)
+	link := func(off int) string { return c.projectURL(r) + "?soffset=" + strconv.Itoa(off) + "#svc-h" }
+	if offset > 0 {
+		d.ServicesPrev = link(max(offset-servicesShown, 0))
+	}
+	if end < len(svcs) {
+		d.ServicesNext = link(end)
 	}
 	return c.renderFlash(w, r, f.Status(), "project", d, flash)
 }
