@@ -179,7 +179,7 @@ func (t txn) syncUser(i int32) {
 func (t txn) nodeHot(i int32) nodeHot {
 	ix := t.ix
 	r := ix.nodes.at(i)
-	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.n > 0}
+	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.Len() > 0}
 	if r.parent >= 0 {
 		h.grand = ix.nodes.at(r.parent).parent
 	}

@@ -60,8 +60,8 @@ type nodeRec struct {
 	id       string
 	kind     Kind
 	alive    bool
-	parent   int32                      // -1 for organizations
-	grants   hmap[uint32, Set, intHash] // principal key → set as granted
+	parent   int32   // -1 for organizations
+	grants   ngrants // principal key → set as granted
 	children set32
 	supers   set32 // organizations only: super admin users
 	groups   set32 // organizations only: groups of the organization
