@@ -3,9 +3,9 @@ package authz
 // SetSmallGrants lowers the flat-array thresholds of pgrants and ngrants so that small
 // random worlds exercise the trie representation too. Not for parallel use.
 func SetSmallGrants(n int) (restore func()) {
-	old, oldNode := smallGrants, flatNodeGrants
-	smallGrants, flatNodeGrants = n, n
-	return func() { smallGrants, flatNodeGrants = old, oldNode }
+	old, oldNode := smallGrants, flatMax
+	smallGrants, flatMax = n, n
+	return func() { smallGrants, flatMax = old, oldNode }
 }
 
 // SetInlineLimits lowers how many groups and grants a user's check record

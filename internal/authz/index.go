@@ -54,8 +54,6 @@ type Stats struct {
 	Nodes, Users, Groups, Members, Grants, SuperAdmins int
 }
 
-type set32 = hmap[uint32, struct{}, intHash]
-
 type nodeRec struct {
 	id       string
 	kind     Kind
