@@ -17,7 +17,8 @@ type Overlap struct {
 
 // Overlaps lists one page (from offset, at most limit) of the overlaps of
 // organization org, and how many there are in all. Each user grant is
-// listed once, ordered by resource kind name, resource ID, then user ID.
+// listed once, ordered by resource kind (organization, unit, project,
+// service), resource ID, then user ID.
 // Only grants on exactly the group's resource count (not a group grant
 // inherited from above), and members count whatever their state, as the
 // user's grant would come back with them.
@@ -73,7 +74,7 @@ func (ix *Index) Overlaps(org string, offset, limit int) (page []Overlap, total 
 	})
 	slices.SortFunc(hits, func(a, b hit) int {
 		na, nb := ix.nodes.at(a.n), ix.nodes.at(b.n)
-		return cmp.Or(cmp.Compare(na.kind.String(), nb.kind.String()), cmp.Compare(na.id, nb.id),
+		return cmp.Or(cmp.Compare(na.kind, nb.kind), cmp.Compare(na.id, nb.id),
 			cmp.Compare(ix.users.at(a.u).id, ix.users.at(b.u).id), cmp.Compare(ix.groups.at(a.g).id, ix.groups.at(b.g).id))
 	})
 	hits = slices.CompactFunc(hits, func(a, b hit) bool { return a.u == b.u && a.n == b.n })

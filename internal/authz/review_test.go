@@ -20,13 +20,13 @@ func TestOverlaps(t *testing.T) {
 		},
 		Users: []User{
 			{ID: "alice", Active: true}, {ID: "bob", Active: true}, {ID: "carol", Active: true},
-			{ID: "dave", Active: false}, {ID: "erin", Active: true}, {ID: "frank", Active: true}, {ID: "gina", Active: true},
+			{ID: "dave", Active: false}, {ID: "erin", Active: true}, {ID: "frank", Active: true}, {ID: "gina", Active: true}, {ID: "hal", Active: true},
 		},
 		Groups: []Group{{ID: "ga", Org: "o1"}, {ID: "gb", Org: "o1"}, {ID: "gc", Org: "o1"}, {ID: "readers", Org: "o1"}, {ID: "gq", Org: "o2"}},
 		Members: []Membership{
 			{Group: "ga", User: "alice"}, {Group: "gc", User: "alice"},
 			{Group: "ga", User: "bob"}, {Group: "gb", User: "carol"}, {Group: "ga", User: "dave"},
-			{Group: "readers", User: "erin"}, {Group: "gq", User: "gina"},
+			{Group: "readers", User: "erin"}, {Group: "gq", User: "gina"}, {Group: "gb", User: "hal"},
 		},
 		Grants: []Grant{
 			group("ga", Project("p1"), admin), group("gc", Project("p1"), admin),
@@ -38,6 +38,7 @@ func TestOverlaps(t *testing.T) {
 			user("erin", Project("p2"), admin),  // the group's read does not cover admin
 			user("frank", Project("p1"), admin), // in no group
 			user("gina", Project("q1"), read),   // another organization
+			user("hal", Unit("u1"), admin),      // on the unit itself: listed before projects
 		},
 	}, 1)
 	for _, tc := range []struct {
@@ -47,9 +48,9 @@ func TestOverlaps(t *testing.T) {
 		want          []string
 		total         int
 	}{
-		{"all", "o1", 0, 10, []string{"alice ga project/p1 [role:project:admin]", "dave ga project/p1 [role:project:read]"}, 2},
-		{"second page", "o1", 1, 1, []string{"dave ga project/p1 [role:project:read]"}, 2},
-		{"past the end", "o1", 5, 10, nil, 2},
+		{"all", "o1", 0, 10, []string{"hal gb unit/u1 [role:project:admin]", "alice ga project/p1 [role:project:admin]", "dave ga project/p1 [role:project:read]"}, 3},
+		{"second page", "o1", 1, 1, []string{"alice ga project/p1 [role:project:admin]"}, 3},
+		{"past the end", "o1", 5, 10, nil, 3},
 		{"other organization", "o2", 0, 10, []string{"gina gq project/q1 [role:project:read]"}, 1},
 		{"unknown organization", "o3", 0, 10, nil, 0},
 		{"no page", "o1", 0, 0, nil, 0},

@@ -375,25 +375,32 @@ func sortByResource(fs []Finding) {
 // redundant is the finding of an overlap the engine found, from the
 // user's grant as stored; none when the store no longer holds it.
 func (r *reviewer) redundant(o authz.Overlap) (Finding, bool, error) {
-	ugs, err := r.tx.ListPrincipalGrants(grant.PrincipalUser, o.User)
+	rtype := grant.ResourceProject
+	switch o.Resource.Kind {
+	case authz.KindOrganization:
+		rtype = grant.ResourceOrganization
+	case authz.KindUnit:
+		rtype = grant.ResourceUnit
+	}
+	g, err := r.tx.GetGrant(grant.PrincipalUser, o.User, rtype, o.Resource.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Finding{}, false, nil
+	}
 	if err != nil {
 		return Finding{}, false, err
 	}
-	for _, g := range ugs {
-		if g.OrganizationID != r.orgID || len(g.Permissions) == 0 || grantResource(g) != o.Resource {
-			continue
-		}
-		u, err := r.user(o.User)
-		if err != nil {
-			return Finding{}, false, err
-		}
-		name := r.groups[o.Group].Name
-		f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
-			u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, name))
-		f.GroupID, f.GroupName = o.Group, name
-		return f, true, nil
+	if g.OrganizationID != r.orgID || len(g.Permissions) == 0 {
+		return Finding{}, false, nil
 	}
-	return Finding{}, false, nil
+	u, err := r.user(o.User)
+	if err != nil {
+		return Finding{}, false, err
+	}
+	name := r.groups[o.Group].Name
+	f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
+		u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, name))
+	f.GroupID, f.GroupName = o.Group, name
+	return f, true, nil
 }
 
 // orgWideGrants: grants on the organization made only of project and
