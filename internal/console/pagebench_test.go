@@ -90,7 +90,7 @@ func BenchmarkPages(b *testing.B) {
 		{"service", base + "/projects/project-00000/services/events"},
 		{"users", base + "/users"},
 		{"users_search", base + "/users?q=user0042"},
-		{"users_sort_name_desc", base + "/users?sort=name&desc=1"},
+		{"users_sort_name_desc", base + "/users?sort=name&dir=desc"},
 		{"users_page_100", page100},
 		{"users_page_100_by_number", base + "/users?page=100"},
 		{"user", base + "/users/" + ds.user},
