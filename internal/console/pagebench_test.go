@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,6 +70,17 @@ func BenchmarkPages(b *testing.B) {
 	}
 	base := "/orgs/" + ds.org
 	unit := base + "?unit=" + ds.unit
+	// Page 100 as its Next link on page 99 asks for it: after page 99's
+	// last row.
+	admin, err := plane.Authenticate(ctx, login.Token, "127.0.0.1", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	page99, err := plane.ListMemberPage(ctx, admin, ds.org, control.MemberQuery{Offset: 98 * 50, Limit: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	page100 := base + "/users?" + url.Values{"after": {page99.Next.Email}, "page": {"100"}}.Encode()
 	pages := []struct{ name, path string }{
 		{"organization", base},
 		{"organization_unit", unit},
@@ -78,8 +90,9 @@ func BenchmarkPages(b *testing.B) {
 		{"service", base + "/projects/project-00000/services/events"},
 		{"users", base + "/users"},
 		{"users_search", base + "/users?q=user0042"},
-		{"users_sort_name_desc", base + "/users?sort=name&desc=1"},
-		{"users_page_100", base + "/users?page=100"},
+		{"users_sort_name_desc", base + "/users?sort=name&dir=desc"},
+		{"users_page_100", page100},
+		{"users_page_100_by_number", base + "/users?page=100"},
 		{"user", base + "/users/" + ds.user},
 		{"groups", base + "/groups"},
 		{"group", base + "/groups/" + ds.group},

@@ -54,6 +54,7 @@ type usersData struct {
 	Desc        bool
 	PageNo      int
 	Pages       int
+	HasNext     bool
 	First, Last int
 	Invitations []identity.Invitation
 	Form        *Form
@@ -89,9 +90,29 @@ func (d usersData) Sorted(col string) string {
 	return "ascending"
 }
 
-// PageLink is the link to page n with the current search and order.
-func (d usersData) PageLink(n int) string {
+// PrevLink is the link to the page before this one: the first page
+// plainly, a deeper one as the members before this page's first row.
+func (d usersData) PrevLink() string {
+	if d.PageNo <= 2 {
+		return d.pageLink(1, "", control.MemberCursor{})
+	}
+	return d.pageLink(d.PageNo-1, "before", d.Page.Prev)
+}
+
+// NextLink is the link to the page after this one: the members after
+// this page's last row.
+func (d usersData) NextLink() string { return d.pageLink(d.PageNo+1, "after", d.Page.Next) }
+
+// pageLink is the link to page n with the current search and order,
+// from the cursor c when side is "after" or "before".
+func (d usersData) pageLink(n int, side string, c control.MemberCursor) string {
 	v := url.Values{}
+	if side != "" {
+		v.Set(side, c.Email)
+		if d.Sort != "email" { // by email, the email is the key
+			v.Set("key", c.Key)
+		}
+	}
 	if d.Query != "" {
 		v.Set("q", d.Query)
 	}
@@ -122,13 +143,25 @@ func (c *Console) usersPage(w http.ResponseWriter, r *Request, f *Form) error {
 	}
 	d.PageNo, _ = strconv.Atoi(qs.Get("page"))
 	d.PageNo = max(d.PageNo, 1)
-	page, err := c.plane.ListMemberPage(ctx, r.Actor, r.Org.ID, control.MemberQuery{Search: d.Query, Sort: d.Sort, Desc: d.Desc,
-		Offset: (d.PageNo - 1) * usersPerPage, Limit: usersPerPage})
+	// Next and previous links carry the place of the page's last or first
+	// row, so a deep page is read from there (the page number is only
+	// shown); a bare page number is read from its offset.
+	mq := control.MemberQuery{Search: d.Query, Sort: d.Sort, Desc: d.Desc, Limit: usersPerPage}
+	switch {
+	case qs.Has("after"):
+		mq.After = &control.MemberCursor{Key: qs.Get("key"), Email: qs.Get("after")}
+	case qs.Has("before"):
+		mq.Before = &control.MemberCursor{Key: qs.Get("key"), Email: qs.Get("before")}
+	default:
+		mq.Offset = (d.PageNo - 1) * usersPerPage
+	}
+	page, err := c.plane.ListMemberPage(ctx, r.Actor, r.Org.ID, mq)
 	if err != nil {
 		return err
 	}
 	d.Page = page
 	d.Pages = max(1, (page.Total+usersPerPage-1)/usersPerPage)
+	d.HasNext = d.PageNo < d.Pages && len(page.Rows) == usersPerPage
 	if len(page.Rows) > 0 {
 		d.First, d.Last = (d.PageNo-1)*usersPerPage+1, (d.PageNo-1)*usersPerPage+len(page.Rows)
 	}

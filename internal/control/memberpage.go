@@ -1,7 +1,9 @@
 package control
 
 import (
+	"cmp"
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
@@ -12,7 +14,8 @@ import (
 // email or name starts with Search (ASCII case-insensitively) or whose ID
 // is Search, ordered by Sort
 // ("email", "name", "state", "activity" or "joined"; email by default),
-// Limit of them from Offset.
+// Limit of them from Offset, or just after After or just before Before
+// (the cursors of a page's last and first rows: MemberPage.Next, Prev).
 type MemberQuery struct {
 	Search      string
 	Sort        string
@@ -20,7 +23,13 @@ type MemberQuery struct {
 	Offset      int
 	Limit       int
 	IncludeApps bool
+	After       *MemberCursor
+	Before      *MemberCursor
 }
+
+// MemberCursor is a place in a member order, as a page's Next and Prev
+// give it.
+type MemberCursor = store.MemberCursor
 
 // MemberRow is a listed member with what an administrator looks at: its
 // two-factor enrolment, its groups, and whether this organization manages
@@ -36,6 +45,9 @@ type MemberRow struct {
 type MemberPage struct {
 	Rows  []MemberRow
 	Total int
+	// Prev and Next are the places of the first and last rows, for the
+	// pages before and after this one (zero without rows).
+	Prev, Next MemberCursor
 }
 
 // maxMemberPage bounds a page, so no answer grows with the organization.
@@ -52,6 +64,16 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 	if q.Offset < 0 {
 		return MemberPage{}, fail(ErrInvalid, "offset must not be negative")
 	}
+	if c := cmp.Or(q.After, q.Before); c != nil {
+		if q.Offset != 0 || q.After != nil && q.Before != nil {
+			return MemberPage{}, fail(ErrInvalid, "a page starts at an offset, after a member or before one, not several")
+		}
+		if q.Sort == store.MemberSortActivity || q.Sort == store.MemberSortJoined {
+			if _, err := strconv.ParseInt(c.Key, 10, 64); err != nil {
+				return MemberPage{}, fail(ErrInvalid, "the page's cursor %q is not a time", c.Key)
+			}
+		}
+	}
 	switch q.Sort {
 	case "", "email", "name", "state", "activity", "joined":
 	default:
@@ -67,11 +89,14 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 			return err
 		}
 		page, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: o.ID, Search: strings.TrimSpace(q.Search),
-			Sort: q.Sort, Desc: q.Desc, IncludeApps: q.IncludeApps, Offset: q.Offset, Limit: q.Limit})
+			Sort: q.Sort, Desc: q.Desc, IncludeApps: q.IncludeApps, Offset: q.Offset, Limit: q.Limit, After: q.After, Before: q.Before})
 		if err != nil {
 			return err
 		}
 		out.Total = total
+		if len(page) > 0 {
+			out.Prev, out.Next = store.MemberCursorOf(q.Sort, page[0]), store.MemberCursorOf(q.Sort, page[len(page)-1])
+		}
 		ids := make([]string, len(page))
 		for i, mu := range page {
 			ids[i] = mu.User.ID

@@ -43,6 +43,12 @@ func TestListMemberPage(t *testing.T) {
 		{"a whole email", MemberQuery{Limit: 10, Search: "user02@example.com"}, []string{"user02@example.com"}, 1},
 		{"search is a prefix, not a substring", MemberQuery{Limit: 10, Search: "ser1"}, nil, 0},
 		{"past the end", MemberQuery{Limit: 10, Offset: 50}, nil, 13},
+		{"after a member", MemberQuery{Limit: 2, After: &MemberCursor{Key: "user01@example.com", Email: "user01@example.com"}},
+			[]string{"user02@example.com", "user03@example.com"}, 13},
+		{"before a member", MemberQuery{Limit: 2, Before: &MemberCursor{Key: "user01@example.com", Email: "user01@example.com"}},
+			[]string{"admin@example.com", "user00@example.com"}, 13},
+		{"after a member, descending", MemberQuery{Limit: 2, Desc: true, After: &MemberCursor{Key: "user01@example.com", Email: "user01@example.com"}},
+			[]string{"user00@example.com", "admin@example.com"}, 13},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +82,26 @@ func TestListMemberPage(t *testing.T) {
 			t.Errorf("row = %+v", row)
 		}
 	})
-	for _, bad := range []MemberQuery{{Limit: 0}, {Limit: 10000}, {Limit: 5, Offset: -1}, {Limit: 5, Sort: "password"}} {
+	t.Run("next and previous", func(t *testing.T) {
+		first, err := f.p.ListMemberPage(ctx, f.admin, f.org.ID, MemberQuery{Limit: 3, Sort: "joined"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := f.p.ListMemberPage(ctx, f.admin, f.org.ID, MemberQuery{Limit: 3, Sort: "joined", After: &first.Next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := f.p.ListMemberPage(ctx, f.admin, f.org.ID, MemberQuery{Limit: 3, Sort: "joined", Before: &next.Prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(next.Rows) != 3 || slices.Contains(emails(first), emails(next)[0]) || !slices.Equal(emails(back), emails(first)) {
+			t.Errorf("first %v, next %v, back %v", emails(first), emails(next), emails(back))
+		}
+	})
+	c := &MemberCursor{Key: "yesterday", Email: "user01@example.com"}
+	for _, bad := range []MemberQuery{{Limit: 0}, {Limit: 10000}, {Limit: 5, Offset: -1}, {Limit: 5, Sort: "password"},
+		{Limit: 5, Offset: 1, After: c}, {Limit: 5, After: c, Before: c}, {Limit: 5, Sort: "activity", After: c}} {
 		_, err := f.p.ListMemberPage(ctx, f.admin, f.org.ID, bad)
 		wantErr(t, err, ErrInvalid)
 	}

@@ -123,7 +123,7 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg Rev
 		}
 		out.TwoFactorRequired = pol.TwoFactorRequired
 		for _, step := range []func() ([]Finding, error){
-			r.deactivatedGrants, r.tokens, r.redundantGrants, r.orgWideGrants, r.superAdmins, r.expiredInvitations,
+			r.deactivatedGrants, r.tokens, r.orgWideGrants, r.superAdmins, r.expiredInvitations,
 		} {
 			fs, err := step()
 			if err != nil {
@@ -134,11 +134,15 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg Rev
 		// Kinds in order, each cut to its page.
 		var paged []Finding
 		for _, kind := range findingKinds {
-			if kind == FindingNoTwoFactor {
-				if pol.TwoFactorRequired {
+			if kind == FindingNoTwoFactor || kind == FindingRedundantGrant {
+				if kind == FindingNoTwoFactor && pol.TwoFactorRequired {
 					continue
 				}
-				fs, total, err := r.noTwoFactor()
+				step := r.noTwoFactor
+				if kind == FindingRedundantGrant {
+					step = r.redundantGrants
+				}
+				fs, total, err := step()
 				if err != nil {
 					return err
 				}
@@ -335,59 +339,28 @@ func (r *reviewer) tokens() ([]Finding, error) {
 
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 
-// redundantGrants: a direct grant to a user on a resource where a group
-// the user belongs to already holds at least the same there: the seed's
-// "use groups, not individual grants". The engine's index finds the
-// candidates in memory (each group's resources, then each member's
-// direct grants among them); only the candidates' rows are read from the
-// store.
-func (r *reviewer) redundantGrants() ([]Finding, error) {
+// redundantGrants: one page of the direct grants to users on a resource
+// where a group the user belongs to already holds at least the same
+// there (the seed's "use groups, not individual grants"), and how many
+// there are. The engine's index finds them without reading memberships;
+// only the page's grants are read from the store, for their rows.
+func (r *reviewer) redundantGrants() ([]Finding, int, error) {
+	offset := 0
+	if r.page.Kind == FindingRedundantGrant {
+		offset = r.page.Offset
+	}
+	overlaps, total := r.ix.Overlaps(r.orgID, offset, r.page.Limit)
 	var out []Finding
-	reported := map[[3]string]bool{} // user, resource type, resource ID
-	groupIDs := make([]string, 0, len(r.groups))
-	for id := range r.groups {
-		groupIDs = append(groupIDs, id)
-	}
-	slices.Sort(groupIDs)
-	for _, gid := range groupIDs {
-		held := map[authz.Resource]bool{}
-		for _, gg := range r.ix.GrantsOf(authz.PrincipalGroup, gid) {
-			held[gg.Resource] = true
-		}
-		if len(held) == 0 {
-			continue
-		}
-		ms, err := r.tx.ListGroupMembers(gid)
+	for _, o := range overlaps {
+		f, ok, err := r.redundant(o)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		var stored []grant.Grant // the group's grants as stored, read when needed
-		for _, m := range ms {
-			// A member's direct grants are few: each is looked up in the
-			// group's.
-			for _, dg := range r.ix.GrantsOf(authz.PrincipalUser, m.UserID) {
-				if !held[dg.Resource] {
-					continue
-				}
-				if stored == nil {
-					if stored, err = r.tx.ListPrincipalGrants(grant.PrincipalGroup, gid); err != nil {
-						return nil, err
-					}
-				}
-				f, ok, err := r.redundant(m.UserID, gid, dg.Resource, stored)
-				if err != nil {
-					return nil, err
-				}
-				k := [3]string{m.UserID, f.ResourceType, f.ResourceID}
-				if ok && !reported[k] {
-					reported[k] = true
-					out = append(out, f)
-				}
-			}
+		if ok {
+			out = append(out, f)
 		}
 	}
-	sortByResource(out)
-	return out, nil
+	return out, total, nil
 }
 
 // sortByResource orders grant findings as the grants export does: by
@@ -399,41 +372,35 @@ func sortByResource(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return strings.Compare(key(a), key(b)) })
 }
 
-// redundant compares, as stored, a user's direct grant on res with group
-// gid's (among the group's stored grants): redundant when the group's
-// permissions cover the user's.
-func (r *reviewer) redundant(uid, gid string, res authz.Resource, groupGrants []grant.Grant) (Finding, bool, error) {
-	ugs, err := r.tx.ListPrincipalGrants(grant.PrincipalUser, uid)
+// redundant is the finding of an overlap the engine found, from the
+// user's grant as stored; none when the store no longer holds it.
+func (r *reviewer) redundant(o authz.Overlap) (Finding, bool, error) {
+	rtype := grant.ResourceProject
+	switch o.Resource.Kind {
+	case authz.KindOrganization:
+		rtype = grant.ResourceOrganization
+	case authz.KindUnit:
+		rtype = grant.ResourceUnit
+	}
+	g, err := r.tx.GetGrant(grant.PrincipalUser, o.User, rtype, o.Resource.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Finding{}, false, nil
+	}
 	if err != nil {
 		return Finding{}, false, err
 	}
-	for _, g := range ugs {
-		if g.OrganizationID != r.orgID || len(g.Permissions) == 0 || grantResource(g) != res {
-			continue
-		}
-		mine, err := authz.ParseSet(g.Permissions)
-		if err != nil {
-			return Finding{}, false, nil // a string this version does not know: not ours to judge
-		}
-		for _, gg := range groupGrants {
-			if gg.ResourceType != g.ResourceType || gg.ResourceID != g.ResourceID {
-				continue
-			}
-			theirs, err := authz.ParseSet(gg.Permissions)
-			if err != nil || mine.Expand()&^theirs.Expand() != 0 {
-				continue
-			}
-			u, err := r.user(uid)
-			if err != nil {
-				return Finding{}, false, err
-			}
-			f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
-				u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, r.groups[gid].Name))
-			f.GroupID, f.GroupName = gid, r.groups[gid].Name
-			return f, true, nil
-		}
+	if g.OrganizationID != r.orgID || len(g.Permissions) == 0 {
+		return Finding{}, false, nil
 	}
-	return Finding{}, false, nil
+	u, err := r.user(o.User)
+	if err != nil {
+		return Finding{}, false, err
+	}
+	name := r.groups[o.Group].Name
+	f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
+		u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, name))
+	f.GroupID, f.GroupName = o.Group, name
+	return f, true, nil
 }
 
 // orgWideGrants: grants on the organization made only of project and

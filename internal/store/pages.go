@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strconv"
+
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/org"
 )
@@ -54,6 +56,52 @@ type MemberFilter struct {
 	IncludeApps bool
 	Offset      int
 	Limit       int
+	// After, when set, starts the page just after the member it names
+	// in the page's order, and Before ends it just before (the previous
+	// page): keyset paging, so a deep page costs what the first one does
+	// and stays in place when members come and go. Offset must be 0.
+	After, Before *MemberCursor
+}
+
+// MemberCursor is a place in a member order: a member's sort key there
+// and its email, which is unique and ends every order (MemberCursorOf).
+type MemberCursor struct {
+	Key   string // activity and joined: Unix microseconds, in decimal
+	Email string
+}
+
+// MemberCursorOf is the place of mu in the order sort: the cursor of a
+// page's first or last row.
+func MemberCursorOf(sort string, mu MemberUser) MemberCursor {
+	c := MemberCursor{Email: mu.User.Email}
+	switch sort {
+	case MemberSortName:
+		c.Key = asciiLower(mu.User.RealName)
+	case MemberSortState:
+		c.Key = mu.User.State
+	case MemberSortActivity:
+		c.Key = "0"
+		if mu.User.LastActivity != nil {
+			c.Key = strconv.FormatInt(mu.User.LastActivity.UnixMicro(), 10)
+		}
+	case MemberSortJoined:
+		c.Key = strconv.FormatInt(mu.Membership.JoinTime.UnixMicro(), 10)
+	default:
+		c.Key = mu.User.Email
+	}
+	return c
+}
+
+// asciiLower folds as the databases' lower() does in the binary and "C"
+// collations: ASCII letters only.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // MemberUser is a membership with its user.

@@ -174,6 +174,9 @@ type Reader interface {
 	ListGrants(resourceType, resourceID string) ([]grant.Grant, error)
 	// ListPrincipalGrants returns every grant a principal holds.
 	ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error)
+	// GetGrant returns a principal's grant on one resource, or
+	// ErrNotFound.
+	GetGrant(principalType, principalID, resourceType, resourceID string) (grant.Grant, error)
 	// ListAllGrants returns every grant.
 	ListAllGrants() ([]grant.Grant, error)
 }

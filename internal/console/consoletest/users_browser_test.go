@@ -1,6 +1,10 @@
 package consoletest_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,5 +60,66 @@ func TestInviteUsers(t *testing.T) {
 		b.Fill("#f-q", "nobody-matches-this")
 		b.Click("form[role=search] button")
 		b.Contains("No user matches")
+	})
+}
+
+// TestUsersPages: the members list pages with plain links, each page
+// read after (or before) the row that ends the page the link was on, so
+// Next and Previous walk the members in order, also sorted otherwise.
+func TestUsersPages(t *testing.T) {
+	consoletest.Run(t, func(t *testing.T, b *consoletest.Browser) {
+		b.SignIn(consoletest.AdminEmail, consoletest.AdminPassword, "")
+		org := b.OrgID()
+		admin := b.Login(consoletest.AdminEmail, consoletest.AdminPassword)
+		for i := range 52 {
+			email := fmt.Sprintf("person%02d@example.com", i)
+			if st := consoletest.API(t, b.Server.URL, "POST", "/v1/organization/"+org+"/invitation", admin, map[string]string{"user_email": email}, nil); st != http.StatusOK {
+				t.Fatalf("inviting %s: %d", email, st)
+			}
+		}
+		var list struct {
+			Invitations []struct {
+				AcceptLink string `json:"accept_link"`
+			} `json:"invitations"`
+		}
+		consoletest.API(t, b.Server.URL, "GET", "/v1/organization/"+org+"/invitation", admin, nil, &list)
+		for i, inv := range list.Invitations {
+			u, err := url.Parse(inv.AcceptLink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Names run backwards from the emails, so the name order
+			// differs from the email order.
+			body := map[string]string{"real_name": fmt.Sprintf("Name %02d", 99-i), "password": "a long password 1"}
+			if st := consoletest.API(t, b.Server.URL, "POST", u.RequestURI(), "", body, nil); st != http.StatusOK {
+				t.Fatalf("accepting an invitation: %d", st)
+			}
+		}
+
+		rows := func() []string { return strings.Split(strings.TrimSpace(b.Text("table.users tbody")), "\n") }
+		for _, sort := range []string{"", "?sort=name&dir=desc"} {
+			b.Visit("/orgs/" + org + "/users" + sort)
+			first := rows()
+			b.Contains("1–50 of 53")
+			if b.Has("a[rel=prev]") {
+				t.Errorf("%q: the first page links to a previous one", sort)
+			}
+			b.Click("a[rel=next]")
+			if !strings.Contains(b.Path(), "after=") {
+				t.Errorf("%q: Next leads to %s, not after the page's last row", sort, b.Path())
+			}
+			b.Contains("51–53 of 53")
+			if second := rows(); len(second) != 3 || slices.Contains(first, second[0]) {
+				t.Errorf("%q: the second page %q repeats or misses rows of the first", sort, second)
+			}
+			if b.Has("a[rel=next]") {
+				t.Errorf("%q: the last page links to a next one", sort)
+			}
+			b.Click("a[rel=prev]")
+			b.Contains("1–50 of 53")
+			if again := rows(); !slices.Equal(again, first) {
+				t.Errorf("%q: Previous shows %q, not the first page", sort, again)
+			}
+		}
 	})
 }

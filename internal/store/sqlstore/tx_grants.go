@@ -21,6 +21,8 @@ AND resource_type = ? AND resource_id = ?`)
 ORDER BY principal_type, principal_id`)
 	qListPrincipalGrants = newQuery(`SELECT ` + grantCols + ` FROM grants WHERE principal_type = ? AND principal_id = ?
 ORDER BY resource_type, resource_id`)
+	qGetGrant = newQuery(`SELECT ` + grantCols + ` FROM grants WHERE principal_type = ? AND principal_id = ?
+AND resource_type = ? AND resource_id = ?`)
 	qListAllGrants = newQuery(`SELECT ` + grantCols + ` FROM grants
 ORDER BY principal_type, principal_id, resource_type, resource_id`)
 )
@@ -87,6 +89,10 @@ func (t *reader) ListGrants(resourceType, resourceID string) ([]grant.Grant, err
 
 func (t *reader) ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error) {
 	return listQ(t, "grants", qListPrincipalGrants, scanGrant, principalType, principalID)
+}
+
+func (t *reader) GetGrant(principalType, principalID, resourceType, resourceID string) (grant.Grant, error) {
+	return get(t, "grant", qGetGrant, scanGrant, principalType, principalID, resourceType, resourceID)
 }
 
 func (t *reader) ListAllGrants() ([]grant.Grant, error) {

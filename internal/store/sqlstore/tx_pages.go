@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
@@ -74,6 +77,9 @@ func (t *reader) ListMemberPage(f store.MemberFilter) ([]store.MemberUser, int, 
 	if f.Limit <= 0 || f.Offset < 0 {
 		return nil, 0, fmt.Errorf("member page: limit %d, offset %d", f.Limit, f.Offset)
 	}
+	if (f.After != nil || f.Before != nil) && (f.Offset != 0 || f.After != nil && f.Before != nil) {
+		return nil, 0, fmt.Errorf("member page: a cursor with offset %d or with another cursor", f.Offset)
+	}
 	var members int
 	if err := t.queryRow(qCountOrgMembers, f.OrganizationID).Scan(&members); err != nil {
 		return nil, 0, fmt.Errorf("count members: %w", err)
@@ -108,13 +114,56 @@ func (t *reader) ListMemberPage(f store.MemberFilter) ([]store.MemberUser, int, 
 	if f.Offset >= total {
 		return nil, total, nil
 	}
+	// A previous page is read backwards from its cursor, then turned.
+	back := f.Before != nil
 	dir := order[0]
-	if f.Desc {
+	if f.Desc != back {
 		dir = order[1]
+	}
+	if c := cmp.Or(f.After, f.Before); c != nil {
+		key, err := memberKeyArg(sort, c.Key)
+		if err != nil {
+			return nil, 0, err
+		}
+		op := ">"
+		if f.Desc != back {
+			op = "<"
+		}
+		if sort == store.MemberSortEmail {
+			from += " AND u.email " + op + " ?"
+			args = append(args, c.Email)
+		} else {
+			from += " AND (" + memberKeys[sort] + ", u.email) " + op + " (?, ?)"
+			args = append(args, key, c.Email)
+		}
 	}
 	q := newQuery("SELECT " + memberUserCols + from + " ORDER BY " + dir + " LIMIT ? OFFSET ?")
 	rows, err := listQ(t, "members", q, scanMemberUser, append(args, f.Limit, f.Offset)...)
+	if back {
+		slices.Reverse(rows)
+	}
 	return rows, total, err
+}
+
+// memberKeys are the sort keys of memberOrders before the email.
+var memberKeys = map[string]string{
+	store.MemberSortName:     "lower(u.real_name)",
+	store.MemberSortState:    "u.state",
+	store.MemberSortActivity: "COALESCE(u.last_activity, 0)",
+	store.MemberSortJoined:   "m.join_time",
+}
+
+// memberKeyArg is a cursor's key as its column compares: times are
+// integers, and an integer never equals a text in SQLite.
+func memberKeyArg(sort, key string) (any, error) {
+	if sort != store.MemberSortActivity && sort != store.MemberSortJoined {
+		return key, nil
+	}
+	n, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("member page: cursor key %q is not a time", key)
+	}
+	return n, nil
 }
 
 func scanMemberUser(r scanner) (store.MemberUser, error) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
@@ -31,6 +32,32 @@ func testGrants(t *testing.T, open Opener) {
 		return tx.ListPrincipalGrants(grant.PrincipalUser, "u1")
 	}), []grant.Grant{go1, gu})
 	equal(t, "ListAllGrants", readVal(t, s, store.Reader.ListAllGrants), []grant.Grant{go1, gu, gu2, gg})
+	for _, tc := range []struct {
+		name                   string
+		ptype, pid, rtype, rid string
+		want                   grant.Grant
+		err                    error
+	}{
+		{"a user's", grant.PrincipalUser, "u1", grant.ResourceProject, "p1", gu, nil},
+		{"a group's", grant.PrincipalGroup, "ug1", grant.ResourceProject, "p1", gg, nil},
+		{"on the organization", grant.PrincipalUser, "u1", grant.ResourceOrganization, "org1", go1, nil},
+		{"another resource of the principal", grant.PrincipalUser, "u2", grant.ResourceProject, "p1", grant.Grant{}, store.ErrNotFound},
+		{"a user's ID as a group", grant.PrincipalGroup, "u1", grant.ResourceProject, "p1", grant.Grant{}, store.ErrNotFound},
+	} {
+		t.Run("GetGrant "+tc.name, func(t *testing.T) {
+			var got grant.Grant
+			err := s.Read(t.Context(), func(tx store.Reader) (err error) {
+				got, err = tx.GetGrant(tc.ptype, tc.pid, tc.rtype, tc.rid)
+				return err
+			})
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("error %v, want %v", err, tc.err)
+			}
+			if tc.err == nil {
+				equal(t, "grant", got, tc.want)
+			}
+		})
+	}
 
 	t.Run("Replace", func(t *testing.T) {
 		repl := gu

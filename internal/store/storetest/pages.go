@@ -311,3 +311,114 @@ func testProjectPages(t *testing.T, open Opener) {
 		t.Error("ListProjectPage without a limit did not fail")
 	}
 }
+
+// testMemberCursor: keyset pages walk every order as offsets do, ties of
+// the sort key broken by email, and a page after (or before) a cursor
+// stays in place when members are added or removed in between.
+func testMemberCursor(t *testing.T, open Opener) {
+	s := open(t)
+	people := []struct {
+		id, email, name, state string
+		active, joined         int
+	}{
+		{"k1", "kate@example.com", "Kim", identity.StateActive, 0, 2},
+		{"k2", "ann@example.com", "kim", identity.StateDeactivated, 10, 2},
+		{"k3", "zoe@example.com", "Abe", identity.StateActive, 10, 1},
+		{"k4", "bea@example.com", "Kim", identity.StateActive, 0, 3},
+		{"k5", "lou@example.com", "Ola", identity.StateDeactivated, 30, 2},
+		{"k6", "moe@example.com", "Ute", identity.StateActive, 20, 5},
+		{"k7", "ida@example.com", "ed", identity.StateActive, 10, 4},
+	}
+	add := func(tx store.Tx, id, email, name, state string, active, joined int) error {
+		u := newUser(id, email)
+		u.RealName, u.State = name, state
+		if active > 0 {
+			u.LastActivity = ptr(at(active))
+		}
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		return tx.AddMember(identity.Membership{OrganizationID: "org1", UserID: id, JoinTime: at(joined)})
+	}
+	write(t, s, func(tx store.Tx) error {
+		if err := seedOrg(tx, "org1"); err != nil {
+			return err
+		}
+		for _, p := range people {
+			if err := add(tx, p.id, p.email, p.name, p.state, p.active, p.joined); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	page := func(f store.MemberFilter) []store.MemberUser {
+		f.OrganizationID = "org1"
+		return readVal(t, s, func(tx store.Reader) ([]store.MemberUser, error) {
+			rows, _, err := tx.ListMemberPage(f)
+			return rows, err
+		})
+	}
+	ids := func(rows []store.MemberUser) []string {
+		var out []string
+		for _, r := range rows {
+			out = append(out, r.User.ID)
+		}
+		return out
+	}
+	for _, sort := range []string{store.MemberSortEmail, store.MemberSortName, store.MemberSortState, store.MemberSortActivity, store.MemberSortJoined} {
+		for _, desc := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s desc=%v", sort, desc), func(t *testing.T) {
+				want := ids(page(store.MemberFilter{Sort: sort, Desc: desc, Limit: 100}))
+				var forward, backward []string
+				var pages [][]store.MemberUser
+				for rows := page(store.MemberFilter{Sort: sort, Desc: desc, Limit: 3}); len(rows) > 0; {
+					pages = append(pages, rows)
+					forward = append(forward, ids(rows)...)
+					c := store.MemberCursorOf(sort, rows[len(rows)-1])
+					rows = page(store.MemberFilter{Sort: sort, Desc: desc, Limit: 3, After: &c})
+				}
+				equal(t, "pages after cursors", forward, want)
+				// Back from the last page, each previous page is the one
+				// walked forward.
+				for i := len(pages) - 1; i > 0; i-- {
+					c := store.MemberCursorOf(sort, pages[i][0])
+					got := page(store.MemberFilter{Sort: sort, Desc: desc, Limit: 3, Before: &c})
+					equal(t, fmt.Sprintf("page before page %d", i+1), ids(got), ids(pages[i-1]))
+					backward = append(ids(got), backward...)
+				}
+				equal(t, "pages before cursors", append(backward, ids(pages[len(pages)-1])...), want)
+			})
+		}
+	}
+	t.Run("members come and go between pages", func(t *testing.T) {
+		first := page(store.MemberFilter{Limit: 3}) // ann, bea, ida
+		equal(t, "first page", ids(first), []string{"k2", "k4", "k7"})
+		write(t, s, func(tx store.Tx) error {
+			if err := add(tx, "k8", "abe@example.com", "Abe", identity.StateActive, 0, 6); err != nil {
+				return err // before the cursor: the next page does not shift
+			}
+			if err := add(tx, "k9", "jon@example.com", "Jon", identity.StateActive, 0, 6); err != nil {
+				return err // after it: the next page shows it
+			}
+			if err := tx.RemoveMember("org1", "k7"); err != nil {
+				return err // the cursor's own member: the cursor still holds
+			}
+			return tx.DeleteUser("k5") // lou, further on
+		})
+		after := store.MemberCursorOf(store.MemberSortEmail, first[2])
+		next := page(store.MemberFilter{Limit: 3, After: &after})
+		equal(t, "next page", ids(next), []string{"k9", "k1", "k6"})
+		before := store.MemberCursorOf(store.MemberSortEmail, next[0])
+		equal(t, "previous page", ids(page(store.MemberFilter{Limit: 3, Before: &before})), []string{"k8", "k2", "k4"})
+	})
+	c := store.MemberCursor{Key: "yesterday", Email: "a"}
+	for _, bad := range []store.MemberFilter{
+		{OrganizationID: "org1", Limit: 1, Offset: 1, After: &c},
+		{OrganizationID: "org1", Limit: 1, After: &c, Before: &c},
+		{OrganizationID: "org1", Limit: 1, Sort: store.MemberSortJoined, After: &c},
+	} {
+		if err := s.Read(t.Context(), func(tx store.Reader) error { _, _, err := tx.ListMemberPage(bad); return err }); err == nil {
+			t.Errorf("ListMemberPage(%+v) did not fail", bad)
+		}
+	}
+}

@@ -31,6 +31,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Users", testUsers},
 		{"Members", testMembers},
 		{"MemberPages", testMemberPages},
+		{"MemberCursor", testMemberCursor},
 		{"LargeMemberPages", testLargeMemberPages},
 		{"MemberDetails", testMemberDetails},
 		{"ReviewReads", testReviewReads},
