@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
@@ -58,20 +57,18 @@ func (p *Plane) MemberUsers(ctx context.Context, a *Actor, orgID string, ids []s
 		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
 			return err
 		}
+		valid := make([]string, 0, len(ids))
 		for _, id := range ids {
-			if _, done := out[id]; done || org.ValidateID("user_id", org.PrefixUser, id) != nil {
-				continue
+			if org.ValidateID("user_id", org.PrefixUser, id) == nil {
+				valid = append(valid, id)
 			}
-			if _, err := tx.GetMember(o.ID, id); errors.Is(err, store.ErrNotFound) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			u, err := tx.GetUser(id)
-			if err != nil {
-				return err
-			}
-			out[id] = u
+		}
+		members, err := tx.ListMembersByID(o.ID, valid)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			out[m.User.ID] = m.User
 		}
 		return nil
 	})

@@ -21,6 +21,10 @@ type PageReader interface {
 	// sit directly in each unit, by unit ID (units without projects are
 	// absent).
 	CountProjectsByParent(orgID string) (map[string]int, error)
+	// ListMembersByID returns those of userIDs who are members of orgID,
+	// each with its user, ordered by user ID: one read for a page that
+	// names the people it shows.
+	ListMembersByID(orgID string, userIDs []string) ([]MemberUser, error)
 	// ListMemberDetails returns, for each of userIDs, what a member table
 	// shows beside the user: profile, two-factor state and the user's
 	// groups in orgID (ordered by name). Every ID asked for has an entry.

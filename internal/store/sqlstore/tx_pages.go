@@ -239,6 +239,20 @@ func countBy(t *reader, what string, q query, args ...any) (map[string]int, erro
 	return out, nil
 }
 
+func (t *reader) ListMembersByID(orgID string, userIDs []string) ([]store.MemberUser, error) {
+	if len(userIDs) == 0 {
+		return []store.MemberUser{}, nil
+	}
+	args := make([]any, 0, len(userIDs)+1)
+	args = append(args, orgID)
+	for _, id := range userIDs {
+		args = append(args, id)
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(userIDs)), ", ") + ")"
+	return listQ(t, "members", newQuery("SELECT "+memberUserCols+` FROM organization_members m JOIN users u ON u.id = m.user_id
+WHERE m.organization_id = ? AND m.user_id IN `+in+" ORDER BY m.user_id"), scanMemberUser, args...)
+}
+
 // ListMemberDetails reads a page's details in three queries, whatever
 // the page's length.
 func (t *reader) ListMemberDetails(orgID string, userIDs []string) (map[string]store.MemberDetails, error) {

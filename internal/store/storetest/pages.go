@@ -105,6 +105,17 @@ func testMemberPages(t *testing.T, open Opener) {
 		return rows, err
 	})
 	equal(t, "membership", m, []store.MemberUser{{Membership: identity.Membership{OrganizationID: "org1", UserID: "u1", JoinTime: at(5)}, User: users["u1"]}})
+	// Members by ID: only org1's, each once, in ID order; unknown IDs and
+	// another organization's people are left out.
+	equal(t, "ListMembersByID", readVal(t, s, func(tx store.Reader) ([]store.MemberUser, error) {
+		return tx.ListMembersByID("org1", []string{"u6", "u7", "nobody", "u1", "u6"})
+	}), []store.MemberUser{
+		{Membership: identity.Membership{OrganizationID: "org1", UserID: "u1", JoinTime: at(5)}, User: users["u1"]},
+		{Membership: identity.Membership{OrganizationID: "org1", UserID: "u6", JoinTime: at(6)}, User: users["u6"]},
+	})
+	equal(t, "ListMembersByID of none", readVal(t, s, func(tx store.Reader) ([]store.MemberUser, error) {
+		return tx.ListMembersByID("org1", nil)
+	}), []store.MemberUser{})
 	// Totals follow removals, also those cascading from a deleted user.
 	write(t, s, func(tx store.Tx) error {
 		if err := tx.RemoveMember("org1", "u5"); err != nil {
