@@ -1,11 +1,11 @@
 package authz
 
-// SetSmallGrants lowers the flat-array threshold of pgrants so that small
+// SetSmallGrants lowers the flat-array thresholds of pgrants and ngrants so that small
 // random worlds exercise the trie representation too. Not for parallel use.
 func SetSmallGrants(n int) (restore func()) {
-	old := smallGrants
-	smallGrants = n
-	return func() { smallGrants = old }
+	old, oldNode := smallGrants, flatMax
+	smallGrants, flatMax = n, n
+	return func() { smallGrants, flatMax = old, oldNode }
 }
 
 // SetInlineLimits lowers how many groups and grants a user's check record

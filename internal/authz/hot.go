@@ -175,11 +175,87 @@ func (t txn) syncUser(i int32) {
 	t.ix.users.mut(i).hot = h
 }
 
+// grantHot updates the hot record of user i, whose full record u the
+// transaction already changed (so it is a private copy), for its grant on
+// node n now expanding to x (0: revoked): one inline entry is added,
+// replaced or removed. When the inline form cannot take the change (no
+// room, or the set table is full), or a spilled user may fit again, the
+// user is marked for re-derivation instead. Build derives every record at
+// its end and needs none of this.
+func (t txn) grantHot(i int32, u *userRec, n int32, x Set) {
+	if t.d == nil {
+		return
+	}
+	h := &u.hot
+	if h.nGrants == spilled {
+		if u.grants.Len() <= inlineGrants {
+			t.d.users = append(t.d.users, i)
+		}
+		return
+	}
+	m := int(h.nGrants)
+	// Entries are in node order unless they were derived from a trie; a
+	// full scan finds a match either way.
+	k := slices.Index(h.gnodes[:m], n)
+	if x == 0 {
+		if k >= 0 {
+			copy(h.gnodes[k:m-1], h.gnodes[k+1:m])
+			copy(h.gsets[k:m-1], h.gsets[k+1:m])
+			h.gnodes[m-1], h.gsets[m-1] = 0, 0
+			h.nGrants--
+		}
+		return
+	}
+	s, ok := t.intern(x)
+	if !ok || (k < 0 && m >= inlineGrants) {
+		t.d.users = append(t.d.users, i)
+		return
+	}
+	if k < 0 {
+		k = 0
+		for k < m && h.gnodes[k] < n {
+			k++
+		}
+		copy(h.gnodes[k+1:m+1], h.gnodes[k:m])
+		copy(h.gsets[k+1:m+1], h.gsets[k:m])
+		h.nGrants++
+	}
+	h.gnodes[k], h.gsets[k] = n, s
+}
+
+// grantsFlag sets node n's hot grants flag. A node pushed by the Apply
+// under way has no hot record yet: it is marked, and derived at the end.
+func (t txn) grantsFlag(n int32, on bool) {
+	if t.d == nil {
+		return
+	}
+	if n >= int32(t.ix.nhot.Len()) {
+		t.d.nodes = append(t.d.nodes, n)
+		return
+	}
+	t.ix.nhot.mut(n).grants = on
+}
+
+// groupsHot updates the inline groups of user i after its full record's
+// groups changed, as grantHot does for grants.
+func (t txn) groupsHot(i int32, u *userRec) {
+	if t.d == nil {
+		return
+	}
+	h := &u.hot
+	if len(u.groups) > inlineGroups {
+		h.nGroups, h.groups = spilled, [inlineGroupsMax]int32{}
+		return
+	}
+	h.groups = [inlineGroupsMax]int32{}
+	h.nGroups = uint8(copy(h.groups[:], u.groups))
+}
+
 // nodeHot and userHot derive the hot record of index i from the full ones.
 func (t txn) nodeHot(i int32) nodeHot {
 	ix := t.ix
 	r := ix.nodes.at(i)
-	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.n > 0}
+	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.Len() > 0}
 	if r.parent >= 0 {
 		h.grand = ix.nodes.at(r.parent).parent
 	}

@@ -54,14 +54,12 @@ type Stats struct {
 	Nodes, Users, Groups, Members, Grants, SuperAdmins int
 }
 
-type set32 = hmap[uint32, struct{}, intHash]
-
 type nodeRec struct {
 	id       string
 	kind     Kind
 	alive    bool
-	parent   int32                      // -1 for organizations
-	grants   hmap[uint32, Set, intHash] // principal key → set as granted
+	parent   int32   // -1 for organizations
+	grants   ngrants // principal key → set as granted
 	children set32
 	supers   set32 // organizations only: super admin users
 	groups   set32 // organizations only: groups of the organization
@@ -573,7 +571,9 @@ func (t txn) addMember(m Membership) error {
 	if _, found := slices.BinarySearch(ur.groups, g); found {
 		return nil
 	}
-	t.mutUser(u).groups = insertSorted(ur.groups, g)
+	urm := ix.users.mut(u)
+	urm.groups = insertSorted(ur.groups, g)
+	t.groupsHot(u, urm)
 	gr := ix.groups.mut(g)
 	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
 	ix.stats.Members++
@@ -591,7 +591,9 @@ func (t txn) removeMember(m Membership) {
 	if _, found := slices.BinarySearch(ur.groups, g); !found {
 		return
 	}
-	t.mutUser(u).groups = removeSorted(ur.groups, g)
+	urm := ix.users.mut(u)
+	urm.groups = removeSorted(ur.groups, g)
+	t.groupsHot(u, urm)
 	gr := ix.groups.mut(g)
 	gr.members = gr.members.del(t.e, uint32(u))
 	ix.stats.Members--
@@ -609,13 +611,18 @@ func (t txn) setGrant(g Grant) error {
 	var pk uint32
 	var grants *pgrants
 	var gr *groupRec // set for a group's grant
+	var ur *userRec  // set for a user's grant
+	var ui int32
 	switch g.Principal.Kind {
 	case PrincipalUser:
 		u, ok := ix.userIdx(g.Principal.ID)
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownUser, g.Principal.ID)
 		}
-		pk, grants = userKey(u), &t.mutUser(u).grants
+		// The hot record follows from the change itself (grantHot):
+		// the user is not marked for re-derivation.
+		ur = ix.users.mut(u)
+		ui, pk, grants = u, userKey(u), &ur.grants
 	case PrincipalGroup:
 		gi, ok := ix.groupIdx(g.Principal.ID)
 		if !ok {
@@ -626,14 +633,24 @@ func (t txn) setGrant(g Grant) error {
 	default:
 		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)
 	}
-	nr := t.mutNode(n)
+	// Of the node's hot record only the grants flag can change: it is
+	// updated here rather than re-derived (which reads the parent too).
+	nr := ix.nodes.mut(n)
 	before := nr.grants.Len()
+	var x Set
 	if g.Perms == 0 {
 		nr.grants = nr.grants.del(t.e, pk)
 		*grants = grants.del(t.e, n)
 	} else {
+		x = g.Perms.Expand()
 		nr.grants = nr.grants.set(t.e, pk, g.Perms)
-		*grants = grants.set(t.e, n, grantVal{g.Perms, g.Perms.Expand()})
+		*grants = grants.set(t.e, n, grantVal{g.Perms, x})
+	}
+	if after := nr.grants.Len(); (before > 0) != (after > 0) {
+		t.grantsFlag(n, after > 0)
+	}
+	if ur != nil {
+		t.grantHot(ui, ur, n, x)
 	}
 	if gr != nil {
 		if g.Perms == 0 {

@@ -137,7 +137,7 @@ func (ix *Index) Effective(user string, res Resource) Set {
 	var s Set
 	for a := n; ; {
 		r := ix.nodes.at(a)
-		if r.grants.n > 0 {
+		if r.grants.Len() > 0 {
 			if g, ok := u.grants.get(a); ok {
 				s |= g.expanded
 			}
