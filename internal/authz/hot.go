@@ -104,6 +104,9 @@ func putID(dst []byte, id string) uint8 {
 type dirty struct {
 	users, nodes []int32
 	ids          bool
+	// Scratch of applyBatch.
+	ops  []batchOp
+	keys []uint64
 }
 
 func (t txn) newID() {

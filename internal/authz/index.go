@@ -256,13 +256,15 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	*d = dirty{users: d.users[:0], nodes: d.nodes[:0]}
+	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], ops: d.ops[:0], keys: d.keys[:0]}
 	t := txn{ix: cp, e: new(edit), d: d}
 	var errs []error
-	for i := range changes {
-		if err := t.apply(&changes[i]); err != nil {
-			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
+	if len(changes) == 1 {
+		if err := t.apply(&changes[0]); err != nil {
+			errs = append(errs, fmt.Errorf("change 0 (%s): %w", changes[0].Op, err))
 		}
+	} else {
+		errs = t.applyBatch(changes)
 	}
 	t.syncHot()
 	if d.ids {
@@ -567,9 +569,15 @@ func (t txn) addMember(m Membership) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownUser, m.User)
 	}
+	t.addMemberIdx(g, u)
+	return nil
+}
+
+func (t txn) addMemberIdx(g, u int32) {
+	ix := t.ix
 	ur := ix.users.at(u)
 	if _, found := slices.BinarySearch(ur.groups, g); found {
-		return nil
+		return
 	}
 	urm := ix.users.mut(u)
 	urm.groups = insertSorted(ur.groups, g)
@@ -577,7 +585,6 @@ func (t txn) addMember(m Membership) error {
 	gr := ix.groups.mut(g)
 	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
 	ix.stats.Members++
-	return nil
 }
 
 func (t txn) removeMember(m Membership) {
@@ -587,6 +594,11 @@ func (t txn) removeMember(m Membership) {
 	if !ok1 || !ok2 {
 		return
 	}
+	t.removeMemberIdx(g, u)
+}
+
+func (t txn) removeMemberIdx(g, u int32) {
+	ix := t.ix
 	ur := ix.users.at(u)
 	if _, found := slices.BinarySearch(ur.groups, g); !found {
 		return
@@ -608,59 +620,76 @@ func (t txn) setGrant(g Grant) error {
 	if !ok {
 		return fmt.Errorf("%w: %v", ErrUnknownNode, g.Resource)
 	}
-	var pk uint32
+	pk, err := ix.principalKey(g.Principal)
+	if err != nil {
+		return err
+	}
+	t.setGrantIdx(n, pk, g.Perms)
+	return nil
+}
+
+// principalKey resolves a grant's principal to its key in a node's grants.
+func (ix *Index) principalKey(p Principal) (uint32, error) {
+	switch p.Kind {
+	case PrincipalUser:
+		u, ok := ix.userIdx(p.ID)
+		if !ok {
+			return 0, fmt.Errorf("%w: %q", ErrUnknownUser, p.ID)
+		}
+		return userKey(u), nil
+	case PrincipalGroup:
+		gi, ok := ix.groupIdx(p.ID)
+		if !ok {
+			return 0, fmt.Errorf("%w: %q", ErrUnknownGroup, p.ID)
+		}
+		return groupKey(gi), nil
+	}
+	return 0, fmt.Errorf("%w: %d", ErrInvalidPrincipal, p.Kind)
+}
+
+// setGrantIdx sets the grant of principal key pk on node n, both resolved
+// and alive, to the grantable set perms (0 revokes).
+func (t txn) setGrantIdx(n int32, pk uint32, perms Set) {
+	ix := t.ix
 	var grants *pgrants
 	var gr *groupRec // set for a group's grant
 	var ur *userRec  // set for a user's grant
-	var ui int32
-	switch g.Principal.Kind {
-	case PrincipalUser:
-		u, ok := ix.userIdx(g.Principal.ID)
-		if !ok {
-			return fmt.Errorf("%w: %q", ErrUnknownUser, g.Principal.ID)
-		}
+	if pk&groupBit != 0 {
+		gr = ix.groups.mut(int32(pk &^ groupBit))
+		grants = &gr.grants
+	} else {
 		// The hot record follows from the change itself (grantHot):
 		// the user is not marked for re-derivation.
-		ur = ix.users.mut(u)
-		ui, pk, grants = u, userKey(u), &ur.grants
-	case PrincipalGroup:
-		gi, ok := ix.groupIdx(g.Principal.ID)
-		if !ok {
-			return fmt.Errorf("%w: %q", ErrUnknownGroup, g.Principal.ID)
-		}
-		gr = ix.groups.mut(gi)
-		pk, grants = groupKey(gi), &gr.grants
-	default:
-		return fmt.Errorf("%w: %d", ErrInvalidPrincipal, g.Principal.Kind)
+		ur = ix.users.mut(int32(pk))
+		grants = &ur.grants
 	}
 	// Of the node's hot record only the grants flag can change: it is
 	// updated here rather than re-derived (which reads the parent too).
 	nr := ix.nodes.mut(n)
 	before := nr.grants.Len()
 	var x Set
-	if g.Perms == 0 {
+	if perms == 0 {
 		nr.grants = nr.grants.del(t.e, pk)
 		*grants = grants.del(t.e, n)
 	} else {
-		x = g.Perms.Expand()
-		nr.grants = nr.grants.set(t.e, pk, g.Perms)
-		*grants = grants.set(t.e, n, grantVal{g.Perms, x})
+		x = perms.Expand()
+		nr.grants = nr.grants.set(t.e, pk, perms)
+		*grants = grants.set(t.e, n, grantVal{perms, x})
 	}
 	if after := nr.grants.Len(); (before > 0) != (after > 0) {
 		t.grantsFlag(n, after > 0)
 	}
 	if ur != nil {
-		t.grantHot(ui, ur, n, x)
+		t.grantHot(int32(pk), ur, n, x)
 	}
 	if gr != nil {
-		if g.Perms == 0 {
+		if perms == 0 {
 			gr.refilter()
 		} else {
 			gr.filter |= nodeBit(n)
 		}
 	}
 	ix.stats.Grants += nr.grants.Len() - before
-	return nil
 }
 
 func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {

@@ -1,0 +1,130 @@
+package authz
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Batches. On a large index a change costs its dependent cache misses (ID
+// table slots, the records of the user and the node, their grant arrays),
+// not its instructions, and the changes of a batch land on random
+// records. So a batch is cut into segments of changes that commute with
+// each other unless they name the same record: grants, memberships and
+// moves of nodes that exist. A segment is resolved first (its ID lookups
+// are independent of each other, so their misses overlap), and its grants
+// and memberships are then applied in the order of the user they touch,
+// so that the user records are visited in memory order and the changes of
+// one user follow each other while its record is in cache. Changes with
+// the same key keep their order, so a later grant on the same (principal,
+// resource) still wins and an add then a remove of a member nets to
+// nothing. Anything else (creations, deletions, users' flags, super
+// admins) ends the segment and is applied on its own, in place.
+//
+// A move commutes with grants and memberships (it changes a node's place,
+// never which entities exist), so the moves of a segment are applied in
+// their order as the segment is resolved, before its other changes.
+
+// batchOp is a resolved grant or membership change of a segment.
+type batchOp struct {
+	op    Op
+	a     int32  // grant: node; membership: group
+	b     uint32 // grant: principal key; membership: user
+	perms Set
+}
+
+// applyBatch applies changes in order (as the segments above), returning
+// the errors of skipped changes in their order.
+func (t txn) applyBatch(changes []Change) []error {
+	ix := t.ix
+	d := t.d
+	var errs []error
+	note := func(i int, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
+		}
+	}
+	for i := 0; i < len(changes); {
+		ops, keys := d.ops[:0], d.keys[:0]
+		j := i
+	segment:
+		for ; j < len(changes); j++ {
+			c := &changes[j]
+			switch c.Op {
+			case OpSetGrant:
+				g := &c.Grant
+				if !g.Perms.Grantable() || g.Perms&1 != 0 {
+					note(j, fmt.Errorf("%w: %v", ErrNotGrantable, g.Perms))
+					continue
+				}
+				n, ok := ix.nodeIdx(g.Resource)
+				if !ok {
+					note(j, fmt.Errorf("%w: %v", ErrUnknownNode, g.Resource))
+					continue
+				}
+				pk, err := ix.principalKey(g.Principal)
+				if err != nil {
+					note(j, err)
+					continue
+				}
+				keys = append(keys, uint64(pk)<<32|uint64(len(ops)))
+				ops = append(ops, batchOp{op: OpSetGrant, a: n, b: pk, perms: g.Perms})
+			case OpAddMember, OpRemoveMember:
+				m := &c.Member
+				g, ok := ix.groupIdx(m.Group)
+				if !ok {
+					if c.Op == OpAddMember {
+						note(j, fmt.Errorf("%w: %q", ErrUnknownGroup, m.Group))
+					}
+					continue
+				}
+				u, ok := ix.userIdx(m.User)
+				if !ok {
+					if c.Op == OpAddMember {
+						note(j, fmt.Errorf("%w: %q", ErrUnknownUser, m.User))
+					}
+					continue
+				}
+				keys = append(keys, uint64(u)<<32|uint64(len(ops)))
+				ops = append(ops, batchOp{op: c.Op, a: g, b: uint32(u)})
+			case OpUpsertNode:
+				if !ix.nodeExists(c.Node.Resource) {
+					break segment
+				}
+				note(j, t.upsertNode(c.Node))
+			default:
+				break segment
+			}
+		}
+		// Sorting the packed (key, position) pairs orders by key and keeps
+		// the batch's order within a key.
+		slices.Sort(keys)
+		for _, k := range keys {
+			o := &ops[uint32(k)]
+			switch o.op {
+			case OpSetGrant:
+				t.setGrantIdx(o.a, o.b, o.perms)
+			case OpAddMember:
+				t.addMemberIdx(o.a, int32(o.b))
+			case OpRemoveMember:
+				t.removeMemberIdx(o.a, int32(o.b))
+			}
+		}
+		d.ops, d.keys = ops, keys
+		if j < len(changes) {
+			note(j, t.apply(&changes[j]))
+			j++
+		}
+		i = j
+	}
+	return errs
+}
+
+// nodeExists reports whether r names a live node, so that an upsert of it
+// is a move (or nothing) rather than a creation.
+func (ix *Index) nodeExists(r Resource) bool {
+	if r.ID == "" {
+		return false
+	}
+	_, ok := ix.nodeIdx(r)
+	return ok
+}
