@@ -74,11 +74,8 @@ func (p *Plane) CreateApplicationUser(ctx context.Context, a *Actor, orgID, name
 	}
 	var u identity.User
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpApplicationUserCreate, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpApplicationUserCreate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -136,11 +133,8 @@ func (p *Plane) orgAndApplicationUser(tx store.Reader, a *Actor, op Op, orgID, u
 func (p *Plane) ListApplicationUsers(ctx context.Context, a *Actor, orgID string) ([]identity.User, error) {
 	var out []identity.User
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpApplicationUsersList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpApplicationUsersList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = tx.ListApplicationUsers(o.ID)

@@ -65,11 +65,8 @@ func (p *Plane) AddDomain(ctx context.Context, a *Actor, orgID, name, verificati
 	}
 	var d org.Domain
 	err = p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationDomainAdd, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationDomainAdd, orgRes(o.ID)); err != nil {
 			return err
 		}
 		existing, err := tx.ListDomains(o.ID)
@@ -134,11 +131,8 @@ func (p *Plane) GetDomain(ctx context.Context, a *Actor, orgID, id string) (org.
 func (p *Plane) ListDomains(ctx context.Context, a *Actor, orgID string) ([]org.Domain, error) {
 	var out []org.Domain
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationDomainsList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationDomainsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = tx.ListDomains(o.ID)

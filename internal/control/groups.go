@@ -47,11 +47,8 @@ func (p *Plane) CreateGroup(ctx context.Context, a *Actor, orgID, name, desc str
 	}
 	var g identity.Group
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpUserGroupCreate, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpUserGroupCreate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		now := p.now().UTC()
@@ -100,11 +97,8 @@ func (p *Plane) orgGroup(tx store.Reader, a *Actor, op Op, orgID, id string) (or
 func (p *Plane) ListGroups(ctx context.Context, a *Actor, orgID string) ([]GroupWithCount, error) {
 	var out []GroupWithCount
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpUserGroupsList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpUserGroupsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		gs, err := tx.ListGroups(o.ID)
@@ -134,11 +128,8 @@ func (p *Plane) FindGroups(ctx context.Context, a *Actor, orgID, search string, 
 	var out []identity.Group
 	more := false
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpUserGroupsList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpUserGroupsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		gs, err := tx.ListGroups(o.ID)
@@ -361,11 +352,8 @@ func (p *Plane) UpdateGroupMembers(ctx context.Context, a *Actor, orgID, id, ope
 func (p *Plane) UserGroups(ctx context.Context, a *Actor, orgID, userID string) ([]identity.Group, error) {
 	var out []identity.Group
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpUserUserGroupsList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpUserUserGroupsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.GetMember(o.ID, userID); err != nil {

@@ -182,11 +182,8 @@ func (p *Plane) pendingInvitation(tx store.Reader, orgID, email string) (identit
 func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]identity.Invitation, error) {
 	var out []identity.Invitation
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserInvitationsList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserInvitationsList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		invs, err := tx.ListInvitations(o.ID, identity.InvitationPending)
@@ -212,11 +209,8 @@ func (p *Plane) ListInvitations(ctx context.Context, a *Actor, orgID string) ([]
 func (p *Plane) CancelInvitation(ctx context.Context, a *Actor, orgID, email string) error {
 	email = org.CanonicalEmail(email)
 	return p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserInvitationDelete, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserInvitationDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		inv, err := p.pendingInvitation(tx, o.ID, email)

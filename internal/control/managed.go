@@ -343,11 +343,8 @@ type ManagedUser struct {
 func (p *Plane) ListManagedUsers(ctx context.Context, a *Actor, orgID string) ([]ManagedUser, error) {
 	var out []ManagedUser
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationManagedUsersList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationManagedUsersList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		users, err := tx.ListManagedUsers(o.ID)

@@ -43,11 +43,8 @@ func (p *Plane) MayDo(ctx context.Context, a *Actor, orgID string, asks []Ask) (
 	err := p.read(ctx, func(tx store.Reader) error {
 		out = make([]Answer, len(asks))
 		rev, denied := p.engine.Revision(), false
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpAccessCheck, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpAccessCheck, orgRes(o.ID)); err != nil {
 			return err
 		}
 		// A page asks several questions about each resource it shows:

@@ -16,11 +16,8 @@ func (p *Plane) FindMember(ctx context.Context, a *Actor, orgID, ref string) (Me
 	ref = strings.TrimSpace(ref)
 	var out Member
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserGet, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if !strings.Contains(ref, "@") {
@@ -50,11 +47,8 @@ func (p *Plane) MemberUsers(ctx context.Context, a *Actor, orgID string, ids []s
 	}
 	out := make(map[string]identity.User, len(ids))
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserGet, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		valid := make([]string, 0, len(ids))

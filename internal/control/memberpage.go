@@ -81,11 +81,8 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 	}
 	var out MemberPage
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		page, total, err := tx.ListMemberPage(store.MemberFilter{OrganizationID: o.ID, Search: strings.TrimSpace(q.Search),
@@ -119,11 +116,8 @@ func (p *Plane) ListMemberPage(ctx context.Context, a *Actor, orgID string, q Me
 func (p *Plane) GetMemberRow(ctx context.Context, a *Actor, orgID, userID string) (MemberRow, error) {
 	var out MemberRow
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		m, err := p.member(tx, o, userID)

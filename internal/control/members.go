@@ -48,11 +48,8 @@ type Member struct {
 func (p *Plane) ListMembers(ctx context.Context, a *Actor, orgID string, includeApps bool) ([]Member, error) {
 	var out []Member
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserList, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserList, orgRes(o.ID)); err != nil {
 			return err
 		}
 		ms, err := tx.ListMembers(o.ID)
@@ -106,11 +103,8 @@ func (p *Plane) member(tx store.Reader, o org.Organization, userID string) (Memb
 func (p *Plane) GetMember(ctx context.Context, a *Actor, orgID, userID string) (Member, error) {
 	var out Member
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserGet, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = p.member(tx, o, userID)
@@ -206,11 +200,8 @@ func (p *Plane) UpdateMember(ctx context.Context, a *Actor, orgID, userID string
 	var out Member
 	stateChanged := false
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserUpdate, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserUpdate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		m, err := p.member(tx, o, userID)
@@ -364,11 +355,8 @@ func (p *Plane) setState(tx store.Tx, a *Actor, o org.Organization, m *Member, s
 // holding at least the person's access removes them (guardTarget).
 func (p *Plane) RemoveMember(ctx context.Context, a *Actor, orgID, userID string) error {
 	return p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationUserDelete, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationUserDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		m, err := p.member(tx, o, userID)

@@ -128,6 +128,16 @@ func (p *Plane) organization(tx store.Reader, id string) (org.Organization, erro
 	return o, nil
 }
 
+// authorizedOrg is organization followed by the authorization of op on
+// it: the opening of most organization-level use cases.
+func (p *Plane) authorizedOrg(tx store.Reader, a *Actor, op Op, id string) (org.Organization, error) {
+	o, err := p.organization(tx, id)
+	if err != nil {
+		return o, err
+	}
+	return o, p.authorize(tx, a, op, orgRes(o.ID))
+}
+
 // UpdateOrganization renames an organization or changes its tier (super
 // admins only).
 func (p *Plane) UpdateOrganization(ctx context.Context, a *Actor, id string, name *string, tier string) (org.Organization, error) {
@@ -176,11 +186,8 @@ func (p *Plane) UpdateOrganization(ctx context.Context, a *Actor, id string, nam
 func (p *Plane) DeleteOrganization(ctx context.Context, a *Actor, id string, recursive bool) error {
 	var released []string
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, id)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationDelete, id)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationDelete, orgRes(o.ID)); err != nil {
 			return err
 		}
 		if !recursive {

@@ -217,11 +217,8 @@ func (p *Plane) enforcePolicy(tx store.Reader, a *Actor, res authz.Resource) err
 func (p *Plane) GetAuthPolicy(ctx context.Context, a *Actor, orgID string) (identity.AuthPolicy, error) {
 	var pol identity.AuthPolicy
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationAuthenticationConfigGet, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationAuthenticationConfigGet, orgRes(o.ID)); err != nil {
 			return err
 		}
 		pol, err = tx.GetAuthPolicy(o.ID)
@@ -246,11 +243,8 @@ func (p *Plane) UpdateAuthPolicy(ctx context.Context, a *Actor, orgID string, in
 	}
 	var pol identity.AuthPolicy
 	err := p.write(ctx, func(tx store.Tx) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationAuthenticationConfigUpdate, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationAuthenticationConfigUpdate, orgRes(o.ID)); err != nil {
 			return err
 		}
 		pol, err = tx.GetAuthPolicy(o.ID)

@@ -96,11 +96,8 @@ func (p *Plane) CountProjects(ctx context.Context, a *Actor, orgID string) (map[
 // means the organization's authentication policy refuses how the actor
 // signed in: they see none, as ListProjects shows none.
 func (p *Plane) projectLister(tx store.Reader, a *Actor, orgID string) (org.Organization, bool, error) {
-	o, err := p.organization(tx, orgID)
+	o, err := p.authorizedOrg(tx, a, OpOrganizationProjectsList, orgID)
 	if err != nil {
-		return o, false, err
-	}
-	if err := p.authorize(tx, a, OpOrganizationProjectsList, orgRes(o.ID)); err != nil {
 		return o, false, err
 	}
 	if err := p.enforcePolicy(tx, a, orgRes(o.ID)); err != nil {

@@ -203,11 +203,8 @@ func (p *Plane) ListProjects(ctx context.Context, a *Actor, orgID string) ([]org
 		rev, denied := p.engine.Revision(), false
 		var orgs []string
 		if orgID != "" {
-			o, err := p.organization(tx, orgID)
+			o, err := p.authorizedOrg(tx, a, OpOrganizationProjectsList, orgID)
 			if err != nil {
-				return err
-			}
-			if err := p.authorize(tx, a, OpOrganizationProjectsList, orgRes(o.ID)); err != nil {
 				return err
 			}
 			orgs = []string{o.ID}

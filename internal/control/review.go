@@ -102,11 +102,8 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg Rev
 	}
 	var out AccessReview
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationAccessReview, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationAccessReview, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out = AccessReview{Now: p.now().UTC(), Totals: map[string]int{}}
@@ -184,11 +181,8 @@ func (r *reviewer) window(kind string, n int) (from, to int) {
 func (p *Plane) OrganizationGrants(ctx context.Context, a *Actor, orgID string) ([]grant.Grant, error) {
 	var out []grant.Grant
 	err := p.read(ctx, func(tx store.Reader) error {
-		o, err := p.organization(tx, orgID)
+		o, err := p.authorizedOrg(tx, a, OpOrganizationAccessReview, orgID)
 		if err != nil {
-			return err
-		}
-		if err := p.authorize(tx, a, OpOrganizationAccessReview, orgRes(o.ID)); err != nil {
 			return err
 		}
 		out, err = orgGrants(tx, o.ID)
