@@ -150,14 +150,23 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *control.SCI
 	h.answerUser(w, r, c, http.StatusOK, u, err)
 }
 
-func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {
+// decodeUser reads a whole User resource (POST and PUT), which must name
+// its userName.
+func decodeUser(r *http.Request) (userIn, error) {
 	var in userIn
 	if err := decode(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
+		return in, err
 	}
 	if in.UserName == nil {
-		h.fail(w, r, &errValue{"userName is required"})
+		return in, &errValue{"userName is required"}
+	}
+	return in, nil
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {
+	in, err := decodeUser(r)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	u, err := h.plane.SCIMCreateUser(r.Context(), c, in.input(false))
@@ -165,13 +174,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c *control.
 }
 
 func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *control.SCIMClient) {
-	var in userIn
-	if err := decode(r, &in); err != nil {
+	in, err := decodeUser(r)
+	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	if in.UserName == nil {
-		h.fail(w, r, &errValue{"userName is required"})
 		return
 	}
 	u, err := h.plane.SCIMUpdateUser(r.Context(), c, r.PathValue("id"), in.input(true), r.Header.Get("If-Match"))
