@@ -332,16 +332,22 @@ func (ix *Index) nodeIs(i int32, h *nodeHot, id string) bool {
 // without reading the parent's record: the user's side is inline and the
 // groups' records are few enough to stay cached.
 func (ix *Index) allows(ui int32, u *userHot, n int32, need Set) bool {
-	a, h := n, ix.nhot.at(n)
+	return ix.allowsFrom(ui, u, n, ix.nhot.at(n), need)
+}
+
+// allowsFrom is allows for a caller that has read n's hot record h.
+func (ix *Index) allowsFrom(ui int32, u *userHot, n int32, h *nodeHot, need Set) bool {
+	var gs pathGroups
+	a := n
 	for {
-		if h.grants && ix.holds(ui, u, a, need) {
+		if h.grants && ix.holds(ui, u, &gs, a, need) {
 			return true
 		}
 		p := h.parent
 		if p < 0 {
 			return ix.superAt(ui, u, a)
 		}
-		if ix.holds(ui, u, p, need) {
+		if ix.holds(ui, u, &gs, p, need) {
 			return true
 		}
 		g := h.grand
@@ -352,9 +358,36 @@ func (ix *Index) allows(ui int32, u *userHot, n int32, need Set) bool {
 	}
 }
 
+// pathGroups holds the records of the user's groups for one walk: each
+// group is asked about every node on the path, so its record is looked up
+// once, on the first node the user's own grants do not answer for. any is
+// the union of their filters: most nodes need no group looked at.
+type pathGroups struct {
+	loaded bool
+	n      uint8
+	any    uint64
+	recs   [inlineGroupsMax]*groupRec
+	spill  []int32 // the groups of a user with more than fit inline
+}
+
+func (gs *pathGroups) load(ix *Index, ui int32, u *userHot) {
+	gs.loaded = true
+	if u.nGroups == spilled {
+		gs.spill = ix.users.at(ui).groups
+		gs.any = ^uint64(0)
+		return
+	}
+	gs.n = u.nGroups
+	for j, gi := range u.groups[:u.nGroups] {
+		gr := ix.groups.at(gi)
+		gs.recs[j] = gr
+		gs.any |= gr.filter
+	}
+}
+
 // holds reports whether the user or one of its groups holds a grant on a
 // that gives something in need.
-func (ix *Index) holds(ui int32, u *userHot, a int32, need Set) bool {
+func (ix *Index) holds(ui int32, u *userHot, gs *pathGroups, a int32, need Set) bool {
 	if u.nGrants == spilled {
 		if g, ok := ix.users.at(ui).grants.get(a); ok && g.expanded&need != 0 {
 			return true
@@ -369,14 +402,21 @@ func (ix *Index) holds(ui int32, u *userHot, a int32, need Set) bool {
 			}
 		}
 	}
-	groups := u.groups[:]
-	if u.nGroups == spilled {
-		groups = ix.users.at(ui).groups
-	} else {
-		groups = groups[:u.nGroups]
+	if !gs.loaded {
+		gs.load(ix, ui, u)
 	}
 	bit := nodeBit(a)
-	for _, gi := range groups {
+	if gs.any&bit == 0 {
+		return false
+	}
+	for _, gr := range gs.recs[:gs.n] {
+		if gr.filter&bit != 0 {
+			if g, ok := gr.grants.get(a); ok && g.expanded&need != 0 {
+				return true
+			}
+		}
+	}
+	for _, gi := range gs.spill {
 		gr := ix.groups.at(gi)
 		if gr.filter&bit == 0 {
 			continue

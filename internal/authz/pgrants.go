@@ -1,6 +1,9 @@
 package authz
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // smallGrants is the largest grant count kept in flat arrays (a variable
 // only so tests can force the trie representation). A check scans
@@ -12,7 +15,9 @@ var smallGrants = 32
 // pgrants is the set of grants a principal holds, keyed by node index:
 // two parallel sorted arrays while small, a persistent trie once large
 // (say, a user granted 10,000 projects). Values are never modified in
-// place: every change produces new arrays or a new trie path.
+// place: every change produces new arrays or a new trie path. The two
+// arrays of a change share one allocation (see alloc): the node indexes
+// stay dense for the scan of get, and a change costs one allocation.
 type pgrants struct {
 	nodes []int32
 	vals  []grantVal
@@ -56,7 +61,27 @@ func (g pgrants) set(e *edit, n int32, v grantVal) pgrants {
 		}
 		return pgrants{big: big.set(e, uint32(n), v)}
 	}
-	return pgrants{nodes: insertAt(slices.Clip(g.nodes), i, n), vals: insertAt(slices.Clip(g.vals), i, v)}
+	s := alloc(len(g.nodes) + 1)
+	copy(s.nodes, g.nodes[:i])
+	copy(s.vals, g.vals[:i])
+	s.nodes[i], s.vals[i] = n, v
+	copy(s.nodes[i+1:], g.nodes[i:])
+	copy(s.vals[i+1:], g.vals[i:])
+	return s
+}
+
+// alloc returns flat arrays of n entries in one allocation: the values
+// first, then the node indexes packed four to a value slot. Both parts
+// are free of pointers, and either slice keeps the whole block live.
+func alloc(n int) pgrants {
+	if n == 0 {
+		return pgrants{}
+	}
+	buf := make([]grantVal, n+(n+3)/4)
+	return pgrants{
+		nodes: unsafe.Slice((*int32)(unsafe.Pointer(&buf[n:][0])), n),
+		vals:  buf[:n:n],
+	}
 }
 
 func (g pgrants) del(e *edit, n int32) pgrants {
@@ -64,10 +89,10 @@ func (g pgrants) del(e *edit, n int32) pgrants {
 		g.big = g.big.del(e, uint32(n))
 		if g.big.n <= smallGrants/2 {
 			// Back to flat arrays so a shrinking holder gets fast again.
-			var s pgrants
+			s, j := alloc(g.big.n), 0
 			g.big.each(func(k uint32, v grantVal) bool {
-				s.nodes = append(s.nodes, int32(k))
-				s.vals = append(s.vals, v)
+				s.nodes[j], s.vals[j] = int32(k), v
+				j++
 				return true
 			})
 			sortParallel(s.nodes, s.vals)
@@ -82,11 +107,12 @@ func (g pgrants) del(e *edit, n int32) pgrants {
 	if len(g.nodes) == 1 {
 		return pgrants{}
 	}
-	nodes := make([]int32, 0, len(g.nodes)-1)
-	vals := make([]grantVal, 0, len(g.vals)-1)
-	nodes = append(append(nodes, g.nodes[:i]...), g.nodes[i+1:]...)
-	vals = append(append(vals, g.vals[:i]...), g.vals[i+1:]...)
-	return pgrants{nodes: nodes, vals: vals}
+	s := alloc(len(g.nodes) - 1)
+	copy(s.nodes, g.nodes[:i])
+	copy(s.vals, g.vals[:i])
+	copy(s.nodes[i:], g.nodes[i+1:])
+	copy(s.vals[i:], g.vals[i+1:])
+	return s
 }
 
 func (g *pgrants) each(fn func(uint32, grantVal) bool) {

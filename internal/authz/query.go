@@ -26,40 +26,43 @@ func (ix *Index) CheckAny(user string, need Set, res Resource) bool {
 	if need == 0 || !res.Kind.Valid() {
 		return false
 	}
-	ui, n, ok := ix.resolve(user, res)
-	if !ok {
+	ui, u, n, h := ix.resolve(user, res)
+	if u == nil || !u.active {
 		return false
 	}
-	u := &ix.users.at(ui).hot
-	if !u.active {
-		return false
-	}
-	return ix.allows(ui, u, n, need)
+	return ix.allowsFrom(ui, u, n, h, need)
 }
 
-// resolve looks up a user and a node together. On a large index both
-// lookups miss the cache; the two probes are independent, so issuing their
-// loads side by side lets the CPU wait for both misses at once instead of
-// one after the other. The same goes for the two hot records that confirm
-// the IDs, which the check reads next anyway.
-func (ix *Index) resolve(user string, res Resource) (ui, ni int32, ok bool) {
+// resolve looks up a user and a node together and returns their hot
+// records, or nil ones if either is unknown or deleted. On a large index
+// both lookups miss the cache; the two probes are independent, so issuing
+// their loads side by side lets the CPU wait for both misses at once
+// instead of one after the other. The same goes for the two hot records
+// that confirm the IDs, which the check reads next anyway.
+func (ix *Index) resolve(user string, res Resource) (ui int32, uh *userHot, ni int32, nh *nodeHot) {
 	if ut, nt := ix.userIDs.tab, ix.nodeIDs[res.Kind].tab; ut != nil && nt != nil {
 		hu, hn := strHash{}.hash(user), strHash{}.hash(res.ID)
 		ui, ni = ut.candidate(hu), nt.candidate(hn)
 		if ui >= 0 && ni >= 0 {
-			uh, nh := &ix.users.at(ui).hot, ix.nhot.at(ni)
+			uh, nh = &ix.users.at(ui).hot, ix.nhot.at(ni)
 			if ix.userIs(ui, uh, user) && ix.nodeIs(ni, nh, res.ID) {
-				return ui, ni, uh.alive && nh.alive
+				if !uh.alive || !nh.alive {
+					return 0, nil, 0, nil
+				}
+				return ui, uh, ni, nh
 			}
 		}
 	}
 	// Added since the tables were built, unknown, or a tag collision:
 	// take the general path.
-	ui, ok = ix.userIdx(user)
+	ui, ok := ix.userIdx(user)
 	if ok {
 		ni, ok = ix.nodeIdx(res)
 	}
-	return ui, ni, ok
+	if !ok {
+		return 0, nil, 0, nil
+	}
+	return ui, &ix.users.at(ui).hot, ni, ix.nhot.at(ni)
 }
 
 // hotNodeIdx is nodeIdx confirming the table's candidate on the hot
