@@ -37,8 +37,20 @@ func TestBatchMatchesOneByOne(t *testing.T) {
 			}
 		}},
 	}
+	// Each mix runs again with the maps of nodes and groups in their
+	// base-plus-delta form from one entry on, folding after three changes,
+	// so that a batch's in-place changes of deltas are compared too.
+	for _, tc := range slices.Clone(tests) {
+		tests = append(tests, struct {
+			name string
+			gen  func(w world) Change
+		}{tc.name + ", node deltas", tc.gen})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if strings.HasSuffix(tc.name, ", node deltas") {
+				defer SetDeltaLimits(1, 3)()
+			}
 			for seed := range uint64(20) {
 				r := rand.New(rand.NewPCG(seed, 0xba7c))
 				w := world{r}

@@ -8,6 +8,16 @@ func SetSmallGrants(n int) (restore func()) {
 	return func() { smallGrants, flatMax = old, oldNode }
 }
 
+// SetDeltaLimits lowers the size from which an fmap (the grants on a
+// node, children, members) keeps a delta over its base, and the delta's
+// capacity, so that small random worlds exercise deltas and their folds.
+// Not for parallel use.
+func SetDeltaLimits(small, max int) (restore func()) {
+	os, om := flatSmall, deltaMax
+	flatSmall, deltaMax = small, max
+	return func() { flatSmall, deltaMax = os, om }
+}
+
 // SetInlineLimits lowers how many groups and grants a user's check record
 // holds inline, so small worlds exercise the spilled path. Not for
 // parallel use.

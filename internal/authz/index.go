@@ -651,6 +651,23 @@ func (ix *Index) principalKey(p Principal) (uint32, error) {
 // and alive, to the grantable set perms (0 revokes).
 func (t txn) setGrantIdx(n int32, pk uint32, perms Set) {
 	ix := t.ix
+	// The principal's side mirrors the node's and is small: it tells
+	// whether the node holds pk, so the node's (large, cold) grant array
+	// need not be searched, and a change that changes nothing is dropped.
+	var old grantVal
+	var had bool
+	if pk&groupBit != 0 {
+		old, had = ix.groups.at(int32(pk &^ groupBit)).grants.get(n)
+	} else {
+		old, had = ix.users.at(int32(pk)).grants.get(n)
+	}
+	if had && old.granted == perms || !had && perms == 0 {
+		return
+	}
+	p := absent
+	if had {
+		p = present
+	}
 	var grants *pgrants
 	var gr *groupRec // set for a group's grant
 	var ur *userRec  // set for a user's grant
@@ -669,11 +686,11 @@ func (t txn) setGrantIdx(n int32, pk uint32, perms Set) {
 	before := nr.grants.Len()
 	var x Set
 	if perms == 0 {
-		nr.grants = nr.grants.del(t.e, pk)
+		nr.grants = nr.grants.remove(t.e, pk, p)
 		*grants = grants.del(t.e, n)
 	} else {
 		x = perms.Expand()
-		nr.grants = nr.grants.set(t.e, pk, perms)
+		nr.grants = nr.grants.put(t.e, pk, perms, p)
 		*grants = grants.set(t.e, n, grantVal{perms, x})
 	}
 	if after := nr.grants.Len(); (before > 0) != (after > 0) {

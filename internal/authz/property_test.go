@@ -416,6 +416,19 @@ func TestPropertyTrieGrants(t *testing.T) {
 	t.Logf("%d checks compared", n)
 }
 
+// TestPropertyNodeDeltas reruns the comparison with the grants on nodes
+// (and children, members, ...) kept as a base and a delta from one entry
+// on, and the delta folded after three changes, which the small worlds
+// would otherwise never reach.
+func TestPropertyNodeDeltas(t *testing.T) {
+	defer SetDeltaLimits(1, 3)()
+	n := 0
+	for c := range propertySeeds() {
+		n += runProperty(t, uint64(3000+c), 10)
+	}
+	t.Logf("%d checks compared", n)
+}
+
 // TestPropertySpilled reruns the comparison with the check path's inline
 // limits at one group and one grant, so most users take the spilled path
 // to their full record, and users move between the two as they change.
