@@ -260,15 +260,34 @@ func (sc *checkScratch) release(in []accessCheckIn, checks []control.AccessCheck
 	checkScratches.Put(sc)
 }
 
-func (s *Server) accessCheck(r *http.Request, a *control.Actor) (int, any, error) {
-	body, err := readBody(r)
+// checkBodies holds the buffers check bodies are read into, between
+// requests: a 100-check body was over half the bytes a request allocated,
+// and the garbage collector's pace follows those bytes. A buffer goes back
+// only after a successful answer, when nothing can hold the decoded
+// strings that share its memory: the scratch arrays are cleared, the
+// answer is booleans, and Plane.Check keeps none of them. An error's
+// message may quote the body; its buffer is left to the collector.
+var checkBodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody bounds the body buffers kept for reuse.
+const maxPooledBody = 64 << 10
+
+func (s *Server) accessCheck(r *http.Request, a *control.Actor) (status int, answer any, err error) {
+	bp := checkBodies.Get().(*[]byte)
+	body, err := readBodyInto(*bp, r)
 	if err != nil {
 		return 0, nil, err
 	}
 	sc := checkScratches.Get().(*checkScratch)
 	var in accessCheckBody
 	var checks []control.AccessCheck
-	defer func() { sc.release(in.Checks, checks) }()
+	defer func() {
+		sc.release(in.Checks, checks)
+		if err == nil && cap(body) <= maxPooledBody {
+			*bp = body[:0]
+			checkBodies.Put(bp)
+		}
+	}()
 	if err := decodeCheckBodyInto(body, &in, sc.in); err != nil {
 		return 0, nil, err
 	}

@@ -28,8 +28,12 @@ func decodeReq(r *http.Request, dst any) error {
 }
 
 // readBody reads a request body of at most maxBody bytes.
-func readBody(r *http.Request) ([]byte, error) {
-	body, err := readAll(io.LimitReader(r.Body, maxBody+1), r.ContentLength)
+func readBody(r *http.Request) ([]byte, error) { return readBodyInto(nil, r) }
+
+// readBodyInto is readBody reading into buf's memory when it is large
+// enough.
+func readBodyInto(buf []byte, r *http.Request) ([]byte, error) {
+	body, err := readAllInto(buf, io.LimitReader(r.Body, maxBody+1), r.ContentLength)
 	if err != nil {
 		return nil, badRequest("Could not read request body")
 	}
@@ -43,10 +47,19 @@ func readBody(r *http.Request) ([]byte, error) {
 // byte more, to see the end without growing): a 100-check body is read
 // into one allocation instead of a doubling series of them.
 func readAll(r io.Reader, declared int64) ([]byte, error) {
+	return readAllInto(nil, r, declared)
+}
+
+// readAllInto is readAll reading into buf's memory when it has room for
+// the declared length.
+func readAllInto(buf []byte, r io.Reader, declared int64) ([]byte, error) {
 	if declared <= 0 || declared > maxBody {
 		return io.ReadAll(r)
 	}
-	b := make([]byte, 0, declared+1)
+	b := buf[:0]
+	if int64(cap(b)) < declared+1 {
+		b = make([]byte, 0, declared+1)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

@@ -39,7 +39,7 @@ func newItable(n int) *itable {
 	for size < 2*n {
 		size <<= 1
 	}
-	return &itable{slots: make([]uint64, size), mask: uint64(size - 1)}
+	return &itable{slots: hugeSlice[uint64](size), mask: uint64(size - 1)}
 }
 
 func (t *itable) insert(h uint64, i int32) {

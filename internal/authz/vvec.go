@@ -160,7 +160,7 @@ func (p *vvec[T]) push() int32 {
 	i := p.n
 	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; k == len(p.dir) {
 		size := vchunkMin << k
-		p.dir = append(p.dir, vchunk[T]{recs: make([]T, size), vers: make([]unsafe.Pointer, size)})
+		p.dir = append(p.dir, vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size)})
 	}
 	p.n++
 	return i

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authz"
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
@@ -213,5 +214,116 @@ func TestCheckInMemoryManyPairs(t *testing.T) {
 		if want := ix.Check(c.UserID, perm, projectRes(c.Resource.ID)); out[i] != want || !want {
 			t.Errorf("checks[%d] %+v = %v, engine says %v", i, c, out[i], want)
 		}
+	}
+}
+
+// TestCheckKeepsNoStrings holds Check to its promise that the caller may
+// reuse the memory of the checks' strings once it returns (the API decodes
+// them in place in a body buffer it reuses): questions whose strings live
+// in one buffer are asked on every path (in memory, denied through the
+// store, refused, unknown resource), the buffer is overwritten, and the
+// same questions asked again with fresh strings get the same answers and
+// the errors of the first round still read as they did.
+func TestCheckKeepsNoStrings(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	alice := f.member(t, "alice@example.com")
+	bob := f.member(t, "bob@example.com")
+	if err := f.p.SetPermissions(ctx, f.admin, f.org.ID, grant.ResourceProject, "p1",
+		[]PrincipalPermissions{{grant.PrincipalUser, alice.User.ID, []string{"developer"}}}); err != nil {
+		t.Fatal(err)
+	}
+	type question struct {
+		name                   string
+		actor                  *Actor
+		user, perm, rtype, rid string
+	}
+	questions := []question{
+		{"in memory", alice, alice.User.ID, "project:services:read", "project", "p1"},
+		{"denied through the store", alice, alice.User.ID, "admin", "project", "p1"},
+		{"refused by the store", bob, alice.User.ID, "admin", "project", "p1"},
+		{"unknown project", f.admin, f.admin.User.ID, "admin", "project", "nope"},
+		{"unknown service", f.admin, f.admin.User.ID, "admin", "service", "p1/nope"},
+		{"bad permission", alice, alice.User.ID, "no:such", "project", "p1"},
+	}
+	type answer struct {
+		out []bool
+		err error
+		msg string
+	}
+	ask := func(q question, borrowed bool) answer {
+		s := []string{q.user, q.perm, q.rtype, q.rid}
+		var buf []byte
+		if borrowed {
+			for _, x := range s {
+				buf = append(buf, x...)
+			}
+			at := 0
+			for i, x := range s {
+				s[i] = unsafe.String(&buf[at], len(x))
+				at += len(x)
+			}
+		}
+		checks := []AccessCheck{{UserID: s[0], Permission: s[1], Resource: AccessResource{Type: s[2], ID: s[3]}}}
+		out, _, err := f.p.Check(ctx, q.actor, f.org.ID, checks, 0)
+		a := answer{out: out, err: err}
+		if err != nil {
+			a.msg = err.Error()
+		}
+		// Asked twice, so the second call finds what the first cached.
+		if _, _, err := f.p.Check(ctx, q.actor, f.org.ID, checks, 0); (err == nil) != (a.err == nil) {
+			t.Fatalf("%s: second call answered %v, first %v", q.name, err, a.err)
+		}
+		for i := range buf {
+			buf[i] = 'x'
+		}
+		return a
+	}
+	first := make([]answer, len(questions))
+	for i, q := range questions {
+		first[i] = ask(q, true)
+	}
+	for i, q := range questions {
+		again := ask(q, false)
+		if fmt.Sprint(again.out) != fmt.Sprint(first[i].out) || again.msg != first[i].msg {
+			t.Errorf("%s: answered %v %q, then %v %q after the first question's memory was overwritten", q.name, first[i].out, first[i].msg, again.out, again.msg)
+		}
+		if first[i].err != nil && first[i].err.Error() != first[i].msg {
+			t.Errorf("%s: error now reads %q, was %q", q.name, first[i].err.Error(), first[i].msg)
+		}
+	}
+}
+
+func TestCloneChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		checks []AccessCheck
+	}{
+		{"none", nil},
+		{"one", []AccessCheck{{UserID: "u1", Permission: "admin", Resource: AccessResource{Type: "project", ID: "p1"}}}},
+		{"empty strings", []AccessCheck{{}, {UserID: "u"}, {Resource: AccessResource{ID: "x"}}}},
+		{"several", []AccessCheck{
+			{UserID: "u1", Permission: "admin", Resource: AccessResource{Type: "project", ID: "p1"}},
+			{UserID: "u22", Permission: "project:services:read", Resource: AccessResource{Type: "service", ID: "p1/s"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := cloneChecks(tc.checks)
+			if len(got) != len(tc.checks) {
+				t.Fatalf("got %d checks, want %d", len(got), len(tc.checks))
+			}
+			for i := range got {
+				if got[i] != tc.checks[i] {
+					t.Errorf("check %d: got %+v, want %+v", i, got[i], tc.checks[i])
+				}
+				if s := got[i].Resource.ID; s != "" && unsafe.StringData(s) == unsafe.StringData(tc.checks[i].Resource.ID) {
+					t.Errorf("check %d shares its resource ID's memory", i)
+				}
+			}
+		})
 	}
 }

@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,4 +155,71 @@ func TestAccessCheckRefusalReachesReplicas(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+}
+
+// TestAccessCheckConcurrentBodies: concurrent batches whose answers differ
+// (allowed from memory, denied through the store, refused with an error
+// quoting the body) each get their own answer, though check bodies are
+// read into buffers reused across requests.
+func TestAccessCheckConcurrentBodies(t *testing.T) {
+	srv := servertest.Start(t, servertest.SQLite(t))
+	c := newCheckCaller(t, srv.URL)
+	tok := c.newToken()
+	batch := func(perm, rid string, n int) string {
+		one := `{"principal_id":"` + c.userID + `","permission":"` + perm + `","resource_type":"project","resource_id":"` + rid + `"}`
+		return `{"checks":[` + strings.Repeat(one+",", n-1) + one + `]}`
+	}
+	kinds := []struct {
+		body   string
+		status int
+		want   string // every result's "allowed", or the error message's start
+	}{
+		{batch("project:services:read", "p0", 100), http.StatusOK, "true"},
+		{batch("admin", "p0", 37), http.StatusOK, "false"},
+		{batch("no:such-permission-with-a-long-name", "p0", 3), http.StatusBadRequest, ""},
+	}
+	url := srv.URL + "/v1/organization/" + c.orgID + "/access/check"
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 60 {
+				k := kinds[(w+i)%len(kinds)]
+				req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(k.body))
+				req.Header.Set("Authorization", "aivenv1 "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				var out struct {
+					Message string `json:"message"`
+					Results []struct {
+						Allowed bool `json:"allowed"`
+					} `json:"results"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&out)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != k.status {
+					t.Errorf("status %d, %v, want %d", resp.StatusCode, err, k.status)
+					return
+				}
+				if k.status != http.StatusOK {
+					if !strings.Contains(out.Message, "no:such-permission-with-a-long-name") {
+						t.Errorf("error message %q does not name the permission", out.Message)
+					}
+					continue
+				}
+				if want := strings.Count(k.body, "principal_id"); len(out.Results) != want {
+					t.Errorf("%d results, want %d", len(out.Results), want)
+				}
+				for _, r := range out.Results {
+					if strconv.FormatBool(r.Allowed) != k.want {
+						t.Errorf("a result is %t, want %s", r.Allowed, k.want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
