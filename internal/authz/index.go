@@ -61,8 +61,29 @@ type nodeRec struct {
 	parent   int32   // -1 for organizations
 	grants   ngrants // principal key → set as granted
 	children set32
-	supers   set32 // organizations only: super admin users
-	groups   set32 // organizations only: groups of the organization
+	// Organizations only, behind a pointer so that the record a grant
+	// or a move copies stays small; nil while both sets are empty.
+	org *orgSets
+}
+
+// orgSets are the sets only an organization has. Shared like the record's
+// arrays: owner is the edit that allocated it, the only one that may
+// change it in place.
+type orgSets struct {
+	supers set32 // super admin users
+	groups set32 // groups of the organization
+	owner  *edit
+}
+
+var noOrgSets orgSets
+
+// orgSets returns the record's organization sets, empty if it has none.
+// Callers must not write through the pointer (see txn.mutOrg).
+func (r *nodeRec) orgSets() *orgSets {
+	if r.org == nil {
+		return &noOrgSets
+	}
+	return r.org
 }
 
 // userRec starts with what a check reads (hot.go): 128 bytes, so that in
@@ -430,14 +451,14 @@ func (t txn) deleteSubtree(i int32) {
 		ix.stats.Grants--
 		return true
 	})
-	rec.supers.each(func(u uint32, _ struct{}) bool {
+	rec.orgSets().supers.each(func(u uint32, _ struct{}) bool {
 		ur := t.mutUser(int32(u))
 		ur.superOrgs = removeSorted(ur.superOrgs, i)
 		ix.stats.SuperAdmins--
 		return true
 	})
 	var groups []int32
-	rec.groups.each(func(g uint32, _ struct{}) bool {
+	rec.orgSets().groups.each(func(g uint32, _ struct{}) bool {
 		groups = append(groups, int32(g))
 		return true
 	})
@@ -483,7 +504,7 @@ func (t txn) deleteUser(id string) {
 		ix.stats.Members--
 	}
 	for _, o := range u.superOrgs {
-		or := t.mutNode(o)
+		or := t.mutOrg(o)
 		or.supers = or.supers.del(t.e, uint32(i))
 		ix.stats.SuperAdmins--
 	}
@@ -510,9 +531,9 @@ func (t txn) upsertGroup(g Group) error {
 	if known && ix.groups.at(i).alive {
 		old := ix.groups.at(i).org
 		if old != org {
-			or := t.mutNode(old)
+			or := t.mutOrg(old)
 			or.groups = or.groups.del(t.e, uint32(i))
-			nr := t.mutNode(org)
+			nr := t.mutOrg(org)
 			nr.groups = nr.groups.set(t.e, uint32(i), struct{}{})
 			ix.groups.mut(i).org = org
 		}
@@ -524,7 +545,7 @@ func (t txn) upsertGroup(g Group) error {
 		t.newID()
 	}
 	*ix.groups.mut(i) = groupRec{id: g.ID, alive: true, org: org}
-	or := t.mutNode(org)
+	or := t.mutOrg(org)
 	or.groups = or.groups.set(t.e, uint32(i), struct{}{})
 	ix.stats.Groups++
 	return nil
@@ -552,7 +573,7 @@ func (t txn) deleteGroupIdx(i int32) {
 		return true
 	})
 	if or := ix.nodes.at(g.org); or.alive {
-		orm := t.mutNode(g.org)
+		orm := t.mutOrg(g.org)
 		orm.groups = orm.groups.del(t.e, uint32(i))
 	}
 	*ix.groups.mut(i) = groupRec{id: g.id}
@@ -724,7 +745,7 @@ func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {
 	if has == on {
 		return nil
 	}
-	or := t.mutNode(o)
+	or := t.mutOrg(o)
 	urm := t.mutUser(u)
 	if on {
 		urm.superOrgs = insertSorted(ur.superOrgs, o)
@@ -736,6 +757,20 @@ func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {
 		ix.stats.SuperAdmins--
 	}
 	return nil
+}
+
+// mutOrg returns organization o's sets for changes in place, copied (or
+// created) unless this transaction's edit made them.
+func (t txn) mutOrg(o int32) *orgSets {
+	r := t.mutNode(o)
+	if r.org == nil || r.org.owner != t.e {
+		c := &orgSets{owner: t.e}
+		if r.org != nil {
+			c.supers, c.groups = r.org.supers, r.org.groups
+		}
+		r.org = c
+	}
+	return r.org
 }
 
 // insertSorted and removeSorted never modify s in place: the slice may be

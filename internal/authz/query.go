@@ -556,7 +556,7 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 			}
 			return true
 		})
-		r.supers.each(markUser)
+		r.orgSets().supers.each(markUser)
 	}
 	for g := range setBits(gs) {
 		gr := ix.groups.at(g)

@@ -33,7 +33,7 @@ func (ix *Index) Overlaps(org string, offset, limit int) (page []Overlap, total 
 	}
 	type hit struct{ u, n, g int32 }
 	var hits []hit
-	ix.nodes.at(oi).groups.each(func(gk uint32, _ struct{}) bool {
+	ix.nodes.at(oi).orgSets().groups.each(func(gk uint32, _ struct{}) bool {
 		g := int32(gk)
 		gr := ix.groups.at(g)
 		if !gr.alive {
