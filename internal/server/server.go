@@ -132,6 +132,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if cfg.FollowInterval == 0 {
 		cfg.FollowInterval = 250 * time.Millisecond
 	}
+	holdHeapFloor()
 	proxies, err := api.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
