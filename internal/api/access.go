@@ -317,8 +317,14 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (status int, ans
 // checkAnswer encodes a check's answer by hand, exactly as encoding/json
 // would encode {"allowed", "message", "revision"} for one check and
 // {"message", "results": [{"allowed"}...], "revision"} for a batch.
+// The buffer comes from answerBufs (see releaseAnswer), with room for
+// writeJSON's line end.
 func checkAnswer(batch bool, res []bool, rev int64, message string) encodedJSON {
-	out := make(encodedJSON, 0, 64+len(res)*len(`{"allowed":false},`))
+	out := *answerBufs.Get().(*[]byte)
+	if n := 64 + len(res)*len(`{"allowed":false},`); cap(out) < n {
+		out = make([]byte, 0, n)
+	}
+	out = out[:0]
 	msg, _ := json.Marshal(message) // a constant of writeMessages
 	if !batch {
 		out = strconv.AppendBool(append(out, `{"allowed":`...), res[0])
@@ -335,6 +341,22 @@ func checkAnswer(batch bool, res []bool, rev int64, message string) encodedJSON 
 	}
 	out = append(out, `],"revision":`...)
 	return append(strconv.AppendInt(out, rev, 10), '}')
+}
+
+// answerBufs holds the buffers check answers are encoded into, between
+// requests: a batch's answer was the largest allocation left on its path.
+var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledAnswer bounds the answer buffers kept for reuse.
+const maxPooledAnswer = 64 << 10
+
+// releaseAnswer gives b's memory back for another answer: writeJSON has
+// written it, and nothing refers to it any more.
+func releaseAnswer(b encodedJSON) {
+	if cap(b) <= maxPooledAnswer {
+		b := []byte(b[:0])
+		answerBufs.Put(&b)
+	}
 }
 
 func (s *Server) accessExplain(r *http.Request, a *control.Actor) (int, any, error) {
