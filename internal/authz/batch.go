@@ -43,11 +43,16 @@ func (t txn) applyBatch(changes []Change) []error {
 			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
 		}
 	}
+	touched := 0 // changes[:touched] had their IDs touched
 	for i := 0; i < len(changes); {
 		ops, keys := d.ops[:0], d.keys[:0]
 		j := i
 	segment:
 		for ; j < len(changes); j++ {
+			if j >= touched {
+				touched = min(j+touchIDsBlock, len(changes))
+				d.sink += t.touchIDs(changes[j:touched])
+			}
 			c := &changes[j]
 			switch c.Op {
 			case OpSetGrant:
@@ -117,6 +122,66 @@ func (t txn) applyBatch(changes []Change) []error {
 		i = j
 	}
 	return errs
+}
+
+// touchIDsBlock is how many changes touchIDs reads ahead at a time: few
+// enough that what it reads stays in cache until the changes are
+// resolved.
+const touchIDsBlock = 128
+
+// touchIDs reads what resolving the IDs of the grants and memberships
+// in cs will read, in two passes: every ID's table slot, then the
+// records of the indexes those slots name. Each resolution is a chain of
+// dependent cache misses (slot, then record); across changes they are
+// independent, and a pass that only loads keeps many of them in flight.
+// It returns a value only so that the loads are kept.
+func (t txn) touchIDs(cs []Change) uint32 {
+	ix := t.ix
+	var hs [2 * touchIDsBlock]uint64
+	var tabs [2 * touchIDsBlock]*itable
+	n := 0
+	var s uint32
+	add := func(d *dict, id string) {
+		if tab := d.tab; tab != nil && tab.build == nil {
+			h := strHash{}.hash(id)
+			hs[n], tabs[n] = h, tab
+			n++
+			s += uint32(tab.slots[h&tab.mask])
+		}
+	}
+	for k := range cs {
+		c := &cs[k]
+		switch c.Op {
+		case OpSetGrant:
+			if r := c.Grant.Resource; r.Kind.Valid() {
+				add(&ix.nodeIDs[r.Kind], r.ID)
+			}
+			switch p := c.Grant.Principal; p.Kind {
+			case PrincipalUser:
+				add(&ix.userIDs, p.ID)
+			case PrincipalGroup:
+				add(&ix.grpIDs, p.ID)
+			}
+		case OpAddMember, OpRemoveMember:
+			add(&ix.grpIDs, c.Member.Group)
+			add(&ix.userIDs, c.Member.User)
+		}
+	}
+	for k := range n {
+		i := tabs[k].candidate(hs[k])
+		if i < 0 {
+			continue
+		}
+		switch {
+		case tabs[k] == ix.userIDs.tab:
+			s += uint32(ix.users.at(i).hot.idLen)
+		case tabs[k] == ix.grpIDs.tab:
+			s += uint32(ix.groups.at(i).org)
+		case int(i) < ix.nhot.Len():
+			s += uint32(ix.nhot.at(i).idLen) + uint32(ix.nodes.at(i).parent)
+		}
+	}
+	return s
 }
 
 // nodeExists reports whether r names a live node, so that an upsert of it

@@ -107,6 +107,7 @@ type dirty struct {
 	// Scratch of applyBatch.
 	ops  []batchOp
 	keys []uint64
+	sink uint32 // what touchIDs read
 }
 
 func (t txn) newID() {
