@@ -249,7 +249,8 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		return ix, nil
 	}
 	// A single change is published on its own, so its fixed costs count:
-	// one allocation for the new Index, one for the edit token.
+	// one allocation for the new Index (edit tokens come in blocks of 64,
+	// see lineage.newEdit).
 	cp := new(Index)
 	*cp = *ix
 	lin := ix.lin
@@ -278,7 +279,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// lock.
 	d := &lin.dirty
 	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], ops: d.ops[:0], keys: d.keys[:0]}
-	t := txn{ix: cp, e: new(edit), d: d}
+	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
 	if len(changes) == 1 {
 		if err := t.apply(&changes[0]); err != nil {

@@ -223,6 +223,7 @@ type lineage struct {
 	mu     sync.Mutex // serialises Applies
 	latest int64      // the newest revision written into the vectors
 	dirty  dirty      // scratch lists of the Apply under way
+	edits  []edit     // unused edit tokens (see newEdit)
 
 	live    sync.Mutex // guards epochs: cleanups run on their own goroutine
 	epochs  []liveEpoch
@@ -242,6 +243,19 @@ type epoch struct {
 }
 
 const epochRevs = 64
+
+// newEdit returns an edit token no Apply of the lineage has used. Tokens
+// come from a block of 64 allocated at once: a token only needs to be
+// unique, and an array that keeps its token keeps at most 64 bytes with
+// it, not an allocation per Apply.
+func (l *lineage) newEdit() *edit {
+	if len(l.edits) == 0 {
+		l.edits = make([]edit, 64)
+	}
+	e := &l.edits[0]
+	l.edits = l.edits[1:]
+	return e
+}
 
 func newLineage(latest int64) *lineage {
 	l := &lineage{latest: latest}

@@ -221,3 +221,18 @@ func TestHeldRevisionsSurviveTrimming(t *testing.T) {
 }
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+// TestLineageEditsAreUnique draws edit tokens across several blocks: an
+// Apply may change in place only what its own token allocated, so no two
+// Applies may share one.
+func TestLineageEditsAreUnique(t *testing.T) {
+	lin := newLineage(1)
+	seen := map[*edit]int{}
+	for i := range 200 {
+		e := lin.newEdit()
+		if j, dup := seen[e]; dup {
+			t.Fatalf("token %d is token %d again", i, j)
+		}
+		seen[e] = i
+	}
+}
