@@ -397,9 +397,11 @@ func (t txn) upsertNode(n Node) error {
 			}
 		}
 		op := t.mutNode(old)
-		op.children = op.children.del(t.e, uint32(i))
+		// A node is listed in its parent's children and nowhere else:
+		// neither (large, cold) array needs a search.
+		op.children = op.children.remove(t.e, uint32(i), present)
 		np := t.mutNode(parent)
-		np.children = np.children.set(t.e, uint32(i), struct{}{})
+		np.children = np.children.put(t.e, uint32(i), struct{}{}, absent)
 		t.mutNode(i).parent = parent
 		t.markChildren(i)
 		return nil
