@@ -605,8 +605,10 @@ func (t txn) addMemberIdx(g, u int32) {
 	urm := ix.users.mut(u)
 	urm.groups = insertSorted(ur.groups, g)
 	t.groupsHot(u, urm)
+	// The user's groups mirror the group's members: the (larger) members
+	// array need not be searched.
 	gr := ix.groups.mut(g)
-	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
+	gr.members = gr.members.put(t.e, uint32(u), struct{}{}, absent)
 	ix.stats.Members++
 }
 
@@ -630,7 +632,7 @@ func (t txn) removeMemberIdx(g, u int32) {
 	urm.groups = removeSorted(ur.groups, g)
 	t.groupsHot(u, urm)
 	gr := ix.groups.mut(g)
-	gr.members = gr.members.del(t.e, uint32(u))
+	gr.members = gr.members.remove(t.e, uint32(u), present)
 	ix.stats.Members--
 }
 
