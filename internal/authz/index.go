@@ -398,9 +398,11 @@ func (t txn) upsertNode(n Node) error {
 			}
 		}
 		op := t.mutNode(old)
-		op.children = op.children.del(t.e, uint32(i))
+		// A node is listed in its parent's children and nowhere else:
+		// neither (large, cold) array needs a search.
+		op.children = op.children.remove(t.e, uint32(i), present)
 		np := t.mutNode(parent)
-		np.children = np.children.set(t.e, uint32(i), struct{}{})
+		np.children = np.children.put(t.e, uint32(i), struct{}{}, absent)
 		t.mutNode(i).parent = parent
 		t.markChildren(i)
 		return nil
@@ -604,8 +606,10 @@ func (t txn) addMemberIdx(g, u int32) {
 	urm := ix.users.mut(u)
 	urm.groups = insertSorted(ur.groups, g)
 	t.groupsHot(u, urm)
+	// The user's groups mirror the group's members: the (larger) members
+	// array need not be searched.
 	gr := ix.groups.mut(g)
-	gr.members = gr.members.set(t.e, uint32(u), struct{}{})
+	gr.members = gr.members.put(t.e, uint32(u), struct{}{}, absent)
 	ix.stats.Members++
 }
 
@@ -629,7 +633,7 @@ func (t txn) removeMemberIdx(g, u int32) {
 	urm.groups = removeSorted(ur.groups, g)
 	t.groupsHot(u, urm)
 	gr := ix.groups.mut(g)
-	gr.members = gr.members.del(t.e, uint32(u))
+	gr.members = gr.members.remove(t.e, uint32(u), present)
 	ix.stats.Members--
 }
 
