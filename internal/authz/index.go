@@ -46,7 +46,7 @@ type Index struct {
 	order [numKinds]*kindOrder
 	stats Stats
 	lin   *lineage
-	ep    *epoch // keeps the revision's epoch live while the Index is
+	ep    *epoch // keeps the versions the Index may read live (vvec.go)
 }
 
 // Stats counts live facts.
@@ -294,10 +294,6 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	}
 	cp.rev = revision
 	lin.latest = revision
-	cp.nodes.sweep()
-	cp.users.sweep()
-	cp.groups.sweep()
-	cp.nhot.sweep()
 	return cp, errors.Join(errs...)
 }
 

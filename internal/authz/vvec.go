@@ -1,13 +1,12 @@
 package authz
 
 import (
-	"math"
 	"math/bits"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
+	"weak"
 )
 
 // A vvec is a vector of records addressed by dense index, shared by every
@@ -41,7 +40,7 @@ type vvec[T any] struct {
 	// written in place.
 	frozen int32
 	rev    int64 // the revision this view reads (and an Apply writes) at
-	w      *vwriter
+	lin    *lineage
 }
 
 const (
@@ -49,34 +48,62 @@ const (
 	vchunkMin     = 1 << vchunkMinBits
 )
 
-// vers[j] and version.prev are *version[T], read and written atomically
-// (as unsafe.Pointer: see at).
+// vers[j] is a *version[T], read and written atomically (as
+// unsafe.Pointer: see at).
 type vchunk[T any] struct {
 	recs []T
 	vers []unsafe.Pointer
 }
 
+// A version links to the one it superseded weakly, through the epoch that
+// wrote it: ep is that epoch, idx the superseded version's place in the
+// epoch's list. The list holds the superseded versions strongly, and an
+// epoch is held by its Indexes and by the epoch before it, so a reader at
+// revision r keeps every version superseded after r, which is every
+// version it may walk to, and nothing older. A version nobody can read
+// any more is collected by the first garbage collection after its last
+// reader let go, without a pass over the chains. A zero ep means the
+// base record is older.
+//
+// The header comes first so that the walk below the newest version
+// (olderAt) is not generic: at stays small enough to inline.
 type version[T any] struct {
-	v    T
-	rev  int64
-	prev unsafe.Pointer // nil: the base record is older (or no reader needs older)
+	vhead
+	v T
 }
 
-func (v *version[T]) older() *version[T] { return (*version[T])(atomic.LoadPointer(&v.prev)) }
+type vhead struct {
+	rev int64
+	ep  weak.Pointer[epoch]
+	idx uint32
+}
 
-func (v *version[T]) setOlder(o *version[T]) { atomic.StorePointer(&v.prev, unsafe.Pointer(o)) }
+// older returns the version h superseded, or nil when that is the base
+// record. It is called only by a reader that needs a version older than
+// h, whose epoch then keeps the one returned live (see version).
+func (h *vhead) older() *vhead {
+	ep := h.ep.Value()
+	if ep == nil {
+		return nil
+	}
+	return (*vhead)(ep.old.at(h.idx))
+}
+
+// olderAt returns the newest version below h at or below rev, or nil if
+// the base record is what rev reads.
+//
+//go:noinline
+func olderAt(h *vhead, rev int64) *vhead {
+	for h = h.older(); h != nil; h = h.older() {
+		if h.rev <= rev {
+			return h
+		}
+	}
+	return nil
+}
 
 func (c *vchunk[T]) head(off uint32) *version[T] {
 	return (*version[T])(atomic.LoadPointer(&c.vers[off]))
-}
-
-// vwriter is the writer's bookkeeping for one vector of a lineage, used
-// under the lineage's lock only: the records whose chains may hold
-// versions no reader needs any more.
-type vwriter struct {
-	lin     *lineage
-	pending []int32
-	swept   int64 // minLive at the last sweep
 }
 
 func (p *vvec[T]) Len() int { return int(p.n) }
@@ -90,17 +117,23 @@ func (p *vvec[T]) slot(i int32) (*vchunk[T], uint32) {
 // at returns record i as of the view's revision. The record is shared
 // with other revisions: callers must not write through the pointer.
 func (p *vvec[T]) at(i int32) *T {
-	// Written out (not through slot), and with the unsafe.Pointer forms
-	// of the atomic loads, to stay within the inliner's budget: a check
-	// reads a dozen records.
+	// Written out (not through slot), and with the unsafe.Pointer form of
+	// the atomic load, to stay within the inliner's budget: a check reads
+	// a dozen records, nearly always the base record or the newest
+	// version.
 	x := uint32(i) + vchunkMin
 	k := bits.Len32(x) - vchunkMinBits - 1
 	c := &p.dir[k]
 	off := x - vchunkMin<<k
-	for v := (*version[T])(atomic.LoadPointer(&c.vers[off])); v != nil; v = (*version[T])(atomic.LoadPointer(&v.prev)) {
-		if v.rev <= p.rev {
-			return &v.v
-		}
+	v := (*version[T])(atomic.LoadPointer(&c.vers[off]))
+	if v == nil {
+		return &c.recs[off]
+	}
+	if v.rev <= p.rev {
+		return &v.v
+	}
+	if o := olderAt(&v.vhead, p.rev); o != nil {
+		return &(*version[T])(unsafe.Pointer(o)).v
 	}
 	return &c.recs[off]
 }
@@ -117,42 +150,18 @@ func (p *vvec[T]) mut(i int32) *T {
 	if head != nil && head.rev == p.rev {
 		return &head.v
 	}
-	nv := &version[T]{rev: p.rev}
+	nv := &version[T]{vhead: vhead{rev: p.rev}}
 	if head == nil {
 		nv.v = c.recs[off]
 	} else {
 		nv.v = head.v
-		nv.prev = unsafe.Pointer(head) // nv is not shared yet
+		ep := p.lin.cur
+		nv.ep, nv.idx = ep.self, ep.old.add(unsafe.Pointer(head))
 	}
+	// Published after head went into the epoch's list, so a reader that
+	// finds nv finds head there too.
 	atomic.StorePointer(&c.vers[off], unsafe.Pointer(nv))
-	if head != nil {
-		// Drop what is below head if no reader needs it. That is O(1);
-		// trimming deeper is left to sweep, which walks chains only when
-		// the oldest live revision has moved. Every chain of two versions
-		// or more is pending for it.
-		long := head.older() != nil
-		if !long {
-			p.w.pending = append(p.w.pending, i)
-		} else if head.rev <= p.w.lin.minLive.Load() {
-			head.setOlder(nil)
-		}
-	}
 	return &nv.v
-}
-
-// trim drops the versions older than the newest one at or below min (the
-// oldest revision any Index still reads), and reports whether the chain
-// still holds more than one version.
-func trim[T any](head *version[T], min int64) bool {
-	for v := head; v != nil; v = v.older() {
-		if v.rev <= min {
-			if v.older() != nil {
-				v.setOlder(nil)
-			}
-			return v != head
-		}
-	}
-	return head.older() != nil
 }
 
 // push appends a zero record and returns its index.
@@ -169,15 +178,12 @@ func (p *vvec[T]) push() int32 {
 // begin prepares a view copied from the parent revision for an Apply
 // writing revision rev.
 func (p *vvec[T]) begin(rev int64, lin *lineage) {
-	p.frozen, p.rev = p.n, rev
-	if p.w == nil || p.w.lin != lin {
-		p.w = &vwriter{lin: lin}
-	}
+	p.frozen, p.rev, p.lin = p.n, rev, lin
 }
 
 // clone copies the view's records into fresh chunks of a new lineage.
 func (p *vvec[T]) clone(lin *lineage) vvec[T] {
-	c := vvec[T]{rev: p.rev, w: &vwriter{lin: lin}}
+	c := vvec[T]{rev: p.rev, lin: lin}
 	for i := range p.n {
 		*c.mut(c.push()) = *p.at(i)
 	}
@@ -185,61 +191,34 @@ func (p *vvec[T]) clone(lin *lineage) vvec[T] {
 	return c
 }
 
-// sweep trims the chains of records written more than once, when older
-// revisions were released since the last sweep, so that versions of
-// records that are not written again do not stay. It runs at most once
-// per release of an epoch (in practice once per garbage collection), and
-// walks only the chains that may hold more than one version.
-func (p *vvec[T]) sweep() {
-	w := p.w
-	min := w.lin.minLive.Load()
-	if len(w.pending) == 0 || min == w.swept {
-		return
-	}
-	w.swept = min
-	slices.Sort(w.pending)
-	all := slices.Compact(w.pending)
-	keep := all[:0]
-	for _, i := range all {
-		c, off := p.slot(i)
-		if trim(c.head(off), min) {
-			keep = append(keep, i)
-		}
-	}
-	w.pending = keep
-}
-
 // lineage is what the revisions derived from one Build share: the
-// vectors' chunks and version chains, the writer lock, and which
-// revisions some Index may still read.
+// vectors' chunks and version chains, the writer lock, and the epoch
+// being written.
 //
-// Liveness is tracked per epoch of up to epochRevs consecutive revisions:
-// every Index points to its epoch, and a cleanup registered on the epoch
-// runs once the collector finds no Index of it left. The oldest live
-// epoch's first revision bounds what a reader may ask for, so versions
-// below it can go. One cleanup per epoch rather than per Index keeps the
-// registration off the cost of most changes.
+// Revisions are grouped in epochs of up to epochRevs consecutive
+// revisions: every Index points to its epoch, each epoch to the next one,
+// and the versions an Apply supersedes go into the list of the epoch it
+// writes in (see version). Holding an Index thus holds what it may read
+// and nothing older; one weak pointer per epoch rather than per version
+// keeps that bookkeeping off the cost of most changes.
 type lineage struct {
 	mu     sync.Mutex // serialises Applies
 	latest int64      // the newest revision written into the vectors
 	dirty  dirty      // scratch lists of the Apply under way
+	cur    *epoch     // the epoch being written (writer only)
 	edits  []edit     // unused edit tokens (see newEdit)
-
-	live    sync.Mutex // guards epochs: cleanups run on their own goroutine
-	epochs  []liveEpoch
-	minLive atomic.Int64
-}
-
-type liveEpoch struct {
-	first int64
-	dead  bool
 }
 
 // epoch is referenced by every Index of its revisions.
 type epoch struct {
-	lin   *lineage
 	first int64
 	revs  int // revisions published in it (writer only)
+	// next is the epoch after this one: an Index of this epoch may read
+	// the versions superseded in any later one. Written by the writer,
+	// never read: it only keeps the later epochs live.
+	next *epoch
+	old  vlist // the versions superseded in this epoch
+	self weak.Pointer[epoch]
 }
 
 const epochRevs = 64
@@ -257,47 +236,51 @@ func (l *lineage) newEdit() *edit {
 	return e
 }
 
-func newLineage(latest int64) *lineage {
-	l := &lineage{latest: latest}
-	l.minLive.Store(latest)
-	return l
-}
+func newLineage(latest int64) *lineage { return &lineage{latest: latest} }
 
+// newEpoch starts the epoch whose first revision is first, after the
+// lineage's current one.
 func (l *lineage) newEpoch(first int64) *epoch {
-	ep := &epoch{lin: l, first: first}
-	l.live.Lock()
-	l.epochs = append(l.epochs, liveEpoch{first: first})
-	if len(l.epochs) == 1 {
-		l.minLive.Store(first)
+	ep := &epoch{first: first}
+	ep.self = weak.Make(ep)
+	if l.cur != nil {
+		l.cur.next = ep
 	}
-	l.live.Unlock()
-	runtime.AddCleanup(ep, l.retire, first)
+	l.cur = ep
 	return ep
 }
 
-// retire records that no Index of the epoch starting at first is left.
-func (l *lineage) retire(first int64) {
-	l.live.Lock()
-	defer l.live.Unlock()
-	for i := range l.epochs {
-		if l.epochs[i].first == first {
-			l.epochs[i].dead = true
-			break
-		}
+// vlist is an append-only list of versions (of any type) that readers
+// index while the writer appends: blocks never move, and the directory
+// of blocks is replaced, not grown in place.
+type vlist struct {
+	dir atomic.Pointer[[]*vblock]
+	n   uint32 // writer only
+}
+
+const vblockSize = 128
+
+type vblock [vblockSize]unsafe.Pointer
+
+// add appends v and returns its index.
+func (l *vlist) add(v unsafe.Pointer) uint32 {
+	i := l.n
+	var dir []*vblock
+	if d := l.dir.Load(); d != nil {
+		dir = *d
 	}
-	k := 0
-	for k < len(l.epochs) && l.epochs[k].dead {
-		k++
+	b := int(i / vblockSize)
+	if b == len(dir) {
+		nd := append(slices.Clip(dir), new(vblock))
+		l.dir.Store(&nd)
+		dir = nd
 	}
-	if k == 0 {
-		return
-	}
-	l.epochs = slices.Delete(l.epochs, 0, k)
-	if len(l.epochs) > 0 {
-		l.minLive.Store(l.epochs[0].first)
-	} else {
-		// No Index left to read anything: the next Apply (there can be
-		// none without an Index) would start a new epoch.
-		l.minLive.Store(math.MaxInt64)
-	}
+	atomic.StorePointer(&dir[b][i%vblockSize], v)
+	l.n++
+	return i
+}
+
+func (l *vlist) at(i uint32) unsafe.Pointer {
+	dir := *l.dir.Load()
+	return atomic.LoadPointer(&dir[i/vblockSize][i%vblockSize])
 }

@@ -5,24 +5,29 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // chainLen counts the versions of record i, newest first.
 func chainLen[T any](p *vvec[T], i int32) int {
 	c, off := p.slot(i)
 	n := 0
-	for v := c.head(off); v != nil; v = v.older() {
-		n++
+	if v := c.head(off); v != nil {
+		for h := &v.vhead; h != nil; h = h.older() {
+			n++
+		}
 	}
 	return n
 }
 
 // TestVvecRevisions writes a vector over several revisions (in place for
-// records pushed by the same revision, by versions otherwise) and checks
-// that every view keeps reading its own revision, before and after the
-// chains are trimmed to what the oldest view needs.
+// records pushed by the same revision, by versions otherwise), one epoch
+// per revision, and checks that every view keeps reading its own
+// revision, before and after other views are released and collected, and
+// that the versions only released views could read are dropped.
 func TestVvecRevisions(t *testing.T) {
 	const n = 3*vchunkMin + 100 // several chunks, the last partial
 	lin := newLineage(1)
@@ -33,13 +38,15 @@ func TestVvecRevisions(t *testing.T) {
 	}
 	type view struct {
 		v    vvec[int]
+		ep   *epoch // what an Index of the view would hold
 		want func(i int) int
 		n    int
 	}
-	views := []view{{v, func(i int) int { return i }, n}}
+	views := []view{{v, lin.newEpoch(1), func(i int) int { return i }, n}}
 	changed := []int32{0, vchunkMin - 1, vchunkMin, 200, n - 1}
 	for rev := int64(2); rev <= 6; rev++ {
 		v.begin(rev, lin)
+		ep := lin.newEpoch(rev)
 		for _, i := range changed {
 			*v.mut(i) = -int(rev)
 			*v.mut(i) -= 1000 // a second write in the same revision is in place
@@ -47,7 +54,7 @@ func TestVvecRevisions(t *testing.T) {
 		*v.mut(v.push()) = int(rev) * 10
 		lin.latest = rev
 		r := rev
-		views = append(views, view{v, func(i int) int {
+		views = append(views, view{v, ep, func(i int) int {
 			for _, c := range changed {
 				if int32(i) == c {
 					return -int(r) - 1000
@@ -59,58 +66,53 @@ func TestVvecRevisions(t *testing.T) {
 			return i
 		}, n + int(rev) - 1})
 	}
-	check := func(t *testing.T, from int) {
+	check := func(t *testing.T, keep ...int) {
 		t.Helper()
-		for k, tc := range views[from:] {
+		for _, k := range keep {
+			tc := views[k]
 			if tc.v.Len() != tc.n {
-				t.Fatalf("view %d: Len = %d, want %d", from+k, tc.v.Len(), tc.n)
+				t.Fatalf("view %d: Len = %d, want %d", k, tc.v.Len(), tc.n)
 			}
 			for i := range tc.n {
 				if got := *tc.v.at(int32(i)); got != tc.want(i) {
-					t.Fatalf("view %d (revision %d): at(%d) = %d, want %d", from+k, tc.v.rev, i, got, tc.want(i))
+					t.Fatalf("view %d (revision %d): at(%d) = %d, want %d", k, tc.v.rev, i, got, tc.want(i))
 				}
 			}
 		}
 	}
-	t.Run("every view", func(t *testing.T) { check(t, 0) })
+	t.Run("every view", func(t *testing.T) { check(t, 0, 1, 2, 3, 4, 5) })
 	if got := chainLen(&v, 200); got != 5 {
 		t.Fatalf("record 200 has %d versions, want 5", got)
 	}
-	if got := len(v.w.pending); got != len(changed) {
-		t.Fatalf("%d chains pending, want %d", got, len(changed))
-	}
-	// Revisions below 6 released: a write over a version at or below 6
-	// drops what is below that version.
-	lin.minLive.Store(6)
-	v.begin(7, lin)
-	*v.mut(200) = 7
-	lin.latest = 7
-	if got := chainLen(&v, 200); got != 2 { // revisions 7 and 6
-		t.Fatalf("after a write at minLive 6: %d versions, want 2", got)
-	}
-	t.Run("live views after a trim", func(t *testing.T) { check(t, 5) })
-	// A sweep trims the chains that were not written again.
-	v.w.pending = append(v.w.pending, 0, 0) // duplicates are allowed
-	v.sweep()
-	if got := len(v.w.pending); got != 1 {
-		t.Errorf("%d chains pending after the sweep, want 1 (record 200)", got)
-	}
-	for _, i := range changed {
-		want := 1 // revision 6
-		if i == 200 {
-			want = 2 // revisions 7 and 6
+	// Release every view but those kept, and collect: the versions only
+	// released views could read go, what a kept view reads stays.
+	release := func(keep ...int) {
+		for k := range views {
+			if !slices.Contains(keep, k) {
+				views[k].ep = nil
+			}
 		}
-		if got := chainLen(&v, i); got != want {
-			t.Errorf("record %d after a sweep at minLive 6: %d versions, want %d", i, got, want)
-		}
+		runtime.GC()
+		runtime.GC()
 	}
-	t.Run("live views after a sweep", func(t *testing.T) { check(t, 5) })
+	release(2, 5)
+	t.Run("revisions 3 and 6 held", func(t *testing.T) { check(t, 2, 5) })
+	// Revision 3 walks from revision 6 down to its own version; the one
+	// of revision 2 stays too (superseded in epoch 3).
+	if got := chainLen(&v, 200); got != 5 {
+		t.Errorf("with revision 3 held, record 200 has %d versions, want 5 (revisions 6 to 2)", got)
+	}
+	release(5)
+	t.Run("revision 6 held", func(t *testing.T) { check(t, 5) })
+	// What epoch 6 superseded (revision 5) stays until epoch 6 goes.
+	if got := chainLen(&v, 200); got != 2 {
+		t.Errorf("with revision 6 held, record 200 has %d versions, want 2 (revisions 6 and 5)", got)
+	}
 }
 
 // TestLineageReleasesRevisions publishes revisions, drops every Index but
-// the newest, and expects the collector's cleanups to raise the oldest
-// live revision, so that the next sweep trims the chain of a record
-// changed in every revision.
+// the newest, and expects the collector to drop the versions of a record
+// changed in every revision that only the released Indexes could read.
 func TestLineageReleasesRevisions(t *testing.T) {
 	s := Snapshot{
 		Nodes: []Node{{Resource: Org("o")}, {Resource: Project("p"), Parent: Org("o")}},
@@ -131,14 +133,10 @@ func TestLineageReleasesRevisions(t *testing.T) {
 	}
 	runtime.KeepAlive(held)
 	held = nil
-	lin := ix.lin
-	deadline := time.Now().Add(10 * time.Second)
-	for lin.minLive.Load() < ix.ep.first && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-	if got := lin.minLive.Load(); got < ix.ep.first {
-		t.Fatalf("oldest live revision %d, want at least %d (the live epoch's first)", got, ix.ep.first)
+	runtime.GC()
+	runtime.GC()
+	if got := chainLen(&ix.users, u); got > epochRevs+1 {
+		t.Fatalf("after release, the user has %d versions, want at most %d", got, epochRevs+1)
 	}
 	rev := ix.Revision() + 1
 	ix = ix.Apply(rev, []Change{SetGrant(UserP("u"), Project("p"), SetOf(Admin))})
@@ -152,7 +150,7 @@ func TestLineageReleasesRevisions(t *testing.T) {
 
 // TestHeldRevisionsSurviveTrimming publishes many revisions of a few
 // records, holds a random selection of them for a while, and collects
-// garbage often, so chains are trimmed while
+// garbage often, so versions are dropped while
 // revisions are held and released. Every held revision must keep
 // answering as it did when it was published.
 func TestHeldRevisionsSurviveTrimming(t *testing.T) {
@@ -215,12 +213,82 @@ func TestHeldRevisionsSurviveTrimming(t *testing.T) {
 		}
 	}
 	verify(3000)
-	if min := e.Index().lin.minLive.Load(); min <= 1 {
-		t.Fatalf("oldest live revision still %d after releasing revisions", min)
+	held = nil
+	runtime.GC()
+	runtime.GC()
+	ix := e.Index()
+	for _, u := range users {
+		i, _ := ix.userIdx(u)
+		if got := chainLen(&ix.users, i); got > epochRevs+1 {
+			t.Fatalf("user %s keeps %d versions after every older revision was released, want at most %d", u, got, epochRevs+1)
+		}
 	}
 }
 
 func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+// TestHeldRevisionsUnderConcurrentWrites has readers hold Indexes for a
+// while and re-read them while the writer publishes revisions and the
+// collector runs: a held Index must keep answering as when it was
+// published, whatever was superseded and dropped meanwhile (run with
+// -race).
+func TestHeldRevisionsUnderConcurrentWrites(t *testing.T) {
+	s := Snapshot{Nodes: []Node{{Resource: Org("o")}}}
+	var users, projects []string
+	for i := range 3 {
+		u, p := fmt.Sprintf("u%d", i), fmt.Sprintf("p%d", i)
+		users, projects = append(users, u), append(projects, p)
+		s.Users = append(s.Users, User{ID: u, Active: true})
+		s.Nodes = append(s.Nodes, Node{Resource: Project(p), Parent: Org("o")})
+	}
+	answers := func(ix *Index) []Set {
+		var out []Set
+		for _, u := range users {
+			for _, p := range projects {
+				out = append(out, ix.Effective(u, Project(p)))
+			}
+		}
+		return out
+	}
+	e := NewEngine()
+	if err := e.Load(s, 1); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 5))
+			for !stop.Load() {
+				ix := e.Index()
+				want := answers(ix)
+				// Hold it across a few of the writer's revisions.
+				for range 1 + r.IntN(50) {
+					runtime.Gosched()
+				}
+				if got := answers(ix); !reflect.DeepEqual(got, want) {
+					t.Errorf("revision %d answers %v, first %v", ix.Revision(), got, want)
+					return
+				}
+			}
+		}()
+	}
+	r := rand.New(rand.NewPCG(8, 8))
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
+	for rev := int64(2); rev < 3*epochRevs*10; rev++ {
+		c := SetGrant(UserP(pick(r, users)), Project(pick(r, projects)), pick(r, sets))
+		if err := e.Apply(rev, []Change{c}); err != nil {
+			t.Fatal(err)
+		}
+		if rev%100 == 0 {
+			runtime.GC()
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+}
 
 // TestLineageEditsAreUnique draws edit tokens across several blocks: an
 // Apply may change in place only what its own token allocated, so no two
