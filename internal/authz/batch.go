@@ -137,6 +137,7 @@ const touchIDsBlock = 128
 // It returns a value only so that the loads are kept.
 func (t txn) touchIDs(cs []Change) uint32 {
 	ix := t.ix
+	ids := ix.idt()
 	var hs [2 * touchIDsBlock]uint64
 	var tabs [2 * touchIDsBlock]*itable
 	n := 0
@@ -154,17 +155,17 @@ func (t txn) touchIDs(cs []Change) uint32 {
 		switch c.Op {
 		case OpSetGrant:
 			if r := c.Grant.Resource; r.Kind.Valid() {
-				add(&ix.nodeIDs[r.Kind], r.ID)
+				add(&ids.nodeIDs[r.Kind], r.ID)
 			}
 			switch p := c.Grant.Principal; p.Kind {
 			case PrincipalUser:
-				add(&ix.userIDs, p.ID)
+				add(&ids.userIDs, p.ID)
 			case PrincipalGroup:
-				add(&ix.grpIDs, p.ID)
+				add(&ids.grpIDs, p.ID)
 			}
 		case OpAddMember, OpRemoveMember:
-			add(&ix.grpIDs, c.Member.Group)
-			add(&ix.userIDs, c.Member.User)
+			add(&ids.grpIDs, c.Member.Group)
+			add(&ids.userIDs, c.Member.User)
 		}
 	}
 	for k := range n {
@@ -173,9 +174,9 @@ func (t txn) touchIDs(cs []Change) uint32 {
 			continue
 		}
 		switch {
-		case tabs[k] == ix.userIDs.tab:
+		case tabs[k] == ids.userIDs.tab:
 			s += uint32(ix.users.at(i).hot.idLen)
-		case tabs[k] == ix.grpIDs.tab:
+		case tabs[k] == ids.grpIDs.tab:
 			s += uint32(ix.groups.at(i).org)
 		case int(i) < ix.nhot.Len():
 			s += uint32(ix.nhot.at(i).idLen) + uint32(ix.nodes.at(i).parent)

@@ -114,11 +114,13 @@ func (d *dict) needsRebuild() bool {
 }
 
 // rebuildDicts makes fresh tables from the records (every index, dead or
-// alive, keeps its ID) and drops overlays and build maps.
+// alive, keeps its ID) and drops overlays and build maps. ix.ids must be
+// the transaction's own (txn.ids).
 func (ix *Index) rebuildDicts(force bool) {
+	ids := ix.ids
 	var counts [numKinds]int
 	for k := KindOrganization; k < numKinds; k++ {
-		if force || ix.nodeIDs[k].needsRebuild() {
+		if force || ids.nodeIDs[k].needsRebuild() {
 			// Only when some table is rebuilt anyway: counting is O(n).
 			for i := int32(0); i < int32(ix.nodes.Len()); i++ {
 				counts[ix.nodes.at(i).kind]++
@@ -127,7 +129,7 @@ func (ix *Index) rebuildDicts(force bool) {
 		}
 	}
 	for k := KindOrganization; k < numKinds; k++ {
-		if !force && !ix.nodeIDs[k].needsRebuild() {
+		if !force && !ids.nodeIDs[k].needsRebuild() {
 			continue
 		}
 		t := newItable(counts[k])
@@ -138,23 +140,23 @@ func (ix *Index) rebuildDicts(force bool) {
 				o.ents = append(o.ents, orderEntry{r.id, i})
 			}
 		}
-		ix.nodeIDs[k] = dict{tab: t}
+		ids.nodeIDs[k] = dict{tab: t}
 		slices.SortFunc(o.ents, func(a, b orderEntry) int { return cmp.Compare(a.id, b.id) })
-		ix.order[k] = o
+		ids.order[k] = o
 	}
-	if force || ix.userIDs.needsRebuild() {
+	if force || ids.userIDs.needsRebuild() {
 		t := newItable(ix.users.Len())
 		for i := int32(0); i < int32(ix.users.Len()); i++ {
 			t.insert(strHash{}.hash(ix.users.at(i).id), i)
 		}
-		ix.userIDs = dict{tab: t}
+		ids.userIDs = dict{tab: t}
 	}
-	if force || ix.grpIDs.needsRebuild() {
+	if force || ids.grpIDs.needsRebuild() {
 		t := newItable(ix.groups.Len())
 		for i := int32(0); i < int32(ix.groups.Len()); i++ {
 			t.insert(strHash{}.hash(ix.groups.at(i).id), i)
 		}
-		ix.grpIDs = dict{tab: t}
+		ids.grpIDs = dict{tab: t}
 	}
 }
 

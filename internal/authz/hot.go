@@ -110,10 +110,23 @@ type dirty struct {
 	sink uint32 // what touchIDs read
 }
 
-func (t txn) newID() {
+// ids returns the Index's ID tables for adding an ID, copied (or
+// created) unless this transaction's edit made them, and marks the
+// dictionaries for a rebuild check.
+func (t txn) ids() *idTables {
 	if t.d != nil {
 		t.d.ids = true
 	}
+	ix := t.ix
+	if ix.ids == nil || ix.ids.owner != t.e {
+		c := &idTables{}
+		if ix.ids != nil {
+			*c = *ix.ids
+		}
+		c.owner = t.e
+		ix.ids = c
+	}
+	return ix.ids
 }
 
 func (t txn) mutUser(i int32) *userRec {

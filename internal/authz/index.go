@@ -30,23 +30,46 @@ var (
 // index is kept (marked dead) when the entity is deleted and reused if it
 // comes back, so stale references can never alias a different entity.
 type Index struct {
-	rev     int64
-	nodeIDs [numKinds]dict
-	userIDs dict
-	grpIDs  dict
-	nodes   vvec[nodeRec]
-	users   vvec[userRec]
-	groups  vvec[groupRec]
+	rev int64
+	// ID tables and sorted orders, which only a change adding an ID
+	// changes: shared between revisions until then, so that the struct
+	// every Apply copies stays small (see ids).
+	ids    *idTables
+	nodes  vvec[nodeRec]
+	users  vvec[userRec]
+	groups vvec[groupRec]
 	// Check-path copies of nodes (hot.go), and the permission
 	// sets their inline grants point into.
-	nhot vvec[nodeHot]
-	sets *setTable
-	// Node indexes of each kind sorted by ID (query.go), rebuilt with the
-	// kind's ID table.
-	order [numKinds]*kindOrder
+	nhot  vvec[nodeHot]
+	sets  *setTable
 	stats Stats
 	lin   *lineage
 	ep    *epoch // keeps the versions the Index may read live (vvec.go)
+}
+
+// idTables are an Index's ID dictionaries and the node orders built with
+// them. Shared like an organization's sets: owner is the edit that made
+// the struct, the only one that may change it in place (txn.ids).
+type idTables struct {
+	nodeIDs [numKinds]dict
+	userIDs dict
+	grpIDs  dict
+	// Node indexes of each kind sorted by ID (query.go), rebuilt with the
+	// kind's ID table.
+	order [numKinds]*kindOrder
+	owner *edit
+}
+
+// noIDs are the ID tables of the zero Index.
+var noIDs idTables
+
+// idt returns the Index's ID tables. Callers must not write through the
+// pointer (see txn.ids).
+func (ix *Index) idt() *idTables {
+	if ix.ids == nil {
+		return &noIDs
+	}
+	return ix.ids
 }
 
 // Stats counts live facts.
@@ -135,11 +158,13 @@ func Build(s Snapshot, revision int64) *Index {
 // BuildChecked is Build that also returns the skipped facts' errors.
 func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	t := txn{ix: &Index{}, e: &edit{}}
-	for k := range t.ix.nodeIDs {
-		t.ix.nodeIDs[k] = buildDict(0)
+	ids := &idTables{owner: t.e}
+	for k := range ids.nodeIDs {
+		ids.nodeIDs[k] = buildDict(0)
 	}
-	t.ix.userIDs = buildDict(len(s.Users))
-	t.ix.grpIDs = buildDict(len(s.Groups))
+	ids.userIDs = buildDict(len(s.Users))
+	ids.grpIDs = buildDict(len(s.Groups))
+	t.ix.ids = ids
 	var errs []error
 	note := func(err error) {
 		if err != nil {
@@ -340,7 +365,7 @@ func (ix *Index) nodeIdx(r Resource) (int32, bool) {
 	if !r.Kind.Valid() {
 		return 0, false
 	}
-	i, ok := lookup(&ix.nodeIDs[r.Kind], r.ID, ix.sameNode)
+	i, ok := lookup(&ix.idt().nodeIDs[r.Kind], r.ID, ix.sameNode)
 	if !ok || !ix.nodes.at(i).alive {
 		return 0, false
 	}
@@ -348,7 +373,7 @@ func (ix *Index) nodeIdx(r Resource) (int32, bool) {
 }
 
 func (ix *Index) userIdx(id string) (int32, bool) {
-	i, ok := lookup(&ix.userIDs, id, ix.sameUser)
+	i, ok := lookup(&ix.idt().userIDs, id, ix.sameUser)
 	if !ok || !ix.users.at(i).hot.alive {
 		return 0, false
 	}
@@ -356,7 +381,7 @@ func (ix *Index) userIdx(id string) (int32, bool) {
 }
 
 func (ix *Index) groupIdx(id string) (int32, bool) {
-	i, ok := lookup(&ix.grpIDs, id, ix.sameGroup)
+	i, ok := lookup(&ix.idt().grpIDs, id, ix.sameGroup)
 	if !ok || !ix.groups.at(i).alive {
 		return 0, false
 	}
@@ -381,7 +406,7 @@ func (t txn) upsertNode(n Node) error {
 		}
 		parent = p
 	}
-	i, known := lookup(&ix.nodeIDs[n.Kind], n.ID, ix.sameNode)
+	i, known := lookup(&ix.idt().nodeIDs[n.Kind], n.ID, ix.sameNode)
 	if known && ix.nodes.at(i).alive {
 		old := ix.nodes.at(i).parent
 		if old == parent {
@@ -405,8 +430,7 @@ func (t txn) upsertNode(n Node) error {
 	}
 	if !known {
 		i = ix.nodes.push()
-		ix.nodeIDs[n.Kind].set(t.e, n.ID, i)
-		t.newID()
+		t.ids().nodeIDs[n.Kind].set(t.e, n.ID, i)
 	}
 	*t.mutNode(i) = nodeRec{id: n.ID, kind: n.Kind, alive: true, parent: parent}
 	if parent >= 0 {
@@ -473,7 +497,7 @@ func (t txn) setUser(u User) error {
 	if u.ID == "" {
 		return fmt.Errorf("%w: empty user id", ErrInvalidChange)
 	}
-	i, known := lookup(&ix.userIDs, u.ID, ix.sameUser)
+	i, known := lookup(&ix.idt().userIDs, u.ID, ix.sameUser)
 	if known && ix.users.at(i).hot.alive {
 		if ix.users.at(i).hot.active != u.Active {
 			t.mutUser(i).hot.active = u.Active
@@ -482,8 +506,7 @@ func (t txn) setUser(u User) error {
 	}
 	if !known {
 		i = ix.users.push()
-		ix.userIDs.set(t.e, u.ID, i)
-		t.newID()
+		t.ids().userIDs.set(t.e, u.ID, i)
 	}
 	*t.mutUser(i) = userRec{id: u.ID, hot: userHot{alive: true, active: u.Active}}
 	ix.stats.Users++
@@ -526,7 +549,7 @@ func (t txn) upsertGroup(g Group) error {
 	if !ok {
 		return fmt.Errorf("%w: organization %q of group %q", ErrUnknownNode, g.Org, g.ID)
 	}
-	i, known := lookup(&ix.grpIDs, g.ID, ix.sameGroup)
+	i, known := lookup(&ix.idt().grpIDs, g.ID, ix.sameGroup)
 	if known && ix.groups.at(i).alive {
 		old := ix.groups.at(i).org
 		if old != org {
@@ -540,8 +563,7 @@ func (t txn) upsertGroup(g Group) error {
 	}
 	if !known {
 		i = ix.groups.push()
-		ix.grpIDs.set(t.e, g.ID, i)
-		t.newID()
+		t.ids().grpIDs.set(t.e, g.ID, i)
 	}
 	*ix.groups.mut(i) = groupRec{id: g.ID, alive: true, org: org}
 	or := t.mutOrg(org)

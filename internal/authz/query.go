@@ -40,7 +40,8 @@ func (ix *Index) CheckAny(user string, need Set, res Resource) bool {
 // instead of one after the other. The same goes for the two hot records
 // that confirm the IDs, which the check reads next anyway.
 func (ix *Index) resolve(user string, res Resource) (ui int32, uh *userHot, ni int32, nh *nodeHot) {
-	if ut, nt := ix.userIDs.tab, ix.nodeIDs[res.Kind].tab; ut != nil && nt != nil {
+	ids := ix.idt()
+	if ut, nt := ids.userIDs.tab, ids.nodeIDs[res.Kind].tab; ut != nil && nt != nil {
 		hu, hn := strHash{}.hash(user), strHash{}.hash(res.ID)
 		ui, ni = ut.candidate(hu), nt.candidate(hn)
 		if ui >= 0 && ni >= 0 {
@@ -72,7 +73,7 @@ func (ix *Index) hotNodeIdx(r Resource) (int32, bool) {
 	if !r.Kind.Valid() {
 		return 0, false
 	}
-	if t := ix.nodeIDs[r.Kind].tab; t != nil {
+	if t := ix.idt().nodeIDs[r.Kind].tab; t != nil {
 		if i := t.candidate(strHash{}.hash(r.ID)); i >= 0 {
 			if h := ix.nhot.at(i); ix.nodeIs(i, h, r.ID) {
 				return i, h.alive
@@ -422,11 +423,12 @@ func (ix *Index) scanMarked(m *heldMarks, kind Kind, after string, limit int) ([
 // scan is the scan strategy: nodes of kind in ID order after the cursor,
 // those for which reach holds, until limit of them and one more.
 func (ix *Index) scan(kind Kind, after string, limit int, reach func(int32) bool) (ids []string, next string) {
-	ord := ix.order[kind]
+	tabs := ix.idt()
+	ord := tabs.order[kind]
 	// IDs added since the sorted table was built sit in the dictionary's
 	// overlay, which is bounded by a fraction of the table.
 	var extra []orderEntry
-	ix.nodeIDs[kind].over.each(func(id string, i int32) bool {
+	tabs.nodeIDs[kind].over.each(func(id string, i int32) bool {
 		if id > after {
 			extra = append(extra, orderEntry{id, i})
 		}
