@@ -2,7 +2,6 @@ package authz
 
 import (
 	"math/bits"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -252,7 +251,12 @@ func (l *lineage) newEpoch(first int64) *epoch {
 
 // vlist is an append-only list of versions (of any type) that readers
 // index while the writer appends: blocks never move, and the directory
-// of blocks is replaced, not grown in place.
+// of blocks grows by append, its new entry written before the longer
+// directory is published. A reader indexes only below the length of the
+// directory it loaded, so entries the writer adds past that length, in
+// the same array or a copy, are never read through it; and doubling keeps
+// a new block amortised O(1), where a copy per block costs O(blocks²)
+// over an epoch of large batches.
 type vlist struct {
 	dir atomic.Pointer[[]*vblock]
 	n   uint32 // writer only
@@ -271,7 +275,7 @@ func (l *vlist) add(v unsafe.Pointer) uint32 {
 	}
 	b := int(i / vblockSize)
 	if b == len(dir) {
-		nd := append(slices.Clip(dir), new(vblock))
+		nd := append(dir, new(vblock))
 		l.dir.Store(&nd)
 		dir = nd
 	}
