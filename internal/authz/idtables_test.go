@@ -194,9 +194,9 @@ func (s Snapshot) changes() []Change {
 }
 
 // Every Apply allocates and copies an Index: what rarely changes stays
-// behind pointers (ids), so that the copy fits a 288-byte size class.
+// behind pointers (ids), so that the copy fits a 256-byte size class.
 func TestIndexSize(t *testing.T) {
-	if got := unsafe.Sizeof(Index{}); got > 288 {
-		t.Fatalf("Index is %d bytes, want at most 288", got)
+	if got := unsafe.Sizeof(Index{}); got > 256 {
+		t.Fatalf("Index is %d bytes, want at most 256", got)
 	}
 }

@@ -42,7 +42,7 @@ type Index struct {
 	// sets their inline grants point into.
 	nhot  vvec[nodeHot]
 	sets  *setTable
-	stats Stats
+	stats counts
 	lin   *lineage
 	ep    *epoch // keeps the versions the Index may read live (vvec.go)
 }
@@ -146,7 +146,21 @@ func groupKey(i int32) uint32 { return uint32(i) | groupBit }
 func (ix *Index) Revision() int64 { return ix.rev }
 
 // Stats returns live fact counts.
-func (ix *Index) Stats() Stats { return ix.stats }
+func (ix *Index) Stats() Stats {
+	c := &ix.stats
+	return Stats{
+		Nodes: int(c.Nodes), Users: int(c.Users), Groups: int(c.Groups),
+		Members: int(c.Members), Grants: int(c.Grants), SuperAdmins: int(c.SuperAdmins),
+	}
+}
+
+// counts are the Index's Stats in 32 bits, so that the struct every Apply
+// copies fits a smaller size class: entities have int32 indexes anyway,
+// and 2^31 members or grants would take far more memory than a process
+// holding an Index has.
+type counts struct {
+	Nodes, Users, Groups, Members, Grants, SuperAdmins int32
+}
 
 // Build indexes a full snapshot. Facts that do not fit (dangling parents,
 // members of unknown groups, ...) are skipped; BuildChecked reports them.
@@ -750,7 +764,7 @@ func (t txn) setGrantIdx(n int32, pk uint32, perms Set) {
 			gr.filter |= nodeBit(n)
 		}
 	}
-	ix.stats.Grants += nr.grants.Len() - before
+	ix.stats.Grants += int32(nr.grants.Len() - before)
 }
 
 func (t txn) setSuperAdmin(sa SuperAdmin, on bool) error {
