@@ -80,3 +80,57 @@ func TestVlistAppendWhileReading(t *testing.T) {
 		})
 	}
 }
+
+// The views of a lineage share one chunk directory that later revisions
+// fill in place: a view taken before some chunks existed keeps reading
+// its records, while newer views read the new chunks too.
+func TestVvecDirectoryShared(t *testing.T) {
+	tests := []struct {
+		name       string
+		start, add int // records at the first view, records each later revision pushes
+	}{
+		{"empty start", 0, vchunkMin},
+		{"inside a chunk", 10, 5},
+		{"across chunks", vchunkMin - 1, 3 * vchunkMin},
+		{"many chunks", 3, 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lin := newLineage(1)
+			var v vvec[int]
+			v.begin(1, lin)
+			for i := range tc.start {
+				*v.mut(v.push()) = i
+			}
+			lin.newEpoch(1)
+			views := []vvec[int]{v}
+			for rev := int64(2); rev <= 5; rev++ {
+				v.begin(rev, lin)
+				lin.newEpoch(rev)
+				for range tc.add {
+					i := v.push()
+					*v.mut(i) = int(i)
+				}
+				if v.n > 0 {
+					*v.mut(0) = -int(rev) // a version over an old record
+				}
+				lin.latest = rev
+				views = append(views, v)
+			}
+			for k, w := range views {
+				if w.dir != views[len(views)-1].dir && w.n > 0 {
+					t.Fatalf("view %d has a directory of its own", k)
+				}
+				for i := range w.n {
+					want := int(i)
+					if i == 0 && k > 0 {
+						want = -int(w.rev)
+					}
+					if got := *w.at(i); got != want {
+						t.Fatalf("view %d (rev %d): record %d = %d, want %d", k, w.rev, i, got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -31,7 +31,11 @@ import (
 // when the slot is empty (every record of a fresh Build), the base record,
 // the last two independent of each other.
 type vvec[T any] struct {
-	dir []vchunk[T]
+	// dir is shared by the views of a lineage and filled in place: a
+	// view reads only the chunks below its length, and a chunk is never
+	// replaced once written. A pointer rather than a slice keeps the view
+	// (copied into every Index an Apply makes) small.
+	dir *[vchunks]vchunk[T]
 	n   int32
 	// frozen is the length of the parent revision: records below it may
 	// be read by published revisions and change only through versions;
@@ -45,6 +49,8 @@ type vvec[T any] struct {
 const (
 	vchunkMinBits = 6
 	vchunkMin     = 1 << vchunkMinBits
+	// vchunks is enough chunks for every int32 index.
+	vchunks = 32 - vchunkMinBits
 )
 
 // vers[j] is a *version[T], read and written atomically (as
@@ -166,9 +172,12 @@ func (p *vvec[T]) mut(i int32) *T {
 // push appends a zero record and returns its index.
 func (p *vvec[T]) push() int32 {
 	i := p.n
-	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; k == len(p.dir) {
+	if p.dir == nil {
+		p.dir = new([vchunks]vchunk[T])
+	}
+	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; p.dir[k].recs == nil {
 		size := vchunkMin << k
-		p.dir = append(p.dir, vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size)})
+		p.dir[k] = vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size)}
 	}
 	p.n++
 	return i
