@@ -188,7 +188,12 @@ func (b *Browser) Visit(path string) {
 // form field's name="..." shortcut "#f-<name>" as the console renders it).
 func (b *Browser) Fill(sel, value string) {
 	b.T.Helper()
-	b.run("filling "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	// Focus and key events rather than chromedp.SendKeys: SendKeys reads
+	// the node's attributes without the node's lock (to spot file inputs)
+	// while chromedp's event loop may be updating them, which the race
+	// detector reports as a data race in the test.
+	b.run("filling "+sel, chromedp.Clear(chromedp.CSS(sel)),
+		chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.KeyEvent(value))
 }
 
 // Select chooses value in the <select> matched by sel.
