@@ -95,6 +95,10 @@ var metrics = []struct {
 	{"grant_p99", "grant add/remove p99", "ns"},
 	{"member_p50", "membership add/remove p50", "ns"},
 	{"member_p99", "membership add/remove p99", "ns"},
+	{"grant_burst_p50", "grant add/remove back to back, p50", "ns"},
+	{"grant_burst_p99", "grant add/remove back to back, p99", "ns"},
+	{"member_burst_p50", "membership add/remove back to back, p50", "ns"},
+	{"member_burst_p99", "membership add/remove back to back, p99", "ns"},
 }
 
 type sys struct {
@@ -617,6 +621,76 @@ func (o *Options) updates(ctx context.Context, w *world, live []*sys, mm *mismat
 	}
 	run("grant", grants, gprobes, GrantRemove)
 	run("member", members, mprobes, MemberRemove)
+	o.burst(ctx, live, grants, gprobes, GrantRemove, "grant", mm)
+	o.burst(ctx, live, members, mprobes, MemberRemove, "member", mm)
+}
+
+// burst applies the same changes to one system at a time, back to back,
+// each timed, then undoes them back to back: a stream of changes (an
+// identity-provider group sync, a bulk import, a Terraform apply), where
+// each change finds the system's code and upper structures warm from the
+// one before. The interleaved figures of updates are those of an isolated
+// change, made right after the other systems ran theirs. The first
+// change's question is compared with Gatehouse's answer after the stream
+// and after undoing it. A system stops adding changes once it has spent
+// the check budget, and always undoes what it added.
+func (o *Options) burst(ctx context.Context, live []*sys, ups []Update, probes []Query, undo UpdateKind, metric string, mm *mismatches) {
+	if len(ups) == 0 {
+		return
+	}
+	q := probes[0]
+	before, _ := live[0].s.Check(ctx, q.User, q.Perm, q.Res)
+	var after bool
+	for i, s := range live {
+		var lat []time.Duration
+		var spent time.Duration
+		added := 0
+		for _, u := range ups {
+			if spent > o.CheckBudget {
+				break
+			}
+			t0 := time.Now()
+			err := s.s.Apply(ctx, u)
+			el := time.Since(t0)
+			spent += el
+			if err != nil {
+				mm.add("%s: %s back to back: %v", s.s.Name(), u.Kind, err)
+				break
+			}
+			lat = append(lat, el)
+			added++
+		}
+		if added == len(ups) {
+			got, err := s.s.Check(ctx, q.User, q.Perm, q.Res)
+			if i == 0 {
+				after = got
+			} else if err != nil || got != after {
+				mm.add("%s: after %d %s changes back to back, %v for %+v, Gatehouse %v (err %v)", s.s.Name(), added, metric, got, q, after, err)
+			}
+		}
+		for _, u := range ups[:added] {
+			back := u
+			back.Kind = undo
+			t0 := time.Now()
+			err := s.s.Apply(ctx, back)
+			el := time.Since(t0)
+			if err != nil {
+				mm.add("%s: %s back to back: %v", s.s.Name(), back.Kind, err)
+				break
+			}
+			lat = append(lat, el)
+		}
+		if got, err := s.s.Check(ctx, q.User, q.Perm, q.Res); err != nil || got != before {
+			mm.add("%s: after undoing %d %s changes back to back, %v for %+v, Gatehouse %v (err %v)", s.s.Name(), added, metric, got, q, before, err)
+		}
+		p50, p99, _ := percentiles(lat)
+		if len(lat) < 2*len(ups) && len(lat) > 0 {
+			p50.Note = fmt.Sprintf("of %d", len(lat))
+		}
+		s.res.Values[metric+"_burst_p50"] = p50
+		s.res.Values[metric+"_burst_p99"] = p99
+		o.logf("%s: %s changes back to back: %d, p50 %s p99 %s", s.s.Name(), metric, len(lat), durStr(p50.V), durStr(p99.V))
+	}
 }
 
 // probe asks one question of the systems that applied a change (and of
