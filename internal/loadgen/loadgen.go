@@ -354,7 +354,10 @@ func (c *client) readAnswer() (status int, closeAfter bool, err error) {
 			err = c.readN(length)
 		default:
 			closeAfter = true
-			c.body, err = appendAll(c.body, c.r)
+			c.body, err = appendAll(c.body, io.LimitReader(c.r, maxAnswer+1))
+			if err == nil && len(c.body) > maxAnswer {
+				err = errTooLarge
+			}
 		}
 		return status, closeAfter, err
 	}
@@ -376,8 +379,17 @@ func (c *client) readLine() ([]byte, error) {
 	return bytes.TrimRight(line, "\r\n"), nil
 }
 
+// maxAnswer bounds an answer's body: a length or chunk size beyond it
+// is refused rather than allocated.
+const maxAnswer = 64 << 20
+
+var errTooLarge = fmt.Errorf("answer larger than %d bytes", maxAnswer)
+
 func (c *client) readN(n int) error {
 	start := len(c.body)
+	if n > maxAnswer-start {
+		return errTooLarge
+	}
 	c.body = slices.Grow(c.body, n)[:start+n]
 	_, err := io.ReadFull(c.r, c.body[start:])
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

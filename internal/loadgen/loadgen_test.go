@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -254,6 +256,47 @@ func TestRefusesNonLoopback(t *testing.T) {
 	for _, u := range []string{"http://10.0.0.1:8080", "http://example.com", "::bad", "ftp://127.0.0.1/"} {
 		if _, err := Run(t.Context(), Config{BaseURL: u, Paths: []string{"/"}}); err == nil {
 			t.Fatalf("Run(%q) accepted a non-loopback target", u)
+		}
+	}
+}
+
+// FuzzReadAnswer feeds the answer parser arbitrary bytes: it must return
+// (an answer or an error) without panicking, and never accept a body
+// larger than maxAnswer.
+func FuzzReadAnswer(f *testing.F) {
+	for _, seed := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.0 200 OK\r\n\r\nuntil the end",
+		"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffff\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &client{method: http.MethodGet, r: bufio.NewReader(bytes.NewReader(data))}
+		for range 8 { // a few answers on one connection, then the input ends
+			if _, _, err := c.readAnswer(); err != nil {
+				return
+			}
+			if len(c.body) > maxAnswer {
+				t.Fatalf("accepted a body of %d bytes", len(c.body))
+			}
+		}
+	})
+}
+
+// TestRefusesHugeAnswers: a length or chunk size past maxAnswer is an
+// error, not an allocation.
+func TestRefusesHugeAnswers(t *testing.T) {
+	for _, answer := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffff\r\n",
+	} {
+		c := &client{method: http.MethodGet, r: bufio.NewReader(strings.NewReader(answer))}
+		if _, _, err := c.readAnswer(); !errors.Is(err, errTooLarge) {
+			t.Errorf("%q: err %v, want %v", answer, err, errTooLarge)
 		}
 	}
 }
