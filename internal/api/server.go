@@ -379,7 +379,9 @@ func withMessage(body any, method string) any {
 // its keys in encoding/json's order and, for a write, its "message" (see
 // withMessage). writeJSON sends it as it is. The hottest answers (access
 // checks) are written so; encoding a map by reflection cost more than
-// deciding a hundred checks.
+// deciding a hundred checks. Its memory comes from answerBufs and goes
+// back there once written (releaseAnswer): make one only through
+// checkAnswer, never from bytes that anything else holds.
 type encodedJSON []byte
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -1,6 +1,9 @@
 package authz
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // flatMax is the largest fmap kept in sorted arrays (a variable only so
 // tests can force the trie representation). A project holds about a
@@ -105,25 +108,9 @@ func (g *fmap[V]) each(fn func(uint32, V) bool) {
 	}
 }
 
-func cmpFent[V comparable](x fent[V], k uint32) int {
-	switch {
-	case x.k < k:
-		return -1
-	case x.k > k:
-		return 1
-	}
-	return 0
-}
+func cmpFent[V comparable](x fent[V], k uint32) int { return cmp.Compare(x.k, k) }
 
-func cmpDent[V comparable](x dent[V], k uint32) int {
-	switch {
-	case x.k < k:
-		return -1
-	case x.k > k:
-		return 1
-	}
-	return 0
-}
+func cmpDent[V comparable](x dent[V], k uint32) int { return cmp.Compare(x.k, k) }
 
 // inPlace reports whether e may change the base in place.
 func (g *fmap[V]) inPlace(e *edit) bool { return e != nil && g.owner == e && g.ownBase }
