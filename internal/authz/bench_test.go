@@ -471,23 +471,10 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 func BenchmarkApplyBatch(b *testing.B) {
 	d, base := largeIndex(b)
 	r := rand.New(rand.NewPCG(4, 4))
-	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
 	batches := make([][]Change, 8)
 	for k := range batches {
-		batch := make([]Change, 10_000)
-		for i := range batch {
-			switch r.IntN(10) {
-			case 0:
-				batch[i] = AddMember(pick(r, d.Groups), pick(r, d.Users))
-			case 1:
-				batch[i] = RemoveMember(pick(r, d.Groups), pick(r, d.Users))
-			case 2:
-				batch[i] = UpsertNode(Project(pick(r, d.Projects)), Unit(pick(r, d.Units)))
-			default:
-				batch[i] = SetGrant(UserP(pick(r, d.Users)), Project(pick(r, d.Projects)), pick(r, sets))
-			}
-		}
-		batches[k] = batch
+		batches[k] = make([]Change, 10_000)
+		fillBatch(r, d, batches[k])
 	}
 	ix := base
 	base, large.ix = nil, nil // an Engine holds only its newest Index
@@ -496,6 +483,25 @@ func BenchmarkApplyBatch(b *testing.B) {
 		ix = ix.Apply(ix.Revision()+1, batches[i%len(batches)])
 	}
 	publishLarge(ix)
+}
+
+// fillBatch draws the batch benchmarks' mix into batch: one in ten
+// changes adds a membership, one removes one, one moves a project, the
+// rest set or revoke a user's role on a project.
+func fillBatch(r *rand.Rand, d *authztest.Dataset, batch []Change) {
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
+	for i := range batch {
+		switch r.IntN(10) {
+		case 0:
+			batch[i] = AddMember(pick(r, d.Groups), pick(r, d.Users))
+		case 1:
+			batch[i] = RemoveMember(pick(r, d.Groups), pick(r, d.Users))
+		case 2:
+			batch[i] = UpsertNode(Project(pick(r, d.Projects)), Unit(pick(r, d.Units)))
+		default:
+			batch[i] = SetGrant(UserP(pick(r, d.Users)), Project(pick(r, d.Projects)), pick(r, sets))
+		}
+	}
 }
 
 // BenchmarkApplyBatchFresh is BenchmarkApplyBatch with a new batch drawn
@@ -507,25 +513,13 @@ func BenchmarkApplyBatch(b *testing.B) {
 func BenchmarkApplyBatchFresh(b *testing.B) {
 	d, base := largeIndex(b)
 	r := rand.New(rand.NewPCG(5, 5))
-	sets := []Set{SetOf(ReadOnly), SetOf(Developer), SetOf(Admin), 0}
 	batch := make([]Change, 10_000)
 	ix := base
 	base, large.ix = nil, nil // an Engine holds only its newest Index
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		for i := range batch {
-			switch r.IntN(10) {
-			case 0:
-				batch[i] = AddMember(pick(r, d.Groups), pick(r, d.Users))
-			case 1:
-				batch[i] = RemoveMember(pick(r, d.Groups), pick(r, d.Users))
-			case 2:
-				batch[i] = UpsertNode(Project(pick(r, d.Projects)), Unit(pick(r, d.Units)))
-			default:
-				batch[i] = SetGrant(UserP(pick(r, d.Users)), Project(pick(r, d.Projects)), pick(r, sets))
-			}
-		}
+		fillBatch(r, d, batch)
 		b.StartTimer()
 		ix = ix.Apply(ix.Revision()+1, batch)
 	}

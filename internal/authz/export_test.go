@@ -36,3 +36,31 @@ func SetListingLimits(maxHeld, budget, ratio int) (restore func()) {
 	walkMaxHeld, walkBudget, checkScanRatio = maxHeld, budget, ratio
 	return func() { walkMaxHeld, walkBudget, checkScanRatio = oh, ob, or }
 }
+
+// SnapshotChanges turns a snapshot into the equivalent change sequence
+// (parents first): to feed the reference model, or to build an Index
+// through Apply.
+func SnapshotChanges(s Snapshot) []Change {
+	var cs []Change
+	for pass := 0; pass < 12; pass++ { // units nest; repeat until parents exist
+		for _, n := range s.Nodes {
+			cs = append(cs, UpsertNode(n.Resource, n.Parent))
+		}
+	}
+	for _, u := range s.Users {
+		cs = append(cs, SetUser(u.ID, u.Active))
+	}
+	for _, g := range s.Groups {
+		cs = append(cs, UpsertGroup(g.ID, g.Org))
+	}
+	for _, m := range s.Members {
+		cs = append(cs, AddMember(m.Group, m.User))
+	}
+	for _, sa := range s.SuperAdmins {
+		cs = append(cs, SetSuperAdmin(sa.Org, sa.User, true))
+	}
+	for _, g := range s.Grants {
+		cs = append(cs, SetGrant(g.Principal, g.Resource, g.Perms))
+	}
+	return cs
+}

@@ -160,37 +160,13 @@ func TestIDTablesZeroIndex(t *testing.T) {
 	if zero.Check("alice", ProjectServicesRead, Project("p")) {
 		t.Fatal("zero Index allows")
 	}
-	ix := zero.Apply(1, idWorld().changes())
+	ix := zero.Apply(1, SnapshotChanges(idWorld()))
 	if !ix.Check("alice", ProjectServicesRead, Project("p")) {
 		t.Fatal("alice denied after Apply to the zero Index")
 	}
 	if zero.ids != nil {
 		t.Fatal("Apply wrote the zero Index's ID tables")
 	}
-}
-
-// changes lists the snapshot as changes, parents first.
-func (s Snapshot) changes() []Change {
-	var cs []Change
-	for _, n := range s.Nodes {
-		cs = append(cs, UpsertNode(n.Resource, n.Parent))
-	}
-	for _, u := range s.Users {
-		cs = append(cs, SetUser(u.ID, u.Active))
-	}
-	for _, g := range s.Groups {
-		cs = append(cs, UpsertGroup(g.ID, g.Org))
-	}
-	for _, m := range s.Members {
-		cs = append(cs, AddMember(m.Group, m.User))
-	}
-	for _, sa := range s.SuperAdmins {
-		cs = append(cs, SetSuperAdmin(sa.Org, sa.User, true))
-	}
-	for _, g := range s.Grants {
-		cs = append(cs, SetGrant(g.Principal, g.Resource, g.Perms))
-	}
-	return cs
 }
 
 // Every Apply allocates and copies an Index: what rarely changes stays

@@ -21,7 +21,7 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("facts do not build cleanly: %v", err)
 			}
 			m := newRef()
-			for _, c := range snapshotChanges(sc.Snapshot()) {
+			for _, c := range SnapshotChanges(sc.Snapshot()) {
 				m.apply(c)
 			}
 			n := 0
@@ -49,31 +49,4 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
-}
-
-// snapshotChanges turns a snapshot into the equivalent change sequence
-// (parents first), to feed the reference model.
-func snapshotChanges(s Snapshot) []Change {
-	var cs []Change
-	for pass := 0; pass < 12; pass++ { // units nest; repeat until parents exist
-		for _, n := range s.Nodes {
-			cs = append(cs, UpsertNode(n.Resource, n.Parent))
-		}
-	}
-	for _, u := range s.Users {
-		cs = append(cs, SetUser(u.ID, u.Active))
-	}
-	for _, g := range s.Groups {
-		cs = append(cs, UpsertGroup(g.ID, g.Org))
-	}
-	for _, m := range s.Members {
-		cs = append(cs, AddMember(m.Group, m.User))
-	}
-	for _, sa := range s.SuperAdmins {
-		cs = append(cs, SetSuperAdmin(sa.Org, sa.User, true))
-	}
-	for _, g := range s.Grants {
-		cs = append(cs, SetGrant(g.Principal, g.Resource, g.Perms))
-	}
-	return cs
 }

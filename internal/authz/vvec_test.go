@@ -154,23 +154,7 @@ func TestLineageReleasesRevisions(t *testing.T) {
 // revisions are held and released. Every held revision must keep
 // answering as it did when it was published.
 func TestHeldRevisionsSurviveTrimming(t *testing.T) {
-	s := Snapshot{Nodes: []Node{{Resource: Org("o")}}}
-	var users, projects []string
-	for i := range 4 {
-		u, p := fmt.Sprintf("u%d", i), fmt.Sprintf("p%d", i)
-		users, projects = append(users, u), append(projects, p)
-		s.Users = append(s.Users, User{ID: u, Active: true})
-		s.Nodes = append(s.Nodes, Node{Resource: Project(p), Parent: Org("o")})
-	}
-	answers := func(ix *Index) []Set {
-		var out []Set
-		for _, u := range users {
-			for _, p := range projects {
-				out = append(out, ix.Effective(u, Project(p)))
-			}
-		}
-		return out
-	}
+	s, users, projects, answers := heldWorld(4)
 	type heldIndex struct {
 		ix   *Index
 		want []Set
@@ -225,23 +209,18 @@ func TestHeldRevisionsSurviveTrimming(t *testing.T) {
 	}
 }
 
-func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
-
-// TestHeldRevisionsUnderConcurrentWrites has readers hold Indexes for a
-// while and re-read them while the writer publishes revisions and the
-// collector runs: a held Index must keep answering as when it was
-// published, whatever was superseded and dropped meanwhile (run with
-// -race).
-func TestHeldRevisionsUnderConcurrentWrites(t *testing.T) {
-	s := Snapshot{Nodes: []Node{{Resource: Org("o")}}}
-	var users, projects []string
-	for i := range 3 {
+// heldWorld is an organization with n active users and n projects, and
+// answers lists every user's effective permissions on every project: what
+// a held revision must keep answering.
+func heldWorld(n int) (s Snapshot, users, projects []string, answers func(*Index) []Set) {
+	s = Snapshot{Nodes: []Node{{Resource: Org("o")}}}
+	for i := range n {
 		u, p := fmt.Sprintf("u%d", i), fmt.Sprintf("p%d", i)
 		users, projects = append(users, u), append(projects, p)
 		s.Users = append(s.Users, User{ID: u, Active: true})
 		s.Nodes = append(s.Nodes, Node{Resource: Project(p), Parent: Org("o")})
 	}
-	answers := func(ix *Index) []Set {
+	answers = func(ix *Index) []Set {
 		var out []Set
 		for _, u := range users {
 			for _, p := range projects {
@@ -250,6 +229,18 @@ func TestHeldRevisionsUnderConcurrentWrites(t *testing.T) {
 		}
 		return out
 	}
+	return s, users, projects, answers
+}
+
+func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+// TestHeldRevisionsUnderConcurrentWrites has readers hold Indexes for a
+// while and re-read them while the writer publishes revisions and the
+// collector runs: a held Index must keep answering as when it was
+// published, whatever was superseded and dropped meanwhile (run with
+// -race).
+func TestHeldRevisionsUnderConcurrentWrites(t *testing.T) {
+	s, users, projects, answers := heldWorld(3)
 	e := NewEngine()
 	if err := e.Load(s, 1); err != nil {
 		t.Fatal(err)
