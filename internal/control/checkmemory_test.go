@@ -26,6 +26,20 @@ func (c *readCounter) Read(ctx context.Context, fn func(store.Reader) error) err
 	return c.Store.Read(ctx, fn)
 }
 
+// countingFixture is newFixture on a SQLite store whose read
+// transactions are counted.
+func countingFixture(t *testing.T) (*fixture, *readCounter) {
+	t.Helper()
+	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rc := &readCounter{Store: st}
+	f, _ := newFixtureOn(t, rc)
+	return f, rc
+}
+
 // TestCheckInMemory: a batch check by a super admin, or by a member whose
 // membership this server found within tokenCacheTTL, is answered without a
 // store transaction; anything the in-memory path cannot decide (a denial,
@@ -34,13 +48,7 @@ func (c *readCounter) Read(ctx context.Context, fn func(store.Reader) error) err
 // committed on this server is refused by the very next check.
 func TestCheckInMemory(t *testing.T) {
 	t.Parallel()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	rc := &readCounter{Store: st}
-	f, _ := newFixtureOn(t, rc)
+	f, rc := countingFixture(t)
 	ctx := t.Context()
 	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "p1"}); err != nil {
 		t.Fatal(err)
@@ -116,7 +124,7 @@ func TestCheckInMemory(t *testing.T) {
 	if err := f.p.RemoveMember(ctx, f.admin, f.org.ID, alice.User.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = f.p.Check(ctx, alice, f.org.ID, mine, 0)
+	_, _, err := f.p.Check(ctx, alice, f.org.ID, mine, 0)
 	wantErr(t, err, ErrForbidden)
 }
 
@@ -171,13 +179,7 @@ func TestCheckInMemoryMembershipBound(t *testing.T) {
 // engine does, still without a store transaction.
 func TestCheckInMemoryManyPairs(t *testing.T) {
 	t.Parallel()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	rc := &readCounter{Store: st}
-	f, _ := newFixtureOn(t, rc)
+	f, rc := countingFixture(t)
 	ctx := t.Context()
 	alice := f.member(t, "alice@example.com")
 	var checks []AccessCheck
