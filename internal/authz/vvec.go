@@ -130,33 +130,26 @@ func (p *vvec[T]) slot(i int32) (*vchunk[T], uint32) {
 // at returns record i as of the view's revision. The record is shared
 // with other revisions: callers must not write through the pointer.
 func (p *vvec[T]) at(i int32) *T {
-	// Written out (not through slot), with the versioned case out of
-	// line, to stay within the inliner's budget: a check reads a dozen
-	// records, nearly always ones that never changed.
+	// Written out (not through slot), and with the unsafe.Pointer form of
+	// the atomic load: a check reads a dozen records, nearly always ones
+	// that never changed, and an Apply reads many that did.
 	x := uint32(i) + vchunkMin
 	k := bits.Len32(x) - vchunkMinBits - 1
 	c := &p.dir[k]
 	off := x - vchunkMin<<k
-	if atomic.LoadUint64(&c.has[off/64])&(1<<(off%64)) == 0 {
-		// No version was published before the bit was read, and any
-		// published later is newer than every revision a reader holds.
-		return &c.recs[off]
-	}
-	return c.versioned(off, p.rev)
-}
-
-// versioned is at for a record that has versions.
-func (c *vchunk[T]) versioned(off uint32, rev int64) *T {
-	v := (*version[T])(atomic.LoadPointer(&c.vers[off]))
-	if v == nil {
-		// The writer set the bit and has not published the version yet.
-		return &c.recs[off]
-	}
-	if v.rev <= rev {
-		return &v.v
-	}
-	if o := olderAt(&v.vhead, rev); o != nil {
-		return &(*version[T])(unsafe.Pointer(o)).v
+	// A clear bit: no version was published before the bit was read, and
+	// any published later is newer than every revision a reader holds.
+	if atomic.LoadUint64(&c.has[off/64])&(1<<(off%64)) != 0 {
+		// A nil slot: the writer set the bit and has not published the
+		// version yet.
+		if v := (*version[T])(atomic.LoadPointer(&c.vers[off])); v != nil {
+			if v.rev <= p.rev {
+				return &v.v
+			}
+			if o := olderAt(&v.vhead, p.rev); o != nil {
+				return &(*version[T])(unsafe.Pointer(o)).v
+			}
+		}
 	}
 	return &c.recs[off]
 }
