@@ -317,7 +317,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], ops: d.ops[:0], keys: d.keys[:0]}
+	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], kids: d.kids[:0], ops: d.ops[:0], keys: d.keys[:0]}
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
 	if len(changes) == 1 {
@@ -431,14 +431,22 @@ func (t txn) upsertNode(n Node) error {
 				return fmt.Errorf("%w: %v below %v", ErrCycle, n.Resource, n.Parent)
 			}
 		}
-		op := t.mutNode(old)
 		// A node is listed in its parent's children and nowhere else:
-		// neither (large, cold) array needs a search.
-		op.children = op.children.remove(t.e, uint32(i), present)
-		np := t.mutNode(parent)
-		np.children = np.children.put(t.e, uint32(i), struct{}{}, absent)
-		t.mutNode(i).parent = parent
-		t.markChildren(i)
+		// neither (large, cold) array needs a search. The parents' hot
+		// records do not hold their children, so only the moved node's
+		// and its children's change (moveHot).
+		grand := ix.nodes.at(parent).parent
+		ix.nodes.mutAll([]int32{old, parent, i}, func(k int, r *nodeRec) {
+			switch k {
+			case 0:
+				r.children = r.children.remove(t.e, uint32(i), present)
+			case 1:
+				r.children = r.children.put(t.e, uint32(i), struct{}{}, absent)
+			case 2:
+				r.parent = parent
+			}
+		})
+		t.moveHot(i, parent, grand)
 		return nil
 	}
 	if !known {
