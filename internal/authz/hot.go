@@ -162,17 +162,18 @@ func (t txn) moveHot(i, parent, grand int32) {
 		h := ix.nhot.mut(i)
 		h.parent, h.grand = parent, grand
 	}
-	kids := t.d.kids[:0]
-	ix.nodes.at(i).children.each(func(c uint32, _ struct{}) bool {
-		if int32(c) >= n {
-			t.d.nodes = append(t.d.nodes, int32(c))
-		} else {
-			kids = append(kids, int32(c))
-		}
-		return true
-	})
-	ix.nhot.mutAll(kids, func(_ int, h *nodeHot) { h.grand = parent })
+	kids := ix.nodes.at(i).children.keys(t.d.kids[:0])
 	t.d.kids = kids
+	for k := 0; k < len(kids); {
+		if c := kids[k]; c >= n {
+			t.d.nodes = append(t.d.nodes, c)
+			kids[k] = kids[len(kids)-1]
+			kids = kids[:len(kids)-1]
+		} else {
+			k++
+		}
+	}
+	ix.nhot.mutAll(kids, func(_ int, h *nodeHot) { h.grand = parent })
 }
 
 // syncHot brings the hot vectors up to date with the full records: all of

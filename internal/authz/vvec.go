@@ -182,18 +182,7 @@ func (p *vvec[T]) replace(c *vchunk[T], off uint32, head, nv *version[T]) *T {
 // records of its children): a block lives while any of its versions is
 // reachable.
 func (p *vvec[T]) mutAll(is []int32, fn func(int, *T)) {
-	k := 0
-	for _, i := range is {
-		if i < p.frozen {
-			if c, off := p.slot(i); c.head(off) == nil || c.head(off).rev != p.rev {
-				k++
-			}
-		}
-	}
 	var blk []version[T]
-	if k > 0 {
-		blk = make([]version[T], k)
-	}
 	for k, i := range is {
 		c, off := p.slot(i)
 		if i >= p.frozen {
@@ -204,6 +193,10 @@ func (p *vvec[T]) mutAll(is []int32, fn func(int, *T)) {
 		if head != nil && head.rev == p.rev {
 			fn(k, &head.v)
 			continue
+		}
+		if len(blk) == 0 {
+			// Room for the rest: nearly always all of them need a version.
+			blk = make([]version[T], len(is)-k)
 		}
 		fn(k, p.replace(c, off, head, &blk[0]))
 		blk = blk[1:]
