@@ -310,7 +310,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	defer lin.mu.Unlock()
 	cp.lin = lin
 	cp.begin(revision, lin)
-	if cp.ep == nil || cp.ep.revs >= epochRevs {
+	if cp.ep == nil || cp.ep.revs >= epochRevs || cp.ep.old.n >= epochVersions {
 		cp.ep = lin.newEpoch(revision)
 	}
 	cp.ep.revs++

@@ -229,7 +229,16 @@ type epoch struct {
 	self weak.Pointer[epoch]
 }
 
-const epochRevs = 64
+// An epoch ends after epochRevs revisions or once it holds epochVersions
+// superseded versions, whichever comes first. The newest Index keeps its
+// whole epoch, readers or not: counted in revisions alone, an epoch of
+// 10,000-change batches kept up to 64 batches' superseded records live
+// (about 450 MB at 1M grants), which the collector marked on every cycle
+// and the heap grew into fresh pages for.
+const (
+	epochRevs     = 64
+	epochVersions = 4096
+)
 
 // newEdit returns an edit token no Apply of the lineage has used. Tokens
 // come from a block of 64 allocated at once: a token only needs to be

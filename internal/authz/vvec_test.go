@@ -148,6 +148,34 @@ func TestLineageReleasesRevisions(t *testing.T) {
 	}
 }
 
+// TestLineageReleasesLargeBatches publishes batches that each supersede
+// more than epochVersions versions, holding only the newest Index: each
+// batch then closes its epoch, and once collected a record changed by
+// every batch keeps the versions of the last two at most, not those of
+// every batch of a 64-revision epoch.
+func TestLineageReleasesLargeBatches(t *testing.T) {
+	s, users, projects, _ := heldWorld(epochVersions + 100)
+	ix := Build(s, 1)
+	sets := []Set{SetOf(ReadOnly), SetOf(Developer)}
+	batch := make([]Change, len(users))
+	const batches = 12
+	for rev := int64(2); rev < 2+batches; rev++ {
+		for k, u := range users {
+			batch[k] = SetGrant(UserP(u), Project(projects[0]), sets[rev%2])
+		}
+		ix = ix.Apply(rev, batch)
+	}
+	runtime.GC()
+	runtime.GC()
+	u, _ := ix.userIdx(users[0])
+	if got := chainLen(&ix.users, u); got > 2 {
+		t.Fatalf("after %d batches of %d changes, the user keeps %d versions, want at most 2", batches, len(batch), got)
+	}
+	if got, want := ix.Effective(users[0], Project(projects[0])), sets[(1+batches)%2].Expand(); got != want {
+		t.Fatalf("the newest revision answers %v, want %v", got, want)
+	}
+}
+
 // TestHeldRevisionsSurviveTrimming publishes many revisions of a few
 // records, holds a random selection of them for a while, and collects
 // garbage often, so versions are dropped while
