@@ -108,6 +108,21 @@ func (g *fmap[V]) each(fn func(uint32, V) bool) {
 	}
 }
 
+// keys appends the keys in order to dst and returns it.
+func (g *fmap[V]) keys(dst []int32) []int32 {
+	if g.big.n > 0 || len(g.delta) > 0 {
+		g.each(func(k uint32, _ V) bool {
+			dst = append(dst, int32(k))
+			return true
+		})
+		return dst
+	}
+	for _, x := range g.base {
+		dst = append(dst, int32(x.k))
+	}
+	return dst
+}
+
 func cmpFent[V comparable](x fent[V], k uint32) int { return cmp.Compare(x.k, k) }
 
 func cmpDent[V comparable](x dent[V], k uint32) int { return cmp.Compare(x.k, k) }

@@ -84,6 +84,15 @@ func TestFmapPersistent(t *testing.T) {
 				if v.big.n == 0 && !sorted {
 					t.Fatalf("version %d: array out of order", i)
 				}
+				keys := v.keys(nil)
+				if len(keys) != len(got) || !slices.IsSorted(keys) && v.big.n == 0 {
+					t.Fatalf("version %d: keys %v, want those of %v", i, keys, got)
+				}
+				for _, k := range keys {
+					if _, ok := got[uint32(k)]; !ok {
+						t.Fatalf("version %d: keys %v, want those of %v", i, keys, got)
+					}
+				}
 			}
 		})
 	}

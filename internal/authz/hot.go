@@ -104,6 +104,7 @@ func putID(dst []byte, id string) uint8 {
 type dirty struct {
 	users, nodes []int32
 	ids          bool
+	kids         []int32 // scratch of moveHot
 	// Scratch of applyBatch.
 	ops  []batchOp
 	keys []uint64
@@ -143,16 +144,36 @@ func (t txn) mutNode(i int32) *nodeRec {
 	return t.ix.nodes.mut(i)
 }
 
-// markChildren queues the children of n: their grandparent changes when n
-// moves.
-func (t txn) markChildren(n int32) {
+// moveHot updates the hot records after node i moved below parent, whose
+// own parent is grand: i's parent and grandparent, and its children's
+// grandparent, patched in place rather than re-derived (which would read
+// every child's full record). The children's new versions share one
+// allocation. A node pushed by the Apply under way has no hot record
+// yet: it is marked, and derived at the end.
+func (t txn) moveHot(i, parent, grand int32) {
 	if t.d == nil {
 		return
 	}
-	t.ix.nodes.at(n).children.each(func(c uint32, _ struct{}) bool {
-		t.d.nodes = append(t.d.nodes, int32(c))
-		return true
-	})
+	ix := t.ix
+	n := int32(ix.nhot.Len())
+	if i >= n {
+		t.d.nodes = append(t.d.nodes, i)
+	} else {
+		h := ix.nhot.mut(i)
+		h.parent, h.grand = parent, grand
+	}
+	kids := ix.nodes.at(i).children.keys(t.d.kids[:0])
+	t.d.kids = kids
+	for k := 0; k < len(kids); {
+		if c := kids[k]; c >= n {
+			t.d.nodes = append(t.d.nodes, c)
+			kids[k] = kids[len(kids)-1]
+			kids = kids[:len(kids)-1]
+		} else {
+			k++
+		}
+	}
+	ix.nhot.mutAll(kids, func(_ int, h *nodeHot) { h.grand = parent })
 }
 
 // syncHot brings the hot vectors up to date with the full records: all of

@@ -30,7 +30,9 @@ var (
 // index is kept (marked dead) when the entity is deleted and reused if it
 // comes back, so stale references can never alias a different entity.
 type Index struct {
-	rev int64
+	// The revision and the lineage are the vectors' (vvec.rev, vvec.lin):
+	// not repeated here, so that the struct every Apply copies stays small.
+	//
 	// ID tables and sorted orders, which only a change adding an ID
 	// changes: shared between revisions until then, so that the struct
 	// every Apply copies stays small (see ids).
@@ -43,7 +45,6 @@ type Index struct {
 	nhot  vvec[nodeHot]
 	sets  *setTable
 	stats counts
-	lin   *lineage
 	ep    *epoch // keeps the versions the Index may read live (vvec.go)
 }
 
@@ -143,7 +144,7 @@ func userKey(i int32) uint32  { return uint32(i) }
 func groupKey(i int32) uint32 { return uint32(i) | groupBit }
 
 // Revision is the revision the Index reflects.
-func (ix *Index) Revision() int64 { return ix.rev }
+func (ix *Index) Revision() int64 { return ix.nodes.rev }
 
 // Stats returns live fact counts.
 func (ix *Index) Stats() Stats {
@@ -243,10 +244,9 @@ func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	t.syncHot()
 	t.ix.rebuildDicts(true)
 	ix := t.ix
-	ix.rev = revision
-	ix.lin = newLineage(revision)
-	ix.ep = ix.lin.newEpoch(revision)
-	ix.begin(revision, ix.lin)
+	lin := newLineage(revision)
+	ix.ep = lin.newEpoch(revision)
+	ix.begin(revision, lin)
 	return ix, errors.Join(errs...)
 }
 
@@ -284,7 +284,8 @@ func (ix *Index) Apply(revision int64, changes []Change) *Index {
 
 // ApplyChecked is Apply that also returns the errors of skipped changes.
 func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) {
-	if revision <= ix.rev {
+	rev := ix.Revision()
+	if revision <= rev {
 		return ix, nil
 	}
 	// A single change is published on its own, so its fixed costs count:
@@ -292,23 +293,22 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// see lineage.newEdit).
 	cp := new(Index)
 	*cp = *ix
-	lin := ix.lin
+	lin := ix.nodes.lin
 	if lin != nil {
 		lin.mu.Lock()
-		if lin.latest != ix.rev {
+		if lin.latest != rev {
 			// A newer revision was written over ix already: branch off.
 			lin.mu.Unlock()
 			lin = nil
 		}
 	}
 	if lin == nil {
-		lin = newLineage(ix.rev)
+		lin = newLineage(rev)
 		lin.mu.Lock()
 		cp.clone(lin)
 		cp.ep = nil
 	}
 	defer lin.mu.Unlock()
-	cp.lin = lin
 	cp.begin(revision, lin)
 	if cp.ep == nil || cp.ep.revs >= epochRevs || cp.ep.old.n >= epochVersions {
 		cp.ep = lin.newEpoch(revision)
@@ -317,7 +317,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], ops: d.ops[:0], keys: d.keys[:0]}
+	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], kids: d.kids[:0], ops: d.ops[:0], keys: d.keys[:0]}
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
 	if len(changes) == 1 {
@@ -331,7 +331,6 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	if d.ids {
 		cp.rebuildDicts(false)
 	}
-	cp.rev = revision
 	lin.latest = revision
 	return cp, errors.Join(errs...)
 }
@@ -432,14 +431,22 @@ func (t txn) upsertNode(n Node) error {
 				return fmt.Errorf("%w: %v below %v", ErrCycle, n.Resource, n.Parent)
 			}
 		}
-		op := t.mutNode(old)
 		// A node is listed in its parent's children and nowhere else:
-		// neither (large, cold) array needs a search.
-		op.children = op.children.remove(t.e, uint32(i), present)
-		np := t.mutNode(parent)
-		np.children = np.children.put(t.e, uint32(i), struct{}{}, absent)
-		t.mutNode(i).parent = parent
-		t.markChildren(i)
+		// neither (large, cold) array needs a search. The parents' hot
+		// records do not hold their children, so only the moved node's
+		// and its children's change (moveHot).
+		grand := ix.nodes.at(parent).parent
+		ix.nodes.mutAll([]int32{old, parent, i}, func(k int, r *nodeRec) {
+			switch k {
+			case 0:
+				r.children = r.children.remove(t.e, uint32(i), present)
+			case 1:
+				r.children = r.children.put(t.e, uint32(i), struct{}{}, absent)
+			case 2:
+				r.parent = parent
+			}
+		})
+		t.moveHot(i, parent, grand)
 		return nil
 	}
 	if !known {

@@ -166,7 +166,14 @@ func (p *vvec[T]) mut(i int32) *T {
 	if head != nil && head.rev == p.rev {
 		return &head.v
 	}
-	nv := &version[T]{vhead: vhead{rev: p.rev}}
+	return p.replace(c, off, head, new(version[T]))
+}
+
+// replace makes nv, a fresh version, the newest of the record at off in c,
+// whose newest version is head (nil: the base record), and returns its
+// record for writing.
+func (p *vvec[T]) replace(c *vchunk[T], off uint32, head, nv *version[T]) *T {
+	nv.rev = p.rev
 	if head == nil {
 		nv.v = c.recs[off]
 		atomic.OrUint64(&c.has[off/64], 1<<(off%64))
@@ -179,6 +186,33 @@ func (p *vvec[T]) mut(i int32) *T {
 	// finds nv finds head there too.
 	atomic.StorePointer(&c.vers[off], unsafe.Pointer(nv))
 	return &nv.v
+}
+
+// mutAll calls fn(k, r) with the writable record r of each index is[k],
+// as mut gives it, with the new versions in one allocation. For records
+// that are replaced together (a moved node's and its parents', the hot
+// records of its children): a block lives while any of its versions is
+// reachable.
+func (p *vvec[T]) mutAll(is []int32, fn func(int, *T)) {
+	var blk []version[T]
+	for k, i := range is {
+		c, off := p.slot(i)
+		if i >= p.frozen {
+			fn(k, &c.recs[off])
+			continue
+		}
+		head := c.head(off)
+		if head != nil && head.rev == p.rev {
+			fn(k, &head.v)
+			continue
+		}
+		if len(blk) == 0 {
+			// Room for the rest: nearly always all of them need a version.
+			blk = make([]version[T], len(is)-k)
+		}
+		fn(k, p.replace(c, off, head, &blk[0]))
+		blk = blk[1:]
+	}
 }
 
 // push appends a zero record and returns its index.

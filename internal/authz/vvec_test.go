@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // chainLen counts the versions of record i, newest first.
@@ -330,5 +331,67 @@ func TestLineageEditsAreUnique(t *testing.T) {
 			t.Fatalf("token %d is token %d again", i, j)
 		}
 		seen[e] = i
+	}
+}
+
+// TestVvecMutAll writes records of each kind with mutAll (a base record,
+// a record versioned in an earlier revision, one already replaced in the
+// revision being written, one pushed by it) and checks that the new
+// revision reads the writes, the older ones do not, and the new versions
+// share one allocation.
+func TestVvecMutAll(t *testing.T) {
+	lin := newLineage(1)
+	var v vvec[int]
+	v.begin(1, lin)
+	for i := range 200 {
+		*v.mut(v.push()) = i
+	}
+	lin.newEpoch(1)
+	v1 := v
+	v.begin(2, lin)
+	*v.mut(3) = -2
+	v2 := v
+	v.begin(3, lin)
+	*v.mut(7) = -3
+	pushed := v.push()
+	*v.mut(pushed) = 500
+	v.mutAll([]int32{3, 7, 10, pushed, 150}, func(_ int, x *int) { *x += 1000 })
+	tests := []struct {
+		name string
+		v    vvec[int]
+		want map[int32]int
+	}{
+		{"revision 1", v1, map[int32]int{3: 3, 7: 7, 10: 10, 150: 150}},
+		{"revision 2", v2, map[int32]int{3: -2, 7: 7, 10: 10, 150: 150}},
+		{"revision 3", v, map[int32]int{3: 998, 7: 997, 10: 1010, 150: 1150, pushed: 1500}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for i, want := range tc.want {
+				if got := *tc.v.at(i); got != want {
+					t.Errorf("at(%d) = %d, want %d", i, got, want)
+				}
+			}
+		})
+	}
+	// Records 3, 10 and 150 got new versions, in that order, side by side;
+	// base records replaced by a later revision take one allocation.
+	step := unsafe.Sizeof(version[int]{})
+	a, b, c := uintptr(unsafe.Pointer(v.at(3))), uintptr(unsafe.Pointer(v.at(10))), uintptr(unsafe.Pointer(v.at(150)))
+	if b-a != step || c-b != step {
+		t.Errorf("versions at %#x, %#x, %#x: not one block of %d-byte versions", a, b, c, step)
+	}
+	rev := int64(3)
+	is := make([]int32, 10)
+	allocs := testing.AllocsPerRun(10, func() {
+		rev++
+		v.begin(rev, lin)
+		for j := range is {
+			is[j] = int32(rev*10 + int64(j))
+		}
+		v.mutAll(is, func(k int, x *int) { *x = -k })
+	})
+	if allocs != 1 {
+		t.Errorf("mutAll of %d base records: %v allocations, want 1", len(is), allocs)
 	}
 }

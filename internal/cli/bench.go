@@ -43,6 +43,7 @@ func newBench(stdout io.Writer) *cobra.Command {
 	f.StringVar(&body, "body", "", "request body")
 	f.IntVarP(&cfg.Concurrency, "concurrency", "c", 32, "concurrent connections")
 	f.DurationVarP(&cfg.Duration, "duration", "d", 10*time.Second, "how long to run")
+	f.IntVarP(&cfg.MaxRequests, "requests", "n", 0, "stop after this many requests (0: run for --duration); a fixed count makes CPU and instruction counts comparable")
 	cmd.AddCommand(h)
 	return cmd
 }
