@@ -317,7 +317,8 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], kids: d.kids[:0], ops: d.ops[:0], keys: d.keys[:0]}
+	// (applyBatch truncates its own scratch.)
+	d.users, d.nodes, d.kids, d.ids = d.users[:0], d.nodes[:0], d.kids[:0], false
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
 	if len(changes) == 1 {
