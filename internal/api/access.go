@@ -239,6 +239,7 @@ func (c accessCheckIn) toCheck(i int) (control.AccessCheck, error) {
 // request allocated. It is cleared before reuse by another request, so it
 // holds on to no body.
 type checkScratch struct {
+	body   accessCheckBody // decoded here: a local escaped to the heap
 	in     []accessCheckIn
 	checks []control.AccessCheck
 }
@@ -255,6 +256,7 @@ func (sc *checkScratch) release(in []accessCheckIn, checks []control.AccessCheck
 	if cap(checks) <= maxScratch && cap(checks) >= cap(sc.checks) {
 		sc.checks = checks[:0]
 	}
+	sc.body = accessCheckBody{}
 	clear(sc.in[:cap(sc.in)])
 	clear(sc.checks[:cap(sc.checks)])
 	checkScratches.Put(sc)
@@ -279,7 +281,7 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (status int, ans
 		return 0, nil, err
 	}
 	sc := checkScratches.Get().(*checkScratch)
-	var in accessCheckBody
+	in := &sc.body
 	var checks []control.AccessCheck
 	defer func() {
 		sc.release(in.Checks, checks)
@@ -288,7 +290,7 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (status int, ans
 			checkBodies.Put(bp)
 		}
 	}()
-	if err := decodeCheckBodyInto(body, &in, sc.in); err != nil {
+	if err := decodeCheckBodyInto(body, in, sc.in); err != nil {
 		return 0, nil, err
 	}
 	batch := in.Checks != nil
@@ -317,19 +319,24 @@ func (s *Server) accessCheck(r *http.Request, a *control.Actor) (status int, ans
 // checkAnswer encodes a check's answer by hand, exactly as encoding/json
 // would encode {"allowed", "message", "revision"} for one check and
 // {"message", "results": [{"allowed"}...], "revision"} for a batch.
-// The buffer comes from answerBufs (see releaseAnswer), with room for
+// The answer comes from answerBufs (see releaseAnswer), with room for
 // writeJSON's line end.
-func checkAnswer(batch bool, res []bool, rev int64, message string) encodedJSON {
-	out := *answerBufs.Get().(*[]byte)
+func checkAnswer(batch bool, res []bool, rev int64, message string) *encodedJSON {
+	a := answerBufs.Get().(*encodedJSON)
+	out := a.b
 	if n := 64 + len(res)*len(`{"allowed":false},`); cap(out) < n {
 		out = make([]byte, 0, n)
 	}
 	out = out[:0]
-	msg, _ := json.Marshal(message) // a constant of writeMessages
+	msg, ok := writeMessagesJSON[message]
+	if !ok {
+		msg, _ = json.Marshal(message)
+	}
 	if !batch {
 		out = strconv.AppendBool(append(out, `{"allowed":`...), res[0])
 		out = append(append(append(out, `,"message":`...), msg...), `,"revision":`...)
-		return append(strconv.AppendInt(out, rev, 10), '}')
+		a.b = append(strconv.AppendInt(out, rev, 10), '}')
+		return a
 	}
 	out = append(append(append(out, `{"message":`...), msg...), `,"results":[`...)
 	for i, ok := range res {
@@ -340,22 +347,34 @@ func checkAnswer(batch bool, res []bool, rev int64, message string) encodedJSON 
 		out = append(out, '}')
 	}
 	out = append(out, `],"revision":`...)
-	return append(strconv.AppendInt(out, rev, 10), '}')
+	a.b = append(strconv.AppendInt(out, rev, 10), '}')
+	return a
 }
 
-// answerBufs holds the buffers check answers are encoded into, between
+// writeMessagesJSON holds writeMessages' values encoded, for checkAnswer.
+var writeMessagesJSON = func() map[string][]byte {
+	m := make(map[string][]byte, len(writeMessages))
+	for _, v := range writeMessages {
+		m[v], _ = json.Marshal(v)
+	}
+	return m
+}()
+
+// answerBufs holds the answers check answers are encoded into, between
 // requests: a batch's answer was the largest allocation left on its path.
-var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+// They are pointers so that neither returning one as an answer (an
+// interface) nor giving it back allocates.
+var answerBufs = sync.Pool{New: func() any { return new(encodedJSON) }}
 
 // maxPooledAnswer bounds the answer buffers kept for reuse.
 const maxPooledAnswer = 64 << 10
 
-// releaseAnswer gives b's memory back for another answer: writeJSON has
+// releaseAnswer gives a's memory back for another answer: writeJSON has
 // written it, and nothing refers to it any more.
-func releaseAnswer(b encodedJSON) {
-	if cap(b) <= maxPooledAnswer {
-		b := []byte(b[:0])
-		answerBufs.Put(&b)
+func releaseAnswer(a *encodedJSON) {
+	if cap(a.b) <= maxPooledAnswer {
+		a.b = a.b[:0]
+		answerBufs.Put(a)
 	}
 }
 

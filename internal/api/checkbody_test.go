@@ -182,8 +182,8 @@ func TestCheckAnswer(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := withMessage(checkAnswer(tc.batch, tc.res, tc.rev, writeMessages[http.MethodPost]), http.MethodPost)
-			if g, ok := got.(encodedJSON); !ok || string(g) != string(wantBytes) {
-				t.Fatalf("got %s, want %s", got, wantBytes)
+			if g, ok := got.(*encodedJSON); !ok || string(g.b) != string(wantBytes) {
+				t.Fatalf("got %v, want %s", got, wantBytes)
 			}
 		})
 	}

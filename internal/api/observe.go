@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -37,6 +36,7 @@ type exchange struct {
 	requestID string
 	operation string
 	actorID   string
+	w         statusWriter // the request's, in the same allocation
 }
 
 type exchangeKey struct{}
@@ -53,10 +53,6 @@ func noteActor(r *http.Request, userID string) {
 	if ex := exchangeOf(r); ex != nil {
 		ex.actorID = userID
 	}
-}
-
-func withExchange(r *http.Request, ex *exchange) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 }
 
 // statusWriter remembers the status code a handler answered.
@@ -105,7 +101,9 @@ func requestID(r *http.Request) string {
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
+	var h [32]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 // saneRequestID accepts IDs of letters, digits and ".-_:+=/" only: what

@@ -103,8 +103,11 @@ func (t txn) applyBatch(changes []Change) []error {
 		// Sorting the packed (key, position) pairs orders by key and keeps
 		// the batch's order within a key.
 		slices.Sort(keys)
-		for _, k := range keys {
-			o := &ops[uint32(k)]
+		for k, key := range keys {
+			if k%touchOpsBlock == 0 {
+				d.sink += t.touchOps(ops, keys[k:min(k+touchOpsBlock, len(keys))])
+			}
+			o := &ops[uint32(key)]
 			switch o.op {
 			case OpSetGrant:
 				t.setGrantIdx(o.a, o.b, o.perms)
@@ -180,6 +183,43 @@ func (t txn) touchIDs(cs []Change) uint32 {
 			s += uint32(ix.groups.at(i).org)
 		case int(i) < ix.nhot.Len():
 			s += uint32(ix.nhot.at(i).idLen) + uint32(ix.nodes.at(i).parent)
+		}
+	}
+	return s
+}
+
+// touchOpsBlock is how many resolved changes touchOps reads ahead at a
+// time. By the time a segment is applied, what touchIDs read while
+// resolving it has left the cache (a segment can be a whole batch).
+const touchOpsBlock = 64
+
+// touchOps reads what applying the changes keys name will read first:
+// the records of their users and nodes and the arrays those records
+// point to (a user's grants or groups, a node's grant delta). Each is a
+// chain of dependent misses (version slot, record, array); a loop that
+// only loads keeps the chains of many changes in flight, where applying
+// them pays each chain in turn. It returns a value only so that the
+// loads are kept.
+func (t txn) touchOps(ops []batchOp, keys []uint64) uint32 {
+	ix := t.ix
+	var s uint32
+	for _, k := range keys {
+		o := &ops[uint32(k)]
+		if o.op == OpSetGrant {
+			if o.b&groupBit == 0 {
+				if g := &ix.users.at(int32(o.b)).grants; len(g.nodes) > 0 {
+					s += uint32(g.nodes[0])
+				}
+			}
+			if g := &ix.nodes.at(o.a).grants; len(g.delta) > 0 {
+				s += g.delta[0].k
+			} else if len(g.base) > 0 {
+				s += g.base[0].k
+			}
+			continue
+		}
+		if gs := ix.users.at(int32(o.b)).groups; len(gs) > 0 {
+			s += uint32(gs[0])
 		}
 	}
 	return s

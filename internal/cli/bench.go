@@ -15,6 +15,7 @@ func newBench(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure a running server (loopback only)"}
 	var cfg loadgen.Config
 	var body string
+	var showHistogram bool
 	h := &cobra.Command{
 		Use:   "http PATH...",
 		Short: "Send concurrent requests to a server on loopback and report req/s and latency percentiles",
@@ -30,6 +31,9 @@ func newBench(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(stdout, res)
+			if showHistogram {
+				fmt.Fprint(stdout, res.HistogramString())
+			}
 			if res.FirstFail != "" {
 				fmt.Fprintln(stdout, "first failure:", res.FirstFail)
 			}
@@ -43,6 +47,8 @@ func newBench(stdout io.Writer) *cobra.Command {
 	f.StringVar(&body, "body", "", "request body")
 	f.IntVarP(&cfg.Concurrency, "concurrency", "c", 32, "concurrent connections")
 	f.DurationVarP(&cfg.Duration, "duration", "d", 10*time.Second, "how long to run")
+	f.BoolVar(&showHistogram, "histogram", false, "also print how many requests took how long, in doubling buckets from 125µs")
+	f.IntVarP(&cfg.MaxRequests, "requests", "n", 0, "stop after this many requests (0: run for --duration); a fixed count makes CPU and instruction counts comparable")
 	cmd.AddCommand(h)
 	return cmd
 }

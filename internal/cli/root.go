@@ -97,13 +97,13 @@ func envDuration(name string, def time.Duration, errs *error) time.Duration {
 
 // newLogger returns the server's logger writing format ("text" or
 // "json") to w.
-func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+func newLogger(w *server.LogWriter, format string, level slog.Level) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(w.Handler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(w.Handler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("--log-format: %q is neither text nor json", format)
 }
@@ -139,7 +139,11 @@ PostgreSQL requires the variable.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			log, err := newLogger(stderr, logFormat, level)
+			// Log lines are written by a goroutine of their own, off the
+			// request path; what is left is written on the way out.
+			lw := server.NewLogWriter(stderr)
+			defer lw.Close()
+			log, err := newLogger(lw, logFormat, level)
 			if err != nil {
 				return err
 			}

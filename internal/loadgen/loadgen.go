@@ -23,7 +23,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,13 +53,63 @@ type Result struct {
 	Elapsed   time.Duration
 	RPS       float64
 	P50, P99  time.Duration
+	P999      time.Duration // 99.9th percentile
 	Max       time.Duration
+	// Histogram counts the answered requests by latency: how a tail is
+	// made (a few slow requests, or a slow mode) shows there and not in
+	// percentiles.
+	Histogram []Bucket
 	FirstFail string
 }
 
+// Bucket counts the requests whose latency was above the previous
+// bucket's Upto and at most its own; the last bucket's Upto is 0: all
+// slower ones.
+type Bucket struct {
+	Upto  time.Duration
+	Count int
+}
+
+// histogramBounds are the buckets' upper bounds, doubling from 125 µs.
+var histogramBounds = []time.Duration{125 * time.Microsecond, 250 * time.Microsecond, 500 * time.Microsecond,
+	time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond, 8 * time.Millisecond, 16 * time.Millisecond, 32 * time.Millisecond}
+
+// histogram buckets sorted latencies.
+func histogram(sorted []time.Duration) []Bucket {
+	out := make([]Bucket, 0, len(histogramBounds)+1)
+	i := 0
+	for _, upto := range histogramBounds {
+		n := sort.Search(len(sorted)-i, func(j int) bool { return sorted[i+j] > upto })
+		out = append(out, Bucket{Upto: upto, Count: n})
+		i += n
+	}
+	return append(out, Bucket{Count: len(sorted) - i})
+}
+
+// HistogramString prints the histogram one bucket a line, with each
+// bucket's share of the requests.
+func (r Result) HistogramString() string {
+	var b strings.Builder
+	prev := time.Duration(0)
+	for _, k := range r.Histogram {
+		share := 0.0
+		if r.Requests > 0 {
+			share = 100 * float64(k.Count) / float64(r.Requests)
+		}
+		if k.Upto == 0 {
+			fmt.Fprintf(&b, "  > %-16v %9d %8.3f%%\n", prev, k.Count, share)
+			break
+		}
+		fmt.Fprintf(&b, "  %-18s %9d %8.3f%%\n", fmt.Sprintf("%v-%v", prev, k.Upto), k.Count, share)
+		prev = k.Upto
+	}
+	return b.String()
+}
+
 func (r Result) String() string {
-	s := fmt.Sprintf("%d requests in %v: %.0f req/s, p50 %v, p99 %v, max %v, %d errors",
-		r.Requests, r.Elapsed.Round(time.Millisecond), r.RPS, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errors)
+	s := fmt.Sprintf("%d requests in %v: %.0f req/s, p50 %v, p99 %v, p99.9 %v, max %v, %d errors",
+		r.Requests, r.Elapsed.Round(time.Millisecond), r.RPS, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
+		r.P999.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errors)
 	if r.Decisions > 0 && r.Elapsed > 0 {
 		s += fmt.Sprintf(", %d decisions (%.0f/s)", r.Decisions, float64(r.Decisions)/r.Elapsed.Seconds())
 	}
@@ -200,7 +252,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		slices.Sort(all)
 		res.P50 = all[len(all)/2]
 		res.P99 = all[len(all)*99/100]
+		res.P999 = all[len(all)*999/1000]
 		res.Max = all[len(all)-1]
+		res.Histogram = histogram(all)
 		res.RPS = float64(len(all)) / res.Elapsed.Seconds()
 	}
 	return res, nil

@@ -79,11 +79,49 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Requests != tc.requests || res.Errors != tc.errors || res.Decisions != tc.decisionsIn || res.P50 <= 0 || res.P99 < res.P50 || res.Max < res.P99 {
+			if res.Requests != tc.requests || res.Errors != tc.errors || res.Decisions != tc.decisionsIn || res.P50 <= 0 || res.P99 < res.P50 || res.P999 < res.P99 || res.Max < res.P999 {
 				t.Fatalf("result %+v, want %d requests, %d errors, %d decisions", res, tc.requests, tc.errors, tc.decisionsIn)
+			}
+			counted := 0
+			for _, b := range res.Histogram {
+				counted += b.Count
+			}
+			if counted != res.Requests {
+				t.Fatalf("the histogram counts %d requests of %d", counted, res.Requests)
 			}
 			if (tc.errors == 0) != (res.FirstFail == "") {
 				t.Fatalf("first failure %q with %d errors", res.FirstFail, res.Errors)
+			}
+		})
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	const us = time.Microsecond
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	for _, tc := range []struct {
+		name   string
+		sorted []time.Duration
+		want   []int // counts by bucket, histogramBounds then the rest
+	}{
+		{"none", nil, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"a bound belongs to its bucket", []time.Duration{125 * us, 126 * us, ms(1), ms(1) + 1}, []int{1, 1, 0, 1, 1, 0, 0, 0, 0, 0}},
+		{"fast and slow", []time.Duration{1, 2, 3, ms(3), ms(40), ms(900)}, []int{3, 0, 0, 0, 0, 1, 0, 0, 0, 2}},
+		{"past the last bound", []time.Duration{ms(32), ms(32) + 1}, []int{0, 0, 0, 0, 0, 0, 0, 0, 1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := histogram(tc.sorted)
+			if len(h) != len(tc.want) || h[len(h)-1].Upto != 0 {
+				t.Fatalf("buckets %+v", h)
+			}
+			for i, b := range h {
+				if b.Count != tc.want[i] || (i < len(histogramBounds) && b.Upto != histogramBounds[i]) {
+					t.Fatalf("bucket %d is %+v, want %d requests up to %v (all %+v)", i, b, tc.want[i], b.Upto, h)
+				}
+			}
+			res := Result{Requests: len(tc.sorted), Histogram: h}
+			if lines := strings.Count(res.HistogramString(), "\n"); lines != len(h) {
+				t.Fatalf("%d lines for %d buckets:\n%s", lines, len(h), res.HistogramString())
 			}
 		})
 	}
