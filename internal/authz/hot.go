@@ -376,7 +376,7 @@ func (ix *Index) allows(ui int32, u *userHot, n int32, need Set) bool {
 
 // allowsFrom is allows for a caller that has read n's hot record h.
 func (ix *Index) allowsFrom(ui int32, u *userHot, n int32, h *nodeHot, need Set) bool {
-	var gs pathGroups
+	gs := pathGroups{own: ix.ownFilter(u, need)}
 	a := n
 	for {
 		if h.grants && ix.holds(ui, u, &gs, a, need) {
@@ -400,11 +400,14 @@ func (ix *Index) allowsFrom(ui int32, u *userHot, n int32, h *nodeHot, need Set)
 // pathGroups holds the records of the user's groups for one walk: each
 // group is asked about every node on the path, so its record is looked up
 // once, on the first node the user's own grants do not answer for. any is
-// the union of their filters: most nodes need no group looked at.
+// the union of their filters: most nodes need no group looked at. own is
+// the same kind of filter over the user's inline grants that give
+// something in need, so that most nodes need no scan of them either.
 type pathGroups struct {
 	loaded bool
 	n      uint8
 	any    uint64
+	own    uint64
 	recs   [inlineGroupsMax]*groupRec
 	spill  []int32 // the groups of a user with more than fit inline
 }
@@ -424,27 +427,50 @@ func (gs *pathGroups) load(ix *Index, ui int32, u *userHot) {
 	}
 }
 
+// ownFilter returns the nodeBits of the nodes on which the user's inline
+// grants give something in need (all bits for a spilled user). A walk
+// asks about half a dozen nodes: one pass over the grants here replaces
+// a scan of all of them per node.
+func (ix *Index) ownFilter(u *userHot, need Set) uint64 {
+	if u.nGrants == spilled {
+		return ^uint64(0)
+	}
+	var f uint64
+	if u.nGrants == 0 {
+		return 0 // and the Index may have no set table
+	}
+	sets := ix.sets.sets
+	for j, n := range u.gnodes[:u.nGrants] {
+		if sets[u.gsets[j]]&need != 0 {
+			f |= nodeBit(n)
+		}
+	}
+	return f
+}
+
 // holds reports whether the user or one of its groups holds a grant on a
 // that gives something in need.
 func (ix *Index) holds(ui int32, u *userHot, gs *pathGroups, a int32, need Set) bool {
-	if u.nGrants == spilled {
-		if g, ok := ix.users.at(ui).grants.get(a); ok && g.expanded&need != 0 {
-			return true
-		}
-	} else {
-		for j := range u.nGrants {
-			if u.gnodes[j] == a {
-				if ix.sets.sets[u.gsets[j]]&need != 0 {
-					return true
+	bit := nodeBit(a)
+	if gs.own&bit != 0 {
+		if u.nGrants == spilled {
+			if g, ok := ix.users.at(ui).grants.get(a); ok && g.expanded&need != 0 {
+				return true
+			}
+		} else {
+			for j := range u.nGrants {
+				if u.gnodes[j] == a {
+					if ix.sets.sets[u.gsets[j]]&need != 0 {
+						return true
+					}
+					break
 				}
-				break
 			}
 		}
 	}
 	if !gs.loaded {
 		gs.load(ix, ui, u)
 	}
-	bit := nodeBit(a)
 	if gs.any&bit == 0 {
 		return false
 	}
