@@ -147,33 +147,37 @@ func (t txn) mutNode(i int32) *nodeRec {
 // moveHot updates the hot records after node i moved below parent, whose
 // own parent is grand: i's parent and grandparent, and its children's
 // grandparent, patched in place rather than re-derived (which would read
-// every child's full record). The children's new versions share one
-// allocation. A node pushed by the Apply under way has no hot record
-// yet: it is marked, and derived at the end.
+// every child's full record), their new versions in one allocation. A
+// node pushed by the Apply under way has no hot record yet: it is marked,
+// and derived at the end.
 func (t txn) moveHot(i, parent, grand int32) {
 	if t.d == nil {
 		return
 	}
 	ix := t.ix
 	n := int32(ix.nhot.Len())
-	if i >= n {
-		t.d.nodes = append(t.d.nodes, i)
+	is, self := t.d.kids[:0], i < n
+	if self {
+		is = append(is, i)
 	} else {
-		h := ix.nhot.mut(i)
-		h.parent, h.grand = parent, grand
+		t.d.nodes = append(t.d.nodes, i)
 	}
-	kids := ix.nodes.at(i).children.keys(t.d.kids[:0])
-	t.d.kids = kids
-	for k := 0; k < len(kids); {
-		if c := kids[k]; c >= n {
+	is = ix.nodes.at(i).children.keys(is)
+	t.d.kids = is
+	for k := len(is) - 1; k >= 0 && (k > 0 || !self); k-- {
+		if c := is[k]; c >= n {
 			t.d.nodes = append(t.d.nodes, c)
-			kids[k] = kids[len(kids)-1]
-			kids = kids[:len(kids)-1]
-		} else {
-			k++
+			is[k] = is[len(is)-1]
+			is = is[:len(is)-1]
 		}
 	}
-	ix.nhot.mutAll(kids, func(_ int, h *nodeHot) { h.grand = parent })
+	ix.nhot.mutAll(is, func(k int, h *nodeHot) {
+		if k == 0 && self {
+			h.parent, h.grand = parent, grand
+		} else {
+			h.grand = parent
+		}
+	})
 }
 
 // syncHot brings the hot vectors up to date with the full records: all of
