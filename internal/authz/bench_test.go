@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -356,6 +357,66 @@ func BenchmarkApplyMoveProject(b *testing.B) {
 		ix = ix.Apply(ix.Revision()+1, []Change{UpsertNode(Project(d.Projects[i%len(d.Projects)]), Unit(unit))})
 	}
 	publishLarge(ix)
+}
+
+// BenchmarkMemoryLatency chases pointers through a random cyclic
+// permutation of 64-byte lines: each load's address is the previous
+// load's value, so the loads cannot overlap and ns/load is the machine's
+// latency at that working set. A check on a large index is a few such
+// dependent rounds, so its latency is bounded by these figures. The
+// lines are on transparent huge pages, as the engine's large arrays are;
+// the 4KB case shows what a TLB miss adds on top.
+func BenchmarkMemoryLatency(b *testing.B) {
+	type line struct {
+		next uint32
+		_    [60]byte
+	}
+	for _, tc := range []struct {
+		mb   int
+		huge bool
+	}{{2, true}, {8, true}, {32, true}, {256, true}, {256, false}} {
+		name := fmt.Sprintf("%dMB", tc.mb)
+		if !tc.huge {
+			name += "-4KB"
+		}
+		b.Run(name, func(b *testing.B) {
+			n := tc.mb << 20 / 64
+			var lines []line
+			if tc.huge {
+				lines = HugeSlice[line](n)
+			} else {
+				lines = make([]line, n)
+			}
+			// Sattolo's shuffle: one cycle through every line.
+			perm := make([]uint32, n)
+			for i := range perm {
+				perm[i] = uint32(i)
+			}
+			r := rand.New(rand.NewPCG(1, 1))
+			for i := n - 1; i > 0; i-- {
+				j := r.IntN(i)
+				perm[i], perm[j] = perm[j], perm[i]
+			}
+			for i, p := range perm {
+				lines[p].next = perm[(i+1)%n]
+			}
+			const chase = 1024
+			p := uint32(0)
+			for range n { // once round the cycle: caches and TLB warm
+				p = lines[p].next
+			}
+			for b.Loop() {
+				for range chase {
+					p = lines[p].next
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*chase), "ns/load")
+			b.ReportMetric(0, "ns/op")
+			if p == ^uint32(0) {
+				b.Log(p) // keeps the chase
+			}
+		})
+	}
 }
 
 // BenchmarkCheckHot repeats 1,024 distinct questions, so the data they

@@ -34,9 +34,14 @@ type itable struct {
 
 func buildDict(n int) dict { return dict{tab: &itable{build: make(map[string]int32, n)}} }
 
+// newItable sizes the table for n IDs at a load of at most 0.8: a
+// lookup's miss is one cache line whatever the probe length within it,
+// and on a large index that line competes for the last-level cache with
+// the records a check reads next, so a table half empty would cost
+// more misses than the longer probes it saves.
 func newItable(n int) *itable {
 	size := 16
-	for size < 2*n {
+	for size < n+n/4 {
 		size <<= 1
 	}
 	return &itable{slots: hugeSlice[uint64](size), mask: uint64(size - 1)}
@@ -108,7 +113,7 @@ func (d *dict) set(e *edit, k string, v int32) {
 func (d *dict) needsRebuild() bool {
 	n := 0
 	if d.tab != nil {
-		n = len(d.tab.slots) / 4
+		n = len(d.tab.slots) / 2
 	}
 	return d.tab != nil && d.tab.build != nil || d.over.n >= max(256, n/4)
 }

@@ -64,3 +64,6 @@ func SnapshotChanges(s Snapshot) []Change {
 	}
 	return cs
 }
+
+// HugeSlice is hugeSlice, for the memory latency benchmark.
+func HugeSlice[T any](n int) []T { return hugeSlice[T](n) }

@@ -1,8 +1,10 @@
 package authz
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 )
 
 // edit is an ownership token for transient (in-place) updates. Every node or
@@ -31,11 +33,52 @@ func (intHash) hash(k uint32) uint64 {
 	return x ^ (x >> 31)
 }
 
-var strSeed = maphash.MakeSeed()
-
+// strHash hashes IDs with wyhash's construction, as the Go runtime does
+// where it has no AES hashing, keyed per process so that nobody can pick
+// IDs that collide. A check hashes two short IDs, and maphash.String
+// spends more on its layers of calls than on the hashing.
 type strHash struct{}
 
-func (strHash) hash(k string) uint64 { return maphash.String(strSeed, k) }
+// strKey is random and odd (a multiplier must not be even).
+var strKey = func() (k [3]uint64) {
+	s := maphash.MakeSeed()
+	for i := range k {
+		k[i] = maphash.String(s, string(rune('a'+i))) | 1
+	}
+	return k
+}()
+
+func (strHash) hash(k string) uint64 {
+	n := len(k)
+	p := unsafe.Pointer(unsafe.StringData(k))
+	seed := strKey[0]
+	var a, b uint64
+	switch {
+	case n == 0:
+	case n < 4:
+		a = uint64(*(*byte)(p))<<16 | uint64(*(*byte)(unsafe.Add(p, n>>1)))<<8 | uint64(*(*byte)(unsafe.Add(p, n-1)))
+	case n <= 8:
+		a, b = uint64(load32(p)), uint64(load32(unsafe.Add(p, n-4)))
+	case n <= 16:
+		a, b = load64(p), load64(unsafe.Add(p, n-8))
+	default:
+		for ; n > 16; n -= 16 {
+			seed = mix(load64(p)^strKey[1], load64(unsafe.Add(p, 8))^seed)
+			p = unsafe.Add(p, 16)
+		}
+		// The last 16 bytes, overlapping what the loop took if fewer.
+		a, b = load64(unsafe.Add(p, n-16)), load64(unsafe.Add(p, n-8))
+	}
+	return mix(strKey[2]^uint64(len(k)), mix(a^strKey[1], b^seed))
+}
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func load32(p unsafe.Pointer) uint32 { return binary.LittleEndian.Uint32((*[4]byte)(p)[:]) }
+func load64(p unsafe.Pointer) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(p)[:]) }
 
 const (
 	hBits  = 5

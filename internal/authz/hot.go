@@ -147,33 +147,37 @@ func (t txn) mutNode(i int32) *nodeRec {
 // moveHot updates the hot records after node i moved below parent, whose
 // own parent is grand: i's parent and grandparent, and its children's
 // grandparent, patched in place rather than re-derived (which would read
-// every child's full record). The children's new versions share one
-// allocation. A node pushed by the Apply under way has no hot record
-// yet: it is marked, and derived at the end.
+// every child's full record), their new versions in one allocation. A
+// node pushed by the Apply under way has no hot record yet: it is marked,
+// and derived at the end.
 func (t txn) moveHot(i, parent, grand int32) {
 	if t.d == nil {
 		return
 	}
 	ix := t.ix
 	n := int32(ix.nhot.Len())
-	if i >= n {
-		t.d.nodes = append(t.d.nodes, i)
+	is, self := t.d.kids[:0], i < n
+	if self {
+		is = append(is, i)
 	} else {
-		h := ix.nhot.mut(i)
-		h.parent, h.grand = parent, grand
+		t.d.nodes = append(t.d.nodes, i)
 	}
-	kids := ix.nodes.at(i).children.keys(t.d.kids[:0])
-	t.d.kids = kids
-	for k := 0; k < len(kids); {
-		if c := kids[k]; c >= n {
+	is = ix.nodes.at(i).children.keys(is)
+	t.d.kids = is
+	for k := len(is) - 1; k >= 0 && (k > 0 || !self); k-- {
+		if c := is[k]; c >= n {
 			t.d.nodes = append(t.d.nodes, c)
-			kids[k] = kids[len(kids)-1]
-			kids = kids[:len(kids)-1]
-		} else {
-			k++
+			is[k] = is[len(is)-1]
+			is = is[:len(is)-1]
 		}
 	}
-	ix.nhot.mutAll(kids, func(_ int, h *nodeHot) { h.grand = parent })
+	ix.nhot.mutAll(is, func(k int, h *nodeHot) {
+		if k == 0 && self {
+			h.parent, h.grand = parent, grand
+		} else {
+			h.grand = parent
+		}
+	})
 }
 
 // syncHot brings the hot vectors up to date with the full records: all of
@@ -372,7 +376,7 @@ func (ix *Index) allows(ui int32, u *userHot, n int32, need Set) bool {
 
 // allowsFrom is allows for a caller that has read n's hot record h.
 func (ix *Index) allowsFrom(ui int32, u *userHot, n int32, h *nodeHot, need Set) bool {
-	var gs pathGroups
+	gs := pathGroups{own: ix.ownFilter(u, need)}
 	a := n
 	for {
 		if h.grants && ix.holds(ui, u, &gs, a, need) {
@@ -396,11 +400,14 @@ func (ix *Index) allowsFrom(ui int32, u *userHot, n int32, h *nodeHot, need Set)
 // pathGroups holds the records of the user's groups for one walk: each
 // group is asked about every node on the path, so its record is looked up
 // once, on the first node the user's own grants do not answer for. any is
-// the union of their filters: most nodes need no group looked at.
+// the union of their filters: most nodes need no group looked at. own is
+// the same kind of filter over the user's inline grants that give
+// something in need, so that most nodes need no scan of them either.
 type pathGroups struct {
 	loaded bool
 	n      uint8
 	any    uint64
+	own    uint64
 	recs   [inlineGroupsMax]*groupRec
 	spill  []int32 // the groups of a user with more than fit inline
 }
@@ -420,27 +427,50 @@ func (gs *pathGroups) load(ix *Index, ui int32, u *userHot) {
 	}
 }
 
+// ownFilter returns the nodeBits of the nodes on which the user's inline
+// grants give something in need (all bits for a spilled user). A walk
+// asks about half a dozen nodes: one pass over the grants here replaces
+// a scan of all of them per node.
+func (ix *Index) ownFilter(u *userHot, need Set) uint64 {
+	if u.nGrants == spilled {
+		return ^uint64(0)
+	}
+	var f uint64
+	if u.nGrants == 0 {
+		return 0 // and the Index may have no set table
+	}
+	sets := ix.sets.sets
+	for j, n := range u.gnodes[:u.nGrants] {
+		if sets[u.gsets[j]]&need != 0 {
+			f |= nodeBit(n)
+		}
+	}
+	return f
+}
+
 // holds reports whether the user or one of its groups holds a grant on a
 // that gives something in need.
 func (ix *Index) holds(ui int32, u *userHot, gs *pathGroups, a int32, need Set) bool {
-	if u.nGrants == spilled {
-		if g, ok := ix.users.at(ui).grants.get(a); ok && g.expanded&need != 0 {
-			return true
-		}
-	} else {
-		for j := range u.nGrants {
-			if u.gnodes[j] == a {
-				if ix.sets.sets[u.gsets[j]]&need != 0 {
-					return true
+	bit := nodeBit(a)
+	if gs.own&bit != 0 {
+		if u.nGrants == spilled {
+			if g, ok := ix.users.at(ui).grants.get(a); ok && g.expanded&need != 0 {
+				return true
+			}
+		} else {
+			for j := range u.nGrants {
+				if u.gnodes[j] == a {
+					if ix.sets.sets[u.gsets[j]]&need != 0 {
+						return true
+					}
+					break
 				}
-				break
 			}
 		}
 	}
 	if !gs.loaded {
 		gs.load(ix, ui, u)
 	}
-	bit := nodeBit(a)
 	if gs.any&bit == 0 {
 		return false
 	}

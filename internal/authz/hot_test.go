@@ -132,3 +132,62 @@ func TestHotGrantsAcrossSpilling(t *testing.T) {
 		step(fmt.Sprintf("p%02d", n-1-i), 0)
 	}
 }
+
+// TestOwnFilter checks the filter a walk uses to skip scanning a user's
+// inline grants: exactly the bits of the nodes whose grant gives something
+// in need, none for a user without grants, all for a spilled user (whose
+// grants are not inline). A missing bit would hide a grant; a stray one
+// only costs a scan, which is why it is tested here and not by checks.
+func TestOwnFilter(t *testing.T) {
+	s := Snapshot{
+		Nodes: []Node{{Resource: Org("o")}, {Resource: Project("p1"), Parent: Org("o")},
+			{Resource: Project("p2"), Parent: Org("o")}, {Resource: Project("p3"), Parent: Org("o")}},
+		Users: []User{{ID: "u", Active: true}, {ID: "none", Active: true}, {ID: "many", Active: true}},
+		Grants: []Grant{
+			{Principal: UserP("u"), Resource: Project("p1"), Perms: SetOf(ProjectServicesRead)},
+			{Principal: UserP("u"), Resource: Project("p2"), Perms: SetOf(ServiceDataWrite)},
+			{Principal: UserP("u"), Resource: Project("p3"), Perms: SetOf(ProjectServicesRead, ServiceDataWrite)},
+		},
+	}
+	for i := range inlineGrantsMax + 1 {
+		p := fmt.Sprintf("q%d", i)
+		s.Nodes = append(s.Nodes, Node{Resource: Project(p), Parent: Org("o")})
+		s.Grants = append(s.Grants, Grant{Principal: UserP("many"), Resource: Project(p), Perms: SetOf(ProjectServicesRead)})
+	}
+	ix := Build(s, 1)
+	bits := func(ps ...string) uint64 {
+		var f uint64
+		for _, p := range ps {
+			n, ok := ix.nodeIdx(Project(p))
+			if !ok {
+				t.Fatalf("no project %s", p)
+			}
+			f |= nodeBit(n)
+		}
+		return f
+	}
+	tests := []struct {
+		name string
+		user string
+		need Set
+		want uint64
+	}{
+		{"read", "u", SetOf(ProjectServicesRead), bits("p1", "p3")},
+		{"write", "u", SetOf(ServiceDataWrite), bits("p2", "p3")},
+		{"either", "u", SetOf(ProjectServicesRead, ServiceDataWrite), bits("p1", "p2", "p3")},
+		{"neither", "u", SetOf(ServiceLogsRead), 0},
+		{"no grants", "none", SetOf(ProjectServicesRead), 0},
+		{"spilled", "many", SetOf(ServiceLogsRead), ^uint64(0)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ui, ok := ix.userIdx(tc.user)
+			if !ok {
+				t.Fatalf("no user %s", tc.user)
+			}
+			if got := ix.ownFilter(&ix.users.at(ui).hot, tc.need); got != tc.want {
+				t.Fatalf("ownFilter = %#x, want %#x", got, tc.want)
+			}
+		})
+	}
+}

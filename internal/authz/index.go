@@ -317,7 +317,8 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	*d = dirty{users: d.users[:0], nodes: d.nodes[:0], kids: d.kids[:0], ops: d.ops[:0], keys: d.keys[:0]}
+	// (applyBatch truncates its own scratch.)
+	d.users, d.nodes, d.kids, d.ids = d.users[:0], d.nodes[:0], d.kids[:0], false
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
 	if len(changes) == 1 {
@@ -435,17 +436,19 @@ func (t txn) upsertNode(n Node) error {
 		// neither (large, cold) array needs a search. The parents' hot
 		// records do not hold their children, so only the moved node's
 		// and its children's change (moveHot).
+		// The parents' new versions share one allocation (a block lives
+		// while either of its versions does). The node's has its own:
+		// sharing theirs, it would keep a superseded parent's version, and
+		// that parent's children arrays, live while the node is unchanged.
 		grand := ix.nodes.at(parent).parent
-		ix.nodes.mutAll([]int32{old, parent, i}, func(k int, r *nodeRec) {
-			switch k {
-			case 0:
+		ix.nodes.mutAll([]int32{old, parent}, func(k int, r *nodeRec) {
+			if k == 0 {
 				r.children = r.children.remove(t.e, uint32(i), present)
-			case 1:
+			} else {
 				r.children = r.children.put(t.e, uint32(i), struct{}{}, absent)
-			case 2:
-				r.parent = parent
 			}
 		})
+		ix.nodes.mut(i).parent = parent
 		t.moveHot(i, parent, grand)
 		return nil
 	}

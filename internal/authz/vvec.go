@@ -27,9 +27,10 @@ import (
 //
 // Chunks never move: chunk k holds records [64·(2^k−1), 64·(2^(k+1)−1)),
 // so a vector grows by adding a chunk twice the size of the last, and a
-// read costs the chunk directory (small, cached), the version slot and,
-// when the slot is empty (every record of a fresh Build), the base record,
-// the last two independent of each other.
+// read of a record that never changed (every record of a fresh Build)
+// costs the chunk directory and the chunk's bitmap of versioned records
+// (both small and cached) and the base record; one that changed costs
+// its version slot and the version too.
 type vvec[T any] struct {
 	// dir is shared by the views of a lineage and filled in place: a
 	// view reads only the chunks below its length, and a chunk is never
@@ -55,9 +56,16 @@ const (
 
 // vers[j] is a *version[T], read and written atomically (as
 // unsafe.Pointer: see at).
+//
+// has holds a bit per record, set before the record's first version is
+// published and never cleared. A reader that finds the bit clear reads
+// the base record without loading vers[j]: on a large index that slot is
+// a cache miss of its own (8 bytes of a line no neighbouring read
+// shares), where the bitmap, a bit per record, stays cached.
 type vchunk[T any] struct {
 	recs []T
 	vers []unsafe.Pointer
+	has  []uint64
 }
 
 // A version links to the one it superseded weakly, through the epoch that
@@ -123,22 +131,25 @@ func (p *vvec[T]) slot(i int32) (*vchunk[T], uint32) {
 // with other revisions: callers must not write through the pointer.
 func (p *vvec[T]) at(i int32) *T {
 	// Written out (not through slot), and with the unsafe.Pointer form of
-	// the atomic load, to stay within the inliner's budget: a check reads
-	// a dozen records, nearly always the base record or the newest
-	// version.
+	// the atomic load: a check reads a dozen records, nearly always ones
+	// that never changed, and an Apply reads many that did.
 	x := uint32(i) + vchunkMin
 	k := bits.Len32(x) - vchunkMinBits - 1
 	c := &p.dir[k]
 	off := x - vchunkMin<<k
-	v := (*version[T])(atomic.LoadPointer(&c.vers[off]))
-	if v == nil {
-		return &c.recs[off]
-	}
-	if v.rev <= p.rev {
-		return &v.v
-	}
-	if o := olderAt(&v.vhead, p.rev); o != nil {
-		return &(*version[T])(unsafe.Pointer(o)).v
+	// A clear bit: no version was published before the bit was read, and
+	// any published later is newer than every revision a reader holds.
+	if atomic.LoadUint64(&c.has[off/64])&(1<<(off%64)) != 0 {
+		// A nil slot: the writer set the bit and has not published the
+		// version yet.
+		if v := (*version[T])(atomic.LoadPointer(&c.vers[off])); v != nil {
+			if v.rev <= p.rev {
+				return &v.v
+			}
+			if o := olderAt(&v.vhead, p.rev); o != nil {
+				return &(*version[T])(unsafe.Pointer(o)).v
+			}
+		}
 	}
 	return &c.recs[off]
 }
@@ -165,6 +176,7 @@ func (p *vvec[T]) replace(c *vchunk[T], off uint32, head, nv *version[T]) *T {
 	nv.rev = p.rev
 	if head == nil {
 		nv.v = c.recs[off]
+		atomic.OrUint64(&c.has[off/64], 1<<(off%64))
 	} else {
 		nv.v = head.v
 		ep := p.lin.cur
@@ -211,7 +223,7 @@ func (p *vvec[T]) push() int32 {
 	}
 	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; p.dir[k].recs == nil {
 		size := vchunkMin << k
-		p.dir[k] = vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size)}
+		p.dir[k] = vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size), has: make([]uint64, size/64)}
 	}
 	p.n++
 	return i

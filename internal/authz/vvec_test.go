@@ -82,6 +82,15 @@ func TestVvecRevisions(t *testing.T) {
 		}
 	}
 	t.Run("every view", func(t *testing.T) { check(t, 0, 1, 2, 3, 4, 5) })
+	// Exactly the changed records are flagged as versioned: a missing bit
+	// hides versions from readers, a stray one costs them the slot load
+	// the bitmap saves.
+	for i := range int32(v.Len()) {
+		c, off := v.slot(i)
+		if got, want := c.has[off/64]>>(off%64)&1 == 1, slices.Contains(changed, i); got != want {
+			t.Errorf("record %d: versioned bit %v, want %v", i, got, want)
+		}
+	}
 	if got := chainLen(&v, 200); got != 5 {
 		t.Fatalf("record 200 has %d versions, want 5", got)
 	}
