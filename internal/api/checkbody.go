@@ -73,14 +73,18 @@ func newCheckDecoder(body []byte) checkDecoder {
 const maxSkipDepth = 1000
 
 func (d *checkDecoder) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
+	s, i := d.s, d.i
+	// Every whitespace byte is at most ' ': one comparison passes the
+	// rest (most calls meet no whitespace at all).
+	for i < len(s) && s[i] <= ' ' {
+		switch s[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+			i++
+			continue
 		}
+		break
 	}
+	d.i = i
 }
 
 // eat consumes c after optional whitespace.
