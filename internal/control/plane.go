@@ -19,7 +19,9 @@ import (
 )
 
 // Actor is who performs an operation: an authenticated user (a person or an
-// application user) and how they authenticated.
+// application user) and how they authenticated. An Actor is never changed
+// once made: Authenticate hands the same one to every request of a token
+// from the same address and user agent, concurrent ones included.
 type Actor struct {
 	User      identity.User
 	Token     token.Token

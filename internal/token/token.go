@@ -144,8 +144,27 @@ var isBase62 = func() (t [256]bool) {
 // hash is right here: the secret has over 200 bits of entropy, so it cannot
 // be guessed, and an unsalted hash can be looked up by index.
 func Hash(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
+	var b [HashLen]byte
+	return string(AppendHash(b[:0], secret))
+}
+
+// HashLen is the length of a token's hash as Hash spells it.
+const HashLen = 2 * sha256.Size
+
+// AppendHash appends Hash(secret) to dst. A caller that only looks the
+// hash up (a map keyed by hashes, indexed with string(hash)) keeps it off
+// the heap: authentication runs on every request.
+func AppendHash(dst []byte, secret string) []byte {
+	var h [sha256.Size]byte
+	if len(secret) <= tokenLen {
+		// A token: hashed from a stack copy, where []byte(secret) would
+		// allocate.
+		var in [tokenLen]byte
+		h = sha256.Sum256(in[:copy(in[:], secret)])
+	} else {
+		h = sha256.Sum256([]byte(secret))
+	}
+	return hex.AppendEncode(dst, h[:])
 }
 
 // PrefixOf returns the displayable, non-secret prefix of a token.
@@ -165,9 +184,24 @@ func checksum(body string) string {
 // checksumInto writes the base62 CRC32 (IEEE) of body, most significant
 // digit first, zero-padded to checksumLen characters.
 func checksumInto(out *[checksumLen]byte, body string) {
-	c := crc32.ChecksumIEEE([]byte(body))
+	c := crcIEEE(body)
 	for i := checksumLen - 1; i >= 0; i-- {
 		out[i] = alphabet[c%uint32(len(alphabet))]
 		c /= uint32(len(alphabet))
 	}
+}
+
+// crcTable is CRC-32 (IEEE)'s table, for crcIEEE.
+var crcTable = crc32.MakeTable(crc32.IEEE)
+
+// crcIEEE is crc32.ChecksumIEEE of s without converting s: hash/crc32
+// reaches its bytes through a function variable, so there a string's
+// conversion to bytes allocates, on every request's Parse. A token's body
+// is too short for the faster kernels to matter.
+func crcIEEE(s string) uint32 {
+	c := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		c = crcTable[byte(c)^s[i]] ^ c>>8
+	}
+	return ^c
 }
