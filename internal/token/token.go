@@ -14,6 +14,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
@@ -164,7 +165,10 @@ func AppendHash(dst []byte, secret string) []byte {
 	} else {
 		h = sha256.Sum256([]byte(secret))
 	}
-	return hex.AppendEncode(dst, h[:])
+	n := len(dst)
+	dst = slices.Grow(dst, HashLen)[:n+HashLen]
+	hex.Encode(dst[n:], h[:])
+	return dst
 }
 
 // PrefixOf returns the displayable, non-secret prefix of a token.
