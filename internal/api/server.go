@@ -389,10 +389,8 @@ type encodedJSON struct{ b []byte }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	if b, ok := body.(*encodedJSON); ok {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
 		b.b = append(b.b, '\n')
-		_, _ = w.Write(b.b)
+		send(w, status, b.b)
 		return
 	}
 	if status == http.StatusNoContent || body == nil {
@@ -407,7 +405,23 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"message":"internal error","errors":[{"message":"internal error","status":500}]}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	send(w, status, append(b, '\n'))
 }
+
+// send writes a whole JSON answer and hands it to the connection at once:
+// with its Content-Length known, flushing keeps the plain (unchunked)
+// encoding, and the request's access-log line, metrics and span are
+// finished after the client has its answer, not before.
+func send(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	// Keys as http.CanonicalHeaderKey spells them; Set would check.
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	_ = http.NewResponseController(w).Flush()
+}
+
+// jsonContentType is every answer's Content-Type value. net/http only
+// reads header values, so all answers share it.
+var jsonContentType = []string{"application/json"}

@@ -1,10 +1,19 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/api"
+	"github.com/gatehouse-dev/gatehouse/internal/control"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // TestUncleanPathsAreNotFound: paths with dot segments or doubled slashes
@@ -42,5 +51,68 @@ func TestUncleanPathsAreNotFound(t *testing.T) {
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("healthz = %d", rec.Code)
+	}
+}
+
+// heldLog holds every access-log line ("request") until release is
+// closed, like a log destination that has fallen behind.
+type heldLog struct {
+	slog.Handler
+	release chan struct{}
+}
+
+func (h heldLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "request" {
+		<-h.release
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// TestAnswerPrecedesAccessLog: the client has its whole answer (success
+// and error) before the request's access-log line is written, so a slow
+// log adds nothing to an answer's latency.
+func TestAnswerPrecedesAccessLog(t *testing.T) {
+	t.Parallel()
+	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	plane, err := control.New(t.Context(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	srv := httptest.NewServer(api.New(plane, slog.New(heldLog{slog.NewTextHandler(io.Discard, nil), release})))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // before srv.Close, which waits for the handlers
+	for _, tc := range []struct {
+		name, path string
+		status     int
+	}{
+		{"answer", "/healthz", http.StatusOK},
+		{"error", "/v1/me", http.StatusUnauthorized},
+		{"no such endpoint", "/v1/nowhere", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A connection of its own: the last one's server side still
+			// waits for its log line.
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("no answer while the log line waits: %v", err)
+			}
+			defer resp.Body.Close()
+			var e map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != tc.status {
+				t.Fatalf("status %d (want %d), body decodes: %v", resp.StatusCode, tc.status, err)
+			}
+		})
 	}
 }
