@@ -213,7 +213,7 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 			rev = s.plane.Revision()
 		}
 		w.Header().Set(RevisionHeader, strconv.FormatInt(rev, 10))
-		if r.Method != http.MethodGet {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead { // HEAD: GET's length
 			body = withMessage(body, r.Method)
 		}
 		writeJSON(w, status, body)
