@@ -16,6 +16,12 @@ import (
 
 func newServer(t *testing.T) *api.Server {
 	t.Helper()
+	return newLoggedServer(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newLoggedServer is newServer writing its log through log.
+func newLoggedServer(t *testing.T, log *slog.Logger) *api.Server {
+	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +31,7 @@ func newServer(t *testing.T) *api.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return api.New(plane, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return api.New(plane, log)
 }
 
 // TestEveryRouteIsGuarded walks the route table: every endpoint but the

@@ -7,13 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/gatehouse-dev/gatehouse/internal/api"
-	"github.com/gatehouse-dev/gatehouse/internal/control"
-	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 )
 
 // TestUncleanPathsAreNotFound: paths with dot segments or doubled slashes
@@ -73,17 +68,8 @@ func (h heldLog) Handle(ctx context.Context, r slog.Record) error {
 // log adds nothing to an answer's latency.
 func TestAnswerPrecedesAccessLog(t *testing.T) {
 	t.Parallel()
-	st, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	plane, err := control.New(t.Context(), st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	release := make(chan struct{})
-	srv := httptest.NewServer(api.New(plane, slog.New(heldLog{slog.NewTextHandler(io.Discard, nil), release})))
+	srv := httptest.NewServer(newLoggedServer(t, slog.New(heldLog{slog.NewTextHandler(io.Discard, nil), release})))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) }) // before srv.Close, which waits for the handlers
 	for _, tc := range []struct {
