@@ -40,22 +40,7 @@ func TestAnswersCarryContentLength(t *testing.T) {
 		{"head", http.MethodHead, srv.URL + "/v1/me", tok, "", http.StatusOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(t.Context(), tc.method, tc.url, strings.NewReader(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.token != "" {
-				req.Header.Set("Authorization", "aivenv1 "+tc.token)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, b := send(t, tc.method, tc.url, tc.token, tc.body)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, b)
 			}
@@ -68,17 +53,7 @@ func TestAnswersCarryContentLength(t *testing.T) {
 			if tc.method == http.MethodHead {
 				// The length of the answer a GET gets (the same user, the
 				// same revision: nothing changed in between).
-				get, err := http.NewRequestWithContext(t.Context(), http.MethodGet, tc.url, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				get.Header.Set("Authorization", "aivenv1 "+tc.token)
-				gresp, err := http.DefaultClient.Do(get)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gb, _ := io.ReadAll(gresp.Body)
-				gresp.Body.Close()
+				_, gb := send(t, http.MethodGet, tc.url, tc.token, "")
 				if len(b) != 0 || resp.ContentLength != int64(len(gb)) {
 					t.Fatalf("HEAD: %d body bytes, Content-Length %d; GET's body has %d", len(b), resp.ContentLength, len(gb))
 				}
@@ -93,4 +68,27 @@ func TestAnswersCarryContentLength(t *testing.T) {
 			}
 		})
 	}
+}
+
+// send makes a request, with the token when there is one, and returns the
+// answer with its body read.
+func send(t *testing.T, method, url, token, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "aivenv1 "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
 }

@@ -35,19 +35,7 @@ func freeAddr(t *testing.T) string {
 // fetch fetches url and returns its status and body.
 func fetch(t *testing.T, url string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := send(t, http.MethodGet, url, "", "")
 	return resp.StatusCode, string(b)
 }
 
