@@ -9,8 +9,11 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +35,27 @@ type Metrics struct {
 	loginBlocks   prometheus.Counter
 	calls         *prometheus.CounterVec
 	engineLoad    prometheus.Gauge
+
+	// The series every request and authentication adds to, looked up
+	// once: finding a series by its label values hashes them under a
+	// lock, twice per request.
+	allowed, denied     prometheus.Counter
+	cacheHit, cacheMiss prometheus.Counter
+	// series maps (operation, status) to its request series. Readers
+	// load the map without a lock; a new pair copies it under seriesMu.
+	// Operations and statuses are both few, so the map stays small.
+	series   atomic.Pointer[map[requestKey]*requestSeries]
+	seriesMu sync.Mutex
+}
+
+type requestKey struct {
+	operation string
+	status    int
+}
+
+type requestSeries struct {
+	count prometheus.Counter
+	took  prometheus.Observer
 }
 
 // New returns the metrics, with the Go runtime and process collectors
@@ -76,12 +100,9 @@ func New() *Metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.tokenCache, m.loginFailures, m.loginBlocks, m.calls, m.engineLoad,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Series that ratios and alerts divide by exist from the start, at 0.
-	for _, r := range []string{"allowed", "denied"} {
-		m.decisions.WithLabelValues(r)
-	}
-	for _, r := range []string{"hit", "miss"} {
-		m.tokenCache.WithLabelValues(r)
-	}
+	m.allowed, m.denied = m.decisions.WithLabelValues("allowed"), m.decisions.WithLabelValues("denied")
+	m.cacheHit, m.cacheMiss = m.tokenCache.WithLabelValues("hit"), m.tokenCache.WithLabelValues("miss")
+	m.series.Store(&map[requestKey]*requestSeries{})
 	return m
 }
 
@@ -92,26 +113,46 @@ func (m *Metrics) Handler() http.Handler {
 
 // Request counts an answered HTTP request (api.RequestObserver).
 func (m *Metrics) Request(operation string, status int, took time.Duration) {
-	code := strconv.Itoa(status)
-	m.requests.WithLabelValues(operation, code).Inc()
-	m.duration.WithLabelValues(operation, code).Observe(took.Seconds())
+	k := requestKey{operation, status}
+	s := (*m.series.Load())[k]
+	if s == nil {
+		s = m.addSeries(k)
+	}
+	s.count.Inc()
+	s.took.Observe(took.Seconds())
+}
+
+// addSeries returns k's request series, adding it to m.series.
+func (m *Metrics) addSeries(k requestKey) *requestSeries {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	old := *m.series.Load()
+	if s := old[k]; s != nil {
+		return s // added meanwhile
+	}
+	code := strconv.Itoa(k.status)
+	s := &requestSeries{count: m.requests.WithLabelValues(k.operation, code), took: m.duration.WithLabelValues(k.operation, code)}
+	next := maps.Clone(old)
+	next[k] = s
+	m.series.Store(&next)
+	return s
 }
 
 // Decision counts an authorization decision (control.Observer).
 func (m *Metrics) Decision(allowed bool) {
 	if allowed {
-		m.decisions.WithLabelValues("allowed").Inc()
+		m.allowed.Inc()
 	} else {
-		m.decisions.WithLabelValues("denied").Inc()
+		m.denied.Inc()
 	}
 }
 
 // TokenCache counts a token-cache lookup (control.Observer).
 func (m *Metrics) TokenCache(hit bool) {
 	if hit {
-		m.tokenCache.WithLabelValues("hit").Inc()
+		m.cacheHit.Inc()
 	} else {
-		m.tokenCache.WithLabelValues("miss").Inc()
+		m.cacheMiss.Inc()
 	}
 }
 
