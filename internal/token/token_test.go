@@ -34,7 +34,9 @@ func TestParseRejects(t *testing.T) {
 	} else {
 		flip[20] = 'a'
 	}
+	unknown := "gthx_" + good[5:len(good)-checksumLen]
 	cases := map[string]string{
+		"unknown kind": unknown + checksum(unknown), // well formed but for its prefix
 		"empty":        "",
 		"short":        good[:len(good)-1],
 		"long":         good + "x",
