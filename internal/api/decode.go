@@ -33,7 +33,7 @@ func readBody(r *http.Request) ([]byte, error) { return readBodyInto(nil, r) }
 // readBodyInto is readBody reading into buf's memory when it is large
 // enough.
 func readBodyInto(buf []byte, r *http.Request) ([]byte, error) {
-	body, err := readAllInto(buf, io.LimitReader(r.Body, maxBody+1), r.ContentLength)
+	body, err := readAllInto(buf, r.Body, r.ContentLength)
 	if err != nil {
 		return nil, badRequest("Could not read request body")
 	}
@@ -43,28 +43,33 @@ func readBodyInto(buf []byte, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// readAll is io.ReadAll starting with room for a declared length (and one
-// byte more, to see the end without growing): a 100-check body is read
-// into one allocation instead of a doubling series of them.
+// readAll is io.ReadAll of at most maxBody+1 bytes (more than maxBody:
+// the caller refuses the body), starting with room for a declared length
+// (and one byte more, to see the end without growing): a 100-check body
+// is read into one allocation instead of a doubling series of them.
 func readAll(r io.Reader, declared int64) ([]byte, error) {
 	return readAllInto(nil, r, declared)
 }
 
 // readAllInto is readAll reading into buf's memory when it has room for
-// the declared length.
+// the declared length. It bounds the read itself rather than through an
+// io.LimitReader, an allocation on every request with a body.
 func readAllInto(buf []byte, r io.Reader, declared int64) ([]byte, error) {
 	if declared <= 0 || declared > maxBody {
-		return io.ReadAll(r)
+		return io.ReadAll(io.LimitReader(r, maxBody+1))
 	}
 	b := buf[:0]
 	if int64(cap(b)) < declared+1 {
 		b = make([]byte, 0, declared+1)
 	}
 	for {
+		if len(b) > maxBody {
+			return b, nil // a declared length that lied
+		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := r.Read(b[len(b):cap(b)])
+		n, err := r.Read(b[len(b):min(cap(b), maxBody+1)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
 			return b, nil

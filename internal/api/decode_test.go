@@ -140,26 +140,33 @@ func TestWildcards(t *testing.T) {
 	}
 }
 
-// TestReadAll holds readAll to io.ReadAll whatever the declared length
-// says, true or not.
+// TestReadAll holds readAll to io.ReadAll of at most maxBody+1 bytes
+// whatever the declared length says, true or not.
 func TestReadAll(t *testing.T) {
-	body := strings.Repeat("0123456789", 100)
+	small := strings.Repeat("0123456789", 100)
+	large := strings.Repeat("x", maxBody+10)
 	tests := []struct {
 		name     string
+		body     string
 		declared int64
 	}{
-		{"unknown", -1},
-		{"zero", 0},
-		{"exact", int64(len(body))},
-		{"too small", 10},
-		{"too large", int64(len(body)) * 3},
-		{"beyond the limit", maxBody + 1},
+		{"unknown", small, -1},
+		{"zero", small, 0},
+		{"exact", small, int64(len(small))},
+		{"too small", small, 10},
+		{"too large", small, int64(len(small)) * 3},
+		{"beyond the limit", small, maxBody + 1},
+		{"large, unknown", large, -1},
+		{"large, exact", large, int64(len(large))},
+		{"large, declared small", large, 10},
+		{"large, declared the limit", large, maxBody},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), tc.declared)
-			if err != nil || string(got) != body {
-				t.Fatalf("got %d bytes, %v; want the %d of the body", len(got), err, len(body))
+			want := tc.body[:min(len(tc.body), maxBody+1)]
+			got, err := readAll(iotest.OneByteReader(strings.NewReader(tc.body)), tc.declared)
+			if err != nil || string(got) != want {
+				t.Fatalf("got %d bytes, %v; want the first %d of the body", len(got), err, len(want))
 			}
 			if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), tc.declared); !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("read error lost: %v", err)

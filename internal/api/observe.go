@@ -59,6 +59,23 @@ func noteActor(r *http.Request, userID string) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// values hold the values of headers set through setHeader: the
+	// request ID, revision and length every answer carries, without a
+	// slice allocated for each.
+	values [3][1]string
+	nvalue int
+}
+
+// setHeader sets w's header key, which must be in canonical form, to v.
+func setHeader(w http.ResponseWriter, key, v string) {
+	if sw, ok := w.(*statusWriter); ok && sw.nvalue < len(sw.values) {
+		vs := sw.values[sw.nvalue][:]
+		sw.nvalue++
+		vs[0] = v
+		w.Header()[key] = vs
+		return
+	}
+	w.Header()[key] = []string{v}
 }
 
 func (w *statusWriter) WriteHeader(code int) {

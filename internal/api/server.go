@@ -212,7 +212,7 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 		if rev == 0 {
 			rev = s.plane.Revision()
 		}
-		w.Header().Set(RevisionHeader, strconv.FormatInt(rev, 10))
+		setHeader(w, RevisionHeader, strconv.FormatInt(rev, 10))
 		if r.Method != http.MethodGet && r.Method != http.MethodHead { // HEAD: GET's length
 			body = withMessage(body, r.Method)
 		}
@@ -241,8 +241,8 @@ func (s *Server) awaitRevision(r *http.Request) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &exchange{requestID: requestID(r), operation: opUnmatched, w: statusWriter{ResponseWriter: w}}
-	w.Header().Set(RequestIDHeader, ex.requestID)
 	sw := &ex.w
+	setHeader(sw, RequestIDHeader, ex.requestID)
 	// One copy of the request for the exchange and the note of what a
 	// write commits (control.WithRevisionNote), which the route's handler
 	// reads: each copy is a 250-byte allocation.
@@ -413,10 +413,9 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // encoding, and the request's access-log line, metrics and span are
 // finished after the client has its answer, not before.
 func send(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
 	// Keys as http.CanonicalHeaderKey spells them; Set would check.
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.Header()["Content-Type"] = jsonContentType
+	setHeader(w, "Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	_ = http.NewResponseController(w).Flush()
