@@ -98,12 +98,11 @@ func envDuration(name string, def time.Duration, errs *error) time.Duration {
 // newLogger returns the server's logger writing format ("text" or
 // "json") to w.
 func newLogger(w *server.LogWriter, format string, level slog.Level) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "text":
-		return slog.New(w.Handler(slog.NewTextHandler(w, opts))), nil
+		return slog.New(w.NewHandler(false, level)), nil
 	case "json":
-		return slog.New(w.Handler(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(w.NewHandler(true, level)), nil
 	}
 	return nil, fmt.Errorf("--log-format: %q is neither text nor json", format)
 }

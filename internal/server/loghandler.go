@@ -1,0 +1,200 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// NewHandler returns the server's log handler writing to w: slog's text
+// handler, or its JSON handler when json is set, for records at level and
+// above, with w.Handler's flushing of warnings and errors. Records made
+// only of plain values (every access-log line) are formatted without
+// slog's handler, byte for byte as it would have: its generic formatting
+// was most of an access line's cost, itself a tenth of a single check's
+// server CPU.
+func (w *LogWriter) NewHandler(json bool, level slog.Leveler) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level} // lineHandler knows no other option
+	var h slog.Handler
+	if json {
+		h = slog.NewJSONHandler(w, opts)
+	} else {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return w.Handler(&lineHandler{Handler: h, w: w, json: json})
+}
+
+// lineHandler formats the records appendLine can and hands the rest to
+// slog's handler, which also answers Enabled, WithAttrs and WithGroup
+// (records of loggers made with those are all slog's). Each line is one
+// Write, as slog's handlers do, and LogWriter keeps whole lines apart.
+type lineHandler struct {
+	slog.Handler // made over w with Level as its only option
+	w            *LogWriter
+	json         bool
+}
+
+// lineBufs holds the buffers lines are formatted into.
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledLine bounds the line buffers kept for reuse.
+const maxPooledLine = 16 << 10
+
+func (h *lineHandler) Handle(ctx context.Context, r slog.Record) error {
+	bp := lineBufs.Get().(*[]byte)
+	b, ok := appendLine((*bp)[:0], r, h.json)
+	if !ok {
+		lineBufs.Put(bp)
+		return h.Handler.Handle(ctx, r)
+	}
+	_, err := h.w.Write(b) // copies b
+	if cap(b) <= maxPooledLine {
+		*bp = b[:0]
+		lineBufs.Put(bp)
+	}
+	return err
+}
+
+// appendLine appends r's line as slog's text handler (JSON handler, when
+// json is set) with no option but a level would write it, and reports
+// whether it could: r has a time, and its attributes are strings, numbers,
+// booleans and durations whose keys and strings are printable ASCII.
+// Anything else (groups, times, errors and other values, non-ASCII text,
+// control characters, floats JSON writes in exponent form) is left to
+// slog's handler, which TestLineHandlerAgreesWithSlog holds this to.
+func appendLine(b []byte, r slog.Record, json bool) ([]byte, bool) {
+	if r.Time.IsZero() {
+		return b, false
+	}
+	t := r.Time.Round(0) // as slog: no monotonic reading
+	ok := true
+	if json {
+		if y := t.Year(); y < 0 || y >= 10000 {
+			return b, false // slog adds an error to the line
+		}
+		b = append(b, `{"time":"`...)
+		b = append(t.AppendFormat(b, time.RFC3339Nano), `","level":`...)
+		b, ok = appendJSONString(b, r.Level.String())
+		b = append(b, `,"msg":`...)
+	} else {
+		b = appendRFC3339Millis(append(b, "time="...), t)
+		b = append(b, " level="...)
+		b, ok = appendTextString(b, r.Level.String())
+		b = append(b, " msg="...)
+	}
+	if !ok {
+		return b, false
+	}
+	if json {
+		b, ok = appendJSONString(b, r.Message)
+	} else {
+		b, ok = appendTextString(b, r.Message)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if ok {
+			b, ok = appendAttr(b, a, json)
+		}
+		return ok
+	})
+	if !ok {
+		return b, false
+	}
+	if json {
+		b = append(b, '}')
+	}
+	return append(b, '\n'), true
+}
+
+// appendAttr appends ` key=value` (JSON: `,"key":value`).
+func appendAttr(b []byte, a slog.Attr, json bool) ([]byte, bool) {
+	v := a.Value
+	if a.Key == "" && v.Equal(slog.Value{}) {
+		return b, true // slog elides empty attributes
+	}
+	ok := true
+	if json {
+		b, ok = appendJSONString(append(b, ','), a.Key)
+		b = append(b, ':')
+	} else {
+		b, ok = appendTextString(append(b, ' '), a.Key)
+		b = append(b, '=')
+	}
+	if !ok {
+		return b, false
+	}
+	switch v.Kind() {
+	case slog.KindString:
+		if json {
+			return appendJSONString(b, v.String())
+		}
+		return appendTextString(b, v.String())
+	case slog.KindInt64:
+		return strconv.AppendInt(b, v.Int64(), 10), true
+	case slog.KindUint64:
+		return strconv.AppendUint(b, v.Uint64(), 10), true
+	case slog.KindBool:
+		return strconv.AppendBool(b, v.Bool()), true
+	case slog.KindDuration:
+		if json {
+			return strconv.AppendInt(b, int64(v.Duration()), 10), true // as encoding/json
+		}
+		return append(b, v.Duration().String()...), true
+	case slog.KindFloat64:
+		f := v.Float64()
+		if !json {
+			return strconv.AppendFloat(b, f, 'g', -1, 64), true
+		}
+		// encoding/json's form, for what it writes without an exponent.
+		if abs := math.Abs(f); math.IsNaN(f) || math.IsInf(f, 0) || abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+			return b, false
+		}
+		return strconv.AppendFloat(b, f, 'f', -1, 64), true
+	}
+	return b, false
+}
+
+// appendTextString appends s as slog's text handler does, for printable
+// ASCII: bare, or quoted when empty or holding a space, '=' or '"'.
+func appendTextString(b []byte, s string) ([]byte, bool) {
+	quote := s == ""
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c >= 0x7f:
+			return b, false
+		case c == ' ' || c == '=' || c == '"':
+			quote = true
+		}
+	}
+	if quote {
+		return strconv.AppendQuote(b, s), true
+	}
+	return append(b, s...), true
+}
+
+// appendJSONString appends s quoted as slog's JSON handler does, for
+// printable ASCII without '"' or '\' (which it would escape).
+func appendJSONString(b []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return b, false
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), true
+}
+
+// appendRFC3339Millis is slog's text handler's time: RFC 3339 with
+// exactly three digits of milliseconds, truncated.
+func appendRFC3339Millis(b []byte, t time.Time) []byte {
+	// RFC3339Nano trims trailing zeros: a tenth of a millisecond more
+	// makes four digits, of which the fourth is dropped.
+	const prefixLen = len("2006-01-02T15:04:05.000")
+	n := len(b)
+	t = t.Truncate(time.Millisecond).Add(time.Millisecond / 10)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b[:n+prefixLen], b[n+prefixLen+1:]...)
+}
