@@ -159,7 +159,11 @@ func (s *Server) logAccess(r *http.Request, ex *exchange, status int, took time.
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 		return // not even the line's attributes are built (--log-level warn)
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	// Straight to the handler, as slog's wrappers do: Logger.LogAttrs
+	// would walk the stack for the line's source, which no handler of
+	// the server writes.
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(
 		slog.String("request_id", ex.requestID),
 		slog.String("operation", ex.operation),
 		slog.String("method", r.Method),
@@ -168,4 +172,5 @@ func (s *Server) logAccess(r *http.Request, ex *exchange, status int, took time.
 		slog.String("actor_id", ex.actorID),
 		slog.String("client", clientIP(r)),
 	)
+	_ = s.log.Handler().Handle(r.Context(), rec) // a log's errors have nowhere to go
 }
