@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -172,5 +173,37 @@ func TestReadAll(t *testing.T) {
 				t.Fatalf("read error lost: %v", err)
 			}
 		})
+	}
+}
+
+// TestCleanPath holds cleanPath to path.Clean keeping a trailing slash,
+// for every path of up to seven characters from '/', '.' and 'a', and
+// for some longer ones.
+func TestCleanPath(t *testing.T) {
+	want := func(p string) string {
+		if p == "" || p[0] != '/' {
+			p = "/" + p
+		}
+		np := path.Clean(p)
+		if p[len(p)-1] == '/' && np != "/" {
+			np += "/"
+		}
+		return np
+	}
+	paths := []string{"/v1/organization/org1/access/check", "/v1/.well-known/x", "/v1/a./b", "/v1/a/b.", "/v1/a/.b/", "/v1/a/..b"}
+	var gen func(p string)
+	gen = func(p string) {
+		paths = append(paths, p)
+		if len(p) < 7 {
+			for _, c := range []string{"/", ".", "a"} {
+				gen(p + c)
+			}
+		}
+	}
+	gen("")
+	for _, p := range paths {
+		if got := cleanPath(p); got != want(p) {
+			t.Errorf("cleanPath(%q) = %q, want %q", p, got, want(p))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -67,3 +68,42 @@ type headerOnly struct {
 }
 
 func (w *headerOnly) Header() http.Header { return w.h }
+
+// TestRequestID: a sane sent ID is kept; otherwise each request gets a
+// new one, 32 hex digits, never repeated.
+func TestRequestID(t *testing.T) {
+	tests := []struct {
+		name, sent string
+		kept       bool
+	}{
+		{"none sent", "", false},
+		{"sane", "trace-42.a_b:c+d=/e", true},
+		{"forged", "x\" injected=1", false},
+		{"overlong", strings.Repeat("a", maxRequestID+1), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			for range 10000 {
+				r := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+				if tc.sent != "" {
+					r.Header.Set(RequestIDHeader, tc.sent)
+				}
+				id := requestID(r)
+				if tc.kept {
+					if id != tc.sent {
+						t.Fatalf("ID %q, want the sent %q", id, tc.sent)
+					}
+					return
+				}
+				if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+					t.Fatalf("generated ID %q is not 32 hex digits", id)
+				}
+				if seen[id] {
+					t.Fatalf("ID %q generated twice", id)
+				}
+				seen[id] = true
+			}
+		})
+	}
+}

@@ -302,6 +302,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // cleanPath is the path the mux would redirect p to: path.Clean, keeping
 // a trailing slash.
 func cleanPath(p string) string {
+	// Every segment path.Clean would change ("", "." and "..") begins
+	// after a slash with a slash or a dot: a path with neither is clean,
+	// which is every path a well-behaved client sends.
+	if p != "" && p[0] == '/' && !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return p
+	}
 	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
