@@ -46,6 +46,9 @@ const (
 	tokenLen    = 5 + secretLen + checksumLen
 )
 
+// Len is the length of every token: a string of another length is none.
+const Len = tokenLen
+
 // ErrMalformed reports a string that is not a well-formed Gatehouse token
 // (wrong length, prefix, alphabet or checksum).
 var ErrMalformed = errors.New("malformed token")
