@@ -129,7 +129,7 @@ func (d *checkDecoder) object(member func(key string) bool) bool {
 	}
 	for {
 		d.ws()
-		key, ok := d.plain()
+		key, ok := d.key()
 		if !ok || !d.eat(':') {
 			return false
 		}
@@ -233,6 +233,45 @@ func mayNameField(key string) bool {
 		}
 	}
 	return false
+}
+
+// key reads an object's key: the keys of a check body are compared in
+// place, quotes included, and the constant returned, which saves scanning
+// them (a hundred-check body has four hundred) and makes the caller's
+// comparison cheap; any other key is read by plain.
+func (d *checkDecoder) key() (string, bool) {
+	rest := d.s[d.i:]
+	if len(rest) < 2 {
+		return d.plain()
+	}
+	var k string
+	switch rest[1] {
+	case 'p':
+		switch {
+		case strings.HasPrefix(rest, `"principal_id"`):
+			k = `"principal_id"`
+		case strings.HasPrefix(rest, `"permission"`):
+			k = `"permission"`
+		case strings.HasPrefix(rest, `"principal_type"`):
+			k = `"principal_type"`
+		}
+	case 'r':
+		switch {
+		case strings.HasPrefix(rest, `"resource_type"`):
+			k = `"resource_type"`
+		case strings.HasPrefix(rest, `"resource_id"`):
+			k = `"resource_id"`
+		}
+	case 'c':
+		if strings.HasPrefix(rest, `"checks"`) {
+			k = `"checks"`
+		}
+	}
+	if k == "" {
+		return d.plain()
+	}
+	d.i += len(k)
+	return k[1 : len(k)-1], true
 }
 
 func (d *checkDecoder) null() bool {
