@@ -156,19 +156,48 @@ func appendAttr(b []byte, a slog.Attr, json bool) ([]byte, bool) {
 	return b, false
 }
 
+// What appendTextString and appendJSONString make of each byte: nothing
+// (printed as it is), textQuote (the text handler quotes the string) or
+// decline (left to slog's handler); one table lookup a byte.
+const (
+	textQuote = 1 << iota
+	textDecline
+	jsonDecline
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c < ' ' || c >= 0x7f:
+			t[c] = textDecline | jsonDecline
+		case c == '"':
+			t[c] = textQuote | jsonDecline
+		case c == ' ' || c == '=':
+			t[c] = textQuote
+		case c == '\\':
+			t[c] = jsonDecline
+		}
+	}
+	return t
+}()
+
+// classOf ors the classes of s's bytes.
+func classOf(s string) uint8 {
+	var or uint8
+	for i := 0; i < len(s); i++ {
+		or |= byteClass[s[i]]
+	}
+	return or
+}
+
 // appendTextString appends s as slog's text handler does, for printable
 // ASCII: bare, or quoted when empty or holding a space, '=' or '"'.
 func appendTextString(b []byte, s string) ([]byte, bool) {
-	quote := s == ""
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < ' ' || c >= 0x7f:
-			return b, false
-		case c == ' ' || c == '=' || c == '"':
-			quote = true
-		}
-	}
-	if quote {
+	c := classOf(s)
+	switch {
+	case c&textDecline != 0:
+		return b, false
+	case c&textQuote != 0 || s == "":
 		return strconv.AppendQuote(b, s), true
 	}
 	return append(b, s...), true
@@ -177,10 +206,8 @@ func appendTextString(b []byte, s string) ([]byte, bool) {
 // appendJSONString appends s quoted as slog's JSON handler does, for
 // printable ASCII without '"' or '\' (which it would escape).
 func appendJSONString(b []byte, s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c >= 0x7f || c == '"' || c == '\\' {
-			return b, false
-		}
+	if classOf(s)&jsonDecline != 0 {
+		return b, false
 	}
 	b = append(b, '"')
 	b = append(b, s...)
