@@ -172,10 +172,15 @@ t.last_user_agent, t.created_manually, t.auth_method, t.two_factor, u.real_name`
 	staleTokens = ` AND (t.expiry_time IS NULL OR t.expiry_time > ?) AND COALESCE(t.last_used_time, t.create_time) <= ?`
 	// Endless: no expiry of either kind, and not stale.
 	endlessTokens = ` AND t.expiry_time IS NULL AND t.max_age_seconds IS NULL AND COALESCE(t.last_used_time, t.create_time) > ?`
-	// Deactivated members' grants start from the users_state index.
+	// Deactivated members' grants start from the users_state index, then
+	// each member's grants by primary key; SQLite is kept off the grants'
+	// organization index (every grant of the organization) by the unary
+	// plus.
 	deactivatedGrants = `FROM users u CROSS JOIN organization_members m CROSS JOIN grants g
 WHERE u.state = ? AND m.organization_id = ? AND m.user_id = u.id
-AND g.principal_type = ? AND g.principal_id = u.id AND g.organization_id = ? AND g.permissions <> '[]'`
+AND g.principal_type = ? AND g.principal_id = u.id AND g.permissions <> '[]' AND `
+	deactivatedLite = deactivatedGrants + `+g.organization_id = ?`
+	deactivatedPG   = deactivatedGrants + `g.organization_id = ?`
 	// Grants on the organization, whose every permission is one of a
 	// JSON list's; a group's finds no user.
 	orgWideGrants = `FROM grants g LEFT JOIN users u ON g.principal_type = ? AND u.id = g.principal_id
@@ -190,7 +195,7 @@ WHERE p.v NOT IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb))))`
 var (
 	qListStaleTokens       = paged(appTokenCols, appTokensLite+staleTokens, appTokensPG+staleTokens, appTokenOrder)
 	qListEndlessTokens     = paged(appTokenCols, appTokensLite+endlessTokens, appTokensPG+endlessTokens, appTokenOrder)
-	qListDeactivatedGrants = paged(qualified("g.", grantCols)+", u.email", deactivatedGrants, deactivatedGrants,
+	qListDeactivatedGrants = paged(qualified("g.", grantCols)+", u.email", deactivatedLite, deactivatedPG,
 		"g.resource_type, g.resource_id, g.principal_id")
 	qListOrganizationWideGrants = paged(qualified("g.", grantCols)+", COALESCE(u.email, '')", orgWideLite, orgWidePG,
 		"g.principal_type, g.principal_id")
