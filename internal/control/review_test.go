@@ -15,7 +15,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse-dev/gatehouse/internal/store/storetest"
-	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // TestAccessReview: every kind of finding appears for what deserves it
@@ -266,11 +265,6 @@ type pageReader struct {
 	s *pageStore
 }
 
-func (r pageReader) ListMembersInState(orgID, state string) ([]identity.User, error) {
-	r.s.wholeRead("ListMembersInState")
-	return r.Reader.ListMembersInState(orgID, state)
-}
-
 func (r pageReader) ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error) {
 	r.s.wholeRead("ListPrincipalGrants")
 	return r.Reader.ListPrincipalGrants(principalType, principalID)
@@ -289,11 +283,6 @@ func (r pageReader) ListAllGrants() ([]grant.Grant, error) {
 func (r pageReader) ListApplicationUsers(orgID string) ([]identity.User, error) {
 	r.s.wholeRead("ListApplicationUsers")
 	return r.Reader.ListApplicationUsers(orgID)
-}
-
-func (r pageReader) ListApplicationTokens(orgID string) ([]token.Token, error) {
-	r.s.wholeRead("ListApplicationTokens")
-	return r.Reader.ListApplicationTokens(orgID)
 }
 
 func (r pageReader) ListInvitations(orgID, state string) ([]identity.Invitation, error) {

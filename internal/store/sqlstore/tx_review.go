@@ -1,23 +1,19 @@
 package sqlstore
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // The access review's reads start from the few rows they look for: super
 // admins through a partial index (migration 00101), users of one state
-// through the users_state index, confirmed two-factor enrolments from
-// their own table. SQLite, which keeps no statistics here, is told the
+// through the users_state index, application users through theirs
+// (00100), confirmed two-factor enrolments from their own table. SQLite, which keeps no statistics here, is told the
 // join order with CROSS JOIN; each dialect spells its booleans where a
 // partial index must match.
 
@@ -26,8 +22,6 @@ var (
 		lite: `SELECT ` + memberCols + ` FROM organization_members WHERE organization_id = ? AND is_super_admin = 1 ORDER BY user_id`,
 		pg:   rebind(`SELECT ` + memberCols + ` FROM organization_members WHERE organization_id = ? AND is_super_admin ORDER BY user_id`),
 	}
-	qListMembersInState = newQuery(`SELECT ` + qualified("u.", userCols) + ` FROM users u CROSS JOIN organization_members m
-WHERE u.state = ? AND m.organization_id = ? AND m.user_id = u.id ORDER BY u.email`)
 	// People: active, not application users.
 	qCountOtherMembers = newQuery(`SELECT COUNT(*) FROM users u CROSS JOIN organization_members m
 WHERE (u.state < ? OR u.state > ?) AND u.is_application = ? AND m.organization_id = ? AND m.user_id = u.id`)
@@ -39,30 +33,8 @@ AND NOT EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.confirme
 ORDER BY u.email LIMIT ? OFFSET ?`)
 )
 
-var qListApplicationTokens = query{
-	lite: `SELECT ` + qualified("t.", tokenCols) + ` FROM users u CROSS JOIN organization_members m CROSS JOIN tokens t
-WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id AND t.user_id = u.id`,
-	pg: rebind(`SELECT ` + qualified("t.", tokenCols) + ` FROM users u JOIN organization_members m ON m.user_id = u.id
-JOIN tokens t ON t.user_id = u.id WHERE u.is_application AND m.organization_id = ?`),
-}
-
-// ListApplicationTokens sorts in Go: an ORDER BY on the user ID leads
-// SQLite to walk every user in ID order instead of the few application
-// users.
-func (t *reader) ListApplicationTokens(orgID string) ([]token.Token, error) {
-	ts, err := listQ(t, "application tokens", qListApplicationTokens, scanToken, orgID)
-	slices.SortFunc(ts, func(a, b token.Token) int {
-		return cmp.Or(strings.Compare(a.UserID, b.UserID), b.CreateTime.Compare(a.CreateTime), strings.Compare(a.Hash, b.Hash))
-	})
-	return ts, err
-}
-
 func (t *reader) ListSuperAdmins(orgID string) ([]identity.Membership, error) {
 	return listQ(t, "super admins", qListSuperAdmins, scanMember, orgID)
-}
-
-func (t *reader) ListMembersInState(orgID, state string) ([]identity.User, error) {
-	return listQ(t, "members in state "+state, qListMembersInState, scanUser, state, orgID)
 }
 
 // ListWithoutTwoFactor counts by subtraction: the organization's members,
@@ -158,7 +130,7 @@ func scanUserToken(r scanner) (store.UserToken, error) {
 }
 
 // Application tokens start from the few application users (a partial
-// index in each dialect), as ListApplicationTokens does.
+// index in each dialect).
 const (
 	appTokensLite = `FROM users u CROSS JOIN organization_members m CROSS JOIN tokens t
 WHERE u.is_application = 1 AND m.organization_id = ? AND m.user_id = u.id AND t.user_id = u.id`

@@ -56,34 +56,11 @@ func testReviewReads(t *testing.T, open Opener) {
 		}
 		return tx.AddMember(identity.Membership{OrganizationID: "org2", UserID: o.ID, IsSuperAdmin: true, JoinTime: at(1)})
 	})
-	mk := func(user string, sec int) token.Token {
-		_, h, p := token.New(token.KindPersonal)
-		return token.Token{Hash: h, Prefix: p, Kind: token.KindPersonal, UserID: user, Description: "d", CreateTime: at(sec)}
-	}
-	older, newer, persons := mk("u5", 1), mk("u5", 2), mk("u1", 3)
-	write(t, s, func(tx store.Tx) error {
-		for _, tk := range []token.Token{older, newer, persons} {
-			if err := tx.CreateToken(tk); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	equal(t, "ListApplicationTokens", readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListApplicationTokens("org1") }),
-		[]token.Token{newer, older})
-	equal(t, "ListApplicationTokens, none", readVal(t, s, func(tx store.Reader) ([]token.Token, error) { return tx.ListApplicationTokens("org2") }),
-		[]token.Token(nil))
 	admins := readVal(t, s, func(tx store.Reader) ([]identity.Membership, error) { return tx.ListSuperAdmins("org1") })
 	equal(t, "ListSuperAdmins", admins, []identity.Membership{
 		{OrganizationID: "org1", UserID: "u1", IsSuperAdmin: true, JoinTime: at(1)},
 		{OrganizationID: "org1", UserID: "u4", IsSuperAdmin: true, JoinTime: at(1)},
 	})
-	equal(t, "ListMembersInState deactivated", readVal(t, s, func(tx store.Reader) ([]identity.User, error) {
-		return tx.ListMembersInState("org1", identity.StateDeactivated)
-	}), []identity.User{users["u3"]})
-	equal(t, "ListMembersInState in another organization", readVal(t, s, func(tx store.Reader) ([]identity.User, error) {
-		return tx.ListMembersInState("org2", identity.StateDeactivated)
-	}), []identity.User(nil))
 	cases := []struct {
 		name          string
 		offset, limit int
