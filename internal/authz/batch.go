@@ -211,7 +211,7 @@ func (t txn) touchOps(ops []batchOp, keys []uint64) uint32 {
 					s += uint32(g.nodes[0])
 				}
 			}
-			if g := &ix.nodes.at(o.a).grants; len(g.delta) > 0 {
+			if g := ix.ngrants.at(o.a); len(g.delta) > 0 {
 				s += g.delta[0].k
 			} else if len(g.base) > 0 {
 				s += g.base[0].k

@@ -144,6 +144,14 @@ func (t txn) mutNode(i int32) *nodeRec {
 	return t.ix.nodes.mut(i)
 }
 
+// mutGrants is mutNode for the grants on node i.
+func (t txn) mutGrants(i int32) *ngrants {
+	if t.d != nil {
+		t.d.nodes = append(t.d.nodes, i)
+	}
+	return t.ix.ngrants.mut(i)
+}
+
 // moveHot updates the hot records after node i moved below parent, whose
 // own parent is grand: i's parent and grandparent, and its children's
 // grandparent, patched in place rather than re-derived (which would read
@@ -297,7 +305,7 @@ func (t txn) groupsHot(i int32, u *userRec) {
 func (t txn) nodeHot(i int32) nodeHot {
 	ix := t.ix
 	r := ix.nodes.at(i)
-	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: r.grants.Len() > 0}
+	h := nodeHot{parent: r.parent, grand: -1, alive: r.alive, grants: ix.ngrants.at(i).Len() > 0}
 	if r.parent >= 0 {
 		h.grand = ix.nodes.at(r.parent).parent
 	}

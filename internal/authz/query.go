@@ -141,7 +141,7 @@ func (ix *Index) Effective(user string, res Resource) Set {
 	var s Set
 	for a := n; ; {
 		r := ix.nodes.at(a)
-		if r.grants.Len() > 0 {
+		if ix.ngrants.at(a).Len() > 0 {
 			if g, ok := u.grants.get(a); ok {
 				s |= g.expanded
 			}
@@ -546,7 +546,7 @@ func (ix *Index) Principals(res Resource, perm Permission) (users, groups []stri
 	}
 	for a := n; a >= 0; a = ix.nodes.at(a).parent {
 		r := ix.nodes.at(a)
-		r.grants.each(func(pk uint32, s Set) bool {
+		ix.ngrants.at(a).each(func(pk uint32, s Set) bool {
 			if s.Expand()&need == 0 {
 				return true
 			}
@@ -597,9 +597,9 @@ func (ix *Index) Grants(res Resource) []Grant {
 	if !ok {
 		return nil
 	}
-	r := ix.nodes.at(n)
-	out := make([]Grant, 0, r.grants.Len())
-	r.grants.each(func(pk uint32, s Set) bool {
+	r, ng := ix.nodes.at(n), ix.ngrants.at(n)
+	out := make([]Grant, 0, ng.Len())
+	ng.each(func(pk uint32, s Set) bool {
 		p := Principal{Kind: PrincipalUser}
 		if pk&groupBit != 0 {
 			p = Principal{PrincipalGroup, ix.groups.at(int32(pk &^ groupBit)).id}

@@ -45,7 +45,8 @@ func (ix *Index) Overlaps(org string, offset, limit int) (page []Overlap, total 
 			if !nr.alive {
 				return true
 			}
-			if gr.members.Len() <= nr.grants.Len() {
+			ng := ix.ngrants.at(n)
+			if gr.members.Len() <= ng.Len() {
 				gr.members.each(func(uk uint32, _ struct{}) bool {
 					ur := ix.users.at(int32(uk))
 					if ug, ok := ur.grants.get(n); ok && ur.hot.alive && ug.granted != 0 && ug.expanded&^gv.expanded == 0 {
@@ -55,7 +56,7 @@ func (ix *Index) Overlaps(org string, offset, limit int) (page []Overlap, total 
 				})
 				return true
 			}
-			nr.grants.each(func(pk uint32, s Set) bool {
+			ng.each(func(pk uint32, s Set) bool {
 				if pk&groupBit != 0 || s == 0 {
 					return true
 				}
