@@ -88,8 +88,8 @@ type nodeRec struct {
 	alive    bool
 	parent   int32 // -1 for organizations
 	children set32
-	// Organizations only, behind a pointer so that the record a grant
-	// or a move copies stays small; nil while both sets are empty.
+	// Organizations only, behind a pointer so that the record a move
+	// copies stays small; nil while both sets are empty.
 	org *orgSets
 }
 

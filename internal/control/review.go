@@ -12,7 +12,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/grant"
 	"github.com/gatehouse-dev/gatehouse/internal/identity"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
-	"github.com/gatehouse-dev/gatehouse/internal/token"
 )
 
 // OpOrganizationAccessReview is the access review of an organization and
@@ -92,7 +91,8 @@ const DefaultReviewLimit = 50
 // Each kind of finding is read from where it can be found without
 // reading the whole organization: the engine's index for direct grants
 // beside a group's, the store's indexes for the rest (store.ReviewReader),
-// so a review costs what it finds, not what the organization holds.
+// so a review costs what it finds, not what the organization holds. Every
+// kind but the few super admins is read one page and its count at a time.
 func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg ReviewPage) (AccessReview, error) {
 	if pg.Limit == 0 {
 		pg.Limit = DefaultReviewLimit
@@ -119,45 +119,18 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg Rev
 			return err
 		}
 		out.TwoFactorRequired = pol.TwoFactorRequired
-		for _, step := range []func() ([]Finding, error){
-			r.deactivatedGrants, r.tokens, r.orgWideGrants, r.superAdmins, r.expiredInvitations,
-		} {
-			fs, err := step()
+		// Kinds in order, each one page.
+		for _, kind := range findingKinds {
+			if kind == FindingNoTwoFactor && pol.TwoFactorRequired {
+				continue
+			}
+			fs, total, err := r.findings(kind)
 			if err != nil {
 				return err
 			}
+			out.Totals[kind] = total
 			out.Findings = append(out.Findings, fs...)
 		}
-		// Kinds in order, each cut to its page.
-		var paged []Finding
-		for _, kind := range findingKinds {
-			if kind == FindingNoTwoFactor || kind == FindingRedundantGrant {
-				if kind == FindingNoTwoFactor && pol.TwoFactorRequired {
-					continue
-				}
-				step := r.noTwoFactor
-				if kind == FindingRedundantGrant {
-					step = r.redundantGrants
-				}
-				fs, total, err := step()
-				if err != nil {
-					return err
-				}
-				out.Totals[kind] = total
-				paged = append(paged, fs...)
-				continue
-			}
-			var all []Finding
-			for _, f := range out.Findings {
-				if f.Kind == kind {
-					all = append(all, f)
-				}
-			}
-			out.Totals[kind] = len(all)
-			from, to := r.window(kind, len(all))
-			paged = append(paged, all[from:to]...)
-		}
-		out.Findings = paged
 		out.SuperAdmins = r.superAdminCount
 		return nil
 	})
@@ -168,12 +141,35 @@ func (p *Plane) ReviewAccess(ctx context.Context, a *Actor, orgID string, pg Rev
 var findingKinds = []string{FindingDeactivatedGrant, FindingStaleToken, FindingEndlessToken, FindingRedundantGrant,
 	FindingOrgWideGrant, FindingSuperAdmins, FindingNoTwoFactor, FindingExpiredInvitation}
 
-// window is the part of n findings of kind the page shows.
-func (r *reviewer) window(kind string, n int) (from, to int) {
-	if kind == r.page.Kind {
-		from = min(r.page.Offset, n)
+// findings is one page of the findings of kind, and how many there are.
+func (r *reviewer) findings(kind string) ([]Finding, int, error) {
+	switch kind {
+	case FindingDeactivatedGrant:
+		return r.deactivatedGrants()
+	case FindingStaleToken:
+		return r.staleTokens()
+	case FindingEndlessToken:
+		return r.endlessTokens()
+	case FindingRedundantGrant:
+		return r.redundantGrants()
+	case FindingOrgWideGrant:
+		return r.orgWideGrants()
+	case FindingSuperAdmins:
+		return r.superAdmins()
+	case FindingNoTwoFactor:
+		return r.noTwoFactor()
+	case FindingExpiredInvitation:
+		return r.expiredInvitations()
 	}
-	return from, min(from+r.page.Limit, n)
+	return nil, 0, fmt.Errorf("access review: no finding of kind %q", kind)
+}
+
+// offset is where the page starts among the findings of kind.
+func (r *reviewer) offset(kind string) int {
+	if kind == r.page.Kind {
+		return r.page.Offset
+	}
+	return 0
 }
 
 // OrganizationGrants lists every grant of an organization (the access
@@ -246,89 +242,72 @@ func (r *reviewer) user(id string) (identity.User, error) {
 	return u, nil
 }
 
-func (r *reviewer) grantFinding(kind string, g grant.Grant, detail string) Finding {
+func (r *reviewer) grantFinding(kind string, g grant.Grant, email, detail string) Finding {
 	f := Finding{Kind: kind, PrincipalType: g.PrincipalType, ResourceType: g.ResourceType, ResourceID: g.ResourceID,
 		Permissions: g.Permissions, Detail: detail, Since: g.UpdateTime}
 	if g.PrincipalType == grant.PrincipalUser {
-		f.UserID, f.UserEmail = g.PrincipalID, r.users[g.PrincipalID].Email // read by the step
+		f.UserID, f.UserEmail = g.PrincipalID, email
 	} else {
 		f.GroupID, f.GroupName = g.PrincipalID, r.groups[g.PrincipalID].Name
 	}
 	return f
 }
 
-// deactivatedGrants: grants (through the permissions API) still held by
-// deactivated users; they give nothing today and everything on
-// reactivation. Deactivated members are few and read from the users'
-// state index.
-func (r *reviewer) deactivatedGrants() ([]Finding, error) {
-	us, err := r.tx.ListMembersInState(r.orgID, identity.StateDeactivated)
+// deactivatedGrants: one page of the grants (through the permissions
+// API) still held by deactivated users, which give nothing today and
+// everything on reactivation, by resource then user, and how many there
+// are.
+func (r *reviewer) deactivatedGrants() ([]Finding, int, error) {
+	gs, total, err := r.tx.ListDeactivatedGrants(r.orgID, r.offset(FindingDeactivatedGrant), r.page.Limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Finding
-	for _, u := range us {
-		r.users[u.ID] = u
-		gs, err := r.tx.ListPrincipalGrants(grant.PrincipalUser, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range gs {
-			if g.OrganizationID != r.orgID || len(g.Permissions) == 0 {
-				continue
-			}
-			out = append(out, r.grantFinding(FindingDeactivatedGrant, g, fmt.Sprintf("%s is deactivated but still holds %s on %s %s",
-				u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID)))
-		}
+	for _, g := range gs {
+		out = append(out, r.grantFinding(FindingDeactivatedGrant, g.Grant, g.Email, fmt.Sprintf("%s is deactivated but still holds %s on %s %s",
+			g.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID)))
 	}
-	sortByResource(out)
-	return out, nil
+	return out, total, nil
 }
 
-// tokens: application-user tokens unused for StaleTokenAge (or never used
-// since being created that long ago), and tokens that never expire.
-func (r *reviewer) tokens() ([]Finding, error) {
-	apps, err := r.tx.ListApplicationUsers(r.orgID)
+// staleTokens: one page of the application-user tokens, not expired,
+// unused for StaleTokenAge (or never used since being created that long
+// ago), and how many there are.
+func (r *reviewer) staleTokens() ([]Finding, int, error) {
+	ts, total, err := r.tx.ListStaleTokens(r.orgID, r.now, r.now.Add(-StaleTokenAge), r.offset(FindingStaleToken), r.page.Limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	all, err := r.tx.ListApplicationTokens(r.orgID)
-	if err != nil {
-		return nil, err
-	}
-	byUser := map[string][]token.Token{}
-	for _, t := range all {
-		byUser[t.UserID] = append(byUser[t.UserID], t)
-	}
-	var stale, endless []Finding
-	for _, u := range apps {
-		for _, t := range byUser[u.ID] {
-			if t.ExpiryTime != nil && !r.now.Before(*t.ExpiryTime) {
-				continue // expired: it opens nothing
-			}
-			f := Finding{UserID: u.ID, UserEmail: u.RealName, TokenPrefix: t.Prefix}
-			last := t.CreateTime
-			if t.LastUsedTime != nil {
-				last = *t.LastUsedTime
-			}
-			if r.now.Sub(last) >= StaleTokenAge {
-				f.Kind, f.Since = FindingStaleToken, last
-				if t.LastUsedTime == nil {
-					f.Detail = fmt.Sprintf("Token %s of %s was never used since it was created %d days ago", t.Prefix, u.RealName, days(r.now.Sub(last)))
-				} else {
-					f.Detail = fmt.Sprintf("Token %s of %s was last used %d days ago", t.Prefix, u.RealName, days(r.now.Sub(last)))
-				}
-				stale = append(stale, f)
-				continue
-			}
-			if t.ExpiryTime == nil && t.MaxAgeSeconds == nil {
-				f.Kind, f.Since = FindingEndlessToken, t.CreateTime
-				f.Detail = fmt.Sprintf("Token %s of %s never expires", t.Prefix, u.RealName)
-				endless = append(endless, f)
-			}
+	var out []Finding
+	for _, t := range ts {
+		last := t.CreateTime
+		if t.LastUsedTime != nil {
+			last = *t.LastUsedTime
 		}
+		f := Finding{Kind: FindingStaleToken, UserID: t.UserID, UserEmail: t.UserName, TokenPrefix: t.Prefix, Since: last}
+		if t.LastUsedTime == nil {
+			f.Detail = fmt.Sprintf("Token %s of %s was never used since it was created %d days ago", t.Prefix, t.UserName, days(r.now.Sub(last)))
+		} else {
+			f.Detail = fmt.Sprintf("Token %s of %s was last used %d days ago", t.Prefix, t.UserName, days(r.now.Sub(last)))
+		}
+		out = append(out, f)
 	}
-	return append(stale, endless...), nil
+	return out, total, nil
+}
+
+// endlessTokens: one page of the application-user tokens that never
+// expire (stale ones are found as stale), and how many there are.
+func (r *reviewer) endlessTokens() ([]Finding, int, error) {
+	ts, total, err := r.tx.ListEndlessTokens(r.orgID, r.now.Add(-StaleTokenAge), r.offset(FindingEndlessToken), r.page.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []Finding
+	for _, t := range ts {
+		out = append(out, Finding{Kind: FindingEndlessToken, UserID: t.UserID, UserEmail: t.UserName, TokenPrefix: t.Prefix,
+			Since: t.CreateTime, Detail: fmt.Sprintf("Token %s of %s never expires", t.Prefix, t.UserName)})
+	}
+	return out, total, nil
 }
 
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
@@ -339,11 +318,7 @@ func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
 // there are. The engine's index finds them without reading memberships;
 // only the page's grants are read from the store, for their rows.
 func (r *reviewer) redundantGrants() ([]Finding, int, error) {
-	offset := 0
-	if r.page.Kind == FindingRedundantGrant {
-		offset = r.page.Offset
-	}
-	overlaps, total := r.ix.Overlaps(r.orgID, offset, r.page.Limit)
+	overlaps, total := r.ix.Overlaps(r.orgID, r.offset(FindingRedundantGrant), r.page.Limit)
 	var out []Finding
 	for _, o := range overlaps {
 		f, ok, err := r.redundant(o)
@@ -355,15 +330,6 @@ func (r *reviewer) redundantGrants() ([]Finding, int, error) {
 		}
 	}
 	return out, total, nil
-}
-
-// sortByResource orders grant findings as the grants export does: by
-// resource, then principal.
-func sortByResource(fs []Finding) {
-	key := func(f Finding) string {
-		return f.ResourceType + "\x00" + f.ResourceID + "\x00" + f.PrincipalType + "\x00" + f.UserID + f.GroupID
-	}
-	slices.SortStableFunc(fs, func(a, b Finding) int { return strings.Compare(key(a), key(b)) })
 }
 
 // redundant is the finding of an overlap the engine found, from the
@@ -391,69 +357,62 @@ func (r *reviewer) redundant(o authz.Overlap) (Finding, bool, error) {
 		return Finding{}, false, err
 	}
 	name := r.groups[o.Group].Name
-	f := r.grantFinding(FindingRedundantGrant, g, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
+	f := r.grantFinding(FindingRedundantGrant, g, u.Email, fmt.Sprintf("%s holds %s on %s %s directly, and group %s already gives it",
 		u.Email, strings.Join(g.Permissions, ", "), g.ResourceType, g.ResourceID, name))
 	f.GroupID, f.GroupName = o.Group, name
 	return f, true, nil
 }
 
-// orgWideGrants: grants on the organization made only of project and
-// service access, which the seed would rather see on the projects that
-// need it ("use project-level permissions").
-func (r *reviewer) orgWideGrants() ([]Finding, error) {
-	gs, err := r.tx.ListGrants(grant.ResourceOrganization, r.orgID)
+// orgWideGrants: one page of the grants on the organization made only of
+// project and service access, which the seed would rather see on the
+// projects that need it ("use project-level permissions"), by principal,
+// and how many there are.
+func (r *reviewer) orgWideGrants() ([]Finding, int, error) {
+	gs, total, err := r.tx.ListOrganizationWideGrants(r.orgID, projectLevel, r.offset(FindingOrgWideGrant), r.page.Limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Finding
 	for _, g := range gs {
-		if len(g.Permissions) == 0 {
-			continue
-		}
-		projectLevel := true
-		for _, s := range g.Permissions {
-			p, err := authz.Parse(s)
-			if err != nil {
-				projectLevel = false
-				break
-			}
-			switch p.Info().Category {
-			case authz.CategoryProjectRole, authz.CategoryProject, authz.CategoryService:
-			default:
-				projectLevel = false
-			}
-		}
-		if !projectLevel {
-			continue
-		}
-		var who string
-		if g.PrincipalType == grant.PrincipalUser {
-			u, err := r.user(g.PrincipalID)
-			if err != nil {
-				return nil, err
-			}
-			who = u.Email
-		} else {
+		who := g.Email
+		if g.PrincipalType != grant.PrincipalUser {
 			who = "group " + r.groups[g.PrincipalID].Name
 		}
-		out = append(out, r.grantFinding(FindingOrgWideGrant, g, fmt.Sprintf("%s holds %s on every project of the organization",
+		out = append(out, r.grantFinding(FindingOrgWideGrant, g.Grant, g.Email, fmt.Sprintf("%s holds %s on every project of the organization",
 			who, strings.Join(g.Permissions, ", "))))
 	}
-	return out, nil
+	return out, total, nil
 }
 
-// superAdmins: every super admin when there are more than MaxSuperAdmins
-// ("limit super admin access").
-func (r *reviewer) superAdmins() ([]Finding, error) {
+// projectLevel is every permission of project or service access, as
+// grants spell them: an organization-wide grant made only of these is a
+// finding.
+var projectLevel = func() []string {
+	var out []string
+	for _, in := range authz.Catalogue() {
+		switch in.Category {
+		case authz.CategoryProjectRole, authz.CategoryProject, authz.CategoryService:
+			if in.Grantable() {
+				out = append(out, in.Name)
+			}
+		}
+	}
+	return out
+}()
+
+// superAdmins: one page of the super admins when there are more than
+// MaxSuperAdmins ("limit super admin access"), and how many there are.
+// Super admins are few: all are read, for their count.
+func (r *reviewer) superAdmins() ([]Finding, int, error) {
 	ms, err := r.tx.ListSuperAdmins(r.orgID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var admins []identity.Membership
 	for _, m := range ms {
 		u, err := r.user(m.UserID)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if u.State != identity.StateDeactivated {
 			admins = append(admins, m)
@@ -461,25 +420,22 @@ func (r *reviewer) superAdmins() ([]Finding, error) {
 	}
 	r.superAdminCount = len(admins)
 	if len(admins) <= MaxSuperAdmins {
-		return nil, nil
+		return nil, 0, nil
 	}
+	from := min(r.offset(FindingSuperAdmins), len(admins))
 	var out []Finding
-	for _, m := range admins {
+	for _, m := range admins[from:min(from+r.page.Limit, len(admins))] {
 		u := r.users[m.UserID]
 		out = append(out, Finding{Kind: FindingSuperAdmins, UserID: u.ID, UserEmail: u.Email, Since: m.JoinTime,
 			Detail: fmt.Sprintf("%s is one of %d super admins (at most %d recommended)", u.Email, len(admins), MaxSuperAdmins)})
 	}
-	return out, nil
+	return out, len(admins), nil
 }
 
 // noTwoFactor: one page of the active people without a confirmed second
 // factor, and how many there are.
 func (r *reviewer) noTwoFactor() ([]Finding, int, error) {
-	offset := 0
-	if r.page.Kind == FindingNoTwoFactor {
-		offset = r.page.Offset
-	}
-	us, total, err := r.tx.ListWithoutTwoFactor(r.orgID, offset, r.page.Limit)
+	us, total, err := r.tx.ListWithoutTwoFactor(r.orgID, r.offset(FindingNoTwoFactor), r.page.Limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -491,19 +447,17 @@ func (r *reviewer) noTwoFactor() ([]Finding, int, error) {
 	return out, total, nil
 }
 
-// expiredInvitations: pending invitations past their validity.
-func (r *reviewer) expiredInvitations() ([]Finding, error) {
-	invs, err := r.tx.ListInvitations(r.orgID, identity.InvitationPending)
+// expiredInvitations: one page of the pending invitations past their
+// validity, newest first, and how many there are.
+func (r *reviewer) expiredInvitations() ([]Finding, int, error) {
+	invs, total, err := r.tx.ListExpiredInvitations(r.orgID, r.now, r.offset(FindingExpiredInvitation), r.page.Limit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Finding
 	for _, inv := range invs {
-		if !inv.Expired(r.now) {
-			continue
-		}
 		out = append(out, Finding{Kind: FindingExpiredInvitation, Email: inv.Email, Since: inv.ExpiryTime,
 			Detail: fmt.Sprintf("The invitation of %s by %s expired %d days ago", inv.Email, inv.InvitedByEmail, days(r.now.Sub(inv.ExpiryTime)))})
 	}
-	return out, nil
+	return out, total, nil
 }

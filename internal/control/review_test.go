@@ -1,7 +1,12 @@
 package control
 
 import (
+	"context"
+	"fmt"
+	"maps"
+	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +223,193 @@ func testAccessReview(t *testing.T, f *fixture, clock *fakeClock) {
 	}
 	if _, err := f.p.OrganizationGrants(ctx, plain, f.org.ID); err == nil {
 		t.Error("a plain member exported the grants")
+	}
+}
+
+// pageStore hands the Plane readers that note the reads of whole lists
+// the access review once cut in memory, and the most rows a paged read
+// returned.
+type pageStore struct {
+	store.Store
+	mu    sync.Mutex
+	whole []string
+	most  int
+}
+
+func (s *pageStore) Read(ctx context.Context, fn func(store.Reader) error) error {
+	return s.Store.Read(ctx, func(r store.Reader) error { return fn(pageReader{r, s}) })
+}
+
+func (s *pageStore) wholeRead(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.whole = append(s.whole, name)
+}
+
+func (s *pageStore) rows(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.most = max(s.most, n)
+}
+
+func (s *pageStore) reset() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	whole, most := s.whole, s.most
+	s.whole, s.most = nil, 0
+	return whole, most
+}
+
+type pageReader struct {
+	store.Reader
+	s *pageStore
+}
+
+func (r pageReader) ListPrincipalGrants(principalType, principalID string) ([]grant.Grant, error) {
+	r.s.wholeRead("ListPrincipalGrants")
+	return r.Reader.ListPrincipalGrants(principalType, principalID)
+}
+
+func (r pageReader) ListGrants(resourceType, resourceID string) ([]grant.Grant, error) {
+	r.s.wholeRead("ListGrants")
+	return r.Reader.ListGrants(resourceType, resourceID)
+}
+
+func (r pageReader) ListAllGrants() ([]grant.Grant, error) {
+	r.s.wholeRead("ListAllGrants")
+	return r.Reader.ListAllGrants()
+}
+
+func (r pageReader) ListApplicationUsers(orgID string) ([]identity.User, error) {
+	r.s.wholeRead("ListApplicationUsers")
+	return r.Reader.ListApplicationUsers(orgID)
+}
+
+func (r pageReader) ListInvitations(orgID, state string) ([]identity.Invitation, error) {
+	r.s.wholeRead("ListInvitations")
+	return r.Reader.ListInvitations(orgID, state)
+}
+
+func (r pageReader) ListDeactivatedGrants(orgID string, offset, limit int) ([]store.UserGrant, int, error) {
+	gs, n, err := r.Reader.ListDeactivatedGrants(orgID, offset, limit)
+	r.s.rows(len(gs))
+	return gs, n, err
+}
+
+func (r pageReader) ListStaleTokens(orgID string, now, usedBy time.Time, offset, limit int) ([]store.UserToken, int, error) {
+	ts, n, err := r.Reader.ListStaleTokens(orgID, now, usedBy, offset, limit)
+	r.s.rows(len(ts))
+	return ts, n, err
+}
+
+func (r pageReader) ListEndlessTokens(orgID string, usedBy time.Time, offset, limit int) ([]store.UserToken, int, error) {
+	ts, n, err := r.Reader.ListEndlessTokens(orgID, usedBy, offset, limit)
+	r.s.rows(len(ts))
+	return ts, n, err
+}
+
+func (r pageReader) ListOrganizationWideGrants(orgID string, permissions []string, offset, limit int) ([]store.UserGrant, int, error) {
+	gs, n, err := r.Reader.ListOrganizationWideGrants(orgID, permissions, offset, limit)
+	r.s.rows(len(gs))
+	return gs, n, err
+}
+
+func (r pageReader) ListExpiredInvitations(orgID string, now time.Time, offset, limit int) ([]identity.Invitation, int, error) {
+	invs, n, err := r.Reader.ListExpiredInvitations(orgID, now, offset, limit)
+	r.s.rows(len(invs))
+	return invs, n, err
+}
+
+func (r pageReader) ListWithoutTwoFactor(orgID string, offset, limit int) ([]identity.User, int, error) {
+	us, n, err := r.Reader.ListWithoutTwoFactor(orgID, offset, limit)
+	r.s.rows(len(us))
+	return us, n, err
+}
+
+// TestAccessReviewReadsItsPage: a page of the review reads from the store
+// no more findings of each kind than the page shows, and never a kind's
+// whole list; the page shows what the whole review shows there.
+func TestAccessReviewReadsItsPage(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	f := newFixture(t, WithClock(clock.Now), WithMailer(&mailbox{}))
+	ctx := t.Context()
+	if _, err := f.p.CreateProject(ctx, f.admin, f.org.ID, ProjectInput{Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	app, err := f.p.CreateApplicationUser(ctx, f.admin, f.org.ID, "ci", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 3
+	for i := range each {
+		gone := f.member(t, fmt.Sprintf("gone%d@example.com", i))
+		f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, gone.User.ID, "developer")
+		if err := f.p.write(ctx, func(tx store.Tx) error {
+			u := gone.User
+			u.State = identity.StateDeactivated
+			if err := tx.UpdateUser(u); err != nil {
+				return err
+			}
+			return f.p.record(tx, userChange(u.ID, false))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wide := f.member(t, fmt.Sprintf("wide%d@example.com", i))
+		f.grant(t, grant.ResourceOrganization, f.org.ID, grant.PrincipalUser, wide.User.ID, "read_only")
+		if _, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "old"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.p.Invite(ctx, f.admin, f.org.ID, fmt.Sprintf("late%d@example.com", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Add(91 * 24 * time.Hour)
+	for range each {
+		if _, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "endless"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := &pageStore{Store: f.p.store}
+	p, err := New(ctx, ps, WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := p.ReviewAccess(ctx, f.admin, f.org.ID, ReviewPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{FindingDeactivatedGrant, FindingStaleToken, FindingEndlessToken, FindingOrgWideGrant,
+		FindingExpiredInvitation, FindingNoTwoFactor} {
+		t.Run(kind, func(t *testing.T) {
+			var whole []Finding
+			for _, fd := range all.Findings {
+				if fd.Kind == kind {
+					whole = append(whole, fd)
+				}
+			}
+			if len(whole) < each || all.Totals[kind] != len(whole) {
+				t.Fatalf("the whole review lists %d of %d", len(whole), all.Totals[kind])
+			}
+			ps.reset()
+			page, err := p.ReviewAccess(ctx, f.admin, f.org.ID, ReviewPage{Kind: kind, Offset: 1, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wholeReads, most := ps.reset(); len(wholeReads) > 0 || most > 1 {
+				t.Errorf("a page of one read whole lists %v and up to %d rows at once", wholeReads, most)
+			}
+			var got []Finding
+			for _, fd := range page.Findings {
+				if fd.Kind == kind {
+					got = append(got, fd)
+				}
+			}
+			if !reflect.DeepEqual(got, whole[1:2]) {
+				t.Errorf("second finding:\n got %+v\nwant %+v", got, whole[1:2])
+			}
+			if !maps.Equal(page.Totals, all.Totals) {
+				t.Errorf("totals %v, want %v", page.Totals, all.Totals)
+			}
+		})
 	}
 }

@@ -35,6 +35,7 @@ func RunAll(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LargeMemberPages", testLargeMemberPages},
 		{"MemberDetails", testMemberDetails},
 		{"ReviewReads", testReviewReads},
+		{"ReviewPages", testReviewPages},
 		{"ProjectPages", testProjectPages},
 		{"Tokens", testTokens},
 		{"Organizations", testOrganizations},
