@@ -30,8 +30,8 @@ var (
 // index is kept (marked dead) when the entity is deleted and reused if it
 // comes back, so stale references can never alias a different entity.
 type Index struct {
-	// The revision and the lineage are the vectors' (vvec.rev, vvec.lin):
-	// not repeated here, so that the struct every Apply copies stays small.
+	// The revision is the vectors' (vvec.rev): not repeated here, so that
+	// the struct every Apply copies stays small.
 	//
 	// ID tables and sorted orders, which only a change adding an ID
 	// changes: shared between revisions until then, so that the struct
@@ -50,6 +50,7 @@ type Index struct {
 	sets  *setTable
 	stats counts
 	ep    *epoch // keeps the versions the Index may read live (vvec.go)
+	lin   *lineage
 }
 
 // idTables are an Index's ID dictionaries and the node orders built with
@@ -248,7 +249,7 @@ func BuildChecked(s Snapshot, revision int64) (*Index, error) {
 	t.ix.rebuildDicts(true)
 	ix := t.ix
 	lin := newLineage(revision)
-	ix.ep = lin.newEpoch(revision)
+	ix.ep, ix.lin = lin.newEpoch(revision), lin
 	ix.begin(revision, lin)
 	return ix, errors.Join(errs...)
 }
@@ -298,7 +299,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// see lineage.newEdit).
 	cp := new(Index)
 	*cp = *ix
-	lin := ix.nodes.lin
+	lin := ix.lin
 	if lin != nil {
 		lin.mu.Lock()
 		if lin.latest != rev {
@@ -311,7 +312,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 		lin = newLineage(rev)
 		lin.mu.Lock()
 		cp.clone(lin)
-		cp.ep = nil
+		cp.ep, cp.lin = nil, lin
 	}
 	defer lin.mu.Unlock()
 	cp.begin(revision, lin)

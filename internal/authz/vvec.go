@@ -36,14 +36,21 @@ type vvec[T any] struct {
 	// view reads only the chunks below its length, and a chunk is never
 	// replaced once written. A pointer rather than a slice keeps the view
 	// (copied into every Index an Apply makes) small.
-	dir *[vchunks]vchunk[T]
+	dir *vdir[T]
 	n   int32
-	// frozen is the length of the parent revision: records below it may
-	// be read by published revisions and change only through versions;
-	// records from frozen on were pushed by the Apply under way and are
-	// written in place.
+	rev int64 // the revision this view reads (and an Apply writes) at
+}
+
+// vdir is a vector's chunk directory, plus what only the lineage's
+// writer reads: kept here, once per lineage, rather than in every view,
+// so that the Index each Apply allocates and copies is smaller.
+type vdir[T any] struct {
+	chunks [vchunks]vchunk[T]
+	// frozen is the length of the parent of the revision being written:
+	// records below it may be read by published revisions and change
+	// only through versions; records from frozen on were pushed by the
+	// Apply under way and are written in place.
 	frozen int32
-	rev    int64 // the revision this view reads (and an Apply writes) at
 	lin    *lineage
 }
 
@@ -124,7 +131,7 @@ func (p *vvec[T]) Len() int { return int(p.n) }
 func (p *vvec[T]) slot(i int32) (*vchunk[T], uint32) {
 	x := uint32(i) + vchunkMin
 	k := bits.Len32(x) - vchunkMinBits - 1
-	return &p.dir[k], x - vchunkMin<<k
+	return &p.dir.chunks[k], x - vchunkMin<<k
 }
 
 // at returns record i as of the view's revision. The record is shared
@@ -135,7 +142,7 @@ func (p *vvec[T]) at(i int32) *T {
 	// that never changed, and an Apply reads many that did.
 	x := uint32(i) + vchunkMin
 	k := bits.Len32(x) - vchunkMinBits - 1
-	c := &p.dir[k]
+	c := &p.dir.chunks[k]
 	off := x - vchunkMin<<k
 	// A clear bit: no version was published before the bit was read, and
 	// any published later is newer than every revision a reader holds.
@@ -159,7 +166,7 @@ func (p *vvec[T]) at(i int32) *T {
 // a new version the first time.
 func (p *vvec[T]) mut(i int32) *T {
 	c, off := p.slot(i)
-	if i >= p.frozen {
+	if i >= p.dir.frozen {
 		return &c.recs[off]
 	}
 	head := c.head(off)
@@ -179,7 +186,7 @@ func (p *vvec[T]) replace(c *vchunk[T], off uint32, head, nv *version[T]) *T {
 		atomic.OrUint64(&c.has[off/64], 1<<(off%64))
 	} else {
 		nv.v = head.v
-		ep := p.lin.cur
+		ep := p.dir.lin.cur
 		nv.ep, nv.idx = ep.self, ep.old.add(unsafe.Pointer(head))
 	}
 	// Published after head went into the epoch's list, so a reader that
@@ -195,9 +202,10 @@ func (p *vvec[T]) replace(c *vchunk[T], off uint32, head, nv *version[T]) *T {
 // reachable.
 func (p *vvec[T]) mutAll(is []int32, fn func(int, *T)) {
 	var blk []version[T]
+	frozen := p.dir.frozen
 	for k, i := range is {
 		c, off := p.slot(i)
-		if i >= p.frozen {
+		if i >= frozen {
 			fn(k, &c.recs[off])
 			continue
 		}
@@ -219,29 +227,35 @@ func (p *vvec[T]) mutAll(is []int32, fn func(int, *T)) {
 func (p *vvec[T]) push() int32 {
 	i := p.n
 	if p.dir == nil {
-		p.dir = new([vchunks]vchunk[T])
+		p.dir = new(vdir[T])
 	}
-	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; p.dir[k].recs == nil {
+	if k := bits.Len32(uint32(i)+vchunkMin) - vchunkMinBits - 1; p.dir.chunks[k].recs == nil {
 		size := vchunkMin << k
-		p.dir[k] = vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size), has: make([]uint64, size/64)}
+		p.dir.chunks[k] = vchunk[T]{recs: hugeSlice[T](size), vers: hugeSlice[unsafe.Pointer](size), has: make([]uint64, size/64)}
 	}
 	p.n++
 	return i
 }
 
 // begin prepares a view copied from the parent revision for an Apply
-// writing revision rev.
+// writing revision rev. The directory's writer fields are written under
+// the lineage's lock, or before the view is published: readers never
+// read them.
 func (p *vvec[T]) begin(rev int64, lin *lineage) {
-	p.frozen, p.rev, p.lin = p.n, rev, lin
+	if p.dir == nil {
+		p.dir = new(vdir[T])
+	}
+	p.dir.frozen, p.dir.lin, p.rev = p.n, lin, rev
 }
 
 // clone copies the view's records into fresh chunks of a new lineage.
 func (p *vvec[T]) clone(lin *lineage) vvec[T] {
-	c := vvec[T]{rev: p.rev, lin: lin}
+	c := vvec[T]{rev: p.rev}
+	c.begin(p.rev, lin)
 	for i := range p.n {
 		*c.mut(c.push()) = *p.at(i)
 	}
-	c.frozen = c.n
+	c.dir.frozen = c.n
 	return c
 }
 
