@@ -83,6 +83,21 @@ func (f *fixture) actor(t testing.TB, email string) *Actor {
 
 // member adds a user to the fixture's organization straight through the
 // store (invitations are their own feature) and returns it as an actor.
+// deactivate sets u's state to deactivated in the store and the engine,
+// as deactivating a managed user does (domains are their own feature).
+func (f *fixture) deactivate(t *testing.T, u identity.User) {
+	t.Helper()
+	if err := f.p.write(t.Context(), func(tx store.Tx) error {
+		u.State = identity.StateDeactivated
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		return f.p.record(tx, userChange(u.ID, false))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) member(t *testing.T, email string) *Actor {
 	t.Helper()
 	now := time.Now().UTC()

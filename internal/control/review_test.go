@@ -46,17 +46,7 @@ func testAccessReview(t *testing.T, f *fixture, clock *fakeClock) {
 	}
 	gone := f.member(t, "gone@example.com")
 	f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, gone.User.ID, "developer")
-	// Deactivated as a managed user would be (domains are their own feature).
-	if err := f.p.write(ctx, func(tx store.Tx) error {
-		u := gone.User
-		u.State = identity.StateDeactivated
-		if err := tx.UpdateUser(u); err != nil {
-			return err
-		}
-		return f.p.record(tx, userChange(u.ID, false))
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f.deactivate(t, gone.User)
 	dup := f.member(t, "dup@example.com")
 	solo := f.member(t, "solo@example.com")
 	devs, err := f.p.CreateGroup(ctx, f.admin, f.org.ID, "devs", "")
@@ -344,16 +334,7 @@ func TestAccessReviewReadsItsPage(t *testing.T) {
 	for i := range each {
 		gone := f.member(t, fmt.Sprintf("gone%d@example.com", i))
 		f.grant(t, grant.ResourceProject, "web", grant.PrincipalUser, gone.User.ID, "developer")
-		if err := f.p.write(ctx, func(tx store.Tx) error {
-			u := gone.User
-			u.State = identity.StateDeactivated
-			if err := tx.UpdateUser(u); err != nil {
-				return err
-			}
-			return f.p.record(tx, userChange(u.ID, false))
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.deactivate(t, gone.User)
 		wide := f.member(t, fmt.Sprintf("wide%d@example.com", i))
 		f.grant(t, grant.ResourceOrganization, f.org.ID, grant.PrincipalUser, wide.User.ID, "read_only")
 		if _, err := f.p.CreateApplicationToken(ctx, f.admin, f.org.ID, app.ID, TokenInput{Description: "old"}); err != nil {
