@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
@@ -70,14 +72,18 @@ func TestAnswersCarryContentLength(t *testing.T) {
 	}
 }
 
-// send makes a request, with the token when there is one, and returns the
-// answer with its body read.
+// send makes a request with a JSON content type, with the token when
+// there is one, and returns the answer with its body read. The other
+// plain-HTTP helpers (rawCall, callJSON) call it.
 func send(t *testing.T, method, url, token, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "aivenv1 "+token)
 	}
