@@ -203,26 +203,17 @@ func testReviewPages(t *testing.T, open Opener) {
 	t.Run("ListDeactivatedGrants", func(t *testing.T) {
 		membershipOnly := newGrant("org1", grant.PrincipalUser, "d2", grant.ResourceProject, "p3")
 		membershipOnly.Membership = []string{"developer"}
-		grants := map[string]grant.Grant{}
-		write(t, s, func(tx store.Tx) error {
-			for _, g := range []grant.Grant{
-				newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceProject, "p2", "developer"),
-				newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceProject, "p1", "read_only"),
-				newGrant("org1", grant.PrincipalUser, "d2", grant.ResourceProject, "p1", "developer", "operator"),
-				newGrant("org1", grant.PrincipalUser, "d2", grant.ResourceOrganization, "org1", "admin"),
-				newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceUnit, "org1-root", "admin"),
-				newGrant("org2", grant.PrincipalUser, "d1", grant.ResourceProject, "p9", "developer"),  // not org1's
-				newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceProject, "p1", "developer"),  // active
-				newGrant("org1", grant.PrincipalGroup, "d1", grant.ResourceProject, "p1", "developer"), // a group
-				newGrant("org2", grant.PrincipalUser, "d3", grant.ResourceProject, "p9", "developer"),
-				membershipOnly, // no permissions
-			} {
-				if err := tx.SetGrant(g); err != nil {
-					return err
-				}
-				grants[g.PrincipalType+"/"+g.PrincipalID+"/"+g.ResourceType+"/"+g.ResourceID] = g
-			}
-			return nil
+		grants := setGrants(t, s, []grant.Grant{
+			newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceProject, "p2", "developer"),
+			newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceProject, "p1", "read_only"),
+			newGrant("org1", grant.PrincipalUser, "d2", grant.ResourceProject, "p1", "developer", "operator"),
+			newGrant("org1", grant.PrincipalUser, "d2", grant.ResourceOrganization, "org1", "admin"),
+			newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceUnit, "org1-root", "admin"),
+			newGrant("org2", grant.PrincipalUser, "d1", grant.ResourceProject, "p9", "developer"),  // not org1's
+			newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceProject, "p1", "developer"),  // active
+			newGrant("org1", grant.PrincipalGroup, "d1", grant.ResourceProject, "p1", "developer"), // a group
+			newGrant("org2", grant.PrincipalUser, "d3", grant.ResourceProject, "p9", "developer"),
+			membershipOnly, // no permissions
 		})
 		runPages(t, s,
 			[]string{"d2/organization/org1", "d1/organization_unit/org1-root", "d1/project/p1", "d2/project/p1", "d1/project/p2"},
@@ -232,7 +223,7 @@ func testReviewPages(t *testing.T, open Opener) {
 			},
 			func(g store.UserGrant) string { return g.PrincipalID + "/" + g.ResourceType + "/" + g.ResourceID },
 			func(t *testing.T, g store.UserGrant) {
-				equal(t, "grant", g.Grant, grants[g.PrincipalType+"/"+g.PrincipalID+"/"+g.ResourceType+"/"+g.ResourceID])
+				equal(t, "grant", g.Grant, grants[grantKey(g.Grant)])
 				equal(t, "email", g.Email, users[g.PrincipalID].Email)
 			})
 	})
@@ -241,26 +232,17 @@ func testReviewPages(t *testing.T, open Opener) {
 		projectLevel := []string{"developer", "read_only", "project:services:read"}
 		empty := newGrant("org1", grant.PrincipalUser, "a2", grant.ResourceOrganization, "org1")
 		empty.Membership = []string{"developer"}
-		grants := map[string]grant.Grant{}
-		write(t, s, func(tx store.Tx) error {
-			for _, g := range []grant.Grant{
-				newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceOrganization, "org1", "developer", "read_only"),
-				newGrant("org1", grant.PrincipalGroup, "g2", grant.ResourceOrganization, "org1", "read_only"),
-				newGrant("org1", grant.PrincipalUser, "ghost", grant.ResourceOrganization, "org1", "project:services:read"),
-				newGrant("org1", grant.PrincipalGroup, "g1", grant.ResourceOrganization, "org1", "developer"),
-				newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceOrganization, "org1", "developer"),
-				newGrant("org1", grant.PrincipalUser, "app1", grant.ResourceOrganization, "org1", "developer", "organization:billing:read"),
-				newGrant("org1", grant.PrincipalUser, "app2", grant.ResourceOrganization, "org1", "not a permission"),
-				newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceProject, "p1", "developer"), // on a project
-				newGrant("org2", grant.PrincipalUser, "d3", grant.ResourceOrganization, "org2", "read_only"),
-				empty, // no permissions
-			} {
-				if err := tx.SetGrant(g); err != nil {
-					return err
-				}
-				grants[g.PrincipalType+"/"+g.PrincipalID+"/"+g.ResourceType+"/"+g.ResourceID] = g
-			}
-			return nil
+		grants := setGrants(t, s, []grant.Grant{
+			newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceOrganization, "org1", "developer", "read_only"),
+			newGrant("org1", grant.PrincipalGroup, "g2", grant.ResourceOrganization, "org1", "read_only"),
+			newGrant("org1", grant.PrincipalUser, "ghost", grant.ResourceOrganization, "org1", "project:services:read"),
+			newGrant("org1", grant.PrincipalGroup, "g1", grant.ResourceOrganization, "org1", "developer"),
+			newGrant("org1", grant.PrincipalUser, "d1", grant.ResourceOrganization, "org1", "developer"),
+			newGrant("org1", grant.PrincipalUser, "app1", grant.ResourceOrganization, "org1", "developer", "organization:billing:read"),
+			newGrant("org1", grant.PrincipalUser, "app2", grant.ResourceOrganization, "org1", "not a permission"),
+			newGrant("org1", grant.PrincipalUser, "a1", grant.ResourceProject, "p1", "developer"), // on a project
+			newGrant("org2", grant.PrincipalUser, "d3", grant.ResourceOrganization, "org2", "read_only"),
+			empty, // no permissions
 		})
 		runPages(t, s,
 			// d2's organization grant ("admin", from the case above) is
@@ -272,7 +254,7 @@ func testReviewPages(t *testing.T, open Opener) {
 			},
 			func(g store.UserGrant) string { return g.PrincipalType + "/" + g.PrincipalID },
 			func(t *testing.T, g store.UserGrant) {
-				equal(t, "grant", g.Grant, grants[g.PrincipalType+"/"+g.PrincipalID+"/"+g.ResourceType+"/"+g.ResourceID])
+				equal(t, "grant", g.Grant, grants[grantKey(g.Grant)])
 				want := users[g.PrincipalID].Email // none for a group or a missing user
 				if g.PrincipalType != grant.PrincipalUser {
 					want = ""
@@ -373,4 +355,25 @@ func testReviewPages(t *testing.T, open Opener) {
 			func(inv identity.Invitation) string { return inv.CodeHash },
 			func(t *testing.T, inv identity.Invitation) { equal(t, "invitation", inv, invs[inv.CodeHash]) })
 	})
+}
+
+// setGrants writes gs and returns them by grantKey.
+func setGrants(t *testing.T, s store.Store, gs []grant.Grant) map[string]grant.Grant {
+	t.Helper()
+	byKey := make(map[string]grant.Grant, len(gs))
+	write(t, s, func(tx store.Tx) error {
+		for _, g := range gs {
+			if err := tx.SetGrant(g); err != nil {
+				return err
+			}
+			byKey[grantKey(g)] = g
+		}
+		return nil
+	})
+	return byKey
+}
+
+// grantKey names a grant by its principal and resource.
+func grantKey(g grant.Grant) string {
+	return g.PrincipalType + "/" + g.PrincipalID + "/" + g.ResourceType + "/" + g.ResourceID
 }
