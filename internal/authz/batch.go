@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"slices"
+	"unsafe"
 )
 
 // Batches. On a large index a change costs its dependent cache misses (ID
@@ -133,16 +134,20 @@ func (t txn) applyBatch(changes []Change) []error {
 const touchIDsBlock = 128
 
 // touchIDs reads what resolving the IDs of the grants and memberships
-// in cs will read, in two passes: every ID's table slot, then the
-// records of the indexes those slots name. Each resolution is a chain of
-// dependent cache misses (slot, then record); across changes they are
-// independent, and a pass that only loads keeps many of them in flight.
-// It returns a value only so that the loads are kept.
+// in cs will read, in passes: every ID's table slot, then the version
+// slots of the records those slots name, then the records. Each
+// resolution is a chain of dependent cache misses (table slot, version
+// slot, record); across changes they are independent, and a pass whose
+// loads depend on nothing loaded in the same pass keeps as many of them
+// in flight as the core can track, where a pass that followed a chain
+// per change would stall on each. It returns a value only so that the
+// loads are kept.
 func (t txn) touchIDs(cs []Change) uint32 {
 	ix := t.ix
 	ids := ix.idt()
 	var hs [2 * touchIDsBlock]uint64
 	var tabs [2 * touchIDsBlock]*itable
+	var is [2 * touchIDsBlock]int32
 	n := 0
 	var s uint32
 	add := func(d *dict, id string) {
@@ -171,21 +176,45 @@ func (t txn) touchIDs(cs []Change) uint32 {
 			add(&ids.userIDs, c.Member.User)
 		}
 	}
+	nhot := int32(ix.nhot.Len())
 	for k := range n {
 		i := tabs[k].candidate(hs[k])
-		if i < 0 {
-			continue
-		}
+		is[k] = i
 		switch {
+		case i < 0:
+		case tabs[k] == ids.userIDs.tab:
+			s += touchVersion(&ix.users, i)
+		case tabs[k] == ids.grpIDs.tab:
+			// Few and cached.
+		case i < nhot:
+			s += touchVersion(&ix.nhot, i) + touchVersion(&ix.nodes, i)
+		}
+	}
+	for k := range n {
+		i := is[k]
+		switch {
+		case i < 0:
 		case tabs[k] == ids.userIDs.tab:
 			s += uint32(ix.users.at(i).hot.idLen)
 		case tabs[k] == ids.grpIDs.tab:
 			s += uint32(ix.groups.at(i).org)
-		case int(i) < ix.nhot.Len():
+		case i < nhot:
 			s += uint32(ix.nhot.at(i).idLen) + uint32(ix.nodes.at(i).parent)
 		}
 	}
 	return s
+}
+
+// touchVersion loads the version slot of record i of p, the first link
+// of the chain a read of the record follows, if the record has versions.
+// For the writer only, which alone writes the slots (see vvec.at). It
+// returns a value only so that the load is kept.
+func touchVersion[T any](p *vvec[T], i int32) uint32 {
+	c, off := p.slot(i)
+	if c.has[off/64]&(1<<(off%64)) == 0 {
+		return 0
+	}
+	return uint32(uintptr(c.vers[off]))
 }
 
 // touchOpsBlock is how many resolved changes touchOps reads ahead at a
@@ -196,33 +225,77 @@ const touchOpsBlock = 64
 // touchOps reads what applying the changes keys name will read first:
 // the records of their users and nodes and the arrays those records
 // point to (a user's grants or groups, a node's grant delta). Each is a
-// chain of dependent misses (version slot, record, array); a loop that
-// only loads keeps the chains of many changes in flight, where applying
-// them pays each chain in turn. It returns a value only so that the
-// loads are kept.
+// chain of dependent misses (version slot, record, array), loaded a link
+// per pass as touchIDs does, so that the chains of a block's changes
+// are in flight together. It returns a value only so that the loads are
+// kept.
 func (t txn) touchOps(ops []batchOp, keys []uint64) uint32 {
 	ix := t.ix
 	var s uint32
 	for _, k := range keys {
 		o := &ops[uint32(k)]
-		if o.op == OpSetGrant {
-			if o.b&groupBit == 0 {
-				if g := &ix.users.at(int32(o.b)).grants; len(g.nodes) > 0 {
-					s += uint32(g.nodes[0])
-				}
-			}
-			if g := ix.ngrants.at(o.a); len(g.delta) > 0 {
-				s += g.delta[0].k
-			} else if len(g.base) > 0 {
-				s += g.base[0].k
-			}
+		if o.op != OpSetGrant {
+			s += touchVersion(&ix.users, int32(o.b))
 			continue
 		}
-		if gs := ix.users.at(int32(o.b)).groups; len(gs) > 0 {
-			s += uint32(gs[0])
+		if o.b&groupBit == 0 {
+			s += touchVersion(&ix.users, int32(o.b))
+		}
+		s += touchVersion(&ix.ngrants, o.a)
+	}
+	// The records are copied whole when they are replaced, and so are
+	// the arrays (searched, then copied): every line of each is loaded,
+	// not just the first.
+	var spans [3 * touchOpsBlock]span
+	m := 0
+	for _, k := range keys {
+		o := &ops[uint32(k)]
+		if o.op != OpSetGrant || o.b&groupBit == 0 {
+			u := ix.users.at(int32(o.b))
+			s += touchSpan(unsafe.Pointer(u), unsafe.Sizeof(*u))
+			if o.op != OpSetGrant {
+				if gs := u.groups; len(gs) > 0 {
+					spans[m] = span{unsafe.Pointer(&gs[0]), uintptr(len(gs)) * 4}
+					m++
+				}
+				continue
+			}
+			if g := &u.grants; len(g.nodes) > 0 {
+				spans[m] = span{unsafe.Pointer(&g.nodes[0]), uintptr(len(g.nodes)) * 4}
+				spans[m+1] = span{unsafe.Pointer(&g.vals[0]), uintptr(len(g.vals)) * unsafe.Sizeof(g.vals[0])}
+				m += 2
+			}
+		}
+		g := ix.ngrants.at(o.a)
+		s += touchSpan(unsafe.Pointer(g), unsafe.Sizeof(*g))
+		if len(g.delta) > 0 {
+			spans[m] = span{unsafe.Pointer(&g.delta[0]), uintptr(len(g.delta)) * unsafe.Sizeof(g.delta[0])}
+			m++
+		} else if len(g.base) > 0 {
+			spans[m] = span{unsafe.Pointer(&g.base[0]), uintptr(len(g.base)) * unsafe.Sizeof(g.base[0])}
+			m++
 		}
 	}
+	for _, p := range spans[:m] {
+		s += touchSpan(p.p, p.n)
+	}
 	return s
+}
+
+// span is n bytes at p.
+type span struct {
+	p unsafe.Pointer
+	n uintptr
+}
+
+// touchSpan loads every cache line of the n > 0 bytes at p. It returns
+// a value only so that the loads are kept.
+func touchSpan(p unsafe.Pointer, n uintptr) uint32 {
+	var s uint32
+	for off := uintptr(0); off < n; off += 64 {
+		s += uint32(*(*byte)(unsafe.Add(p, off)))
+	}
+	return s + uint32(*(*byte)(unsafe.Add(p, n-1)))
 }
 
 // nodeExists reports whether r names a live node, so that an upsert of it
