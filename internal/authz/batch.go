@@ -45,15 +45,24 @@ func (t txn) applyBatch(changes []Change) []error {
 		}
 	}
 	touched := 0 // changes[:touched] had their IDs touched
+	// The candidate indexes touchIDs found for the IDs of
+	// changes[from:touched], two per change (see touchIDs).
+	var cands [2 * touchIDsBlock]int32
+	from := 0
+	// Whether a change that may add, delete or revive an entity has
+	// been applied: until one is, the hot records are in step with the
+	// full ones in what resolving an ID reads (IDs and liveness).
+	stale := false
 	for i := 0; i < len(changes); {
 		ops, keys := d.ops[:0], d.keys[:0]
 		j := i
 	segment:
 		for ; j < len(changes); j++ {
 			if j >= touched {
-				touched = min(j+touchIDsBlock, len(changes))
-				d.sink += t.touchIDs(changes[j:touched])
+				from, touched = j, min(j+touchIDsBlock, len(changes))
+				d.sink += t.touchIDs(changes[from:touched], &cands, !stale)
 			}
+			cj := cands[2*(j-from):]
 			c := &changes[j]
 			switch c.Op {
 			case OpSetGrant:
@@ -62,12 +71,12 @@ func (t txn) applyBatch(changes []Change) []error {
 					note(j, fmt.Errorf("%w: %v", ErrNotGrantable, g.Perms))
 					continue
 				}
-				n, ok := ix.nodeIdx(g.Resource)
+				n, ok := t.batchNode(g.Resource, cj[0], stale)
 				if !ok {
 					note(j, fmt.Errorf("%w: %v", ErrUnknownNode, g.Resource))
 					continue
 				}
-				pk, err := ix.principalKey(g.Principal)
+				pk, err := t.batchPrincipal(g.Principal, cj[1])
 				if err != nil {
 					note(j, err)
 					continue
@@ -76,14 +85,14 @@ func (t txn) applyBatch(changes []Change) []error {
 				ops = append(ops, batchOp{op: OpSetGrant, a: n, b: pk, perms: g.Perms})
 			case OpAddMember, OpRemoveMember:
 				m := &c.Member
-				g, ok := ix.groupIdx(m.Group)
+				g, ok := t.batchGroup(m.Group, cj[0])
 				if !ok {
 					if c.Op == OpAddMember {
 						note(j, fmt.Errorf("%w: %q", ErrUnknownGroup, m.Group))
 					}
 					continue
 				}
-				u, ok := ix.userIdx(m.User)
+				u, ok := t.batchUser(m.User, cj[1])
 				if !ok {
 					if c.Op == OpAddMember {
 						note(j, fmt.Errorf("%w: %q", ErrUnknownUser, m.User))
@@ -121,6 +130,7 @@ func (t txn) applyBatch(changes []Change) []error {
 		d.ops, d.keys = ops, keys
 		if j < len(changes) {
 			note(j, t.apply(&changes[j]))
+			stale = true
 			j++
 		}
 		i = j
@@ -140,46 +150,51 @@ const touchIDsBlock = 128
 // slot, record); across changes they are independent, and a pass whose
 // loads depend on nothing loaded in the same pass keeps as many of them
 // in flight as the core can track, where a pass that followed a chain
-// per change would stall on each. It returns a value only so that the
-// loads are kept.
-func (t txn) touchIDs(cs []Change) uint32 {
+// per change would stall on each. It sets cands[2k] and cands[2k+1] to
+// the candidate indexes (itable.candidate) of the node or group and of
+// the principal or user that cs[k] names, -1 for none, so that resolving
+// them need not hash and probe again. Unless full, the full node records
+// are not read (the hot ones are in step: see batchNode). It returns a
+// value only so that the loads are kept.
+func (t txn) touchIDs(cs []Change, cands *[2 * touchIDsBlock]int32, full bool) uint32 {
 	ix := t.ix
 	ids := ix.idt()
 	var hs [2 * touchIDsBlock]uint64
 	var tabs [2 * touchIDsBlock]*itable
-	var is [2 * touchIDsBlock]int32
+	var at [2 * touchIDsBlock]int32 // where in cands each ID's candidate goes
 	n := 0
 	var s uint32
-	add := func(d *dict, id string) {
+	add := func(d *dict, id string, pos int) {
 		if tab := d.tab; tab != nil && tab.build == nil {
 			h := strHash{}.hash(id)
-			hs[n], tabs[n] = h, tab
+			hs[n], tabs[n], at[n] = h, tab, int32(pos)
 			n++
 			s += uint32(tab.slots[h&tab.mask])
 		}
 	}
 	for k := range cs {
+		cands[2*k], cands[2*k+1] = -1, -1
 		c := &cs[k]
 		switch c.Op {
 		case OpSetGrant:
 			if r := c.Grant.Resource; r.Kind.Valid() {
-				add(&ids.nodeIDs[r.Kind], r.ID)
+				add(&ids.nodeIDs[r.Kind], r.ID, 2*k)
 			}
 			switch p := c.Grant.Principal; p.Kind {
 			case PrincipalUser:
-				add(&ids.userIDs, p.ID)
+				add(&ids.userIDs, p.ID, 2*k+1)
 			case PrincipalGroup:
-				add(&ids.grpIDs, p.ID)
+				add(&ids.grpIDs, p.ID, 2*k+1)
 			}
 		case OpAddMember, OpRemoveMember:
-			add(&ids.grpIDs, c.Member.Group)
-			add(&ids.userIDs, c.Member.User)
+			add(&ids.grpIDs, c.Member.Group, 2*k)
+			add(&ids.userIDs, c.Member.User, 2*k+1)
 		}
 	}
 	nhot := int32(ix.nhot.Len())
 	for k := range n {
 		i := tabs[k].candidate(hs[k])
-		is[k] = i
+		cands[at[k]] = i
 		switch {
 		case i < 0:
 		case tabs[k] == ids.userIDs.tab:
@@ -187,22 +202,82 @@ func (t txn) touchIDs(cs []Change) uint32 {
 		case tabs[k] == ids.grpIDs.tab:
 			// Few and cached.
 		case i < nhot:
-			s += touchVersion(&ix.nhot, i) + touchVersion(&ix.nodes, i)
+			s += touchVersion(&ix.nhot, i)
+			if full {
+				s += touchVersion(&ix.nodes, i)
+			}
 		}
 	}
 	for k := range n {
-		i := is[k]
+		i := cands[at[k]]
 		switch {
 		case i < 0:
 		case tabs[k] == ids.userIDs.tab:
-			s += uint32(ix.users.at(i).hot.idLen)
+			h := &ix.users.at(i).hot
+			s += touchSpan(unsafe.Pointer(h), unsafe.Sizeof(*h))
 		case tabs[k] == ids.grpIDs.tab:
 			s += uint32(ix.groups.at(i).org)
 		case i < nhot:
-			s += uint32(ix.nhot.at(i).idLen) + uint32(ix.nodes.at(i).parent)
+			s += uint32(ix.nhot.at(i).idLen)
+			if full {
+				s += uint32(ix.nodes.at(i).parent)
+			}
 		}
 	}
 	return s
+}
+
+// batchNode resolves r, whose candidate index is c (see touchIDs), to a
+// live node, reading its hot record unless stale (see applyBatch): the
+// slow path only if the candidate is not r.
+func (t txn) batchNode(r Resource, c int32, stale bool) (int32, bool) {
+	ix := t.ix
+	if c >= 0 {
+		if !stale && c < int32(ix.nhot.Len()) {
+			if h := ix.nhot.at(c); h.alive && ix.nodeIs(c, h, r.ID) {
+				return c, true
+			}
+		} else if nr := ix.nodes.at(c); nr.alive && nr.id == r.ID {
+			return c, true
+		}
+	}
+	return ix.nodeIdx(r)
+}
+
+// batchUser is batchNode for a user.
+func (t txn) batchUser(id string, c int32) (int32, bool) {
+	ix := t.ix
+	if c >= 0 && ix.users.at(c).hot.alive && ix.sameUser(c, id) {
+		return c, true
+	}
+	return ix.userIdx(id)
+}
+
+// batchGroup is batchNode for a group.
+func (t txn) batchGroup(id string, c int32) (int32, bool) {
+	ix := t.ix
+	if c >= 0 {
+		if g := ix.groups.at(c); g.alive && g.id == id {
+			return c, true
+		}
+	}
+	return ix.groupIdx(id)
+}
+
+// batchPrincipal is principalKey for a principal whose candidate index
+// is c.
+func (t txn) batchPrincipal(p Principal, c int32) (uint32, error) {
+	switch p.Kind {
+	case PrincipalUser:
+		if u, ok := t.batchUser(p.ID, c); ok {
+			return userKey(u), nil
+		}
+	case PrincipalGroup:
+		if g, ok := t.batchGroup(p.ID, c); ok {
+			return groupKey(g), nil
+		}
+	}
+	return t.ix.principalKey(p)
 }
 
 // touchVersion loads the version slot of record i of p, the first link
