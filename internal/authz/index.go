@@ -294,12 +294,7 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	if revision <= rev {
 		return ix, nil
 	}
-	// A single change is published on its own, so its fixed costs count:
-	// one allocation for the new Index (edit tokens come in blocks of 64,
-	// see lineage.newEdit).
-	cp := new(Index)
-	*cp = *ix
-	lin := ix.lin
+	lin, ep := ix.lin, ix.ep
 	if lin != nil {
 		lin.mu.Lock()
 		if lin.latest != rev {
@@ -308,18 +303,26 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 			lin = nil
 		}
 	}
-	if lin == nil {
-		lin = newLineage(rev)
+	branch := lin == nil
+	if branch {
+		lin, ep = newLineage(rev), nil
 		lin.mu.Lock()
-		cp.clone(lin)
-		cp.ep, cp.lin = nil, lin
 	}
 	defer lin.mu.Unlock()
-	cp.begin(revision, lin)
-	if cp.ep == nil || cp.ep.revs >= epochRevs || cp.ep.old.n >= epochVersions {
-		cp.ep = lin.newEpoch(revision)
+	if ep == nil || ep.revs >= epochRevs || ep.old.n >= epochVersions {
+		ep = lin.newEpoch(revision)
 	}
-	cp.ep.revs++
+	ep.revs++
+	// A single change is published on its own, so its fixed costs count:
+	// the new Index comes from a block, as edit tokens do (see
+	// epoch.newIndex).
+	cp := ep.newIndex()
+	*cp = *ix
+	if branch {
+		cp.clone(lin)
+	}
+	cp.ep, cp.lin = ep, lin
+	cp.begin(revision, lin)
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty

@@ -287,6 +287,7 @@ type epoch struct {
 	next *epoch
 	old  vlist // the versions superseded in this epoch
 	self weak.Pointer[epoch]
+	ixs  []Index // unused Indexes (writer only, see newIndex)
 }
 
 // An epoch ends after epochRevs revisions or once it holds epochVersions
@@ -312,6 +313,24 @@ func (l *lineage) newEdit() *edit {
 	l.edits = l.edits[1:]
 	return e
 }
+
+// newIndex returns a zero Index of the epoch for an Apply to fill.
+// Indexes come in blocks of indexBlock allocated at once, an allocation
+// fewer for most Applies. A block lives while any of its Indexes does,
+// and all of them are of this epoch: holding one keeps no version live
+// that it would not keep alone, only the few Indexes themselves.
+func (ep *epoch) newIndex() *Index {
+	if len(ep.ixs) == 0 {
+		ep.ixs = make([]Index, indexBlock)
+	}
+	ix := &ep.ixs[0]
+	ep.ixs = ep.ixs[1:]
+	return ix
+}
+
+// indexBlock divides epochRevs, so that an epoch of single changes
+// leaves no Index of its blocks unused.
+const indexBlock = 8
 
 func newLineage(latest int64) *lineage { return &lineage{latest: latest} }
 
