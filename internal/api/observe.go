@@ -114,7 +114,7 @@ const maxRequestID = 128
 
 // requestID returns r's sane X-Request-Id, or a new random one.
 func requestID(r *http.Request) string {
-	if id := r.Header.Get(RequestIDHeader); saneRequestID(id) {
+	if id := headerValue(r.Header, RequestIDHeader); saneRequestID(id) {
 		return id
 	}
 	// 128 bits from the runtime's generator (ChaCha8, seeded by the

@@ -225,7 +225,7 @@ func (s *Server) add(pattern string, op control.Op, public bool, h handlerFunc) 
 
 // awaitRevision honours AtLeastRevisionHeader.
 func (s *Server) awaitRevision(r *http.Request) error {
-	v := r.Header.Get(AtLeastRevisionHeader)
+	v := headerValue(r.Header, AtLeastRevisionHeader)
 	if v == "" {
 		return nil
 	}
@@ -319,12 +319,22 @@ func cleanPath(p string) string {
 }
 
 func (s *Server) authenticate(r *http.Request) (*control.Actor, error) {
-	h := r.Header.Get("Authorization")
+	h := headerValue(r.Header, "Authorization")
 	scheme, secret, ok := strings.Cut(h, " ")
 	if !ok || (!strings.EqualFold(scheme, "aivenv1") && !strings.EqualFold(scheme, "bearer")) || secret == "" {
 		return nil, &httpError{http.StatusUnauthorized, "unauthenticated", "Authentication required: send 'Authorization: aivenv1 <token>'"}
 	}
-	return s.plane.Authenticate(r.Context(), strings.TrimSpace(secret), clientIP(r), r.UserAgent())
+	return s.plane.Authenticate(r.Context(), strings.TrimSpace(secret), clientIP(r), headerValue(r.Header, "User-Agent"))
+}
+
+// headerValue is h.Get(key) for a key already in canonical form, as
+// net/http stores a request's headers: Get canonicalizes its key first,
+// which cost more than the lookup, four times on every request.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -217,6 +217,82 @@ func appendJSONString(b []byte, s string) ([]byte, bool) {
 // appendRFC3339Millis is slog's text handler's time: RFC 3339 with
 // exactly three digits of milliseconds, truncated.
 func appendRFC3339Millis(b []byte, t time.Time) []byte {
+	// Written from the seconds since 1970 in t's zone: AppendFormat
+	// interprets its layout, and Date and Clock each convert the time,
+	// for every line (a tenth of the line's cost).
+	_, offset := t.Zone()
+	secs := t.Unix() + int64(offset)
+	const maxSecs = 253402300800 // 10000-01-01T00:00:00
+	if secs < 0 || secs >= maxSecs || offset <= -100*3600 || offset >= 100*3600 {
+		return appendRFC3339MillisLayout(b, t)
+	}
+	days, daySecs := int(secs/86400), int(secs%86400)
+	year, month, day := civilDate(days)
+	var out [len("2006-01-02T15:04:05.000-07:00")]byte
+	put2(out[0:], year/100)
+	put2(out[2:], year%100)
+	out[4] = '-'
+	put2(out[5:], month)
+	out[7] = '-'
+	put2(out[8:], day)
+	out[10] = 'T'
+	put2(out[11:], daySecs/3600)
+	out[13] = ':'
+	put2(out[14:], daySecs/60%60)
+	out[16] = ':'
+	put2(out[17:], daySecs%60)
+	out[19] = '.'
+	ms := t.Nanosecond() / 1e6
+	out[20] = byte('0' + ms/100)
+	put2(out[21:], ms%100)
+	if offset == 0 {
+		out[23] = 'Z'
+		return append(b, out[:24]...)
+	}
+	// As the layout's "Z07:00": whole minutes, truncated toward zero.
+	zone := offset / 60
+	out[23] = '+'
+	if zone < 0 {
+		out[23] = '-'
+		zone = -zone
+	}
+	put2(out[24:], zone/60)
+	out[26] = ':'
+	put2(out[27:], zone%60)
+	return append(b, out[:]...)
+}
+
+// put2 writes n (0 <= n < 100) as two decimal digits at b[0:2].
+func put2(b []byte, n int) {
+	const digits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+	b[0], b[1] = digits[2*n], digits[2*n+1]
+}
+
+// civilDate is the proleptic Gregorian date days after 1970-01-01
+// (days >= 0), by Howard Hinnant's days_from_civil inverse.
+func civilDate(days int) (year, month, day int) {
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	year = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+// appendRFC3339MillisLayout is appendRFC3339Millis through AppendFormat,
+// as slog writes it, for the years and offsets the digits above do not
+// cover.
+func appendRFC3339MillisLayout(b []byte, t time.Time) []byte {
 	// RFC3339Nano trims trailing zeros: a tenth of a millisecond more
 	// makes four digits, of which the fourth is dropped.
 	const prefixLen = len("2006-01-02T15:04:05.000")

@@ -97,6 +97,39 @@ func TestLineHandlerAgreesWithSlog(t *testing.T) {
 			plain bool
 		}{"float " + strings.TrimSpace(slog.Float64Value(f).String()), record(now, slog.LevelInfo, "m", slog.Float64("f", f)), false})
 	}
+	for _, tm := range []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 999_000, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.FixedZone("east", 3600)),
+		time.Date(1970, 1, 1, 0, 30, 0, 0, time.FixedZone("west", -3600)),
+		time.Date(2100, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 29, 1, 59, 59, 1_000_000, time.Local),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("NPT", 5*3600+45*60)),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("LMT", -(17*60+30))),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("LMT", -30)),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("LMT", 3600+59)),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("LINT", 14*3600)),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("far", 99*3600+59*60)),
+		time.Date(2026, 6, 1, 5, 45, 0, 0, time.FixedZone("too far", -100*3600)),
+	} {
+		tests = append(tests, struct {
+			name  string
+			r     slog.Record
+			plain bool
+		}{"time " + tm.Format(time.RFC3339Nano), accessRecord(tm), true})
+	}
+	trng := rand.New(rand.NewPCG(5, 6))
+	for range 1000 {
+		zone := time.FixedZone("z", trng.IntN(2*18*3600)-18*3600)
+		tm := time.Unix(trng.Int64N(253402300800), trng.Int64N(1e9)).In(zone)
+		tests = append(tests, struct {
+			name  string
+			r     slog.Record
+			plain bool
+		}{"random time", accessRecord(tm), true})
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 300 {
 		f := math.Float64frombits(rng.Uint64())
