@@ -323,7 +323,6 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	// (applyBatch truncates its own scratch.)
 	d.users, d.nodes, d.kids, d.ids = d.users[:0], d.nodes[:0], d.kids[:0], false
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error
@@ -429,10 +428,13 @@ func (t txn) inStep() bool {
 // of user u on node n: the user's grant array and the node's grant delta
 // (or base). Each is a chain of dependent cache misses (record, array);
 // loaded here, the two chains overlap instead of following each other. It
-// returns a value only so that the loads are kept.
+// returns a value only so that the loads are kept. The user record's
+// line between its hot part and its grants (ID, groups) is loaded too:
+// the change copies the whole record.
 func (ix *Index) touchGrant(u, n int32) uint32 {
-	var s uint32
-	if g := &ix.users.at(u).grants; len(g.nodes) > 0 {
+	r := ix.users.at(u)
+	s := uint32(len(r.groups))
+	if g := &r.grants; len(g.nodes) > 0 {
 		s += uint32(g.nodes[0])
 	}
 	if g := ix.ngrants.at(n); len(g.delta) > 0 {
@@ -441,6 +443,31 @@ func (ix *Index) touchGrant(u, n int32) uint32 {
 		s += g.base[0].k
 	}
 	return s
+}
+
+// resolveGrant is resolve for a user grant: it returns the alive user's
+// and node's indexes, ok false if either is unknown, deleted, or not in
+// the ID tables yet. The arrays the grant reads next (touchGrant) are
+// loaded as soon as the tables name the candidates, side by side with
+// the hot records that confirm them: a candidate is an index of the
+// vectors either way, and a wrong one costs only the loads.
+func (t txn) resolveGrant(user string, res Resource) (ui, ni int32, ok bool) {
+	ix := t.ix
+	ids := ix.idt()
+	ut, nt := ids.userIDs.tab, ids.nodeIDs[res.Kind].tab
+	if ut == nil || nt == nil {
+		return 0, 0, false
+	}
+	ui, ni = ut.candidate(strHash{}.hash(user)), nt.candidate(strHash{}.hash(res.ID))
+	if ui < 0 || ni < 0 {
+		return 0, 0, false
+	}
+	uh, nh := &ix.users.at(ui).hot, ix.nhot.at(ni)
+	t.d.sink += ix.touchGrant(ui, ni)
+	if !ix.userIs(ui, uh, user) || !ix.nodeIs(ni, nh, res.ID) || !uh.alive || !nh.alive {
+		return 0, 0, false
+	}
+	return ui, ni, true
 }
 
 // Mutations.
@@ -732,12 +759,11 @@ func (t txn) setGrant(g Grant) error {
 	}
 	if g.Principal.Kind == PrincipalUser && g.Resource.Kind.Valid() && t.inStep() {
 		// The user and the node are looked up side by side, as a check
-		// does, and the arrays the change reads next are loaded side by
-		// side too: on a large index each is a chain of cache misses,
-		// and the chains then overlap. A failed lookup takes the path
-		// below, which tells why.
-		if u, uh, n, _ := ix.resolve(g.Principal.ID, g.Resource); uh != nil {
-			t.d.sink += ix.touchGrant(u, n)
+		// does, and the arrays the change reads next are loaded along
+		// with the records that confirm them: on a large index each is
+		// a chain of cache misses, and the chains then overlap. A failed
+		// lookup takes the path below, which tells why.
+		if u, n, ok := t.resolveGrant(g.Principal.ID, g.Resource); ok {
 			t.setGrantIdx(n, userKey(u), g.Perms)
 			return nil
 		}
