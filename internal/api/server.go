@@ -240,13 +240,22 @@ func (s *Server) awaitRevision(r *http.Request) error {
 // then counts the request and writes its access-log line.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ex := &exchange{requestID: requestID(r), operation: opUnmatched, w: statusWriter{ResponseWriter: w}}
+	ex0 := exchange{requestID: requestID(r), operation: opUnmatched, w: statusWriter{ResponseWriter: w}}
+	ec := connExchange(r.Context())
+	if ec != nil {
+		ec.ex = ex0
+		control.ResetRevisionNote(r.Context())
+		defer ec.release()
+	} else {
+		// One copy of the request for the exchange and the note of what
+		// a write commits (control.WithRevisionNote), which the route's
+		// handler reads: each copy is a 250-byte allocation.
+		ec = &exchangeCtx{Context: r.Context(), ex: ex0}
+		r = r.WithContext(control.WithRevisionNote(ec))
+	}
+	ex := &ec.ex
 	sw := &ex.w
 	setHeader(sw, RequestIDHeader, ex.requestID)
-	// One copy of the request for the exchange and the note of what a
-	// write commits (control.WithRevisionNote), which the route's handler
-	// reads: each copy is a 250-byte allocation.
-	r = r.WithContext(control.WithRevisionNote(context.WithValue(r.Context(), exchangeKey{}, ex)))
 	r = s.withClientIP(r)
 	span := trace.SpanFromContext(r.Context()) // a no-op span, without tracing
 	if tracing.Enabled() {
@@ -258,7 +267,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(ctx)
 	}
 	defer func() {
-		took := time.Since(start)
+		end := time.Now()
+		took := end.Sub(start)
 		if tracing.Enabled() {
 			span.SetName(string(ex.operation))
 			span.SetAttributes(attribute.Int("http.response.status_code", sw.code()))
@@ -270,7 +280,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.observer != nil {
 			s.observer.Request(ex.operation, sw.code(), took)
 		}
-		s.logAccess(r, ex, sw.code(), took)
+		s.logAccess(r, ex, sw.code(), end, took)
 	}()
 	s.serve(sw, r)
 }

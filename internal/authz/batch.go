@@ -2,39 +2,28 @@ package authz
 
 import (
 	"fmt"
-	"slices"
 	"unsafe"
 )
 
 // Batches. On a large index a change costs its dependent cache misses (ID
 // table slots, the records of the user and the node, their grant arrays),
 // not its instructions, and the changes of a batch land on random
-// records. So a batch is cut into segments of changes that commute with
-// each other unless they name the same record: grants, memberships and
-// moves of nodes that exist. A segment is resolved first (its ID lookups
-// are independent of each other, so their misses overlap), and its grants
-// and memberships are then applied in the order of the user they touch,
-// so that the user records are visited in memory order and the changes of
-// one user follow each other while its record is in cache. Changes with
-// the same key keep their order, so a later grant on the same (principal,
-// resource) still wins and an add then a remove of a member nets to
-// nothing. Anything else (creations, deletions, users' flags, super
-// admins) ends the segment and is applied on its own, in place.
+// records. So a batch is applied in blocks of changes: what a block's
+// changes will read is loaded first, a link of every chain per pass (see
+// touchBlock), so that the misses of the whole block overlap; then the
+// block's changes are applied in their order, one by one, while what they
+// read is still in cache. Applied in order, a batch means what its changes
+// mean one by one, whatever their kinds.
 //
-// A move commutes with grants and memberships (it changes a node's place,
-// never which entities exist), so the moves of a segment are applied in
-// their order as the segment is resolved, before its other changes.
+// Records are read once per change that way: resolving a change's IDs and
+// applying it read the same user record and arrays, which a batch applied
+// in another order (say, by user) would load twice, as it resolves and as
+// it applies, with the rest of the batch in between. Records written
+// since the last publication are versions on the heap, in no order an
+// index gives.
 
-// batchOp is a resolved grant or membership change of a segment.
-type batchOp struct {
-	op    Op
-	a     int32  // grant: node; membership: group
-	b     uint32 // grant: principal key; membership: user
-	perms Set
-}
-
-// applyBatch applies changes in order (as the segments above), returning
-// the errors of skipped changes in their order.
+// applyBatch applies changes in order, returning the errors of skipped
+// changes in their order.
 func (t txn) applyBatch(changes []Change) []error {
 	ix := t.ix
 	d := t.d
@@ -44,26 +33,18 @@ func (t txn) applyBatch(changes []Change) []error {
 			errs = append(errs, fmt.Errorf("change %d (%s): %w", i, changes[i].Op, err))
 		}
 	}
-	touched := 0 // changes[:touched] had their IDs touched
-	// The candidate indexes touchIDs found for the IDs of
-	// changes[from:touched], two per change (see touchIDs).
-	var cands [2 * touchIDsBlock]int32
-	from := 0
+	// The candidate indexes touchBlock found for the IDs of a block's
+	// changes, two per change.
+	var cands [2 * touchBlockSize]int32
 	// Whether a change that may add, delete or revive an entity has
 	// been applied: until one is, the hot records are in step with the
 	// full ones in what resolving an ID reads (IDs and liveness).
 	stale := false
-	for i := 0; i < len(changes); {
-		ops, keys := d.ops[:0], d.keys[:0]
-		j := i
-	segment:
-		for ; j < len(changes); j++ {
-			if j >= touched {
-				from, touched = j, min(j+touchIDsBlock, len(changes))
-				d.sink += t.touchIDs(changes[from:touched], &cands, !stale)
-			}
-			cj := cands[2*(j-from):]
-			c := &changes[j]
+	for from := 0; from < len(changes); from += touchBlockSize {
+		block := changes[from:min(from+touchBlockSize, len(changes))]
+		d.sink += t.touchBlock(block, &cands, stale)
+		for k := range block {
+			j, c, cj := from+k, &block[k], cands[2*k:]
 			switch c.Op {
 			case OpSetGrant:
 				g := &c.Grant
@@ -81,8 +62,7 @@ func (t txn) applyBatch(changes []Change) []error {
 					note(j, err)
 					continue
 				}
-				keys = append(keys, uint64(pk)<<32|uint64(len(ops)))
-				ops = append(ops, batchOp{op: OpSetGrant, a: n, b: pk, perms: g.Perms})
+				t.setGrantIdx(n, pk, g.Perms)
 			case OpAddMember, OpRemoveMember:
 				m := &c.Member
 				g, ok := t.batchGroup(m.Group, cj[0])
@@ -99,69 +79,52 @@ func (t txn) applyBatch(changes []Change) []error {
 					}
 					continue
 				}
-				keys = append(keys, uint64(u)<<32|uint64(len(ops)))
-				ops = append(ops, batchOp{op: c.Op, a: g, b: uint32(u)})
-			case OpUpsertNode:
-				if !ix.nodeExists(c.Node.Resource) {
-					break segment
+				if c.Op == OpAddMember {
+					t.addMemberIdx(g, u)
+				} else {
+					t.removeMemberIdx(g, u)
 				}
-				note(j, t.upsertNode(c.Node))
+			case OpUpsertNode:
+				if ix.nodeExists(c.Node.Resource) {
+					// A move (or nothing): no entity appears.
+					note(j, t.upsertNode(c.Node))
+					continue
+				}
+				fallthrough
 			default:
-				break segment
+				note(j, t.apply(c))
+				stale = true
 			}
 		}
-		// Sorting the packed (key, position) pairs orders by key and keeps
-		// the batch's order within a key.
-		slices.Sort(keys)
-		for k, key := range keys {
-			if k%touchOpsBlock == 0 {
-				d.sink += t.touchOps(ops, keys[k:min(k+touchOpsBlock, len(keys))])
-			}
-			o := &ops[uint32(key)]
-			switch o.op {
-			case OpSetGrant:
-				t.setGrantIdx(o.a, o.b, o.perms)
-			case OpAddMember:
-				t.addMemberIdx(o.a, int32(o.b))
-			case OpRemoveMember:
-				t.removeMemberIdx(o.a, int32(o.b))
-			}
-		}
-		d.ops, d.keys = ops, keys
-		if j < len(changes) {
-			note(j, t.apply(&changes[j]))
-			stale = true
-			j++
-		}
-		i = j
 	}
 	return errs
 }
 
-// touchIDsBlock is how many changes touchIDs reads ahead at a time: few
-// enough that what it reads stays in cache until the changes are
-// resolved.
-const touchIDsBlock = 128
+// touchBlockSize is how many changes touchBlock reads ahead at a time:
+// enough for the misses of many changes to overlap, few enough that what
+// it reads stays in cache until the changes are applied.
+const touchBlockSize = 128
 
-// touchIDs reads what resolving the IDs of the grants and memberships
-// in cs will read, in passes: every ID's table slot, then the version
-// slots of the records those slots name, then the records. Each
-// resolution is a chain of dependent cache misses (table slot, version
-// slot, record); across changes they are independent, and a pass whose
-// loads depend on nothing loaded in the same pass keeps as many of them
-// in flight as the core can track, where a pass that followed a chain
-// per change would stall on each. It sets cands[2k] and cands[2k+1] to
-// the candidate indexes (itable.candidate) of the node or group and of
-// the principal or user that cs[k] names, -1 for none, so that resolving
-// them need not hash and probe again. Unless full, the full node records
-// are not read (the hot ones are in step: see batchNode). It returns a
-// value only so that the loads are kept.
-func (t txn) touchIDs(cs []Change, cands *[2 * touchIDsBlock]int32, full bool) uint32 {
+// touchBlock reads what resolving and applying the grants and
+// memberships in cs will read, in passes: every ID's table slot; the
+// version slots of the records those slots name; the records (a user's
+// whole, as a change copies it; a node's hot record and grants); the
+// arrays they point to (a user's grants or groups, a node's grant delta).
+// Each change's reads are chains of dependent misses; across changes they
+// are independent, and a pass whose loads depend on nothing loaded in
+// the same pass keeps as many of them in flight as the core can track,
+// where following a chain per change would stall on each link. It sets
+// cands[2k] and cands[2k+1] to the candidate indexes (itable.candidate)
+// of the node or group and of the principal or user that cs[k] names, -1
+// for none, so that resolving them need not hash and probe again. Unless
+// stale, the full node records are not read (see batchNode). It returns
+// a value only so that the loads are kept.
+func (t txn) touchBlock(cs []Change, cands *[2 * touchBlockSize]int32, stale bool) uint32 {
 	ix := t.ix
 	ids := ix.idt()
-	var hs [2 * touchIDsBlock]uint64
-	var tabs [2 * touchIDsBlock]*itable
-	var at [2 * touchIDsBlock]int32 // where in cands each ID's candidate goes
+	var hs [2 * touchBlockSize]uint64
+	var tabs [2 * touchBlockSize]*itable
+	var at [2 * touchBlockSize]int32 // where in cands each ID's candidate goes
 	n := 0
 	var s uint32
 	add := func(d *dict, id string, pos int) {
@@ -202,32 +165,56 @@ func (t txn) touchIDs(cs []Change, cands *[2 * touchIDsBlock]int32, full bool) u
 		case tabs[k] == ids.grpIDs.tab:
 			// Few and cached.
 		case i < nhot:
-			s += touchVersion(&ix.nhot, i)
-			if full {
+			s += touchVersion(&ix.nhot, i) + touchVersion(&ix.ngrants, i)
+			if stale {
 				s += touchVersion(&ix.nodes, i)
 			}
 		}
 	}
+	var spans [3 * touchBlockSize]span
+	m := 0
 	for k := range n {
 		i := cands[at[k]]
 		switch {
 		case i < 0:
 		case tabs[k] == ids.userIDs.tab:
-			h := &ix.users.at(i).hot
-			s += touchSpan(unsafe.Pointer(h), unsafe.Sizeof(*h))
+			u := ix.users.at(i)
+			s += touchSpan(unsafe.Pointer(u), unsafe.Sizeof(*u))
+			if cs[at[k]/2].Op != OpSetGrant {
+				if gs := u.groups; len(gs) > 0 {
+					spans[m] = span{unsafe.Pointer(&gs[0]), uintptr(len(gs)) * 4}
+					m++
+				}
+			} else if g := &u.grants; len(g.nodes) > 0 {
+				spans[m] = span{unsafe.Pointer(&g.nodes[0]), uintptr(len(g.nodes)) * 4}
+				spans[m+1] = span{unsafe.Pointer(&g.vals[0]), uintptr(len(g.vals)) * unsafe.Sizeof(g.vals[0])}
+				m += 2
+			}
 		case tabs[k] == ids.grpIDs.tab:
 			s += uint32(ix.groups.at(i).org)
 		case i < nhot:
 			s += uint32(ix.nhot.at(i).idLen)
-			if full {
+			if stale {
 				s += uint32(ix.nodes.at(i).parent)
 			}
+			g := ix.ngrants.at(i)
+			s += touchSpan(unsafe.Pointer(g), unsafe.Sizeof(*g))
+			if len(g.delta) > 0 {
+				spans[m] = span{unsafe.Pointer(&g.delta[0]), uintptr(len(g.delta)) * unsafe.Sizeof(g.delta[0])}
+				m++
+			} else if len(g.base) > 0 {
+				spans[m] = span{unsafe.Pointer(&g.base[0]), uintptr(len(g.base)) * unsafe.Sizeof(g.base[0])}
+				m++
+			}
 		}
+	}
+	for _, p := range spans[:m] {
+		s += touchSpan(p.p, p.n)
 	}
 	return s
 }
 
-// batchNode resolves r, whose candidate index is c (see touchIDs), to a
+// batchNode resolves r, whose candidate index is c (see touchBlock), to a
 // live node, reading its hot record unless stale (see applyBatch): the
 // slow path only if the candidate is not r.
 func (t txn) batchNode(r Resource, c int32, stale bool) (int32, bool) {
@@ -290,71 +277,6 @@ func touchVersion[T any](p *vvec[T], i int32) uint32 {
 		return 0
 	}
 	return uint32(uintptr(c.vers[off]))
-}
-
-// touchOpsBlock is how many resolved changes touchOps reads ahead at a
-// time. By the time a segment is applied, what touchIDs read while
-// resolving it has left the cache (a segment can be a whole batch).
-const touchOpsBlock = 64
-
-// touchOps reads what applying the changes keys name will read first:
-// the records of their users and nodes and the arrays those records
-// point to (a user's grants or groups, a node's grant delta). Each is a
-// chain of dependent misses (version slot, record, array), loaded a link
-// per pass as touchIDs does, so that the chains of a block's changes
-// are in flight together. It returns a value only so that the loads are
-// kept.
-func (t txn) touchOps(ops []batchOp, keys []uint64) uint32 {
-	ix := t.ix
-	var s uint32
-	for _, k := range keys {
-		o := &ops[uint32(k)]
-		if o.op != OpSetGrant {
-			s += touchVersion(&ix.users, int32(o.b))
-			continue
-		}
-		if o.b&groupBit == 0 {
-			s += touchVersion(&ix.users, int32(o.b))
-		}
-		s += touchVersion(&ix.ngrants, o.a)
-	}
-	// The records are copied whole when they are replaced, and so are
-	// the arrays (searched, then copied): every line of each is loaded,
-	// not just the first.
-	var spans [3 * touchOpsBlock]span
-	m := 0
-	for _, k := range keys {
-		o := &ops[uint32(k)]
-		if o.op != OpSetGrant || o.b&groupBit == 0 {
-			u := ix.users.at(int32(o.b))
-			s += touchSpan(unsafe.Pointer(u), unsafe.Sizeof(*u))
-			if o.op != OpSetGrant {
-				if gs := u.groups; len(gs) > 0 {
-					spans[m] = span{unsafe.Pointer(&gs[0]), uintptr(len(gs)) * 4}
-					m++
-				}
-				continue
-			}
-			if g := &u.grants; len(g.nodes) > 0 {
-				spans[m] = span{unsafe.Pointer(&g.nodes[0]), uintptr(len(g.nodes)) * 4}
-				spans[m+1] = span{unsafe.Pointer(&g.vals[0]), uintptr(len(g.vals)) * unsafe.Sizeof(g.vals[0])}
-				m += 2
-			}
-		}
-		g := ix.ngrants.at(o.a)
-		s += touchSpan(unsafe.Pointer(g), unsafe.Sizeof(*g))
-		if len(g.delta) > 0 {
-			spans[m] = span{unsafe.Pointer(&g.delta[0]), uintptr(len(g.delta)) * unsafe.Sizeof(g.delta[0])}
-			m++
-		} else if len(g.base) > 0 {
-			spans[m] = span{unsafe.Pointer(&g.base[0]), uintptr(len(g.base)) * unsafe.Sizeof(g.base[0])}
-			m++
-		}
-	}
-	for _, p := range spans[:m] {
-		s += touchSpan(p.p, p.n)
-	}
-	return s
 }
 
 // span is n bytes at p.

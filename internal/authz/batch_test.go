@@ -19,8 +19,8 @@ import (
 func TestBatchMatchesOneByOne(t *testing.T) {
 	tests := []struct {
 		name string
-		// gen makes one change; commuting-only batches make long
-		// segments, the world's mix cuts them often.
+		// gen makes one change; the world's mix adds and deletes
+		// entities between grants, the other mix never does.
 		gen func(w world) Change
 	}{
 		{"world mix", world.change},

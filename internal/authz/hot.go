@@ -105,10 +105,7 @@ type dirty struct {
 	users, nodes []int32
 	ids          bool
 	kids         []int32 // scratch of moveHot
-	// Scratch of applyBatch.
-	ops  []batchOp
-	keys []uint64
-	sink uint32 // what touchIDs read
+	sink         uint32  // what applyBatch's read-ahead read
 }
 
 // ids returns the Index's ID tables for adding an ID, copied (or

@@ -326,7 +326,6 @@ func (ix *Index) ApplyChecked(revision int64, changes []Change) (*Index, error) 
 	// The dirty lists are the lineage's, reused by every Apply under its
 	// lock.
 	d := &lin.dirty
-	// (applyBatch truncates its own scratch.)
 	d.users, d.nodes, d.kids, d.ids = d.users[:0], d.nodes[:0], d.kids[:0], false
 	t := txn{ix: cp, e: lin.newEdit(), d: d}
 	var errs []error

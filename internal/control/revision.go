@@ -18,6 +18,14 @@ func WithRevisionNote(ctx context.Context) context.Context {
 	return context.WithValue(ctx, revisionKey{}, new(atomic.Int64))
 }
 
+// ResetRevisionNote forgets what writes noted under ctx (see
+// WithRevisionNote): its context serves another request.
+func ResetRevisionNote(ctx context.Context) {
+	if n, ok := ctx.Value(revisionKey{}).(*atomic.Int64); ok {
+		n.Store(0)
+	}
+}
+
 // WrittenRevision is the newest revision a write made under ctx (see
 // WithRevisionNote), 0 when none wrote.
 func WrittenRevision(ctx context.Context) int64 {

@@ -264,6 +264,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		Handler: api.New(plane, log, api.WithTrustedProxies(proxies),
 			api.WithRequestObserver(mx), api.WithMetrics(mx.Handler()), api.WithReadyMaxLag(readyMaxLag),
 			api.WithPages(outside), api.WithSSO(sso.New(plane, sso.Options{PublicURL: publicURL, ClientIP: api.ClientIP, Log: log}))),
+		ConnContext:       api.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
