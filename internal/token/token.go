@@ -10,7 +10,6 @@ package token
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"hash/crc32"
 	"math/big"
@@ -174,9 +173,23 @@ func AppendHash(dst []byte, secret string) []byte {
 	}
 	n := len(dst)
 	dst = slices.Grow(dst, HashLen)[:n+HashLen]
-	hex.Encode(dst[n:], h[:])
+	// Two digits a table lookup: hex.Encode, a digit at a time, cost a
+	// quarter as much as the hash.
+	out := (*[HashLen]byte)(dst[n:])
+	for i, c := range h {
+		out[2*i], out[2*i+1] = hexPairs[c][0], hexPairs[c][1]
+	}
 	return dst
 }
+
+// hexPairs holds each byte value's two lower-case hex digits.
+var hexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789abcdef"
+	for c := range t {
+		t[c] = [2]byte{digits[c>>4], digits[c&15]}
+	}
+	return t
+}()
 
 // PrefixOf returns the displayable, non-secret prefix of a token.
 func PrefixOf(secret string) string {

@@ -95,6 +95,11 @@ func TestHash(t *testing.T) {
 			}
 		})
 	}
+	for c := range 256 {
+		if got, want := string(hexPairs[c][:]), hex.EncodeToString([]byte{byte(c)}); got != want {
+			t.Fatalf("byte %d spelt %q, want %q", c, got, want)
+		}
+	}
 	var buf [HashLen]byte
 	if n := testing.AllocsPerRun(100, func() { AppendHash(buf[:0], tok) }); n != 0 {
 		t.Fatalf("AppendHash of a token: %v allocations, want 0", n)
