@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/server/servertest"
 )
@@ -33,6 +34,10 @@ func TestRequestsOfAConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
+		// A server that never answers fails the test instead of hanging it.
+		if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		conns[name] = conn{c, bufio.NewReader(c)}
 	}
 	type answer struct {
@@ -40,7 +45,9 @@ func TestRequestsOfAConnection(t *testing.T) {
 		revision  int64
 		requestID string
 	}
-	send := func(conn, method, path, requestID string, body any) answer {
+	// sendOn writes to the named connection itself: the package's send
+	// goes through a client that picks its own connection.
+	sendOn := func(conn, method, path, requestID string, body any) answer {
 		t.Helper()
 		var in io.Reader
 		if body != nil {
@@ -78,8 +85,8 @@ func TestRequestsOfAConnection(t *testing.T) {
 	}
 	projects := "/v1/organization/" + orgs.Organizations[0].ID + "/projects"
 
-	first := send("a", http.MethodPost, projects, "", map[string]string{"project_id": "conn-a"})
-	second := send("b", http.MethodPost, projects, "", map[string]string{"project_id": "conn-b"})
+	first := sendOn("a", http.MethodPost, projects, "", map[string]string{"project_id": "conn-a"})
+	second := sendOn("b", http.MethodPost, projects, "", map[string]string{"project_id": "conn-b"})
 	if first.status != http.StatusOK || second.status != http.StatusOK || second.revision <= first.revision {
 		t.Fatalf("writes answered %+v and %+v", first, second)
 	}
@@ -98,7 +105,7 @@ func TestRequestsOfAConnection(t *testing.T) {
 	}
 	seen := map[string]bool{first.requestID: true, second.requestID: true}
 	for _, st := range steps {
-		got := send(st.conn, st.method, st.path, st.requestID, st.body)
+		got := sendOn(st.conn, st.method, st.path, st.requestID, st.body)
 		if got.status != st.wantStatus {
 			t.Fatalf("%s: status %d, want %d", st.name, got.status, st.wantStatus)
 		}
